@@ -124,12 +124,14 @@ static char *b64_any(const uint8_t *in, size_t n, const char *alpha, bool pad)
 
 char *b64_encode(const uint8_t *in, size_t n)
 {
-	return b64_any(in, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true);
+	return b64_any(in, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+		       true);
 }
 
 char *b64url_encode(const uint8_t *in, size_t n)
 {
-	return b64_any(in, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false);
+	return b64_any(in, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+		       false);
 }
 
 static const uint8_t *find(const uint8_t *h, size_t hn, const char *needle)
@@ -164,7 +166,8 @@ bool pem_decode(const uint8_t *in, size_t n, const char *const *labels, uint8_t 
 			if (stop == NULL)
 				return false;
 			/* RFC 7468 explanatory headers ("Proc-Type:") are not supported. */
-			return b64_decode(body, (size_t)(stop - body), der, der_len) && *der_len > 0;
+			return b64_decode(body, (size_t)(stop - body), der, der_len) &&
+			       *der_len > 0;
 		}
 		p = dash + 5;
 	}

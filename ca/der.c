@@ -201,8 +201,9 @@ static void put_time(struct der_w *w, int64_t t, bool utc)
 		b[i++] = (uint8_t)('0' + y / 1000);
 		b[i++] = (uint8_t)('0' + y / 100 % 10);
 	}
-	unsigned f[6] = {(unsigned)(y % 100), m, d, (unsigned)(secs / 3600),
-			 (unsigned)(secs / 60 % 60), (unsigned)(secs % 60)};
+	unsigned f[6] = {
+	    (unsigned)(y % 100),  m, d, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
+	    (unsigned)(secs % 60)};
 	for (int k = 0; k < 6; k++) {
 		b[i++] = (uint8_t)('0' + f[k] / 10);
 		b[i++] = (uint8_t)('0' + f[k] % 10);

@@ -58,9 +58,8 @@ static bool lookup(const char *const *tab, size_t n, const char *name, unsigned 
 #define NAME_OF(tab, v) ((unsigned)(v) < sizeof(tab) / sizeof(tab[0]) ? tab[v] : NULL)
 
 static const char *const key_names[CA_KEY_TYPE_MAX] = {
-    [CA_KEY_EC_P256] = "ec-p256",   [CA_KEY_EC_P384] = "ec-p384",
-    [CA_KEY_RSA_2048] = "rsa-2048", [CA_KEY_RSA_3072] = "rsa-3072",
-    [CA_KEY_RSA_4096] = "rsa-4096", [CA_KEY_ED25519] = "ed25519",
+    [CA_KEY_EC_P256] = "ec-p256",   [CA_KEY_EC_P384] = "ec-p384",   [CA_KEY_RSA_2048] = "rsa-2048",
+    [CA_KEY_RSA_3072] = "rsa-3072", [CA_KEY_RSA_4096] = "rsa-4096", [CA_KEY_ED25519] = "ed25519",
 };
 
 const char *ca_key_type_name(enum ca_key_type t)

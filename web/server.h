@@ -1,0 +1,22 @@
+/*
+ * The service: libmicrohttpd daemons (HTTP and HTTPS), the route table,
+ * body limits, logging and metrics.
+ */
+#ifndef PRIVCA_SERVER_H
+#define PRIVCA_SERVER_H
+
+#include "privca/ca.h"
+
+struct server_opts {
+	const char *http;  /* "ADDR:PORT", NULL = settings, "" = off */
+	const char *https; /* "ADDR:PORT", NULL = settings, "" = off */
+	unsigned threads;  /* 0 = number of cores */
+};
+
+/*
+ * Serve until SIGINT or SIGTERM. Returns 0 after a clean stop, 1 if a
+ * listener could not be started (message on stderr).
+ */
+int server_run(struct ca *ca, const struct server_opts *opts);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * The code in this file implements crl_build (crl.h): an X.509 v2
+ * CertificateList encoded with the project's DER writer (wolfSSL 5.5.4 has
+ * no CRL encoder) and signed with key_sign.
+ *
+ * Speed: a CRL of n entries is one pass over the entries into a buffer
+ * sized up front, so nothing is reallocated while entries are written. The
+ * writer's der_end moves a value's content when its length needs more than
+ * one byte; only the revokedCertificates SEQUENCE and the TBSCertList are
+ * that large, so the whole list is moved twice, never once per entry.
+ */
+#include "crl.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "der.h"
+#include "oid.h"
+
+/*
+ * Upper bound of one encoded CRLEntry: SEQUENCE header 2, INTEGER 2 + 21,
+ * GeneralizedTime 2 + 15, Extensions with reasonCode 14. Its content stays
+ * below 128 bytes, so every entry's length is one byte and der_end never
+ * moves it.
+ */
+#define ENTRY_MAX 56
+
+/* 9999-12-31T23:59:59Z, the last time GeneralizedTime can say. */
+#define TIME_MAX INT64_C(253402300799)
+
+static bool time_ok(int64_t t)
+{
+	return t >= 0 && t <= TIME_MAX;
+}
+
+/* True if p holds exactly one SEQUENCE TLV. */
+static bool is_name(const uint8_t *p, size_t n)
+{
+	struct der_r r = {p, n};
+	struct der_elem e;
+	return p != NULL && der_expect(&r, DER_SEQUENCE, &e) && r.len == 0;
+}
+
+static bool serial_ok(const struct crl_entry *e)
+{
+	if (e->serial_len == 0 || e->serial_len > CRL_SERIAL_MAX)
+		return false;
+	for (size_t i = 0; i < e->serial_len; i++)
+		if (e->serial[i] != 0)
+			return true;
+	return false; /* RFC 5280 4.1.2.2: a positive integer */
+}
+
+static enum ca_err check(const struct crl_params *p, struct ca_error *err)
+{
+	if (!is_name(p->issuer, p->issuer_len))
+		return ca_fail(err, CA_ERR_BAD_REQUEST, "CRL issuer is not a DER Name");
+	if (p->ski == NULL || p->ski_len == 0 || p->ski_len > 64)
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "CRL authority key identifier must be 1..64 bytes, not %zu",
+			       p->ski_len);
+	if (!time_ok(p->this_update) || !time_ok(p->next_update) ||
+	    p->next_update <= p->this_update)
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "CRL thisUpdate %lld / nextUpdate %lld: both must lie in "
+			       "1970..9999 and nextUpdate must come later",
+			       (long long)p->this_update, (long long)p->next_update);
+	if (p->n > 0 && p->entries == NULL)
+		return ca_fail(err, CA_ERR_BAD_REQUEST, "CRL has %zu entries but no array", p->n);
+	if (p->n > (DER_MAX_LEN - 4096 - p->issuer_len) / ENTRY_MAX)
+		return ca_fail(err, CA_ERR_BAD_REQUEST, "CRL of %zu entries is too large", p->n);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct crl_entry *e = &p->entries[i];
+		if (!serial_ok(e))
+			return ca_fail(err, CA_ERR_BAD_REQUEST,
+				       "CRL entry %zu: serial must be 1..%d bytes and not zero", i,
+				       CRL_SERIAL_MAX);
+		if (ca_reason_name(e->reason) == NULL)
+			return ca_fail(err, CA_ERR_BAD_REQUEST,
+				       "CRL entry %zu: unknown reason code %d", i, (int)e->reason);
+		if (!time_ok(e->revoked_at))
+			return ca_fail(err, CA_ERR_BAD_REQUEST,
+				       "CRL entry %zu: revocation time %lld out of range", i,
+				       (long long)e->revoked_at);
+	}
+	return CA_OK;
+}
+
+/* Extension ::= SEQUENCE { extnID, extnValue OCTET STRING }; opens extnValue. */
+static size_t ext_begin(struct der_w *w, const char *oid, size_t oid_len, size_t *outer)
+{
+	*outer = der_begin(w, DER_SEQUENCE);
+	der_oid(w, (const uint8_t *)oid, oid_len);
+	return der_begin(w, DER_OCTET_STRING);
+}
+
+static void ext_end(struct der_w *w, size_t value, size_t outer)
+{
+	der_end(w, value);
+	der_end(w, outer);
+}
+
+/* RFC 5280 5.1.2.6 and 5.3.1. */
+static void write_entry(struct der_w *w, const struct crl_entry *e)
+{
+	size_t seq = der_begin(w, DER_SEQUENCE);
+	der_uint_bytes(w, DER_INTEGER, e->serial, e->serial_len);
+	der_time(w, e->revoked_at);
+	if (e->reason != CA_REASON_UNSPECIFIED) {
+		/* RFC 5280 5.3.1: omit reasonCode rather than write unspecified. */
+		uint8_t r = (uint8_t)e->reason;
+		size_t exts = der_begin(w, DER_SEQUENCE);
+		size_t ext,
+		    val = ext_begin(w, OID_CE_REASON_CODE, OID_LEN(OID_CE_REASON_CODE), &ext);
+		der_tlv(w, DER_ENUMERATED, &r, 1);
+		ext_end(w, val, ext);
+		der_end(w, exts);
+	}
+	der_end(w, seq);
+}
+
+enum ca_err crl_build(struct key *k, const struct crl_params *p, uint8_t **der, size_t *len,
+		      struct ca_error *err)
+{
+	assert(k != NULL && p != NULL && der != NULL && len != NULL);
+	struct der_w w = {0};
+	uint8_t *tbs = NULL;
+	size_t tbs_len;
+	enum ca_err rc = check(p, err);
+	if (rc != CA_OK)
+		return rc;
+
+	/* One allocation for the whole TBSCertList (see the file comment). */
+	w.cap = p->n * ENTRY_MAX + p->issuer_len + p->ski_len + 1024;
+	w.buf = malloc(w.cap);
+	if (w.buf == NULL) {
+		rc = ca_fail(err, CA_ERR_NOMEM, "no memory for a CRL of %zu entries", p->n);
+		goto out;
+	}
+
+	size_t top = der_begin(&w, DER_SEQUENCE);
+	der_uint(&w, 1); /* v2 */
+	key_write_alg(k, &w);
+	der_raw(&w, p->issuer, p->issuer_len);
+	der_time(&w, p->this_update);
+	der_time(&w, p->next_update);
+	if (p->n > 0) {
+		/* RFC 5280 5.1.2.6: absent, not empty, when nothing is revoked. */
+		size_t list = der_begin(&w, DER_SEQUENCE);
+		for (size_t i = 0; i < p->n; i++)
+			write_entry(&w, &p->entries[i]);
+		der_end(&w, list);
+	}
+
+	size_t ctx = der_begin(&w, DER_CTX_CONS(0));
+	size_t exts = der_begin(&w, DER_SEQUENCE);
+	size_t ext, val = ext_begin(&w, OID_CE_AKI, OID_LEN(OID_CE_AKI), &ext);
+	size_t aki = der_begin(&w, DER_SEQUENCE);
+	der_tlv(&w, DER_CTX(0), p->ski, p->ski_len); /* keyIdentifier [0] IMPLICIT */
+	der_end(&w, aki);
+	ext_end(&w, val, ext);
+	val = ext_begin(&w, OID_CE_CRL_NUMBER, OID_LEN(OID_CE_CRL_NUMBER), &ext);
+	der_uint(&w, p->number);
+	ext_end(&w, val, ext);
+	der_end(&w, exts);
+	der_end(&w, ctx);
+	der_end(&w, top);
+
+	if (!der_finish(&w, &tbs, &tbs_len)) {
+		rc = ca_fail(err, CA_ERR_NOMEM, "no memory to encode a CRL of %zu entries", p->n);
+		goto out;
+	}
+	rc = key_sign(k, tbs, tbs_len, der, len);
+	if (rc != CA_OK)
+		rc = ca_fail(err, rc, "signing the CRL failed (%s)", ca_strerror(rc));
+out:
+	der_free(&w);
+	free(tbs);
+	return rc;
+}

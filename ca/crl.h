@@ -1,0 +1,61 @@
+/*
+ * Certificate revocation lists: encode and sign an X.509 v2 CRL
+ * (RFC 5280 section 5) from a list of revoked serials. Pure encoding: the
+ * caller reads the entries from the store and keeps the cRLNumber.
+ */
+#ifndef PRIVCA_CRL_H
+#define PRIVCA_CRL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "key.h"
+#include "privca/ca.h"
+
+/* Longest serial number RFC 5280 4.1.2.2 allows, in octets. */
+#define CRL_SERIAL_MAX 20
+
+/* One revoked certificate. */
+struct crl_entry {
+	/*
+	 * The serial as a big-endian unsigned magnitude, 1..CRL_SERIAL_MAX
+	 * bytes, not all zero (leading zero bytes are dropped and a 0x00 is
+	 * prepended in the DER when the top bit is set).
+	 */
+	uint8_t serial[CRL_SERIAL_MAX];
+	size_t serial_len;
+	int64_t revoked_at;    /* revocationDate, Unix seconds */
+	enum ca_reason reason; /* CA_REASON_UNSPECIFIED writes no reasonCode */
+};
+
+struct crl_params {
+	const uint8_t *issuer; /* the CA certificate's subject Name TLV, copied verbatim */
+	size_t issuer_len;
+	const uint8_t *ski;		  /* the CA's subjectKeyIdentifier bytes, for the AKI */
+	size_t ski_len;			  /* 1..64 */
+	uint64_t number;		  /* cRLNumber */
+	int64_t this_update, next_update; /* next_update > this_update */
+	const struct crl_entry *entries;  /* may be NULL when n is 0 */
+	size_t n;
+};
+
+/*
+ * Encode the TBSCertList of p (version v2; thisUpdate, nextUpdate and every
+ * revocationDate as UTCTime through 2049 and GeneralizedTime after; the
+ * revokedCertificates field left out when n is 0; a reasonCode entry
+ * extension where the reason is not unspecified; crlExtensions
+ * authorityKeyIdentifier and cRLNumber) and sign it with k.
+ *
+ * Entries are written in the order given; duplicates are not checked.
+ * Runs in time linear in n (about 50 bytes of DER per entry).
+ *
+ * On success *der (a CertificateList) is freed with free().
+ * Errors: CA_ERR_BAD_REQUEST for a malformed issuer, an empty or too long
+ * SKI or serial, a zero serial, an unknown reason or a time outside
+ * 1970..9999 or next_update <= this_update (err->detail says which);
+ * CA_ERR_NOMEM; CA_ERR_CRYPTO if signing fails.
+ */
+enum ca_err crl_build(struct key *k, const struct crl_params *p, uint8_t **der, size_t *len,
+		      struct ca_error *err) CA_WUR;
+
+#endif

@@ -333,4 +333,39 @@ void ca_time_rfc3339(int64_t t, char buf[21]);
 enum ca_err ca_p7b(const uint8_t *const *certs, const size_t *lens, size_t n, uint8_t **out,
 		   size_t *out_len) CA_WUR;
 
+/* ---- Reading a certificate for people (ca/certinfo.c) -------------------- */
+
+/* One extension, decoded into words for a detail page. */
+struct ca_cert_ext {
+	char oid[64];	  /* dotted decimal */
+	const char *name; /* "subjectAltName", ... (static); NULL if unknown */
+	bool critical;
+	char *value;	  /* "DNS:a.example, IP:10.0.0.1", hex for unknown ones */
+};
+
+/* What a person checks on a certificate, beyond struct ca_cert. */
+struct ca_cert_info {
+	char *subject, *issuer; /* RFC 4514 strings */
+	char *serial_hex;	/* lowercase hex, no colons, as in URLs */
+	char *serial_dec;	/* decimal */
+	int version;		/* 3 for X.509 v3 */
+	const char *key_type;	/* "ECDSA", "RSA", "Ed25519" (static) */
+	const char *key_curve;	/* "P-256", ... or NULL (static) */
+	unsigned key_bits;	/* RSA modulus bits, curve bits */
+	const char *sig_alg;	/* "ecdsa-with-SHA256", ... (static) */
+	char fingerprint_sha256[65], fingerprint_sha1[41]; /* lowercase hex */
+	int64_t not_before, not_after;
+	struct ca_cert_ext *exts;
+	size_t n_exts;
+};
+
+/*
+ * Decode a certificate DER for display. *out is freed with
+ * ca_cert_info_free. CA_ERR_BAD_REQUEST if der is not a certificate this
+ * reader understands.
+ */
+enum ca_err ca_cert_info(const uint8_t *der, size_t len, struct ca_cert_info **out,
+			 struct ca_error *err) CA_WUR;
+void ca_cert_info_free(struct ca_cert_info *i);
+
 #endif

@@ -67,7 +67,11 @@ static void put_len(uint8_t *out, size_t n, size_t k)
 void der_tlv(struct der_w *w, uint8_t tag, const void *p, size_t n)
 {
 	size_t k = lenlen(n);
-	if (n > DER_MAX_LEN || !reserve(w, 1 + k + n))
+	if (n > DER_MAX_LEN) {
+		w->failed = true; /* never drop a value silently */
+		return;
+	}
+	if (!reserve(w, 1 + k + n))
 		return;
 	w->buf[w->len] = tag;
 	put_len(w->buf + w->len + 1, n, k);
@@ -212,12 +216,13 @@ static void put_time(struct der_w *w, int64_t t, bool utc)
 	der_tlv(w, utc ? DER_UTCTIME : DER_GENERALIZEDTIME, b, i);
 }
 
-/* 2050-01-01T00:00:00Z */
-#define UTCTIME_END INT64_C(2524608000)
+/* RFC 5280 4.1.2.5: UTCTime for 1950-01-01 up to 2050-01-01, exclusive. */
+#define UTCTIME_START INT64_C(-631152000)
+#define UTCTIME_END   INT64_C(2524608000)
 
 void der_time(struct der_w *w, int64_t t)
 {
-	put_time(w, t, t >= 0 && t < UTCTIME_END);
+	put_time(w, t, t >= UTCTIME_START && t < UTCTIME_END);
 }
 
 void der_gentime(struct der_w *w, int64_t t)
@@ -356,7 +361,14 @@ bool der_get_time(const struct der_elem *e, int64_t *t)
 		return false;
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59)
 		return false;
-	*t = der_days_from_civil(year, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+	/* No February 30th: the day must exist (it would otherwise roll over). */
+	int64_t day = der_days_from_civil(year, mo, d);
+	int64_t y2;
+	unsigned m2, d2;
+	der_civil_from_days(day, &y2, &m2, &d2);
+	if (m2 != mo || d2 != d)
+		return false;
+	*t = day * 86400 + h * 3600 + mi * 60 + s;
 	return true;
 }
 

@@ -61,7 +61,7 @@ bool b64_decode(const uint8_t *in, size_t n, uint8_t **out, size_t *out_len)
 	uint8_t *buf = malloc(n / 4 * 3 + 3);
 	if (buf == NULL)
 		return false;
-	size_t len = 0, pad = 0;
+	size_t len = 0, pad = 0, ndata = 0;
 	uint32_t acc = 0;
 	unsigned bits = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -75,6 +75,7 @@ bool b64_decode(const uint8_t *in, size_t n, uint8_t **out, size_t *out_len)
 		int v = b64val(c);
 		if (v < 0 || pad > 0)
 			goto bad; /* bad byte, or data after padding */
+		ndata++;
 		acc = (acc << 6) | (uint32_t)v;
 		bits += 6;
 		if (bits >= 8) {
@@ -82,8 +83,14 @@ bool b64_decode(const uint8_t *in, size_t n, uint8_t **out, size_t *out_len)
 			buf[len++] = (uint8_t)(acc >> bits);
 		}
 	}
-	/* Leftover bits must be zero and fewer than a byte; padding at most 2. */
+	/*
+	 * Leftover bits must be zero and fewer than a byte. Padding is
+	 * optional, but when present it must complete the last 4-character
+	 * group exactly ("Zg==", not "Zg=" or "Zm9v=").
+	 */
 	if (pad > 2 || bits >= 6 || (acc & ((1u << bits) - 1)) != 0)
+		goto bad;
+	if (pad > 0 && (ndata + pad) % 4 != 0)
 		goto bad;
 	*out = buf;
 	*out_len = len;
@@ -166,8 +173,14 @@ bool pem_decode(const uint8_t *in, size_t n, const char *const *labels, uint8_t 
 			if (stop == NULL)
 				return false;
 			/* RFC 7468 explanatory headers ("Proc-Type:") are not supported. */
-			return b64_decode(body, (size_t)(stop - body), der, der_len) &&
-			       *der_len > 0;
+			if (!b64_decode(body, (size_t)(stop - body), der, der_len))
+				return false;
+			if (*der_len == 0) {
+				free(*der); /* an empty block is no block */
+				*der = NULL;
+				return false;
+			}
+			return true;
 		}
 		p = dash + 5;
 	}

@@ -1,0 +1,352 @@
+/*
+ * The code in this file implements the public downloads of design section
+ * 4: the CA certificate (/ca.pem, /ca.crt, /ca.p7b), issued certificates
+ * (/certs/{serial}.pem|.crt), the CRL (/crl, /crl.pem) with validators so
+ * clients can poll it cheaply, and the OCSP responder (RFC 6960 appendix A:
+ * POST with the DER request, GET with its base64 in the path).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "routes.h"
+
+/* CRL caches may keep a copy this long at most (and never past nextUpdate):
+ * a revocation rebuilds the CRL at once, caches should notice soon. */
+#define CRL_MAX_AGE  300
+#define CA_MAX_AGE   3600
+#define CERT_MAX_AGE 86400
+
+/* ---- base64 ------------------------------------------------------------- */
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* PEM (RFC 7468) of der into b: 64-column lines. */
+static void pem_add(struct buf *b, const char *label, const uint8_t *der, size_t n)
+{
+	char line[65];
+	size_t col = 0;
+
+	buf_printf(b, "-----BEGIN %s-----\n", label);
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)der[i] << 16;
+		size_t left = n - i;
+		if (left > 1)
+			v |= (uint32_t)der[i + 1] << 8;
+		if (left > 2)
+			v |= der[i + 2];
+		line[col++] = b64_alphabet[(v >> 18) & 63];
+		line[col++] = b64_alphabet[(v >> 12) & 63];
+		line[col++] = left > 1 ? b64_alphabet[(v >> 6) & 63] : '=';
+		line[col++] = left > 2 ? b64_alphabet[v & 63] : '=';
+		if (col == 64) {
+			buf_add(b, line, col);
+			buf_puts(b, "\n");
+			col = 0;
+		}
+	}
+	if (col > 0) {
+		buf_add(b, line, col);
+		buf_puts(b, "\n");
+	}
+	buf_printf(b, "-----END %s-----\n", label);
+}
+
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-' || c == ' ') /* ' ': a '+' someone form-decoded */
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+/* Decode base64 (either alphabet, padding optional). False on a bad byte. */
+static bool b64_decode(const char *s, uint8_t **out, size_t *out_len)
+{
+	size_t n = strlen(s);
+	uint8_t *p = malloc(n / 4 * 3 + 3);
+	size_t len = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+	bool pad = false;
+
+	if (p == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '=') {
+			pad = true;
+			continue;
+		}
+		int v = b64_value(c);
+		if (v < 0 || pad) {
+			free(p);
+			return false;
+		}
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			p[len++] = (uint8_t)(acc >> bits);
+		}
+	}
+	*out = p;
+	*out_len = len;
+	return true;
+}
+
+/* ---- validators --------------------------------------------------------- */
+
+/* True if If-None-Match names etag (or is "*"). */
+static bool etag_matches(const struct http_req *r, const char *etag)
+{
+	const char *p = http_header(r, "If-None-Match");
+	size_t el = strlen(etag);
+	if (p == NULL)
+		return false;
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '*')
+			return true;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		size_t n = strcspn(p, ",");
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == el && memcmp(p, etag, el) == 0)
+			return true;
+		p += strcspn(p, ",");
+	}
+	return false;
+}
+
+/* Set the validators; true (and a 304 answer) if the client's copy is
+ * current. If-None-Match wins over If-Modified-Since (RFC 9110 13.1.3). */
+static bool not_modified(const struct http_req *r, struct http_resp *w, const char *etag,
+			 const char *last_modified, int max_age)
+{
+	char cc[48];
+	snprintf(cc, sizeof(cc), "public, max-age=%d", max_age);
+	http_set_header(w, "ETag", etag);
+	if (last_modified != NULL)
+		http_set_header(w, "Last-Modified", last_modified);
+	http_set_header(w, "Cache-Control", cc);
+	bool fresh;
+	if (http_header(r, "If-None-Match") != NULL) {
+		fresh = etag_matches(r, etag);
+	} else {
+		const char *ims = http_header(r, "If-Modified-Since");
+		fresh = ims != NULL && last_modified != NULL && strcmp(ims, last_modified) == 0;
+	}
+	if (fresh) {
+		w->status = 304;
+		w->content_type = NULL;
+	}
+	return fresh;
+}
+
+static void attachment(struct http_resp *w, const char *filename)
+{
+	char v[128];
+	snprintf(v, sizeof(v), "attachment; filename=\"%s\"", filename);
+	http_set_header(w, "Content-Disposition", v);
+}
+
+static void bytes(struct http_resp *w, const char *type, const void *p, size_t n)
+{
+	buf_add(&w->body, p, n);
+	w->status = 200;
+	w->content_type = type;
+}
+
+/* ---- the CA certificate -------------------------------------------------- */
+
+static bool ca_fresh(const struct http_req *r, struct http_resp *w, const char *kind)
+{
+	const struct ca_root *root = ca_root(r->ca);
+	char etag[96], lm[40];
+	snprintf(etag, sizeof(etag), "\"%.16s-%s\"", root->fingerprint_sha256, kind);
+	http_date(root->not_before, lm);
+	return not_modified(r, w, etag, lm, CA_MAX_AGE);
+}
+
+void art_ca_pem(const struct http_req *r, struct http_resp *w)
+{
+	const struct ca_root *root = ca_root(r->ca);
+	if (ca_fresh(r, w, "pem"))
+		return;
+	attachment(w, "ca.pem");
+	bytes(w, "application/x-pem-file", root->pem, strlen(root->pem));
+}
+
+void art_ca_crt(const struct http_req *r, struct http_resp *w)
+{
+	const struct ca_root *root = ca_root(r->ca);
+	if (ca_fresh(r, w, "crt"))
+		return;
+	attachment(w, "ca.crt");
+	bytes(w, "application/pkix-cert", root->der, root->der_len);
+}
+
+void art_ca_p7b(const struct http_req *r, struct http_resp *w)
+{
+	const struct ca_root *root = ca_root(r->ca);
+	if (ca_fresh(r, w, "p7b"))
+		return;
+	attachment(w, "ca.p7b");
+	if (root->p7b != NULL && root->p7b_len > 0) {
+		bytes(w, "application/pkcs7-mime", root->p7b, root->p7b_len);
+		return;
+	}
+	const uint8_t *certs[1] = {root->der};
+	size_t lens[1] = {root->der_len};
+	uint8_t *p7 = NULL;
+	size_t n = 0;
+	enum ca_err e = ca_p7b(certs, lens, 1, &p7, &n);
+	if (e != CA_OK) {
+		http_problem(w, e, "could not build the PKCS#7 bundle");
+		return;
+	}
+	bytes(w, "application/pkcs7-mime", p7, n);
+	free(p7);
+}
+
+/* ---- issued certificates ------------------------------------------------- */
+
+static void cert_download(const struct http_req *r, struct http_resp *w, bool pem)
+{
+	char serial[33], etag[80], name[48];
+	struct ca_cert *c = NULL;
+	struct ca_error err = {{0}};
+
+	if (r->nparams < 1 || !http_serial_ok(r->params[0], serial)) {
+		http_problem(w, CA_ERR_NOT_FOUND,
+			     "No certificate has that serial: serials are 32 hex digits.");
+		return;
+	}
+	enum ca_err e = ca_cert_get(r->ca, serial, &c, &err);
+	if (e != CA_OK) {
+		http_problem(w, e, err.detail);
+		return;
+	}
+	snprintf(etag, sizeof(etag), "\"%.32s-%s\"", c->fingerprint_sha256, pem ? "pem" : "crt");
+	if (!not_modified(r, w, etag, NULL, CERT_MAX_AGE)) {
+		snprintf(name, sizeof(name), "%s.%s", c->serial, pem ? "pem" : "crt");
+		attachment(w, name);
+		if (pem) {
+			w->status = 200;
+			w->content_type = "application/x-pem-file";
+			pem_add(&w->body, "CERTIFICATE", c->der, c->der_len);
+		} else {
+			bytes(w, "application/pkix-cert", c->der, c->der_len);
+		}
+	}
+	ca_cert_free(c);
+}
+
+void art_cert_pem(const struct http_req *r, struct http_resp *w)
+{
+	cert_download(r, w, true);
+}
+
+void art_cert_crt(const struct http_req *r, struct http_resp *w)
+{
+	cert_download(r, w, false);
+}
+
+/* ---- CRL ------------------------------------------------------------------ */
+
+static void crl(const struct http_req *r, struct http_resp *w, bool pem)
+{
+	struct ca_blob *b = NULL;
+	struct ca_error err = {{0}};
+	char etag[64], lm[40];
+	size_t n = 0;
+
+	enum ca_err e = ca_crl(r->ca, &b, &err);
+	if (e != CA_OK) {
+		http_problem(w, e, err.detail);
+		return;
+	}
+	const uint8_t *der = ca_blob_data(b, &n);
+	int64_t left = ca_blob_expires(b) - ca_now(r->ca);
+	int max_age = left < 0 ? 0 : left > CRL_MAX_AGE ? CRL_MAX_AGE : (int)left;
+	snprintf(etag, sizeof(etag), "\"crl-%llu-%s\"", (unsigned long long)ca_blob_number(b),
+		 pem ? "pem" : "der");
+	http_date(ca_blob_time(b), lm);
+	if (!not_modified(r, w, etag, lm, max_age)) {
+		if (pem) {
+			w->status = 200;
+			w->content_type = "application/x-pem-file";
+			pem_add(&w->body, "X509 CRL", der, n);
+		} else {
+			bytes(w, "application/pkix-crl", der, n);
+		}
+	}
+	ca_blob_release(b);
+}
+
+void art_crl(const struct http_req *r, struct http_resp *w)
+{
+	crl(r, w, false);
+}
+
+void art_crl_pem(const struct http_req *r, struct http_resp *w)
+{
+	crl(r, w, true);
+}
+
+/* ---- OCSP ----------------------------------------------------------------- */
+
+static void ocsp(const struct http_req *r, struct http_resp *w, const uint8_t *req, size_t n)
+{
+	uint8_t *resp = NULL;
+	size_t len = 0;
+	struct ca_error err = {{0}};
+
+	enum ca_err e = ca_ocsp(r->ca, req, n, &resp, &len, &err);
+	if (e != CA_OK) {
+		http_problem(w, e, err.detail);
+		return;
+	}
+	bytes(w, "application/ocsp-response", resp, len);
+	http_set_header(w, "Cache-Control", "no-cache");
+	free(resp);
+}
+
+void art_ocsp_post(const struct http_req *r, struct http_resp *w)
+{
+	char ct[64];
+	if (!http_content_type(r, ct, sizeof(ct)) ||
+	    (ct[0] != '\0' && strcmp(ct, "application/ocsp-request") != 0)) {
+		http_problem_code(w, 415, "unsupported-media-type",
+				  "Send the OCSP request as application/ocsp-request (RFC 6960).");
+		return;
+	}
+	ocsp(r, w, r->body ? r->body : (const uint8_t *)"", r->body_len);
+}
+
+void art_ocsp_get(const struct http_req *r, struct http_resp *w)
+{
+	uint8_t *der = NULL;
+	size_t n = 0;
+
+	/* A request that is not base64 still gets an OCSP answer
+	 * (malformedRequest), as OCSP clients expect. */
+	if (r->nparams < 1 || !b64_decode(r->params[0], &der, &n)) {
+		ocsp(r, w, (const uint8_t *)"", 0);
+		return;
+	}
+	ocsp(r, w, der, n);
+	free(der);
+}

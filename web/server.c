@@ -1,0 +1,827 @@
+/*
+ * The code in this file implements server.h and the helpers of http.h: the
+ * two libmicrohttpd daemons (plain HTTP and HTTPS), the request body cap,
+ * the https-required rule, the request log, the one mapping from enum
+ * ca_err to HTTP status and problem type, and the clean stop on SIGINT or
+ * SIGTERM. It is the only file that includes microhttpd.h.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "routes.h"
+#include "server.h"
+
+/*
+ * Limits. The per-IP limit is generous because every loopback client
+ * (reverse proxy, tests, the bench) shares one address; the total is
+ * further bounded by the file descriptors available.
+ */
+#define CONN_LIMIT     4096
+#define PER_IP_LIMIT   1024
+#define CONN_TIMEOUT_S 20
+#define CONN_MEMORY    (32 * 1024) /* request line + headers; more gets 431 */
+#define LISTEN_BACKLOG 1024
+#define DISCARD_MAX    (16 * 1024 * 1024) /* chunked bodies past the cap: then drop */
+#define STOP_GRACE_MS  10000
+
+struct listener {
+	struct ca *ca;
+	bool tls;
+	const char *name;
+	struct MHD_Daemon *d;
+};
+
+/* One request, from its first callback to MHD's completion notice. */
+struct exchange {
+	struct MHD_Connection *conn;
+	struct listener *l;
+	struct timespec start;
+	struct buf body;
+	size_t seen; /* body bytes received, kept or not */
+	bool too_large;
+	bool answered;
+	int status;
+	size_t bytes;
+	char *method; /* escaped for the log */
+	char *path;   /* escaped for the log */
+	char token_name[128];
+};
+
+static atomic_int inflight;
+static atomic_bool stopping;
+static int sig_pipe[2] = {-1, -1};
+
+/* ---- buf ------------------------------------------------------------- */
+
+void buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+	b->failed = false;
+}
+
+static bool buf_reserve(struct buf *b, size_t n)
+{
+	if (b->failed)
+		return false;
+	if (n > SIZE_MAX - b->len - 1) {
+		b->failed = true;
+		return false;
+	}
+	if (b->len + n + 1 <= b->cap)
+		return true;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < b->len + n + 1)
+		cap = cap > SIZE_MAX / 2 ? b->len + n + 1 : cap * 2;
+	char *p = realloc(b->data, cap);
+	if (p == NULL) {
+		b->failed = true;
+		return false;
+	}
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
+void buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n == 0 || !buf_reserve(b, n))
+		return;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char small[256];
+
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->failed = true;
+		return;
+	}
+	if ((size_t)n < sizeof(small)) {
+		buf_add(b, small, (size_t)n);
+		return;
+	}
+	if (!buf_reserve(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* ---- request accessors ------------------------------------------------ */
+
+static struct MHD_Connection *conn_of(const struct http_req *r)
+{
+	return ((struct exchange *)r->conn)->conn;
+}
+
+const char *http_header(const struct http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(conn_of(r), MHD_HEADER_KIND, name);
+}
+
+const char *http_query(const struct http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(conn_of(r), MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct query_all {
+	const char *name;
+	const char **out;
+	size_t max, n;
+};
+
+static enum MHD_Result query_one(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	struct query_all *q = cls;
+	(void)kind;
+	if (key != NULL && value != NULL && strcmp(key, q->name) == 0) {
+		if (q->n >= q->max)
+			return MHD_NO;
+		q->out[q->n++] = value;
+	}
+	return MHD_YES;
+}
+
+size_t http_query_all(const struct http_req *r, const char *name, const char **out, size_t max)
+{
+	struct query_all q = {name, out, max, 0};
+	if (max == 0)
+		return 0;
+	MHD_get_connection_values(conn_of(r), MHD_GET_ARGUMENT_KIND, query_one, &q);
+	return q.n;
+}
+
+/* ---- responses --------------------------------------------------------- */
+
+void http_set_header(struct http_resp *w, const char *name, const char *value)
+{
+	if (w->nheaders >= HTTP_MAX_HEADERS)
+		return;
+	char *v = strdup(value);
+	if (v == NULL)
+		return;
+	w->headers[w->nheaders].name = name;
+	w->headers[w->nheaders].value = v;
+	w->nheaders++;
+}
+
+/* The one mapping from core errors to HTTP (cfssl's handleError). */
+static const struct {
+	int status;
+	const char *code;
+	const char *title;
+} err_map[CA_ERR_MAX] = {
+    [CA_OK] = {200, "ok", "OK"},
+    [CA_ERR_BAD_REQUEST] = {400, "bad-request", "Bad request"},
+    [CA_ERR_BAD_CSR] = {400, "bad-csr", "The CSR could not be read"},
+    [CA_ERR_BAD_SIGNATURE] = {400, "bad-signature", "The CSR's signature does not verify"},
+    [CA_ERR_WEAK_KEY] = {400, "weak-key", "Key or signature algorithm refused"},
+    [CA_ERR_UNAUTHORIZED] = {401, "unauthorized", "A valid token is needed"},
+    [CA_ERR_FORBIDDEN] = {403, "forbidden", "This token may not do that"},
+    [CA_ERR_NAME_NOT_ALLOWED] = {403, "name-not-allowed", "Name outside the token's policy"},
+    [CA_ERR_NOT_FOUND] = {404, "not-found", "Not found"},
+    [CA_ERR_ALREADY_REVOKED] = {409, "already-revoked", "Already revoked"},
+    [CA_ERR_EXISTS] = {409, "exists", "Already exists"},
+    [CA_ERR_IO] = {500, "internal", "Internal error"},
+    [CA_ERR_STORE] = {500, "internal", "Internal error"},
+    [CA_ERR_CRYPTO] = {500, "internal", "Internal error"},
+    [CA_ERR_NOMEM] = {500, "internal", "Internal error"},
+    [CA_ERR_INTERNAL] = {500, "internal", "Internal error"},
+};
+
+static unsigned err_index(enum ca_err err)
+{
+	if ((unsigned)err >= CA_ERR_MAX || err_map[err].code == NULL || err == CA_OK)
+		return CA_ERR_INTERNAL;
+	return (unsigned)err;
+}
+
+int http_status_of(enum ca_err err)
+{
+	return err_map[err_index(err)].status;
+}
+
+static const struct {
+	const char *code;
+	const char *title;
+} code_titles[] = {
+    {"not-found", "Not found"},
+    {"method-not-allowed", "Method not allowed"},
+    {"payload-too-large", "Payload too large"},
+    {"unsupported-media-type", "Unsupported media type"},
+    {"https-required", "HTTPS required"},
+    {"bad-request", "Bad request"},
+    {"unauthorized", "A valid token is needed"},
+    {"forbidden", "Forbidden"},
+    {"internal", "Internal error"},
+};
+
+static void problem(struct http_resp *w, int status, const char *code, const char *title,
+		    const char *detail)
+{
+	char type[96];
+	snprintf(type, sizeof(type), "urn:privca:error:%s", code);
+	json_t *o = json_object();
+	if (o != NULL) {
+		json_object_set_new(o, "type", json_string(type));
+		json_object_set_new(o, "title", json_string(title));
+		json_object_set_new(o, "status", json_integer(status));
+		json_object_set_new(o, "detail", json_text(detail));
+	}
+	char *s = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+	json_decref(o);
+	buf_free(&w->body);
+	w->status = status;
+	w->content_type = "application/problem+json";
+	if (s != NULL) {
+		buf_puts(&w->body, s);
+		buf_puts(&w->body, "\n");
+		free(s);
+	} else {
+		w->body.failed = true;
+	}
+	metrics_refusal(code);
+}
+
+void http_problem(struct http_resp *w, enum ca_err err, const char *detail)
+{
+	unsigned i = err_index(err);
+	w->err = (enum ca_err)i;
+	if (err_map[i].status >= 500) {
+		/* The core's sentence may name files or SQLite: log it, answer
+		 * something generic. */
+		fprintf(stderr, "privca: internal error (%s): %s\n", ca_strerror(err),
+			detail ? detail : "");
+		detail = "The server could not complete the request; try again, and tell the "
+			 "operator if it persists (details are in the server log).";
+	}
+	problem(w, err_map[i].status, err_map[i].code, err_map[i].title,
+		detail && *detail ? detail : err_map[i].title);
+}
+
+void http_problem_code(struct http_resp *w, int status, const char *code, const char *detail)
+{
+	const char *title = code;
+	for (size_t i = 0; i < sizeof(code_titles) / sizeof(code_titles[0]); i++)
+		if (strcmp(code_titles[i].code, code) == 0)
+			title = code_titles[i].title;
+	problem(w, status, code, title, detail ? detail : title);
+}
+
+/* ---- authentication ----------------------------------------------------- */
+
+/* The credentials rule of design section 4: no token over plain HTTP from
+ * another host, whether or not the token is good. */
+static bool creds_refused(bool tls, bool loopback)
+{
+	return !tls && !loopback;
+}
+
+static void https_required(struct http_resp *w)
+{
+	http_problem_code(w, 403, "https-required",
+			  "Credentials are only accepted over HTTPS from another host: use the "
+			  "https:// address of this CA (and revoke the token if it crossed a "
+			  "network in clear).");
+}
+
+enum ca_err http_auth(const struct http_req *r, const char *form_token, struct ca_token **tok,
+		      struct http_resp *w)
+{
+	const char *auth = http_header(r, "Authorization");
+	const char *bearer = NULL;
+
+	*tok = NULL;
+	if ((auth != NULL || (form_token != NULL && *form_token)) &&
+	    creds_refused(r->tls, r->loopback)) {
+		https_required(w);
+		return CA_ERR_FORBIDDEN;
+	}
+	if (auth != NULL) {
+		while (*auth == ' ')
+			auth++;
+		if (strncasecmp(auth, "Bearer ", 7) == 0) {
+			bearer = auth + 7;
+			while (*bearer == ' ')
+				bearer++;
+		}
+	} else if (form_token != NULL && *form_token) {
+		bearer = form_token;
+	}
+	if (bearer == NULL || *bearer == '\0') {
+		http_set_header(w, "WWW-Authenticate", "Bearer realm=\"privca\"");
+		http_problem(w, CA_ERR_UNAUTHORIZED,
+			     auth != NULL ? "The Authorization header must be 'Bearer TOKEN'."
+					  : "This request needs a token: send 'Authorization: "
+					    "Bearer TOKEN' (ask the CA operator for one).");
+		return CA_ERR_UNAUTHORIZED;
+	}
+	struct ca_error err = {{0}};
+	enum ca_err e = ca_token_auth(r->ca, bearer, tok, &err);
+	if (e != CA_OK) {
+		*tok = NULL;
+		if (e == CA_ERR_UNAUTHORIZED)
+			http_set_header(w, "WWW-Authenticate",
+					"Bearer realm=\"privca\", error=\"invalid_token\"");
+		http_problem(w, e, err.detail);
+		return e;
+	}
+	struct exchange *x = r->conn;
+	const char *name = ca_token_name(*tok);
+	if (name != NULL && strlen(name) < sizeof(x->token_name)) {
+		memcpy(x->token_name, name, strlen(name) + 1);
+		w->token_name = x->token_name;
+	}
+	return CA_OK;
+}
+
+/* ---- libmicrohttpd glue ------------------------------------------------- */
+
+/* Copy s for the log: printable ASCII kept, anything else \xHH, at most
+ * 300 bytes of input. */
+static char *log_escape(const char *s)
+{
+	struct buf b = {0};
+	size_t i;
+	for (i = 0; s != NULL && s[i] && i < 300; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c > 0x20 && c < 0x7f && c != '\\' && c != '"')
+			buf_add(&b, &s[i], 1);
+		else
+			buf_printf(&b, "\\x%02x", c);
+	}
+	if (s != NULL && s[i])
+		buf_puts(&b, "...");
+	if (b.len == 0)
+		buf_puts(&b, "-");
+	if (b.failed) {
+		buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+static bool peer_is_loopback(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return false;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+			return true;
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+			return in6->sin6_addr.s6_addr[12] == 127;
+	}
+	return false;
+}
+
+static void resp_clear(struct http_resp *w)
+{
+	buf_free(&w->body);
+	for (size_t i = 0; i < w->nheaders; i++)
+		free(w->headers[i].value);
+	w->nheaders = 0;
+}
+
+static enum MHD_Result answer(struct exchange *x, struct http_resp *w)
+{
+	if (w->status < 100 || w->status > 599) {
+		fprintf(stderr, "privca: handler for %s %s set no status\n", x->method, x->path);
+		resp_clear(w);
+		http_problem(w, CA_ERR_INTERNAL, "handler set no status");
+	}
+	if (w->body.failed) {
+		resp_clear(w);
+		http_problem(w, CA_ERR_NOMEM, "out of memory building the response");
+	}
+	size_t len = w->body.failed ? 0 : w->body.len;
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(len, len ? w->body.data : NULL, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		resp_clear(w);
+		return MHD_NO;
+	}
+	if (len)
+		w->body.data = NULL; /* MHD frees it */
+	buf_free(&w->body);
+	if (w->content_type != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, w->content_type);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	for (size_t i = 0; i < w->nheaders; i++)
+		(void)MHD_add_response_header(resp, w->headers[i].name, w->headers[i].value);
+	if (atomic_load(&stopping))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	enum MHD_Result ret = MHD_queue_response(x->conn, (unsigned)w->status, resp);
+	MHD_destroy_response(resp);
+	x->status = w->status;
+	x->bytes = len;
+	x->answered = true;
+	if (w->token_name != NULL && w->token_name != x->token_name &&
+	    strlen(w->token_name) < sizeof(x->token_name))
+		memcpy(x->token_name, w->token_name, strlen(w->token_name) + 1);
+	resp_clear(w);
+	return ret;
+}
+
+static enum MHD_Result answer_problem(struct exchange *x, int status, const char *code,
+				      const char *detail)
+{
+	struct http_resp w = {0};
+	http_problem_code(&w, status, code, detail);
+	return answer(x, &w);
+}
+
+static bool parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		if (v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct listener *l = cls;
+	struct exchange *x = *con_cls;
+	(void)version;
+
+	if (x == NULL) {
+		x = calloc(1, sizeof(*x));
+		if (x == NULL)
+			return MHD_NO;
+		x->conn = c;
+		x->l = l;
+		clock_gettime(CLOCK_MONOTONIC, &x->start);
+		x->method = log_escape(method);
+		x->path = log_escape(url);
+		*con_cls = x;
+		atomic_fetch_add(&inflight, 1);
+		if (x->method == NULL || x->path == NULL)
+			return MHD_NO;
+
+		/* Refuse before reading a body: credentials in clear from
+		 * another host, or a declared body over the cap. */
+		if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization") != NULL &&
+		    creds_refused(l->tls, peer_is_loopback(c))) {
+			struct http_resp w = {0};
+			https_required(&w);
+			return answer(x, &w);
+		}
+		const char *cl =
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		uint64_t n;
+		if (cl != NULL && parse_size(cl, &n) && n > HTTP_BODY_MAX)
+			return answer_problem(
+			    x, 413, "payload-too-large",
+			    "The request body is over 64 KiB; a CSR is a few KiB.");
+		return MHD_YES;
+	}
+
+	if (*upload_data_size > 0) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		if (x->answered)
+			return MHD_YES;
+		x->seen += n;
+		if (x->seen > DISCARD_MAX)
+			return MHD_NO; /* a client that keeps streaming past 413 */
+		if (x->too_large)
+			return MHD_YES;
+		if (x->body.len + n > HTTP_BODY_MAX) {
+			x->too_large = true;
+			buf_free(&x->body);
+			return MHD_YES;
+		}
+		buf_add(&x->body, upload_data, n);
+		return MHD_YES;
+	}
+
+	if (x->answered)
+		return MHD_YES;
+	if (x->too_large)
+		return answer_problem(x, 413, "payload-too-large",
+				      "The request body is over 64 KiB; a CSR is a few KiB.");
+	if (x->body.failed)
+		return answer_problem(x, 500, "internal", "Out of memory reading the request.");
+
+	struct http_req r = {
+	    .method = method,
+	    .path = url,
+	    .body = x->body.len ? (const uint8_t *)x->body.data : NULL,
+	    .body_len = x->body.len,
+	    .tls = l->tls,
+	    .loopback = peer_is_loopback(c),
+	    .ca = l->ca,
+	    .conn = x,
+	};
+	struct http_resp w = {0};
+	routes_dispatch(&r, &w);
+	return answer(x, &w);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct exchange *x = *con_cls;
+	(void)cls;
+	(void)c;
+	if (x == NULL)
+		return;
+	*con_cls = NULL;
+
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t usec = (int64_t)(now.tv_sec - x->start.tv_sec) * 1000000 +
+		       (now.tv_nsec - x->start.tv_nsec) / 1000;
+	if (usec < 0)
+		usec = 0;
+	if (x->answered)
+		metrics_request(x->status, (uint64_t)usec);
+	/* One fprintf per line: stdio locks the stream, lines never mix. */
+	fprintf(stderr, "%s %s %s %d %zu %lldus %s%s\n", x->l->name, x->method ? x->method : "-",
+		x->path ? x->path : "-", x->answered ? x->status : 0, x->bytes, (long long)usec,
+		x->token_name[0] ? x->token_name : "-",
+		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+	buf_free(&x->body);
+	free(x->method);
+	free(x->path);
+	free(x);
+	atomic_fetch_sub(&inflight, 1);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	size_t n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	fprintf(stderr, "privca: libmicrohttpd: %s\n", msg);
+}
+
+/* "127.0.0.1:8080", "[::1]:8443", "localhost:80". */
+static bool parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *sslen)
+{
+	char host[256];
+	const char *colon = strrchr(spec, ':');
+	if (colon == NULL || colon[1] == '\0')
+		return false;
+	const char *h = spec;
+	size_t hl = (size_t)(colon - spec);
+	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host))
+		return false;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+
+	struct addrinfo hints = {0}, *res = NULL;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
+	if (getaddrinfo(hl ? host : NULL, colon + 1, &hints, &res) != 0 || res == NULL)
+		return false;
+	bool ok = res->ai_addrlen <= sizeof(*ss);
+	if (ok) {
+		memcpy(ss, res->ai_addr, res->ai_addrlen);
+		*sslen = res->ai_addrlen;
+	}
+	freeaddrinfo(res);
+	return ok;
+}
+
+static struct MHD_Daemon *start(struct listener *l, const char *spec, unsigned threads,
+				unsigned conn_limit, const char *key, const char *cert)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	if (!parse_listen(spec, &ss, &sslen)) {
+		fprintf(stderr, "privca: cannot parse listen address '%s' (want ADDR:PORT)\n",
+			spec);
+		return NULL;
+	}
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (l->tls)
+		flags |= MHD_USE_TLS;
+	uint16_t port = ss.ss_family == AF_INET6
+			    ? ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port)
+			    : ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
+
+	struct MHD_OptionItem tls_opts[] = {
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key},
+	    {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert},
+	    {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-TLS1.0:-VERS-TLS1.1"},
+	    {MHD_OPTION_END, 0, NULL},
+	};
+	struct MHD_OptionItem no_opts[] = {{MHD_OPTION_END, 0, NULL}};
+
+	struct MHD_Daemon *d = MHD_start_daemon(
+	    flags, port, NULL, NULL, on_request, l, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, conn_limit,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_LIMIT,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+	    (unsigned)LISTEN_BACKLOG, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_ARRAY,
+	    l->tls ? tls_opts : no_opts, MHD_OPTION_END);
+	if (d == NULL)
+		fprintf(stderr, "privca: cannot listen on %s (%s): %s\n", spec, l->name,
+			errno ? strerror(errno) : "libmicrohttpd refused the options");
+	return d;
+}
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char b = (unsigned char)sig;
+	if (write(sig_pipe[1], &b, 1) < 0) {
+		/* the pipe is full: a stop is already pending */
+	}
+	errno = saved;
+}
+
+static unsigned fd_budget(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1000000 ? 1000000
+								     : (unsigned)rl.rlim_cur;
+}
+
+int server_run(struct ca *ca, const struct server_opts *opts)
+{
+	const struct ca_settings *st = ca_settings(ca);
+	const char *http = opts && opts->http ? opts->http : st->http_listen;
+	const char *https = opts && opts->https ? opts->https : st->https_listen;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads =
+	    opts && opts->threads ? opts->threads : (unsigned)(cores > 0 ? cores : 1);
+	if (threads > 64)
+		threads = 64;
+	bool want_http = http != NULL && *http;
+	bool want_https = https != NULL && *https;
+	int rc = 1;
+	char *key = NULL, *cert = NULL;
+	struct listener lh = {ca, false, "http", NULL}, ls = {ca, true, "https", NULL};
+	struct sigaction sa = {0}, old_int, old_term, old_pipe;
+	bool sig_set = false;
+
+	if (!want_http && !want_https) {
+		fprintf(stderr, "privca: neither --http nor --https is enabled\n");
+		return 1;
+	}
+	/* Seed jansson's hash before threads exist (it is lazy otherwise). */
+	json_object_seed(0);
+
+	unsigned budget = fd_budget();
+	unsigned conn_limit = budget > 256 ? (budget - 128) / 2 : 64;
+	if (conn_limit > CONN_LIMIT)
+		conn_limit = CONN_LIMIT;
+
+	if (pipe(sig_pipe) != 0) {
+		fprintf(stderr, "privca: pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	for (int i = 0; i < 2; i++) {
+		int fl = fcntl(sig_pipe[i], F_GETFL);
+		(void)fcntl(sig_pipe[i], F_SETFL, fl | O_NONBLOCK);
+		(void)fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+	}
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &old_pipe);
+	sig_set = true;
+	atomic_store(&stopping, false);
+
+	if (want_https) {
+		struct ca_error err = {{0}};
+		if (ca_tls_load(ca, &key, &cert, &err) != CA_OK) {
+			fprintf(stderr, "privca: cannot load the TLS key and certificate: %s\n",
+				err.detail);
+			goto out;
+		}
+		ls.d = start(&ls, https, threads, conn_limit, key, cert);
+		if (ls.d == NULL)
+			goto out;
+	}
+	if (want_http) {
+		lh.d = start(&lh, http, threads, conn_limit, NULL, NULL);
+		if (lh.d == NULL)
+			goto out;
+	}
+	fprintf(stderr, "privca: serving%s%s%s%s with %u threads; stop with Ctrl-C\n",
+		want_http ? " http://" : "", want_http ? http : "", want_https ? " https://" : "",
+		want_https ? https : "", threads);
+
+	for (;;) {
+		unsigned char b;
+		struct pollfd pfd = {sig_pipe[0], POLLIN, 0};
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+			fprintf(stderr, "privca: poll: %s\n", strerror(errno));
+			break;
+		}
+		if (read(sig_pipe[0], &b, 1) == 1) {
+			fprintf(stderr, "privca: %s: finishing requests in flight, then stopping\n",
+				b == SIGINT ? "SIGINT" : "SIGTERM");
+			break;
+		}
+	}
+
+	/* Stop accepting, let requests in flight finish, then stop. */
+	atomic_store(&stopping, true);
+	struct MHD_Daemon *ds[2] = {lh.d, ls.d};
+	for (int i = 0; i < 2; i++)
+		if (ds[i] != NULL) {
+			MHD_socket fd = MHD_quiesce_daemon(ds[i]);
+			if (fd != MHD_INVALID_SOCKET)
+				close(fd);
+		}
+	for (int waited = 0; atomic_load(&inflight) > 0 && waited < STOP_GRACE_MS; waited += 10) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	rc = 0;
+out:
+	if (lh.d != NULL)
+		MHD_stop_daemon(lh.d);
+	if (ls.d != NULL)
+		MHD_stop_daemon(ls.d);
+	if (key != NULL)
+		ca_secret_free(key);
+	free(cert);
+	if (sig_set) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+		sigaction(SIGPIPE, &old_pipe, NULL);
+	}
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	sig_pipe[0] = sig_pipe[1] = -1;
+	if (rc == 0)
+		fprintf(stderr, "privca: stopped\n");
+	return rc;
+}

@@ -102,16 +102,16 @@ const char *ca_status_name(enum ca_status s);
 /* ---- Creating and opening a CA ------------------------------------- */
 
 #define CA_DEFAULT_DAYS 397
-#define CA_MAX_DAYS 825
-#define CA_ROOT_DAYS 3650
+#define CA_MAX_DAYS	825
+#define CA_ROOT_DAYS	3650
 
 struct ca_init_opts {
-	enum ca_key_type key_type;	 /* default CA_KEY_EC_P256 */
-	const char *subject;		 /* "CN=privca demo CA,O=..." or NULL */
-	int days;			 /* root validity; 0 = CA_ROOT_DAYS */
-	const char *const *hostnames;	 /* extra TLS names besides localhost */
+	enum ca_key_type key_type;    /* default CA_KEY_EC_P256 */
+	const char *subject;	      /* "CN=privca demo CA,O=..." or NULL */
+	int days;		      /* root validity; 0 = CA_ROOT_DAYS */
+	const char *const *hostnames; /* extra TLS names besides localhost */
 	size_t nhostnames;
-	const char *base_url;		 /* NULL = "http://127.0.0.1:8080" */
+	const char *base_url; /* NULL = "http://127.0.0.1:8080" */
 };
 
 /*
@@ -143,6 +143,14 @@ const struct ca_settings *ca_settings(const struct ca *ca);
 void ca_set_clock(struct ca *ca, int64_t (*now)(void *arg), void *arg);
 int64_t ca_now(const struct ca *ca);
 
+/*
+ * Start what a long-running service needs in the background: the CRL is
+ * rebuilt after revocations (also those made by another process, seen
+ * within a second) and before nextUpdate nears, so ca_crl never signs on a
+ * request's time. Without it ca_crl builds on demand. Stopped by ca_close.
+ */
+enum ca_err ca_serve_start(struct ca *ca, struct ca_error *err) CA_WUR;
+
 /* CA_OK when the store answers and the key signs. */
 enum ca_err ca_health(struct ca *ca, struct ca_error *err) CA_WUR;
 
@@ -154,9 +162,9 @@ struct ca_root {
 	const char *pem;    /* certificate PEM, NUL-terminated */
 	const uint8_t *p7b; /* PKCS#7 certs-only chain, DER */
 	size_t p7b_len;
-	const char *subject;		/* RFC 4514 string */
-	char fingerprint_sha256[65];	/* lowercase hex */
-	char fingerprint_sha1[41];	/* lowercase hex (Windows thumbprint) */
+	const char *subject;	     /* RFC 4514 string */
+	char fingerprint_sha256[65]; /* lowercase hex */
+	char fingerprint_sha1[41];   /* lowercase hex (Windows thumbprint) */
 	int64_t not_before, not_after;
 	enum ca_key_type key_type;
 };
@@ -203,9 +211,9 @@ struct ca_token;
 struct ca_issue_req {
 	const uint8_t *csr; /* PEM (either header), DER, or base64 of DER */
 	size_t csr_len;
-	enum ca_profile profile;  /* CA_PROFILE_SERVER by default */
-	int validity_days;	  /* 0 = the default */
-	const char *const *sans;  /* if nsans > 0, these names instead of the CSR's */
+	enum ca_profile profile; /* CA_PROFILE_SERVER by default */
+	int validity_days;	 /* 0 = the default */
+	const char *const *sans; /* if nsans > 0, these names instead of the CSR's */
 	size_t nsans;
 	const struct ca_token *token; /* NULL: offline issue by the operator */
 };
@@ -270,7 +278,7 @@ enum ca_err ca_revoke(struct ca *ca, const char *serial, enum ca_reason reason,
 struct ca_blob;
 enum ca_err ca_crl(struct ca *ca, struct ca_blob **out, struct ca_error *err) CA_WUR;
 const uint8_t *ca_blob_data(const struct ca_blob *b, size_t *len);
-int64_t ca_blob_time(const struct ca_blob *b); /* thisUpdate for a CRL */
+int64_t ca_blob_time(const struct ca_blob *b);	  /* thisUpdate for a CRL */
 int64_t ca_blob_expires(const struct ca_blob *b); /* nextUpdate for a CRL */
 uint64_t ca_blob_number(const struct ca_blob *b); /* cRLNumber */
 void ca_blob_release(struct ca_blob *b);
@@ -326,6 +334,9 @@ enum ca_err ca_token_revoke(struct ca *ca, const char *name, struct ca_error *er
 
 /* ---- Small helpers the front-ends share -------------------------------- */
 
+/* PEM of DER bytes under label ("X509 CRL", ...); free(). NULL if no memory. */
+char *ca_pem(const char *label, const uint8_t *der, size_t len);
+
 /* Format t as RFC 3339 UTC ("2026-11-29T20:24:54Z"); buf >= 21 bytes. */
 void ca_time_rfc3339(int64_t t, char buf[21]);
 
@@ -340,7 +351,7 @@ struct ca_cert_ext {
 	char oid[64];	  /* dotted decimal */
 	const char *name; /* "subjectAltName", ... (static); NULL if unknown */
 	bool critical;
-	char *value;	  /* "DNS:a.example, IP:10.0.0.1", hex for unknown ones */
+	char *value; /* "DNS:a.example, IP:10.0.0.1", hex for unknown ones */
 };
 
 /* What a person checks on a certificate, beyond struct ca_cert. */

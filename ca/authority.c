@@ -1,0 +1,698 @@
+/*
+ * The code in this file implements the struct ca lifecycle: privca init
+ * (key, root, TLS certificate, database, settings) and ca_open/ca_close,
+ * plus the CA's own certificate and its derived forms.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "der.h"
+#include "dn.h"
+#include "internal.h"
+#include "oid.h"
+
+#define DEFAULT_SUBJECT "CN=privca demo CA,O=privca"
+#define DEFAULT_URL	"http://127.0.0.1:8080"
+#define SKEW		300 /* notBefore is backdated this much for clock skew */
+
+static int64_t system_now(void *arg)
+{
+	(void)arg;
+	return (int64_t)time(NULL);
+}
+
+int64_t ca_now(const struct ca *ca)
+{
+	return ca->now(ca->now_arg);
+}
+
+void ca_set_clock(struct ca *ca, int64_t (*now)(void *arg), void *arg)
+{
+	ca->now = now ? now : system_now;
+	ca->now_arg = arg;
+}
+
+const struct ca_settings *ca_settings(const struct ca *ca)
+{
+	return &ca->settings;
+}
+
+const struct ca_root *ca_root(const struct ca *ca)
+{
+	return &ca->root;
+}
+
+void ca_time_rfc3339(int64_t t, char buf[21])
+{
+	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+	int64_t secs = t - days * 86400, y;
+	unsigned m, d;
+	der_civil_from_days(days, &y, &m, &d);
+	unsigned yy = y < 0 ? 0 : y > 9999 ? 9999 : (unsigned)y, s = (unsigned)secs;
+	snprintf(buf, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", yy % 10000, m % 13, d % 32,
+		 s / 3600 % 24, s / 60 % 60, s % 60);
+}
+
+/* dir + "/" + name into buf; false if it does not fit. */
+static bool path_join(char *buf, size_t n, const char *dir, const char *name)
+{
+	int k = snprintf(buf, n, "%s/%s", dir, name);
+	return k > 0 && (size_t)k < n;
+}
+
+/* Read a whole (small) file; *out NUL-terminated, freed with free(). */
+static enum ca_err read_file(const char *path, uint8_t **out, size_t *len, struct ca_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return ca_fail(err, CA_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+	size_t cap = 4096, n = 0;
+	uint8_t *buf = malloc(cap);
+	enum ca_err rc = CA_OK;
+	while (buf != NULL) {
+		if (n + 1 >= cap) {
+			if (cap > (1u << 24)) {
+				rc = ca_fail(err, CA_ERR_IO, "%s is too large", path);
+				break;
+			}
+			uint8_t *nb = realloc(buf, cap * 2);
+			if (nb == NULL)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		size_t r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+		if (r == 0) {
+			if (ferror(f))
+				rc = ca_fail(err, CA_ERR_IO, "cannot read %s", path);
+			break;
+		}
+	}
+	fclose(f);
+	if (buf == NULL)
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	if (rc != CA_OK) {
+		free(buf);
+		return rc;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return CA_OK;
+}
+
+/* Create path (must not exist) with mode and write data durably. */
+static enum ca_err write_new(const char *path, mode_t mode, const void *data, size_t n,
+			     struct ca_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return ca_fail(err, errno == EEXIST ? CA_ERR_EXISTS : CA_ERR_IO,
+			       "cannot create %s: %s", path, strerror(errno));
+	const uint8_t *p = data;
+	size_t off = 0;
+	enum ca_err rc = CA_OK;
+	while (off < n) {
+		ssize_t w = write(fd, p + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rc = ca_fail(err, CA_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (rc == CA_OK && fsync(fd) != 0)
+		rc = ca_fail(err, CA_ERR_IO, "cannot sync %s: %s", path, strerror(errno));
+	if (close(fd) != 0 && rc == CA_OK)
+		rc = ca_fail(err, CA_ERR_IO, "cannot close %s", path);
+	if (rc != CA_OK)
+		unlink(path);
+	return rc;
+}
+
+enum ca_err ca_p7b(const uint8_t *const *certs, const size_t *lens, size_t n, uint8_t **out,
+		   size_t *out_len)
+{
+	/* RFC 5652 5.1 degenerate SignedData: no signers, only certificates. */
+	struct der_w w = {0};
+	size_t ci = der_begin(&w, DER_SEQUENCE);
+	der_oid(&w, (const uint8_t *)OID_PKCS7_SIGNED_DATA, OID_LEN(OID_PKCS7_SIGNED_DATA));
+	size_t x = der_begin(&w, DER_CTX_CONS(0));
+	size_t sd = der_begin(&w, DER_SEQUENCE);
+	der_uint(&w, 1);
+	der_tlv(&w, DER_SET, NULL, 0); /* digestAlgorithms */
+	size_t eci = der_begin(&w, DER_SEQUENCE);
+	der_oid(&w, (const uint8_t *)OID_PKCS7_DATA, OID_LEN(OID_PKCS7_DATA));
+	der_end(&w, eci);
+	size_t cs = der_begin(&w, DER_CTX_CONS(0));
+	for (size_t i = 0; i < n; i++)
+		der_raw(&w, certs[i], lens[i]);
+	der_end(&w, cs);
+	der_tlv(&w, DER_SET, NULL, 0); /* signerInfos */
+	der_end(&w, sd);
+	der_end(&w, x);
+	der_end(&w, ci);
+	return der_finish(&w, out, out_len) ? CA_OK : CA_ERR_NOMEM;
+}
+
+/* The parts of a certificate the CA needs, pointing into der. */
+struct cert_parts {
+	struct der_elem subject, spki;
+	int64_t not_before, not_after;
+};
+
+static bool cert_parse(const uint8_t *der, size_t len, struct cert_parts *p)
+{
+	struct der_r r = {der, len}, c, t, v;
+	struct der_elem cert, tbs, e, val;
+	if (!der_expect(&r, DER_SEQUENCE, &cert) || r.len != 0)
+		return false;
+	c = der_in(&cert);
+	if (!der_expect(&c, DER_SEQUENCE, &tbs))
+		return false;
+	t = der_in(&tbs);
+	if (der_peek(&t, DER_CTX_CONS(0)) && !der_next(&t, &e))
+		return false;
+	if (!der_expect(&t, DER_INTEGER, &e) || !der_expect(&t, DER_SEQUENCE, &e) ||
+	    !der_expect(&t, DER_SEQUENCE, &e) || !der_expect(&t, DER_SEQUENCE, &val))
+		return false;
+	v = der_in(&val);
+	struct der_elem nb, na;
+	if (!der_next(&v, &nb) || !der_next(&v, &na) || !der_get_time(&nb, &p->not_before) ||
+	    !der_get_time(&na, &p->not_after))
+		return false;
+	return der_expect(&t, DER_SEQUENCE, &p->subject) && der_expect(&t, DER_SEQUENCE, &p->spki);
+}
+
+/* ---- settings file ---- */
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static enum ca_err set_str(char **dst, const char *v)
+{
+	char *c = strdup(v);
+	if (c == NULL)
+		return CA_ERR_NOMEM;
+	free(*dst);
+	*dst = c;
+	return CA_OK;
+}
+
+static enum ca_err conf_read(struct ca *ca, const char *path, struct ca_error *err)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return errno == ENOENT
+			   ? CA_OK
+			   : ca_fail(err, CA_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+	char line[1024];
+	int lineno = 0;
+	enum ca_err rc = CA_OK;
+	while (rc == CA_OK && fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		char *s = trim(line);
+		if (*s == '#' || *s == '\0')
+			continue;
+		char *eq = strchr(s, '=');
+		if (eq == NULL) {
+			rc = ca_fail(err, CA_ERR_BAD_REQUEST, "%s:%d: expected 'key = value'", path,
+				     lineno);
+			break;
+		}
+		*eq = '\0';
+		char *k = trim(s), *v = trim(eq + 1);
+		if (strcmp(k, "base_url") == 0) {
+			size_t n = strlen(v);
+			while (n > 0 && v[n - 1] == '/')
+				v[--n] = '\0';
+			rc = set_str(&ca->base_url, v);
+		} else if (strcmp(k, "http") == 0) {
+			rc = set_str(&ca->http_listen, v);
+		} else if (strcmp(k, "https") == 0) {
+			rc = set_str(&ca->https_listen, v);
+		} else if (strcmp(k, "default_days") == 0 || strcmp(k, "max_days") == 0) {
+			char *end;
+			long d = strtol(v, &end, 10);
+			if (*v == '\0' || *end != '\0' || d < 1 || d > CA_MAX_DAYS) {
+				rc = ca_fail(err, CA_ERR_BAD_REQUEST,
+					     "%s:%d: %s must be a number of days from 1 to %d",
+					     path, lineno, k, CA_MAX_DAYS);
+				break;
+			}
+			if (k[0] == 'd')
+				ca->settings.default_days = (int)d;
+			else
+				ca->settings.max_days = (int)d;
+		} else {
+			rc = ca_fail(err, CA_ERR_BAD_REQUEST, "%s:%d: unknown setting '%s'", path,
+				     lineno, k);
+		}
+	}
+	fclose(f);
+	if (rc == CA_OK && ca->settings.default_days > ca->settings.max_days)
+		rc = ca_fail(err, CA_ERR_BAD_REQUEST, "%s: default_days is over max_days", path);
+	return rc;
+}
+
+static enum ca_err conf_write(const char *path, const char *base_url, struct ca_error *err)
+{
+	char buf[2048];
+	int n = snprintf(buf, sizeof(buf),
+			 "# privca settings, written by privca init. Flags on the command line\n"
+			 "# override them.\n"
+			 "\n"
+			 "# Base URL of this CA as clients reach it: certificates point their\n"
+			 "# CRL distribution point and OCSP/CA-issuer URLs here.\n"
+			 "base_url = %s\n"
+			 "\n"
+			 "# Validity of issued certificates, in days.\n"
+			 "default_days = %d\n"
+			 "max_days = %d\n"
+			 "\n"
+			 "# Listen addresses.\n"
+			 "http = 127.0.0.1:8080\n"
+			 "https = 127.0.0.1:8443\n",
+			 base_url, CA_DEFAULT_DAYS, CA_MAX_DAYS);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return ca_fail(err, CA_ERR_BAD_REQUEST, "the base URL is too long");
+	return write_new(path, 0644, buf, (size_t)n, err);
+}
+
+/* ---- init ---- */
+
+/* Names for the TLS certificate: localhost, 127.0.0.1, ::1 and extras. */
+static enum ca_err tls_names(const struct ca_init_opts *o, struct name **out, size_t *n,
+			     struct ca_error *err)
+{
+	size_t cap = 3 + o->nhostnames, k = 0;
+	struct name *v = calloc(cap, sizeof(*v));
+	if (v == NULL)
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	const char *fixed[] = {"localhost", "127.0.0.1", "::1"};
+	for (size_t i = 0; i < cap; i++) {
+		const char *h = i < 3 ? fixed[i] : o->hostnames[i - 3];
+		struct name nm;
+		enum ca_err rc = name_parse(h, &nm, err);
+		if (rc != CA_OK) {
+			free(v);
+			return rc;
+		}
+		bool dup = false;
+		for (size_t j = 0; j < k; j++)
+			dup |= strcmp(v[j].text, nm.text) == 0;
+		if (!dup)
+			v[k++] = nm;
+	}
+	*out = v;
+	*n = k;
+	return CA_OK;
+}
+
+/* Issue the server's own TLS certificate (P-256 whatever the CA key). */
+static enum ca_err init_tls(struct ca *ca, const struct ca_init_opts *o, struct ca_error *err)
+{
+	struct key *tk = NULL;
+	struct name *names = NULL;
+	size_t nnames = 0;
+	uint8_t *spki = NULL, *der = NULL, *subj = NULL;
+	size_t spki_len, der_len, subj_len;
+	char *pem = NULL, path[PATH_MAX];
+	struct ca_cert *rec = NULL;
+	uint8_t serial[16], ski[20];
+	enum ca_err rc;
+
+	if ((rc = tls_names(o, &names, &nnames, err)) != CA_OK)
+		goto out;
+	if ((rc = key_generate(CA_KEY_EC_P256, &tk, err)) != CA_OK)
+		goto out;
+	if ((rc = key_spki(tk, &spki, &spki_len)) != CA_OK || !cert_key_id(spki, spki_len, ski)) {
+		rc = ca_fail(err, CA_ERR_CRYPTO, "cannot encode the TLS public key");
+		goto out;
+	}
+	char cn[300];
+	snprintf(cn, sizeof(cn), "CN=%s",
+		 o->nhostnames > 0 ? names[3 < nnames ? 3 : 0].text : "localhost");
+	if ((rc = dn_from_string(cn, &subj, &subj_len, err)) != CA_OK)
+		goto out;
+	int64_t now = ca_now(ca);
+	if ((rc = cert_serial(serial)) != CA_OK)
+		goto out;
+	struct cert_tpl t = {
+	    .serial = serial,
+	    .serial_len = sizeof(serial),
+	    .issuer = ca->subject,
+	    .issuer_len = ca->subject_len,
+	    .subject = subj,
+	    .subject_len = subj_len,
+	    .spki = spki,
+	    .spki_len = spki_len,
+	    .not_before = now - SKEW,
+	    .not_after = now - SKEW + (int64_t)CA_DEFAULT_DAYS * 86400,
+	    .ski = ski,
+	    .aki = ca->ski,
+	    .profile = CA_PROFILE_SERVER,
+	    .names = names,
+	    .nnames = nnames,
+	    .base_url = ca->base_url,
+	};
+	if ((rc = cert_build(&t, ca->key, &der, &der_len)) != CA_OK) {
+		rc = ca_fail(err, rc, "cannot sign the TLS certificate");
+		goto out;
+	}
+	char serial_hex[33];
+	hex_encode(serial, sizeof(serial), serial_hex);
+	if ((rc = cert_record(ca, der, der_len, serial_hex, subj, subj_len, names, nnames, &t,
+			      "init", &rec)) != CA_OK ||
+	    (rc = store_cert_put(ca->store, rec, err)) != CA_OK)
+		goto out;
+	if (!path_join(path, sizeof(path), ca->dir, "tls.key")) {
+		rc = ca_fail(err, CA_ERR_IO, "the directory name is too long");
+		goto out;
+	}
+	if ((rc = key_save(tk, path, err)) != CA_OK)
+		goto out;
+	if ((pem = pem_encode("CERTIFICATE", der, der_len)) == NULL) {
+		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!path_join(path, sizeof(path), ca->dir, "tls.pem")) {
+		rc = ca_fail(err, CA_ERR_IO, "the directory name is too long");
+		goto out;
+	}
+	rc = write_new(path, 0644, pem, strlen(pem), err);
+out:
+	ca_cert_free(rec);
+	key_free(tk);
+	free(names);
+	free(spki);
+	free(der);
+	free(subj);
+	free(pem);
+	return rc;
+}
+
+enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_error *err)
+{
+	static const char *const files[] = {"ca.key",  "ca.pem",    "tls.key",
+					    "tls.pem", "privca.db", "privca.conf"};
+	char path[PATH_MAX];
+	struct key *k = NULL;
+	uint8_t *subj = NULL, *spki = NULL, *der = NULL;
+	size_t subj_len, spki_len, der_len;
+	char *pem = NULL;
+	struct ca *ca = NULL;
+	enum ca_err rc;
+	bool created = false;
+	uint8_t serial[16], ski[20];
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return ca_fail(err, CA_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+	for (size_t i = 0; i < 2; i++) {
+		if (!path_join(path, sizeof(path), dir, files[i]))
+			return ca_fail(err, CA_ERR_IO, "the directory name is too long");
+		if (access(path, F_OK) == 0)
+			return ca_fail(err, CA_ERR_EXISTS,
+				       "%s already holds a CA (%s exists); privca init never "
+				       "overwrites one",
+				       dir, files[i]);
+	}
+	const char *base = o->base_url ? o->base_url : DEFAULT_URL;
+	if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0)
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "--url must start with http:// or https:// (got '%s')", base);
+	int days = o->days ? o->days : CA_ROOT_DAYS;
+	if (days < 1 || days > 36500)
+		return ca_fail(err, CA_ERR_BAD_REQUEST, "--days must be from 1 to 36500");
+
+	if ((rc = dn_from_string(o->subject ? o->subject : DEFAULT_SUBJECT, &subj, &subj_len,
+				 err)) != CA_OK)
+		return rc;
+	if ((rc = key_generate(o->key_type, &k, err)) != CA_OK)
+		goto out;
+	if ((rc = key_spki(k, &spki, &spki_len)) != CA_OK || !cert_key_id(spki, spki_len, ski)) {
+		rc = ca_fail(err, CA_ERR_CRYPTO, "cannot encode the CA public key");
+		goto out;
+	}
+	if ((rc = cert_serial(serial)) != CA_OK)
+		goto out;
+	int64_t now = system_now(NULL);
+	struct cert_tpl t = {
+	    .serial = serial,
+	    .serial_len = sizeof(serial),
+	    .issuer = subj,
+	    .issuer_len = subj_len,
+	    .subject = subj,
+	    .subject_len = subj_len,
+	    .spki = spki,
+	    .spki_len = spki_len,
+	    .not_before = now - SKEW,
+	    .not_after = now - SKEW + (int64_t)days * 86400,
+	    .ski = ski,
+	    .is_ca = true,
+	};
+	if ((rc = cert_build(&t, k, &der, &der_len)) != CA_OK) {
+		rc = ca_fail(err, rc, "cannot sign the CA certificate");
+		goto out;
+	}
+	created = true;
+	if (!path_join(path, sizeof(path), dir, "ca.key") || (rc = key_save(k, path, err)) != CA_OK)
+		goto out;
+	if ((pem = pem_encode("CERTIFICATE", der, der_len)) == NULL) {
+		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!path_join(path, sizeof(path), dir, "ca.pem") ||
+	    (rc = write_new(path, 0644, pem, strlen(pem), err)) != CA_OK)
+		goto out;
+	if (!path_join(path, sizeof(path), dir, "privca.conf") ||
+	    (rc = conf_write(path, base, err)) != CA_OK)
+		goto out;
+	if (!path_join(path, sizeof(path), dir, "privca.db"))
+		goto out;
+	struct store *st;
+	if ((rc = store_open(path, true, &st, err)) != CA_OK)
+		goto out;
+	store_close(st);
+	if ((rc = ca_open(dir, &ca, err)) != CA_OK)
+		goto out;
+	rc = init_tls(ca, o, err);
+out:
+	ca_close(ca);
+	if (rc != CA_OK && created) {
+		/* Leave no half-made CA behind: a rerun must not be refused. */
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+			if (path_join(path, sizeof(path), dir, files[i]))
+				unlink(path);
+		const char *side[] = {"privca.db-wal", "privca.db-shm"};
+		for (size_t i = 0; i < 2; i++)
+			if (path_join(path, sizeof(path), dir, side[i]))
+				unlink(path);
+	}
+	key_free(k);
+	free(subj);
+	free(spki);
+	free(der);
+	free(pem);
+	return rc;
+}
+
+/* ---- open / close ---- */
+
+enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
+{
+	static const char *const pem_labels[] = {"CERTIFICATE", NULL};
+	char path[PATH_MAX];
+	uint8_t *buf = NULL;
+	size_t len;
+	enum ca_err rc;
+	struct cert_parts parts;
+	uint8_t *spki = NULL;
+	size_t spki_len;
+
+	struct ca *ca = calloc(1, sizeof(*ca));
+	if (ca == NULL || (ca->dir = strdup(dir)) == NULL) {
+		free(ca);
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	}
+	ca->now = system_now;
+	ca->settings.default_days = CA_DEFAULT_DAYS;
+	ca->settings.max_days = CA_MAX_DAYS;
+	if (set_str(&ca->base_url, DEFAULT_URL) != CA_OK ||
+	    set_str(&ca->http_listen, "127.0.0.1:8080") != CA_OK ||
+	    set_str(&ca->https_listen, "127.0.0.1:8443") != CA_OK) {
+		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
+		goto bad;
+	}
+	if (!path_join(path, sizeof(path), dir, "ca.pem")) {
+		rc = ca_fail(err, CA_ERR_IO, "the directory name is too long");
+		goto bad;
+	}
+	if (access(path, F_OK) != 0) {
+		rc = ca_fail(err, CA_ERR_NOT_FOUND,
+			     "%s holds no CA; create one with: privca init --dir %s", dir, dir);
+		goto bad;
+	}
+	if (!path_join(path, sizeof(path), dir, "privca.conf") ||
+	    (rc = conf_read(ca, path, err)) != CA_OK)
+		goto bad;
+	ca->settings.base_url = ca->base_url;
+	ca->settings.http_listen = ca->http_listen;
+	ca->settings.https_listen = ca->https_listen;
+
+	if (!path_join(path, sizeof(path), dir, "ca.key") ||
+	    (rc = key_load(path, &ca->key, err)) != CA_OK)
+		goto bad;
+	if (!path_join(path, sizeof(path), dir, "ca.pem") ||
+	    (rc = read_file(path, &buf, &len, err)) != CA_OK)
+		goto bad;
+	if (!pem_decode(buf, len, pem_labels, &ca->cert_der, &ca->cert_len) ||
+	    !cert_parse(ca->cert_der, ca->cert_len, &parts)) {
+		rc = ca_fail(err, CA_ERR_IO, "%s/ca.pem does not hold a certificate", dir);
+		goto bad;
+	}
+	if ((rc = key_spki(ca->key, &spki, &spki_len)) != CA_OK)
+		goto bad;
+	if (spki_len != parts.spki.tlv_len || memcmp(spki, parts.spki.tlv, spki_len) != 0) {
+		rc = ca_fail(err, CA_ERR_IO, "%s/ca.key is not the key of %s/ca.pem", dir, dir);
+		goto bad;
+	}
+	ca->subject_len = parts.subject.tlv_len;
+	ca->subject = malloc(ca->subject_len);
+	if (ca->subject == NULL) {
+		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
+		goto bad;
+	}
+	memcpy(ca->subject, parts.subject.tlv, ca->subject_len);
+	{
+		/* subjectPublicKey contents: for OCSP key hashes and the SKI. */
+		struct der_r r = der_in(&parts.spki);
+		struct der_elem alg, bits;
+		if (!der_expect(&r, DER_SEQUENCE, &alg) || !der_expect(&r, DER_BIT_STRING, &bits) ||
+		    bits.len < 2 || !cert_key_id(spki, spki_len, ca->ski) ||
+		    (ca->pubkey = malloc(bits.len - 1)) == NULL) {
+			rc = ca_fail(err, CA_ERR_IO, "cannot read the CA public key");
+			goto bad;
+		}
+		memcpy(ca->pubkey, bits.val + 1, bits.len - 1);
+		ca->pubkey_len = bits.len - 1;
+	}
+	ca->cert_pem = pem_encode("CERTIFICATE", ca->cert_der, ca->cert_len);
+	ca->subject_str = dn_to_string(ca->subject, ca->subject_len);
+	const uint8_t *certs[1] = {ca->cert_der};
+	if (ca->cert_pem == NULL || ca->subject_str == NULL ||
+	    ca_p7b(certs, &ca->cert_len, 1, &ca->p7b, &ca->p7b_len) != CA_OK) {
+		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
+		goto bad;
+	}
+	ca->root = (struct ca_root){
+	    .der = ca->cert_der,
+	    .der_len = ca->cert_len,
+	    .pem = ca->cert_pem,
+	    .p7b = ca->p7b,
+	    .p7b_len = ca->p7b_len,
+	    .subject = ca->subject_str,
+	    .not_before = parts.not_before,
+	    .not_after = parts.not_after,
+	    .key_type = key_type(ca->key),
+	};
+	sha256_hex(ca->cert_der, ca->cert_len, ca->root.fingerprint_sha256);
+	sha1_hex(ca->cert_der, ca->cert_len, ca->root.fingerprint_sha1);
+
+	if (!path_join(path, sizeof(path), dir, "privca.db") ||
+	    (rc = store_open(path, false, &ca->store, err)) != CA_OK)
+		goto bad;
+	if ((rc = revocation_open(ca, err)) != CA_OK)
+		goto bad;
+	free(buf);
+	free(spki);
+	*out = ca;
+	return CA_OK;
+bad:
+	free(buf);
+	free(spki);
+	ca_close(ca);
+	return rc;
+}
+
+void ca_close(struct ca *ca)
+{
+	if (ca == NULL)
+		return;
+	revocation_close(ca);
+	store_close(ca->store);
+	key_free(ca->key);
+	free(ca->dir);
+	free(ca->base_url);
+	free(ca->http_listen);
+	free(ca->https_listen);
+	free(ca->cert_der);
+	free(ca->cert_pem);
+	free(ca->p7b);
+	free(ca->subject_str);
+	free(ca->subject);
+	free(ca->pubkey);
+	free(ca);
+}
+
+enum ca_err ca_health(struct ca *ca, struct ca_error *err)
+{
+	enum ca_err rc = store_ping(ca->store, err);
+	if (rc != CA_OK)
+		return rc;
+	uint8_t sig[KEY_SIG_MAX];
+	size_t sl;
+	if (key_signature(ca->key, (const uint8_t *)"healthz", 7, sig, &sl) != CA_OK)
+		return ca_fail(err, CA_ERR_CRYPTO, "the CA key does not sign");
+	return CA_OK;
+}
+
+void ca_secret_free(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+enum ca_err ca_tls_load(struct ca *ca, char **key_pem, char **cert_pem, struct ca_error *err)
+{
+	char path[PATH_MAX];
+	uint8_t *k = NULL, *c = NULL;
+	size_t kl, cl;
+	struct stat st;
+	enum ca_err rc;
+	if (!path_join(path, sizeof(path), ca->dir, "tls.key"))
+		return ca_fail(err, CA_ERR_IO, "the directory name is too long");
+	if (stat(path, &st) == 0 && (st.st_mode & 077))
+		return ca_fail(err, CA_ERR_IO,
+			       "%s is readable by group or others; run chmod 600 %s", path, path);
+	if ((rc = read_file(path, &k, &kl, err)) != CA_OK)
+		return rc;
+	if (!path_join(path, sizeof(path), ca->dir, "tls.pem") ||
+	    (rc = read_file(path, &c, &cl, err)) != CA_OK) {
+		ca_secret_free((char *)k);
+		return rc == CA_OK ? CA_ERR_IO : rc;
+	}
+	*key_pem = (char *)k;
+	*cert_pem = (char *)c;
+	return CA_OK;
+}

@@ -1,0 +1,96 @@
+/*
+ * What the core's files share about a struct ca. Not part of the public
+ * interface: web/ sees only include/privca/ca.h.
+ */
+#ifndef PRIVCA_INTERNAL_H
+#define PRIVCA_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "key.h"
+#include "names.h"
+#include "privca/ca.h"
+#include "store.h"
+
+struct crl_cache;  /* revoke.c */
+struct ocsp_cache; /* ocsp_responder.c */
+
+struct ca {
+	char *dir;
+	struct key *key;
+	struct store *store;
+	struct ca_settings settings; /* strings below are owned */
+	char *base_url, *http_listen, *https_listen;
+
+	/* The CA certificate and what is derived from it once at open. */
+	struct ca_root root;
+	uint8_t *cert_der;
+	size_t cert_len;
+	char *cert_pem;
+	uint8_t *p7b;
+	size_t p7b_len;
+	char *subject_str;
+	uint8_t *subject; /* the CA's Name TLV, copied into every issuer field */
+	size_t subject_len;
+	uint8_t ski[20]; /* SHA-1 of the subjectPublicKey (RFC 5280 4.2.1.2 (1)) */
+	uint8_t *pubkey; /* subjectPublicKey BIT STRING contents (no unused-bits byte) */
+	size_t pubkey_len;
+
+	int64_t (*now)(void *arg);
+	void *now_arg;
+
+	struct crl_cache *crl;
+	struct ocsp_cache *ocsp;
+};
+
+/* What a certificate carries besides its subject and key. */
+struct cert_tpl {
+	const uint8_t *serial; /* big-endian, positive */
+	size_t serial_len;
+	const uint8_t *issuer; /* Name TLV */
+	size_t issuer_len;
+	const uint8_t *subject; /* Name TLV */
+	size_t subject_len;
+	const uint8_t *spki; /* SubjectPublicKeyInfo TLV */
+	size_t spki_len;
+	int64_t not_before, not_after;
+	const uint8_t *ski; /* 20 bytes */
+	const uint8_t *aki; /* 20 bytes, NULL for a self-signed root */
+	bool is_ca;
+	bool key_encipherment; /* RSA subject key */
+	enum ca_profile profile;
+	const struct name *names;
+	size_t nnames;
+	const char *base_url; /* CRL DP and AIA; NULL for none */
+};
+
+/* Encode and sign a certificate (cert.c). *der freed with free(). */
+enum ca_err cert_build(const struct cert_tpl *t, struct key *signer, uint8_t **der,
+		       size_t *len) CA_WUR;
+
+/* SHA-1 key identifier of an SPKI's subjectPublicKey; false if spki is malformed. */
+bool cert_key_id(const uint8_t *spki, size_t len, uint8_t id[20]);
+
+/* 16 random bytes, first in 0x01..0x7f (design section 3). */
+enum ca_err cert_serial(uint8_t serial[16]) CA_WUR;
+
+/* Lowercase hex SHA-256 / SHA-1 of bytes. */
+void sha256_hex(const uint8_t *p, size_t n, char out[65]);
+void sha1_hex(const uint8_t *p, size_t n, char out[41]);
+void sha256_bytes(const uint8_t *p, size_t n, uint8_t out[32]);
+
+/* Fill rec's derived fields (subject string, names, fingerprint, times)
+ * from a freshly built certificate. */
+enum ca_err cert_record(struct ca *ca, const uint8_t *der, size_t len, const char *serial_hex,
+			const uint8_t *subject, size_t subject_len, const struct name *names,
+			size_t nnames, const struct cert_tpl *t, const char *requester,
+			struct ca_cert **out) CA_WUR;
+
+/* CRL and OCSP state (revoke.c); called by ca_open / ca_close. */
+enum ca_err revocation_open(struct ca *ca, struct ca_error *err) CA_WUR;
+void revocation_close(struct ca *ca);
+/* A revocation happened in this process: rebuild the CRL, drop OCSP cache. */
+void revocation_changed(struct ca *ca);
+
+#endif

@@ -1,0 +1,1123 @@
+/*
+ * The code in this file implements the SQLite store (store.h).
+ *
+ * Connections: one per thread, opened on first use and kept in a list so
+ * store_close can finish them; prepared statements are cached per
+ * connection. Certificate inserts are queued to a single writer thread
+ * that commits up to GROUP_MAX of them per transaction: with
+ * synchronous=FULL every commit is an fsync, and sharing it is what makes
+ * durable issuance fast under concurrency.
+ */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "store.h"
+
+struct embed_file {
+	const char *name;
+	const unsigned char *data;
+	size_t len;
+};
+extern const struct embed_file schema_files[];
+
+#define GROUP_MAX 64
+
+enum stmt {
+	ST_CERT_PUT,
+	ST_EVENT,
+	ST_SERIAL_TAKEN,
+	ST_CERT_GET,
+	ST_STATUS,
+	ST_COUNT,
+	ST_REVOKE_GET,
+	ST_REVOKE_SET,
+	ST_REVOKED_LIST,
+	ST_CRL_GET,
+	ST_CRL_PUT,
+	ST_TOKEN_PUT,
+	ST_TOKEN_BY_HASH,
+	ST_TOKEN_LIST,
+	ST_TOKEN_REVOKE,
+	ST_REVOCATION_GEN,
+	ST_MAX
+};
+
+#define CERT_COLS                                                                                  \
+	"serial, subject, dns_names, ip_addresses, not_before, not_after, profile, requester, "    \
+	"fingerprint_sha256, status, revoked_at, revocation_reason, created_at"
+#define TOKEN_COLS                                                                                 \
+	"name, allow, allow_ip, allow_wildcard, max_days, profiles, admin, created_at, revoked_at"
+
+static const char *const stmt_sql[ST_MAX] = {
+    [ST_CERT_PUT] = "INSERT INTO certificates (serial, subject, dns_names, ip_addresses, "
+		    "not_before, not_after, profile, requester, fingerprint_sha256, der, "
+		    "created_at, search) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+    [ST_EVENT] = "INSERT INTO events (at, kind, serial, actor, detail) VALUES (?1,?2,?3,?4,?5)",
+    [ST_SERIAL_TAKEN] = "SELECT 1 FROM certificates WHERE serial = ?1",
+    [ST_CERT_GET] = "SELECT " CERT_COLS ", der FROM certificates WHERE serial = ?1",
+    [ST_STATUS] = "SELECT status, revoked_at, revocation_reason, not_after FROM certificates "
+		  "WHERE serial = ?1",
+    [ST_COUNT] =
+	"SELECT coalesce(sum(status = 'valid' AND not_after >= ?1), 0), "
+	"coalesce(sum(status = 'revoked'), 0), "
+	"coalesce(sum(status = 'valid' AND not_after < ?1), 0), "
+	"coalesce(sum(status = 'valid' AND not_after >= ?1 AND not_after < ?1 + 2592000), 0) "
+	"FROM certificates",
+    [ST_REVOKE_GET] = "SELECT status, requester FROM certificates WHERE serial = ?1",
+    [ST_REVOKE_SET] = "UPDATE certificates SET status = 'revoked', revoked_at = ?2, "
+		      "revocation_reason = ?3 WHERE serial = ?1 AND status = 'valid'",
+    [ST_REVOKED_LIST] = "SELECT serial, revoked_at, revocation_reason FROM certificates "
+			"WHERE status = 'revoked' AND not_after >= ?1 ORDER BY serial",
+    [ST_CRL_GET] = "SELECT number, der, this_update, next_update FROM crl_state WHERE id = 1",
+    [ST_CRL_PUT] = "INSERT INTO crl_state (id, number, der, this_update, next_update) "
+		   "VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET number = ?1, "
+		   "der = ?2, this_update = ?3, next_update = ?4",
+    [ST_TOKEN_PUT] = "INSERT INTO tokens (name, sha256, allow, allow_ip, allow_wildcard, "
+		     "max_days, profiles, admin, created_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+    [ST_TOKEN_BY_HASH] = "SELECT " TOKEN_COLS " FROM tokens WHERE sha256 = ?1 AND "
+			 "revoked_at IS NULL",
+    [ST_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM tokens ORDER BY name",
+    [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ?2 WHERE name = ?1 AND "
+			"revoked_at IS NULL",
+    [ST_REVOCATION_GEN] = "SELECT generation FROM revocation_state WHERE id = 1",
+};
+
+struct conn {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_MAX];
+	struct store *s;
+	struct conn *next;
+};
+
+struct pending {
+	const struct ca_cert *c;
+	enum ca_err rc;
+	bool done;
+	struct pending *next;
+};
+
+struct store {
+	char *path;
+	pthread_key_t key;
+	pthread_mutex_t mu; /* guards conns */
+	struct conn *conns;
+
+	pthread_mutex_t qmu; /* guards the queue and the writer's life */
+	pthread_cond_t qcv;  /* writer: work arrived or stop */
+	pthread_cond_t dcv;  /* callers: a group was committed */
+	struct pending *head, *tail;
+	bool writer_running, stopping;
+	pthread_t writer;
+};
+
+static void conn_free(struct conn *c)
+{
+	for (int i = 0; i < ST_MAX; i++)
+		sqlite3_finalize(c->st[i]);
+	sqlite3_close(c->db);
+	free(c);
+}
+
+/* Thread exit: close this thread's connection. */
+static void conn_release(void *p)
+{
+	struct conn *c = p;
+	struct store *s = c->s;
+	pthread_mutex_lock(&s->mu);
+	for (struct conn **pp = &s->conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	pthread_mutex_unlock(&s->mu);
+	conn_free(c);
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+static struct conn *conn_open(struct store *s, int flags)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->s = s;
+	if (sqlite3_open_v2(s->path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		goto bad;
+	sqlite3_busy_timeout(c->db, 10000);
+	if (exec(c->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON") != SQLITE_OK)
+		goto bad;
+	return c;
+bad:
+	conn_free(c);
+	return NULL;
+}
+
+static struct conn *conn_get(struct store *s)
+{
+	struct conn *c = pthread_getspecific(s->key);
+	if (c != NULL)
+		return c;
+	c = conn_open(s, SQLITE_OPEN_READWRITE);
+	if (c == NULL)
+		return NULL;
+	if (pthread_setspecific(s->key, c) != 0) {
+		conn_free(c);
+		return NULL;
+	}
+	pthread_mutex_lock(&s->mu);
+	c->next = s->conns;
+	s->conns = c;
+	pthread_mutex_unlock(&s->mu);
+	return c;
+}
+
+/* A cached, reset statement of this thread's connection. */
+static sqlite3_stmt *stmt(struct store *s, enum stmt id, struct conn **cp)
+{
+	struct conn *c = conn_get(s);
+	if (c == NULL)
+		return NULL;
+	if (c->st[id] == NULL &&
+	    sqlite3_prepare_v3(c->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &c->st[id],
+			       NULL) != SQLITE_OK)
+		return NULL;
+	if (cp != NULL)
+		*cp = c;
+	return c->st[id];
+}
+
+static void done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+static enum ca_err migrate(sqlite3 *db, struct ca_error *err)
+{
+	sqlite3_stmt *st;
+	int version = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return ca_fail(err, CA_ERR_STORE, "cannot read the schema version: %s",
+			       sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+
+	int n = 0;
+	while (schema_files[n].name != NULL)
+		n++;
+	if (version > n)
+		return ca_fail(err, CA_ERR_STORE,
+			       "the database is at schema version %d, newer than this privca (%d); "
+			       "run a newer privca",
+			       version, n);
+	for (int i = version; i < n; i++) {
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", i + 1);
+		if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK ||
+		    exec(db, (const char *)schema_files[i].data) != SQLITE_OK ||
+		    exec(db, pragma) != SQLITE_OK || exec(db, "COMMIT") != SQLITE_OK) {
+			enum ca_err rc = ca_fail(err, CA_ERR_STORE, "migration %s failed: %s",
+						 schema_files[i].name, sqlite3_errmsg(db));
+			exec(db, "ROLLBACK");
+			return rc;
+		}
+	}
+	return CA_OK;
+}
+
+enum ca_err store_open(const char *path, bool create, struct store **out, struct ca_error *err)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	enum ca_err rc;
+	if (s == NULL || (s->path = strdup(path)) == NULL) {
+		free(s);
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	}
+	pthread_key_create(&s->key, conn_release);
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->qmu, NULL);
+	pthread_cond_init(&s->qcv, NULL);
+	pthread_cond_init(&s->dcv, NULL);
+
+	struct conn *c = conn_open(s, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0));
+	if (c == NULL) {
+		rc = ca_fail(err, CA_ERR_STORE, "cannot open the database %s", path);
+		goto bad;
+	}
+	if (pthread_setspecific(s->key, c) != 0) {
+		conn_free(c);
+		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
+		goto bad;
+	}
+	s->conns = c;
+	if (exec(c->db, "PRAGMA journal_mode = WAL") != SQLITE_OK) {
+		rc = ca_fail(err, CA_ERR_STORE, "cannot switch %s to WAL: %s", path,
+			     sqlite3_errmsg(c->db));
+		goto bad;
+	}
+	if ((rc = migrate(c->db, err)) != CA_OK)
+		goto bad;
+	*out = s;
+	return CA_OK;
+bad:
+	store_close(s);
+	return rc;
+}
+
+void store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->qmu);
+	s->stopping = true;
+	bool running = s->writer_running;
+	pthread_cond_signal(&s->qcv);
+	pthread_mutex_unlock(&s->qmu);
+	if (running)
+		pthread_join(s->writer, NULL);
+	pthread_setspecific(s->key, NULL);
+	pthread_mutex_lock(&s->mu);
+	struct conn *c = s->conns;
+	s->conns = NULL;
+	pthread_mutex_unlock(&s->mu);
+	while (c != NULL) {
+		struct conn *next = c->next;
+		conn_free(c);
+		c = next;
+	}
+	pthread_key_delete(s->key);
+	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->qmu);
+	pthread_cond_destroy(&s->qcv);
+	pthread_cond_destroy(&s->dcv);
+	free(s->path);
+	free(s);
+}
+
+enum ca_err store_ping(struct store *s, struct ca_error *err)
+{
+	struct conn *c = conn_get(s);
+	if (c == NULL || exec(c->db, "SELECT count(*) FROM crl_state") != SQLITE_OK)
+		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
+	return CA_OK;
+}
+
+/* ---- certificates ---- */
+
+/* names joined with ',' into a new string; NULL on no memory. */
+static char *join(char *const *v, size_t n)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	char *s = malloc(len), *p = s;
+	if (s == NULL)
+		return NULL;
+	*p = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*p++ = ',';
+		size_t k = strlen(v[i]);
+		memcpy(p, v[i], k + 1);
+		p += k;
+	}
+	return s;
+}
+
+static bool split(const char *s, char ***out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (s == NULL || *s == '\0')
+		return true;
+	size_t cnt = 1;
+	for (const char *p = s; *p; p++)
+		cnt += *p == ',';
+	char **v = calloc(cnt, sizeof(*v));
+	if (v == NULL)
+		return false;
+	size_t i = 0;
+	const char *start = s;
+	for (const char *p = s;; p++) {
+		if (*p == ',' || *p == '\0') {
+			v[i] = strndup(start, (size_t)(p - start));
+			if (v[i] == NULL) {
+				for (size_t j = 0; j < i; j++)
+					free(v[j]);
+				free(v);
+				return false;
+			}
+			i++;
+			if (*p == '\0')
+				break;
+			start = p + 1;
+		}
+	}
+	*out = v;
+	*n = i;
+	return true;
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	return sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+static enum ca_err event(struct store *s, int64_t at, const char *kind, const char *serial,
+			 const char *actor, const char *detail)
+{
+	sqlite3_stmt *st = stmt(s, ST_EVENT, NULL);
+	if (st == NULL)
+		return CA_ERR_STORE;
+	sqlite3_bind_int64(st, 1, at);
+	bind_text(st, 2, kind);
+	if (serial != NULL)
+		bind_text(st, 3, serial);
+	bind_text(st, 4, actor ? actor : "cli");
+	bind_text(st, 5, detail ? detail : "");
+	int r = sqlite3_step(st);
+	done(st);
+	return r == SQLITE_DONE ? CA_OK : CA_ERR_STORE;
+}
+
+enum ca_err store_event(struct store *s, int64_t at, const char *kind, const char *serial,
+			const char *actor, const char *detail)
+{
+	return event(s, at, kind, serial, actor, detail);
+}
+
+static char *lower_dup(const char *a, const char *b, const char *c, const char *d)
+{
+	size_t n = strlen(a) + strlen(b) + strlen(c) + strlen(d) + 4;
+	char *s = malloc(n);
+	if (s == NULL)
+		return NULL;
+	snprintf(s, n, "%s %s %s %s", a, b, c, d);
+	for (char *p = s; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return s;
+}
+
+/* Insert one certificate on the writer's connection (inside its transaction). */
+static enum ca_err insert_cert(struct store *s, const struct ca_cert *c)
+{
+	enum ca_err rc = CA_ERR_NOMEM;
+	char *dns = join(c->dns_names, c->n_dns);
+	char *ips = join(c->ip_addresses, c->n_ip);
+	char *search = NULL;
+	struct conn *cn;
+	sqlite3_stmt *st;
+
+	if (dns == NULL || ips == NULL)
+		goto out;
+	search = lower_dup(c->subject, dns, ips, c->serial);
+	if (search == NULL)
+		goto out;
+	rc = CA_ERR_STORE;
+	if ((st = stmt(s, ST_CERT_PUT, &cn)) == NULL)
+		goto out;
+	bind_text(st, 1, c->serial);
+	bind_text(st, 2, c->subject);
+	bind_text(st, 3, dns);
+	bind_text(st, 4, ips);
+	sqlite3_bind_int64(st, 5, c->not_before);
+	sqlite3_bind_int64(st, 6, c->not_after);
+	bind_text(st, 7, ca_profile_name(c->profile));
+	bind_text(st, 8, c->requester);
+	bind_text(st, 9, c->fingerprint_sha256);
+	sqlite3_bind_blob(st, 10, c->der, (int)c->der_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, c->created_at);
+	bind_text(st, 12, search);
+	int r = sqlite3_step(st);
+	done(st);
+	if (r == SQLITE_CONSTRAINT) {
+		rc = CA_ERR_EXISTS;
+		goto out;
+	}
+	if (r != SQLITE_DONE)
+		goto out;
+	rc = event(s, c->created_at, "issue", c->serial, c->requester, dns);
+out:
+	free(dns);
+	free(ips);
+	free(search);
+	return rc;
+}
+
+static void *writer_main(void *arg)
+{
+	struct store *s = arg;
+	pthread_mutex_lock(&s->qmu);
+	for (;;) {
+		while (s->head == NULL && !s->stopping)
+			pthread_cond_wait(&s->qcv, &s->qmu);
+		if (s->head == NULL)
+			break;
+		/* Take up to GROUP_MAX requests; newcomers queue for the next group. */
+		struct pending *batch = s->head, *last = batch;
+		int n = 1;
+		while (last->next != NULL && n < GROUP_MAX) {
+			last = last->next;
+			n++;
+		}
+		s->head = last->next;
+		if (s->head == NULL)
+			s->tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&s->qmu);
+
+		struct conn *c = conn_get(s);
+		bool ok = c != NULL && exec(c->db, "BEGIN IMMEDIATE") == SQLITE_OK;
+		for (struct pending *p = batch; p; p = p->next) {
+			p->rc = ok ? CA_OK : CA_ERR_STORE;
+			if (!ok)
+				continue;
+			/* A failed row is undone by SQLite at statement level; the
+			 * event row is its own statement, so roll both back by savepoint. */
+			if (exec(c->db, "SAVEPOINT row") != SQLITE_OK) {
+				p->rc = CA_ERR_STORE;
+				continue;
+			}
+			p->rc = insert_cert(s, p->c);
+			if (p->rc != CA_OK)
+				exec(c->db, "ROLLBACK TO row");
+			exec(c->db, "RELEASE row");
+		}
+		if (ok && exec(c->db, "COMMIT") != SQLITE_OK) {
+			exec(c->db, "ROLLBACK");
+			ok = false;
+		}
+		pthread_mutex_lock(&s->qmu);
+		for (struct pending *p = batch; p; p = p->next) {
+			if (!ok)
+				p->rc = CA_ERR_STORE;
+			p->done = true;
+		}
+		pthread_cond_broadcast(&s->dcv);
+	}
+	pthread_mutex_unlock(&s->qmu);
+	return NULL;
+}
+
+enum ca_err store_cert_put(struct store *s, const struct ca_cert *c, struct ca_error *err)
+{
+	struct pending p = {.c = c};
+	pthread_mutex_lock(&s->qmu);
+	if (s->stopping) {
+		pthread_mutex_unlock(&s->qmu);
+		return ca_fail(err, CA_ERR_STORE, "the store is closing");
+	}
+	if (!s->writer_running) {
+		if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
+			pthread_mutex_unlock(&s->qmu);
+			return ca_fail(err, CA_ERR_STORE, "cannot start the store writer");
+		}
+		s->writer_running = true;
+	}
+	if (s->tail != NULL)
+		s->tail->next = &p;
+	else
+		s->head = &p;
+	s->tail = &p;
+	pthread_cond_signal(&s->qcv);
+	while (!p.done)
+		pthread_cond_wait(&s->dcv, &s->qmu);
+	pthread_mutex_unlock(&s->qmu);
+	if (p.rc == CA_ERR_EXISTS)
+		return ca_fail(err, p.rc, "serial %s is taken", c->serial);
+	if (p.rc != CA_OK)
+		return ca_fail(err, p.rc,
+			       "the certificate could not be recorded; nothing was issued");
+	return CA_OK;
+}
+
+enum ca_err store_serial_taken(struct store *s, const char *serial, bool *taken)
+{
+	sqlite3_stmt *st = stmt(s, ST_SERIAL_TAKEN, NULL);
+	if (st == NULL)
+		return CA_ERR_STORE;
+	bind_text(st, 1, serial);
+	int r = sqlite3_step(st);
+	done(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return CA_ERR_STORE;
+	*taken = r == SQLITE_ROW;
+	return CA_OK;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? (const char *)t : "";
+}
+
+/* Build a ca_cert from a row of CERT_COLS (+ der at column 13 if with_der). */
+static struct ca_cert *row_cert(sqlite3_stmt *st, int64_t now, bool with_der)
+{
+	struct ca_cert *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	snprintf(c->serial, sizeof(c->serial), "%s", col_text(st, 0));
+	c->subject = strdup(col_text(st, 1));
+	if (c->subject == NULL || !split(col_text(st, 2), &c->dns_names, &c->n_dns) ||
+	    !split(col_text(st, 3), &c->ip_addresses, &c->n_ip))
+		goto bad;
+	c->not_before = sqlite3_column_int64(st, 4);
+	c->not_after = sqlite3_column_int64(st, 5);
+	if (!ca_profile_parse(col_text(st, 6), &c->profile))
+		c->profile = CA_PROFILE_SERVER;
+	if ((c->requester = strdup(col_text(st, 7))) == NULL)
+		goto bad;
+	snprintf(c->fingerprint_sha256, sizeof(c->fingerprint_sha256), "%s", col_text(st, 8));
+	bool revoked = strcmp(col_text(st, 9), "revoked") == 0;
+	c->revoked_at = revoked ? sqlite3_column_int64(st, 10) : 0;
+	c->reason = revoked ? (enum ca_reason)sqlite3_column_int(st, 11) : CA_REASON_UNSPECIFIED;
+	c->created_at = sqlite3_column_int64(st, 12);
+	c->status = revoked		 ? CA_STATUS_REVOKED
+		    : c->not_after < now ? CA_STATUS_EXPIRED
+					 : CA_STATUS_VALID;
+	if (with_der) {
+		int n = sqlite3_column_bytes(st, 13);
+		const void *p = sqlite3_column_blob(st, 13);
+		if (n <= 0 || p == NULL || (c->der = malloc((size_t)n)) == NULL)
+			goto bad;
+		memcpy(c->der, p, (size_t)n);
+		c->der_len = (size_t)n;
+	}
+	return c;
+bad:
+	ca_cert_free(c);
+	return NULL;
+}
+
+enum ca_err store_cert_get(struct store *s, const char *serial, int64_t now, struct ca_cert **out,
+			   struct ca_error *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_CERT_GET, NULL);
+	if (st == NULL)
+		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
+	bind_text(st, 1, serial);
+	int r = sqlite3_step(st);
+	enum ca_err rc = CA_OK;
+	if (r == SQLITE_ROW) {
+		*out = row_cert(st, now, true);
+		if (*out == NULL)
+			rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	} else if (r == SQLITE_DONE) {
+		rc = ca_fail(err, CA_ERR_NOT_FOUND, "no certificate with serial %s", serial);
+	} else {
+		rc = ca_fail(err, CA_ERR_STORE, "the database failed");
+	}
+	done(st);
+	return rc;
+}
+
+static bool parse_cursor(const char *cur, int64_t *key, char serial[33])
+{
+	char *end;
+	long long v = strtoll(cur, &end, 10);
+	if (end == cur || *end != '_' || strlen(end + 1) != 32)
+		return false;
+	for (const char *p = end + 1; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	*key = v;
+	memcpy(serial, end + 1, 33);
+	return true;
+}
+
+enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t now,
+		       struct ca_cert_list *out, struct ca_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	int limit = q->limit == 0 ? 50 : q->limit;
+	if (limit < 1 || limit > 500)
+		return ca_fail(err, CA_ERR_BAD_REQUEST, "limit must be between 1 and 500");
+	int64_t ckey = 0;
+	char cserial[33] = "";
+	if (q->cursor != NULL && *q->cursor && !parse_cursor(q->cursor, &ckey, cserial))
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "cursor is not one this server handed out; start again without it");
+
+	/* The SQL is assembled from constant fragments only; values are bound. */
+	bool by_expiry = q->sort == CA_SORT_EXPIRES;
+	const char *key = by_expiry ? "not_after" : "created_at";
+	char sql[1024];
+	int n = snprintf(sql, sizeof(sql), "SELECT " CERT_COLS " FROM certificates WHERE 1");
+	switch (q->status) {
+	case CA_STATUS_VALID:
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n,
+			      " AND status = 'valid' AND not_after >= ?1");
+		break;
+	case CA_STATUS_REVOKED:
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND status = 'revoked'");
+		break;
+	case CA_STATUS_EXPIRED:
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n,
+			      " AND status = 'valid' AND not_after < ?1");
+		break;
+	default:
+		break;
+	}
+	if (q->expires_within_days > 0)
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n,
+			      " AND status = 'valid' AND not_after >= ?1 AND not_after < ?5");
+	if (q->q != NULL && *q->q)
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND instr(search, ?2) > 0");
+	if (*cserial)
+		n +=
+		    snprintf(sql + n, sizeof(sql) - (size_t)n, " AND (%s, serial) < (?3, ?4)", key);
+	snprintf(sql + n, sizeof(sql) - (size_t)n, " ORDER BY %s DESC, serial DESC LIMIT ?6", key);
+
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	if (c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
+	sqlite3_bind_int64(st, 1, now);
+	char *needle = NULL;
+	if (q->q != NULL && *q->q) {
+		needle = strdup(q->q);
+		if (needle == NULL) {
+			sqlite3_finalize(st);
+			return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+		}
+		for (char *p = needle; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		bind_text(st, 2, needle);
+	}
+	if (*cserial) {
+		sqlite3_bind_int64(st, 3, ckey);
+		bind_text(st, 4, cserial);
+	}
+	if (q->expires_within_days > 0)
+		sqlite3_bind_int64(st, 5, now + (int64_t)q->expires_within_days * 86400);
+	sqlite3_bind_int(st, 6, limit + 1);
+
+	enum ca_err rc = CA_OK;
+	out->items = calloc((size_t)limit, sizeof(*out->items));
+	if (out->items == NULL)
+		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	int r = SQLITE_DONE;
+	while (rc == CA_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == (size_t)limit) {
+			/* One more row exists: the cursor is the last row returned. */
+			struct ca_cert *lastc = out->items[out->n - 1];
+			char buf[64];
+			snprintf(buf, sizeof(buf), "%lld_%s",
+				 (long long)(by_expiry ? lastc->not_after : lastc->created_at),
+				 lastc->serial);
+			if ((out->next_cursor = strdup(buf)) == NULL)
+				rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
+			break;
+		}
+		struct ca_cert *ce = row_cert(st, now, false);
+		if (ce == NULL)
+			rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
+		else
+			out->items[out->n++] = ce;
+	}
+	if (rc == CA_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = ca_fail(err, CA_ERR_STORE, "the database failed: %s", sqlite3_errmsg(c->db));
+	sqlite3_finalize(st);
+	free(needle);
+	if (rc != CA_OK)
+		ca_cert_list_free(out);
+	return rc;
+}
+
+enum ca_err store_count(struct store *s, int64_t now, struct ca_counts *out, struct ca_error *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_COUNT, NULL);
+	if (st == NULL)
+		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
+	sqlite3_bind_int64(st, 1, now);
+	enum ca_err rc = CA_OK;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		out->valid = (uint64_t)sqlite3_column_int64(st, 0);
+		out->revoked = (uint64_t)sqlite3_column_int64(st, 1);
+		out->expired = (uint64_t)sqlite3_column_int64(st, 2);
+		out->expiring_30d = (uint64_t)sqlite3_column_int64(st, 3);
+	} else {
+		rc = ca_fail(err, CA_ERR_STORE, "the database failed");
+	}
+	done(st);
+	return rc;
+}
+
+/* ---- revocation ---- */
+
+enum ca_err store_revoke(struct store *s, const char *serial, int64_t at, enum ca_reason reason,
+			 const char *actor, const char *requester, struct ca_error *err)
+{
+	struct conn *c = conn_get(s);
+	if (c == NULL)
+		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
+	if (exec(c->db, "BEGIN IMMEDIATE") != SQLITE_OK)
+		return ca_fail(err, CA_ERR_STORE, "the database is busy: %s",
+			       sqlite3_errmsg(c->db));
+	enum ca_err rc = CA_OK;
+	sqlite3_stmt *st = stmt(s, ST_REVOKE_GET, NULL);
+	if (st == NULL) {
+		rc = ca_fail(err, CA_ERR_STORE, "the database failed");
+		goto out;
+	}
+	bind_text(st, 1, serial);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_DONE) {
+		rc = ca_fail(err, CA_ERR_NOT_FOUND, "no certificate with serial %s", serial);
+	} else if (r != SQLITE_ROW) {
+		rc = ca_fail(err, CA_ERR_STORE, "the database failed");
+	} else if (requester != NULL && strcmp(col_text(st, 1), requester) != 0) {
+		rc = ca_fail(err, CA_ERR_FORBIDDEN,
+			     "certificate %s was requested by another team; only that team's token "
+			     "or an admin token may revoke it",
+			     serial);
+	} else if (strcmp(col_text(st, 0), "revoked") == 0) {
+		rc = ca_fail(err, CA_ERR_ALREADY_REVOKED, "certificate %s is already revoked",
+			     serial);
+	}
+	done(st);
+	if (rc != CA_OK)
+		goto out;
+	st = stmt(s, ST_REVOKE_SET, NULL);
+	if (st == NULL) {
+		rc = ca_fail(err, CA_ERR_STORE, "the database failed");
+		goto out;
+	}
+	bind_text(st, 1, serial);
+	sqlite3_bind_int64(st, 2, at);
+	sqlite3_bind_int(st, 3, (int)reason);
+	r = sqlite3_step(st);
+	done(st);
+	if (r != SQLITE_DONE ||
+	    event(s, at, "revoke", serial, actor, ca_reason_name(reason)) != CA_OK)
+		rc = ca_fail(err, CA_ERR_STORE, "the revocation could not be recorded");
+out:
+	if (rc == CA_OK && exec(c->db, "COMMIT") != SQLITE_OK)
+		rc = ca_fail(err, CA_ERR_STORE, "the revocation could not be committed");
+	if (rc != CA_OK)
+		exec(c->db, "ROLLBACK");
+	return rc;
+}
+
+enum ca_err store_revoked_list(struct store *s, int64_t now, struct store_revoked **out, size_t *n,
+			       struct ca_error *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_REVOKED_LIST, NULL);
+	if (st == NULL)
+		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
+	sqlite3_bind_int64(st, 1, now);
+	size_t cap = 1024, cnt = 0;
+	struct store_revoked *v = malloc(cap * sizeof(*v));
+	enum ca_err rc = CA_OK;
+	int r;
+	if (v == NULL) {
+		done(st);
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	}
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			struct store_revoked *nv = realloc(v, 2 * cap * sizeof(*v));
+			if (nv == NULL) {
+				rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
+				break;
+			}
+			v = nv;
+			cap *= 2;
+		}
+		const char *hex = col_text(st, 0);
+		size_t hl = strlen(hex);
+		if (hl == 0 || hl > 40 || hl % 2 || !hex_decode(hex, v[cnt].serial, hl / 2))
+			continue; /* not a serial this CA writes */
+		v[cnt].serial_len = hl / 2;
+		v[cnt].revoked_at = sqlite3_column_int64(st, 1);
+		v[cnt].reason = (enum ca_reason)sqlite3_column_int(st, 2);
+		cnt++;
+	}
+	if (rc == CA_OK && r != SQLITE_DONE)
+		rc = ca_fail(err, CA_ERR_STORE, "the database failed");
+	done(st);
+	if (rc != CA_OK) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*n = cnt;
+	return CA_OK;
+}
+
+enum ca_err store_status(struct store *s, const char *serial, struct store_status *o)
+{
+	sqlite3_stmt *st = stmt(s, ST_STATUS, NULL);
+	if (st == NULL)
+		return CA_ERR_STORE;
+	bind_text(st, 1, serial);
+	int r = sqlite3_step(st);
+	memset(o, 0, sizeof(*o));
+	if (r == SQLITE_ROW) {
+		o->found = true;
+		o->revoked = strcmp(col_text(st, 0), "revoked") == 0;
+		o->revoked_at = sqlite3_column_int64(st, 1);
+		o->reason = (enum ca_reason)sqlite3_column_int(st, 2);
+		o->not_after = sqlite3_column_int64(st, 3);
+	}
+	done(st);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? CA_OK : CA_ERR_STORE;
+}
+
+enum ca_err store_crl_get(struct store *s, uint64_t *number, uint8_t **der, size_t *len,
+			  int64_t *this_update, int64_t *next_update)
+{
+	sqlite3_stmt *st = stmt(s, ST_CRL_GET, NULL);
+	if (st == NULL)
+		return CA_ERR_STORE;
+	*number = 0;
+	*der = NULL;
+	*len = 0;
+	enum ca_err rc = CA_OK;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*number = (uint64_t)sqlite3_column_int64(st, 0);
+		int n = sqlite3_column_bytes(st, 1);
+		const void *p = sqlite3_column_blob(st, 1);
+		*this_update = sqlite3_column_int64(st, 2);
+		*next_update = sqlite3_column_int64(st, 3);
+		if (n > 0 && p != NULL && (*der = malloc((size_t)n)) != NULL) {
+			memcpy(*der, p, (size_t)n);
+			*len = (size_t)n;
+		} else {
+			rc = CA_ERR_NOMEM;
+		}
+	} else if (r != SQLITE_DONE) {
+		rc = CA_ERR_STORE;
+	}
+	done(st);
+	return rc;
+}
+
+enum ca_err store_crl_put(struct store *s, uint64_t number, const uint8_t *der, size_t len,
+			  int64_t this_update, int64_t next_update)
+{
+	sqlite3_stmt *st = stmt(s, ST_CRL_PUT, NULL);
+	if (st == NULL || len > INT32_MAX)
+		return CA_ERR_STORE;
+	sqlite3_bind_int64(st, 1, (int64_t)number);
+	sqlite3_bind_blob(st, 2, der, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, this_update);
+	sqlite3_bind_int64(st, 4, next_update);
+	int r = sqlite3_step(st);
+	done(st);
+	return r == SQLITE_DONE ? CA_OK : CA_ERR_STORE;
+}
+
+enum ca_err store_data_version(struct store *s, int64_t *v)
+{
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st;
+	if (c == NULL ||
+	    sqlite3_prepare_v2(c->db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK)
+		return CA_ERR_STORE;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return r == SQLITE_ROW ? CA_OK : CA_ERR_STORE;
+}
+
+enum ca_err store_revocation_gen(struct store *s, int64_t *gen)
+{
+	sqlite3_stmt *st = stmt(s, ST_REVOCATION_GEN, NULL);
+	if (st == NULL)
+		return CA_ERR_STORE;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*gen = sqlite3_column_int64(st, 0);
+	done(st);
+	return r == SQLITE_ROW ? CA_OK : CA_ERR_STORE;
+}
+
+/* ---- tokens ---- */
+
+void store_token_free(struct store_token *t)
+{
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < t->nallow; i++)
+		free(t->allow[i]);
+	for (size_t i = 0; i < t->nallow_ip; i++)
+		free(t->allow_ip[i]);
+	free(t->allow);
+	free(t->allow_ip);
+	free(t->name);
+	free(t);
+}
+
+static char *join_lines(char *const *v, size_t n)
+{
+	char *s = join(v, n);
+	if (s != NULL)
+		for (char *p = s; *p; p++)
+			if (*p == ',')
+				*p = '\n';
+	return s;
+}
+
+static bool split_lines(const char *s, char ***out, size_t *n)
+{
+	char *copy = strdup(s);
+	if (copy == NULL)
+		return false;
+	for (char *p = copy; *p; p++)
+		if (*p == '\n')
+			*p = ',';
+	bool ok = split(copy, out, n);
+	free(copy);
+	return ok;
+}
+
+enum ca_err store_token_put(struct store *s, const struct store_token *t, const char *sha256_hex,
+			    struct ca_error *err)
+{
+	char *allow = join_lines(t->allow, t->nallow);
+	char *allow_ip = join_lines(t->allow_ip, t->nallow_ip);
+	enum ca_err rc = CA_OK;
+	sqlite3_stmt *st = NULL;
+	if (allow == NULL || allow_ip == NULL) {
+		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((st = stmt(s, ST_TOKEN_PUT, NULL)) == NULL) {
+		rc = ca_fail(err, CA_ERR_STORE, "the database does not answer");
+		goto out;
+	}
+	bind_text(st, 1, t->name);
+	bind_text(st, 2, sha256_hex);
+	bind_text(st, 3, allow);
+	bind_text(st, 4, allow_ip);
+	sqlite3_bind_int(st, 5, t->allow_wildcard);
+	sqlite3_bind_int(st, 6, t->max_days);
+	sqlite3_bind_int(st, 7, (int)t->profiles);
+	sqlite3_bind_int(st, 8, t->admin);
+	sqlite3_bind_int64(st, 9, t->created_at);
+	int r = sqlite3_step(st);
+	done(st);
+	if (r == SQLITE_CONSTRAINT)
+		rc = ca_fail(err, CA_ERR_EXISTS, "a token named '%s' exists already", t->name);
+	else if (r != SQLITE_DONE)
+		rc = ca_fail(err, CA_ERR_STORE, "the token could not be stored");
+	else
+		rc =
+		    event(s, t->created_at, "token-create", NULL, t->name, t->admin ? "admin" : "");
+out:
+	free(allow);
+	free(allow_ip);
+	return rc;
+}
+
+static struct store_token *row_token(sqlite3_stmt *st)
+{
+	struct store_token *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	if ((t->name = strdup(col_text(st, 0))) == NULL ||
+	    !split_lines(col_text(st, 1), &t->allow, &t->nallow) ||
+	    !split_lines(col_text(st, 2), &t->allow_ip, &t->nallow_ip)) {
+		store_token_free(t);
+		return NULL;
+	}
+	t->allow_wildcard = sqlite3_column_int(st, 3) != 0;
+	t->max_days = sqlite3_column_int(st, 4);
+	t->profiles = (unsigned)sqlite3_column_int(st, 5);
+	t->admin = sqlite3_column_int(st, 6) != 0;
+	t->created_at = sqlite3_column_int64(st, 7);
+	t->revoked_at = sqlite3_column_int64(st, 8);
+	return t;
+}
+
+enum ca_err store_token_by_hash(struct store *s, const char *sha256_hex, struct store_token **out)
+{
+	sqlite3_stmt *st = stmt(s, ST_TOKEN_BY_HASH, NULL);
+	if (st == NULL)
+		return CA_ERR_STORE;
+	bind_text(st, 1, sha256_hex);
+	int r = sqlite3_step(st);
+	enum ca_err rc = CA_OK;
+	if (r == SQLITE_ROW) {
+		if ((*out = row_token(st)) == NULL)
+			rc = CA_ERR_NOMEM;
+	} else {
+		rc = r == SQLITE_DONE ? CA_ERR_NOT_FOUND : CA_ERR_STORE;
+	}
+	done(st);
+	return rc;
+}
+
+enum ca_err store_token_list(struct store *s, struct store_token ***out, size_t *n)
+{
+	sqlite3_stmt *st = stmt(s, ST_TOKEN_LIST, NULL);
+	if (st == NULL)
+		return CA_ERR_STORE;
+	size_t cnt = 0, cap = 16;
+	struct store_token **v = calloc(cap, sizeof(*v));
+	enum ca_err rc = v ? CA_OK : CA_ERR_NOMEM;
+	int r = SQLITE_DONE;
+	while (rc == CA_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			struct store_token **nv = realloc(v, 2 * cap * sizeof(*v));
+			if (nv == NULL) {
+				rc = CA_ERR_NOMEM;
+				break;
+			}
+			v = nv;
+			cap *= 2;
+		}
+		if ((v[cnt] = row_token(st)) == NULL)
+			rc = CA_ERR_NOMEM;
+		else
+			cnt++;
+	}
+	if (rc == CA_OK && r != SQLITE_DONE)
+		rc = CA_ERR_STORE;
+	done(st);
+	if (rc != CA_OK) {
+		store_token_list_free(v, cnt);
+		return rc;
+	}
+	*out = v;
+	*n = cnt;
+	return CA_OK;
+}
+
+void store_token_list_free(struct store_token **v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		store_token_free(v[i]);
+	free(v);
+}
+
+enum ca_err store_token_revoke(struct store *s, const char *name, int64_t at, struct ca_error *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_TOKEN_REVOKE, NULL);
+	struct conn *c = conn_get(s);
+	if (st == NULL || c == NULL)
+		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
+	bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, at);
+	int r = sqlite3_step(st);
+	done(st);
+	if (r != SQLITE_DONE)
+		return ca_fail(err, CA_ERR_STORE, "the token could not be revoked");
+	if (sqlite3_changes(c->db) == 0)
+		return ca_fail(err, CA_ERR_NOT_FOUND, "no live token named '%s'", name);
+	return event(s, at, "token-revoke", NULL, name, "");
+}

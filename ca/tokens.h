@@ -1,0 +1,17 @@
+/*
+ * Team tokens (design section 5): the struct ca_token behind ca.h's
+ * opaque handle, and its policy view for policy.c.
+ */
+#ifndef PRIVCA_TOKENS_H
+#define PRIVCA_TOKENS_H
+
+#include "policy.h"
+#include "privca/ca.h"
+
+/* The token's policy; pointers stay valid while the token lives. */
+void token_policy(const struct ca_token *t, struct policy_token *out);
+
+/* Serial normalised to 32 lowercase hex digits (issue.c). */
+bool ca_serial_norm(const char *in, char out[33]);
+
+#endif

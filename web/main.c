@@ -1,0 +1,766 @@
+/*
+ * privca: the command line. Each subcommand parses its flags and calls
+ * one core function (include/privca/ca.h); `serve` hands over to server.c.
+ *
+ * Output meant for scripts goes to stdout, messages to stderr. Exit codes:
+ * 0 success, 1 refused or failed, 2 usage error (design section 8).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "privca/ca.h"
+#include "server.h"
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE   2
+#define MAX_LIST     64
+
+static const char *dir_opt;
+
+static const char *data_dir(void)
+{
+	if (dir_opt != NULL)
+		return dir_opt;
+	const char *e = getenv("PRIVCA_DIR");
+	return e != NULL && *e ? e : "./privca-data";
+}
+
+static int fail(const char *what, enum ca_err rc, const struct ca_error *err)
+{
+	fprintf(stderr, "privca: %s: %s (%s)\n", what, err->detail, ca_strerror(rc));
+	return EXIT_REFUSED;
+}
+
+static int usage_error(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "privca %s: %s\nTry 'privca %s --help'.\n", cmd, msg, cmd);
+	return EXIT_USAGE;
+}
+
+static bool parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+static int open_ca(struct ca **ca)
+{
+	struct ca_error err;
+	enum ca_err rc = ca_open(data_dir(), ca, &err);
+	if (rc != CA_OK)
+		return fail("cannot open the CA", rc, &err);
+	return 0;
+}
+
+/* Read a whole file (or stdin for "-"), at most 1 MiB. */
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	size_t cap = 1 << 20, n = 0;
+	uint8_t *buf = malloc(cap + 1);
+	if (buf != NULL) {
+		n = fread(buf, 1, cap + 1, f);
+		if (ferror(f) || n > cap) {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	*len = n;
+	return buf;
+}
+
+#define COMMON_OPTS                                                                                \
+	{"dir", required_argument, NULL, 'd'},                                                     \
+	{                                                                                          \
+		"help", no_argument, NULL, 'h'                                                     \
+	}
+
+/* ---- init ---- */
+
+static const char init_help[] =
+    "usage: privca init [--dir DIR] [--key-type T] [--subject DN] [--days N]\n"
+    "                   [--hostname H]... [--url BASE]\n"
+    "Create a new CA in DIR (default $PRIVCA_DIR or ./privca-data).\n"
+    "  --key-type  ec-p256 (default), ec-p384, rsa-2048, rsa-3072, rsa-4096, ed25519\n"
+    "  --subject   the CA's name, e.g. \"CN=Example Internal CA,O=Example\"\n"
+    "  --days      root validity in days (default 3650)\n"
+    "  --hostname  extra name for the server's TLS certificate (repeatable)\n"
+    "  --url       base URL clients use (default http://127.0.0.1:8080); goes into\n"
+    "              every certificate's CRL and OCSP URLs\n";
+
+static int cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {COMMON_OPTS,
+					     {"key-type", required_argument, NULL, 'k'},
+					     {"subject", required_argument, NULL, 's'},
+					     {"days", required_argument, NULL, 'D'},
+					     {"hostname", required_argument, NULL, 'H'},
+					     {"url", required_argument, NULL, 'u'},
+					     {0}};
+	struct ca_init_opts o = {.key_type = CA_KEY_EC_P256};
+	const char *hosts[MAX_LIST];
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir_opt = optarg;
+			break;
+		case 'h':
+			fputs(init_help, stdout);
+			return 0;
+		case 'k':
+			if (!ca_key_type_parse(optarg, &o.key_type))
+				return usage_error("init", "unknown --key-type");
+			break;
+		case 's':
+			o.subject = optarg;
+			break;
+		case 'D':
+			if (!parse_int(optarg, 1, 36500, &o.days))
+				return usage_error("init", "--days must be from 1 to 36500");
+			break;
+		case 'H':
+			if (o.nhostnames == MAX_LIST)
+				return usage_error("init", "too many --hostname");
+			hosts[o.nhostnames++] = optarg;
+			break;
+		case 'u':
+			o.base_url = optarg;
+			break;
+		default:
+			return usage_error("init", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return usage_error("init", "unexpected argument");
+	o.hostnames = hosts;
+	struct ca_error err;
+	enum ca_err rc = ca_init(data_dir(), &o, &err);
+	if (rc != CA_OK)
+		return fail("init", rc, &err);
+	struct ca *ca;
+	if (open_ca(&ca) != 0)
+		return EXIT_REFUSED;
+	const struct ca_root *r = ca_root(ca);
+	fprintf(stderr, "privca: new %s CA in %s\n  subject %s\n  sha256 %s\n",
+		ca_key_type_name(r->key_type), data_dir(), r->subject, r->fingerprint_sha256);
+	ca_close(ca);
+	return 0;
+}
+
+/* ---- serve ---- */
+
+static const char serve_help[] =
+    "usage: privca serve [--dir DIR] [--http ADDR:PORT] [--https ADDR:PORT] [--threads N]\n"
+    "Run the CA service until SIGINT or SIGTERM. Defaults come from privca.conf\n"
+    "(127.0.0.1:8080 and 127.0.0.1:8443); an empty address turns a listener off.\n";
+
+static int cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {COMMON_OPTS,
+					     {"http", required_argument, NULL, 'p'},
+					     {"https", required_argument, NULL, 's'},
+					     {"threads", required_argument, NULL, 't'},
+					     {0}};
+	struct server_opts so = {0};
+	int c, threads;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir_opt = optarg;
+			break;
+		case 'h':
+			fputs(serve_help, stdout);
+			return 0;
+		case 'p':
+			so.http = optarg;
+			break;
+		case 's':
+			so.https = optarg;
+			break;
+		case 't':
+			if (!parse_int(optarg, 1, 256, &threads))
+				return usage_error("serve", "--threads must be from 1 to 256");
+			so.threads = (unsigned)threads;
+			break;
+		default:
+			return usage_error("serve", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return usage_error("serve", "unexpected argument");
+	struct ca *ca;
+	if (open_ca(&ca) != 0)
+		return EXIT_REFUSED;
+	struct ca_error err;
+	enum ca_err rc = ca_serve_start(ca, &err);
+	int status;
+	if (rc != CA_OK)
+		status = fail("serve", rc, &err);
+	else
+		status = server_run(ca, &so);
+	ca_close(ca);
+	return status;
+}
+
+/* ---- sign ---- */
+
+static const char sign_help[] =
+    "usage: privca sign [--dir DIR] --csr FILE [--profile P] [--days N] [--san NAME]...\n"
+    "Issue a certificate offline, with the same checks and record as the API.\n"
+    "The certificate (PEM) goes to stdout. FILE may be - for stdin.\n"
+    "  --profile  server (default), client or peer\n"
+    "  --days     validity (default and maximum from privca.conf)\n"
+    "  --san      a DNS name or IP address, instead of the CSR's names (repeatable)\n";
+
+static int cmd_sign(int argc, char **argv)
+{
+	static const struct option opts[] = {COMMON_OPTS,
+					     {"csr", required_argument, NULL, 'c'},
+					     {"profile", required_argument, NULL, 'p'},
+					     {"days", required_argument, NULL, 'D'},
+					     {"san", required_argument, NULL, 's'},
+					     {0}};
+	struct ca_issue_req req = {.profile = CA_PROFILE_SERVER};
+	const char *csr_path = NULL, *sans[MAX_LIST];
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir_opt = optarg;
+			break;
+		case 'h':
+			fputs(sign_help, stdout);
+			return 0;
+		case 'c':
+			csr_path = optarg;
+			break;
+		case 'p':
+			if (!ca_profile_parse(optarg, &req.profile))
+				return usage_error("sign",
+						   "--profile must be server, client or peer");
+			break;
+		case 'D':
+			if (!parse_int(optarg, 1, 100000, &req.validity_days))
+				return usage_error("sign", "--days must be a positive number");
+			break;
+		case 's':
+			if (req.nsans == MAX_LIST)
+				return usage_error("sign", "too many --san");
+			sans[req.nsans++] = optarg;
+			break;
+		default:
+			return usage_error("sign", "unknown option");
+		}
+	}
+	if (csr_path == NULL || optind != argc)
+		return usage_error("sign", "--csr FILE is required");
+	size_t len;
+	uint8_t *csr = slurp(csr_path, &len);
+	if (csr == NULL) {
+		fprintf(stderr, "privca sign: cannot read %s (missing, or over 1 MiB)\n", csr_path);
+		return EXIT_REFUSED;
+	}
+	req.csr = csr;
+	req.csr_len = len;
+	req.sans = sans;
+	struct ca *ca;
+	if (open_ca(&ca) != 0) {
+		free(csr);
+		return EXIT_REFUSED;
+	}
+	struct ca_cert *cert = NULL;
+	struct ca_error err;
+	enum ca_err rc = ca_issue(ca, &req, &cert, &err);
+	int status = 0;
+	if (rc != CA_OK) {
+		status = fail("sign", rc, &err);
+	} else {
+		char *pem = ca_cert_pem(cert);
+		if (pem == NULL || fputs(pem, stdout) == EOF || fflush(stdout) != 0) {
+			fprintf(stderr,
+				"privca sign: cannot write the certificate (serial %s "
+				"is recorded)\n",
+				cert->serial);
+			status = EXIT_REFUSED;
+		} else {
+			fprintf(stderr, "privca: issued %s\n", cert->serial);
+		}
+		free(pem);
+	}
+	ca_cert_free(cert);
+	ca_close(ca);
+	free(csr);
+	return status;
+}
+
+/* ---- revoke ---- */
+
+static const char revoke_help[] =
+    "usage: privca revoke [--dir DIR] SERIAL [--reason R]\n"
+    "Revoke a certificate. R: unspecified (default), keyCompromise,\n"
+    "affiliationChanged, superseded, cessationOfOperation. A running service\n"
+    "picks it up within a second (CRL and OCSP).\n";
+
+static int cmd_revoke(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    COMMON_OPTS, {"reason", required_argument, NULL, 'r'}, {0}};
+	enum ca_reason reason = CA_REASON_UNSPECIFIED;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir_opt = optarg;
+			break;
+		case 'h':
+			fputs(revoke_help, stdout);
+			return 0;
+		case 'r':
+			if (!ca_reason_parse(optarg, &reason))
+				return usage_error("revoke", "unknown --reason");
+			break;
+		default:
+			return usage_error("revoke", "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("revoke", "give exactly one SERIAL");
+	struct ca *ca;
+	if (open_ca(&ca) != 0)
+		return EXIT_REFUSED;
+	struct ca_error err;
+	enum ca_err rc = ca_revoke(ca, argv[optind], reason, NULL, NULL, &err);
+	int status = rc == CA_OK ? 0 : fail("revoke", rc, &err);
+	if (rc == CA_OK)
+		fprintf(stderr, "privca: revoked %s (%s)\n", argv[optind], ca_reason_name(reason));
+	ca_close(ca);
+	return status;
+}
+
+/* ---- crl ---- */
+
+static const char crl_help[] =
+    "usage: privca crl [--dir DIR] [--out FILE] [--pem]\n"
+    "Write the current CRL (DER, or PEM with --pem) to FILE or stdout.\n";
+
+static int write_all(FILE *f, const void *p, size_t n)
+{
+	return fwrite(p, 1, n, f) == n && fflush(f) == 0 ? 0 : -1;
+}
+
+static int cmd_crl(int argc, char **argv)
+{
+	static const struct option opts[] = {COMMON_OPTS,
+					     {"out", required_argument, NULL, 'o'},
+					     {"pem", no_argument, NULL, 'P'},
+					     {0}};
+	const char *out = NULL;
+	bool pem = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir_opt = optarg;
+			break;
+		case 'h':
+			fputs(crl_help, stdout);
+			return 0;
+		case 'o':
+			out = optarg;
+			break;
+		case 'P':
+			pem = true;
+			break;
+		default:
+			return usage_error("crl", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return usage_error("crl", "unexpected argument");
+	struct ca *ca;
+	if (open_ca(&ca) != 0)
+		return EXIT_REFUSED;
+	struct ca_blob *b = NULL;
+	struct ca_error err;
+	enum ca_err rc = ca_crl(ca, &b, &err);
+	int status = 0;
+	if (rc != CA_OK) {
+		status = fail("crl", rc, &err);
+		goto done;
+	}
+	size_t len;
+	const uint8_t *der = ca_blob_data(b, &len);
+	char *text = NULL;
+	if (pem && (text = ca_pem("X509 CRL", der, len)) == NULL) {
+		status = EXIT_REFUSED;
+		goto done;
+	}
+	FILE *f = out ? fopen(out, "wb") : stdout;
+	if (f == NULL || write_all(f, text ? (const void *)text : der, text ? strlen(text) : len)) {
+		fprintf(stderr, "privca crl: cannot write %s\n", out ? out : "stdout");
+		status = EXIT_REFUSED;
+	}
+	if (f != NULL && f != stdout && fclose(f) != 0)
+		status = EXIT_REFUSED;
+	free(text);
+done:
+	ca_blob_release(b);
+	ca_close(ca);
+	return status;
+}
+
+/* ---- list / show ---- */
+
+static const char list_help[] =
+    "usage: privca list [--dir DIR] [--status valid|revoked|expired|all] [--q TEXT]\n"
+    "One line per certificate, newest first: serial, status, expiry, subject, names.\n";
+
+static int parse_status(const char *s, int *out)
+{
+	if (strcmp(s, "all") == 0) {
+		*out = -1;
+		return 0;
+	}
+	for (int i = 0; i < CA_STATUS_MAX; i++)
+		if (strcmp(s, ca_status_name((enum ca_status)i)) == 0) {
+			*out = i;
+			return 0;
+		}
+	return -1;
+}
+
+static void print_names(const struct ca_cert *c)
+{
+	for (size_t i = 0; i < c->n_dns; i++)
+		printf("%s%s", i ? "," : "", c->dns_names[i]);
+	for (size_t i = 0; i < c->n_ip; i++)
+		printf("%s%s", i || c->n_dns ? "," : "", c->ip_addresses[i]);
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {COMMON_OPTS,
+					     {"status", required_argument, NULL, 's'},
+					     {"q", required_argument, NULL, 'q'},
+					     {0}};
+	struct ca_list_query q = {.status = -1, .limit = 500};
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir_opt = optarg;
+			break;
+		case 'h':
+			fputs(list_help, stdout);
+			return 0;
+		case 's':
+			if (parse_status(optarg, &q.status) != 0)
+				return usage_error("list", "--status must be valid, revoked, "
+							   "expired or all");
+			break;
+		case 'q':
+			q.q = optarg;
+			break;
+		default:
+			return usage_error("list", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return usage_error("list", "unexpected argument");
+	struct ca *ca;
+	if (open_ca(&ca) != 0)
+		return EXIT_REFUSED;
+	int status = 0;
+	char *cursor = NULL;
+	for (;;) {
+		struct ca_cert_list l;
+		struct ca_error err;
+		q.cursor = cursor;
+		enum ca_err rc = ca_list(ca, &q, &l, &err);
+		free(cursor);
+		cursor = NULL;
+		if (rc != CA_OK) {
+			status = fail("list", rc, &err);
+			break;
+		}
+		for (size_t i = 0; i < l.n; i++) {
+			char exp[21];
+			ca_time_rfc3339(l.items[i]->not_after, exp);
+			printf("%s %-7s %s %s ", l.items[i]->serial,
+			       ca_status_name(l.items[i]->status), exp, l.items[i]->subject);
+			print_names(l.items[i]);
+			putchar('\n');
+		}
+		cursor = l.next_cursor;
+		l.next_cursor = NULL;
+		ca_cert_list_free(&l);
+		if (cursor == NULL)
+			break;
+	}
+	ca_close(ca);
+	return status;
+}
+
+static const char show_help[] = "usage: privca show [--dir DIR] SERIAL\n"
+				"Print one certificate's record and its PEM.\n";
+
+static int cmd_show(int argc, char **argv)
+{
+	static const struct option opts[] = {COMMON_OPTS, {0}};
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir_opt = optarg;
+			break;
+		case 'h':
+			fputs(show_help, stdout);
+			return 0;
+		default:
+			return usage_error("show", "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("show", "give exactly one SERIAL");
+	struct ca *ca;
+	if (open_ca(&ca) != 0)
+		return EXIT_REFUSED;
+	struct ca_cert *cert;
+	struct ca_error err;
+	enum ca_err rc = ca_cert_get(ca, argv[optind], &cert, &err);
+	int status = 0;
+	if (rc != CA_OK) {
+		status = fail("show", rc, &err);
+	} else {
+		char nb[21], na[21], ra[21];
+		ca_time_rfc3339(cert->not_before, nb);
+		ca_time_rfc3339(cert->not_after, na);
+		printf("serial:      %s\nsubject:     %s\nnames:       ", cert->serial,
+		       cert->subject);
+		print_names(cert);
+		printf("\nnot before:  %s\nnot after:   %s\nprofile:     %s\nrequester:   %s\n"
+		       "sha256:      %s\nstatus:      %s\n",
+		       nb, na, ca_profile_name(cert->profile), cert->requester,
+		       cert->fingerprint_sha256, ca_status_name(cert->status));
+		if (cert->status == CA_STATUS_REVOKED) {
+			ca_time_rfc3339(cert->revoked_at, ra);
+			printf("revoked at:  %s\nreason:      %s\n", ra,
+			       ca_reason_name(cert->reason));
+		}
+		char *pem = ca_cert_pem(cert);
+		if (pem != NULL)
+			fputs(pem, stdout);
+		free(pem);
+		ca_cert_free(cert);
+	}
+	ca_close(ca);
+	return status;
+}
+
+/* ---- token ---- */
+
+static const char token_help[] =
+    "usage: privca token create NAME [--allow PATTERN]... [--allow-ip CIDR]...\n"
+    "                          [--allow-wildcard] [--max-days N]\n"
+    "                          [--profiles server,client,peer] [--admin]\n"
+    "       privca token list\n"
+    "       privca token revoke NAME\n"
+    "PATTERN: an exact name, *.suffix (names under suffix) or .suffix (suffix and\n"
+    "names under it). create prints the token once, alone on stdout; only its\n"
+    "SHA-256 is kept.\n";
+
+static int parse_profiles(char *s, unsigned *out)
+{
+	*out = 0;
+	for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+		enum ca_profile p;
+		if (!ca_profile_parse(tok, &p))
+			return -1;
+		*out |= 1u << p;
+	}
+	return 0;
+}
+
+static int token_create(int argc, char **argv)
+{
+	static const struct option opts[] = {COMMON_OPTS,
+					     {"allow", required_argument, NULL, 'a'},
+					     {"allow-ip", required_argument, NULL, 'i'},
+					     {"allow-wildcard", no_argument, NULL, 'w'},
+					     {"max-days", required_argument, NULL, 'm'},
+					     {"profiles", required_argument, NULL, 'p'},
+					     {"admin", no_argument, NULL, 'A'},
+					     {0}};
+	const char *allow[MAX_LIST], *ips[MAX_LIST];
+	struct ca_token_policy p = {.allow = allow, .allow_ip = ips};
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir_opt = optarg;
+			break;
+		case 'h':
+			fputs(token_help, stdout);
+			return 0;
+		case 'a':
+			if (p.nallow == MAX_LIST)
+				return usage_error("token", "too many --allow");
+			allow[p.nallow++] = optarg;
+			break;
+		case 'i':
+			if (p.nallow_ip == MAX_LIST)
+				return usage_error("token", "too many --allow-ip");
+			ips[p.nallow_ip++] = optarg;
+			break;
+		case 'w':
+			p.allow_wildcard = true;
+			break;
+		case 'm':
+			if (!parse_int(optarg, 1, 100000, &p.max_days))
+				return usage_error("token", "--max-days must be a positive number");
+			break;
+		case 'p':
+			if (parse_profiles(optarg, &p.profiles) != 0)
+				return usage_error("token", "--profiles takes server,client,peer");
+			break;
+		case 'A':
+			p.admin = true;
+			break;
+		default:
+			return usage_error("token", "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("token", "give exactly one NAME");
+	struct ca *ca;
+	if (open_ca(&ca) != 0)
+		return EXIT_REFUSED;
+	char token[CA_TOKEN_LEN + 1];
+	struct ca_error err;
+	enum ca_err rc = ca_token_create(ca, argv[optind], &p, token, &err);
+	int status = 0;
+	if (rc != CA_OK)
+		status = fail("token create", rc, &err);
+	else if (printf("%s\n", token) < 0 || fflush(stdout) != 0)
+		status = EXIT_REFUSED;
+	explicit_bzero(token, sizeof(token));
+	ca_close(ca);
+	return status;
+}
+
+static int token_list_revoke(int argc, char **argv, bool revoke)
+{
+	static const struct option opts[] = {COMMON_OPTS, {0}};
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir_opt = optarg;
+			break;
+		case 'h':
+			fputs(token_help, stdout);
+			return 0;
+		default:
+			return usage_error("token", "unknown option");
+		}
+	}
+	if (optind != argc - (revoke ? 1 : 0))
+		return usage_error("token",
+				   revoke ? "give exactly one NAME" : "unexpected argument");
+	struct ca *ca;
+	if (open_ca(&ca) != 0)
+		return EXIT_REFUSED;
+	struct ca_error err;
+	enum ca_err rc;
+	int status = 0;
+	if (revoke) {
+		rc = ca_token_revoke(ca, argv[optind], &err);
+		if (rc != CA_OK)
+			status = fail("token revoke", rc, &err);
+	} else {
+		struct ca_token_info *l;
+		size_t n;
+		rc = ca_token_list(ca, &l, &n, &err);
+		if (rc != CA_OK) {
+			status = fail("token list", rc, &err);
+		} else {
+			for (size_t i = 0; i < n; i++) {
+				char at[21];
+				ca_time_rfc3339(l[i].created_at, at);
+				printf("%s\t%s\t%s\t%s\n", l[i].name,
+				       l[i].revoked_at ? "revoked" : "active", at, l[i].policy);
+			}
+			ca_token_list_free(l, n);
+		}
+	}
+	ca_close(ca);
+	return status;
+}
+
+static int cmd_token(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(token_help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "create") == 0)
+		return token_create(argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0)
+		return token_list_revoke(argc - 1, argv + 1, false);
+	if (strcmp(argv[1], "revoke") == 0)
+		return token_list_revoke(argc - 1, argv + 1, true);
+	return usage_error("token", "the subcommands are create, list and revoke");
+}
+
+static const char main_help[] =
+    "usage: privca COMMAND [--dir DIR] [options]\n"
+    "A small private certificate authority. DIR defaults to $PRIVCA_DIR, else\n"
+    "./privca-data. Commands:\n"
+    "  init     create a new CA\n"
+    "  serve    run the HTTP/HTTPS service\n"
+    "  sign     issue a certificate from a CSR\n"
+    "  revoke   revoke a certificate\n"
+    "  crl      write the current CRL\n"
+    "  list     list issued certificates\n"
+    "  show     show one certificate\n"
+    "  token    create, list or revoke team tokens\n"
+    "'privca COMMAND --help' tells more.\n";
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+	    {"init", cmd_init}, {"serve", cmd_serve}, {"sign", cmd_sign}, {"revoke", cmd_revoke},
+	    {"crl", cmd_crl},	{"list", cmd_list},   {"show", cmd_show}, {"token", cmd_token},
+	};
+	if (argc < 2) {
+		fputs(main_help, stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(main_help, stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "privca: unknown command '%s'\n%s", argv[1], main_help);
+	return EXIT_USAGE;
+}

@@ -172,6 +172,8 @@ static void tca_free(struct tca *c)
 
 /* Run a shell command in dir; its output (stdout and stderr) into out. */
 static int run(const char *dir, char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int run(const char *dir, char *out, size_t cap, const char *fmt, ...)
 {
 	char cmd[1024];
 	int n = snprintf(cmd, sizeof(cmd), "cd '%s' && ", dir);

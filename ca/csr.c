@@ -27,6 +27,7 @@
 #include "csr.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,18 +109,32 @@ static const struct named_oid other_curves[] = {
 /* clang-format on */
 
 struct curve {
+	const char *name;
 	const char *oid;
 	size_t oid_len;
 	int id;	   /* wolfCrypt ecc_curve_id */
 	int bytes; /* field element size */
 	int bits;
+	const char *prime; /* p, big-endian, bytes long: coordinates must be below it */
 };
 
+/* clang-format off */
 static const struct curve curves[] = {
-    {OID_P256, OID_LEN(OID_P256), ECC_SECP256R1, 32, 256},
-    {OID_P384, OID_LEN(OID_P384), ECC_SECP384R1, 48, 384},
-    {OID_P521, OID_LEN(OID_P521), ECC_SECP521R1, 66, 521},
+    {"P-256", OID_P256, OID_LEN(OID_P256), ECC_SECP256R1, 32, 256,
+     "\xff\xff\xff\xff\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00"
+     "\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"},
+    {"P-384", OID_P384, OID_LEN(OID_P384), ECC_SECP384R1, 48, 384,
+     "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+     "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xfe"
+     "\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff"},
+    {"P-521", OID_P521, OID_LEN(OID_P521), ECC_SECP521R1, 66, 521,
+     "\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+     "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+     "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+     "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+     "\xff\xff"},
 };
+/* clang-format on */
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -527,7 +542,6 @@ static enum ca_err check_rsa(struct csr *c, const struct parts *p, struct keys *
 static enum ca_err check_ec(struct csr *c, const struct parts *p, struct keys *k,
 			    struct ca_error *err)
 {
-	static const char *const names[] = {"P-256", "P-384", "P-521"};
 	if (!p->key_has_params)
 		return bad(err, "its EC key names no curve");
 	if (p->key_params.tag == DER_SEQUENCE)
@@ -558,6 +572,14 @@ static enum ca_err check_ec(struct csr *c, const struct parts *p, struct keys *k
 			       "points only");
 	if (c->pubkey_len != 2 * (size_t)cv->bytes + 1 || c->pubkey[0] != 4)
 		return bad(err, "its EC public key is not an uncompressed point");
+	/* SEC 1 3.2.2.1: coordinates in [0, p-1], point on the curve. The curves
+	 * have cofactor 1, so the expensive n*Q = O check of wc_ecc_check_key
+	 * adds nothing. */
+	const uint8_t *x = c->pubkey + 1, *y = x + cv->bytes;
+	if (memcmp(x, cv->prime, (size_t)cv->bytes) >= 0 ||
+	    memcmp(y, cv->prime, (size_t)cv->bytes) >= 0)
+		return ca_fail(err, CA_ERR_BAD_CSR,
+			       NOT_CSR "its EC public key is not a point on %s", cv->name);
 	int ret = wc_ecc_init_ex(&k->ecc, NULL, INVALID_DEVID);
 	if (ret != 0)
 		return ca_fail(err, CA_ERR_CRYPTO, "wolfCrypt could not set up an EC key (%d)",
@@ -565,12 +587,12 @@ static enum ca_err check_ec(struct csr *c, const struct parts *p, struct keys *k
 	k->ecc_init = true;
 	ret = wc_ecc_import_x963_ex(c->pubkey, (word32)c->pubkey_len, &k->ecc, cv->id);
 	if (ret == 0)
-		ret = wc_ecc_check_key(&k->ecc);
+		ret = wc_ecc_point_is_on_curve(&k->ecc.pubkey, k->ecc.idx);
 	if (ret == MEMORY_E)
 		return ca_fail(err, CA_ERR_NOMEM, "out of memory reading the CSR's EC key");
 	if (ret != 0)
 		return ca_fail(err, CA_ERR_BAD_CSR,
-			       NOT_CSR "its EC public key is not a point on %s", names[ci]);
+			       NOT_CSR "its EC public key is not a point on %s", cv->name);
 	return CA_OK;
 }
 
@@ -739,6 +761,7 @@ enum ca_err csr_parse(const uint8_t *in, size_t n, struct csr *out, struct ca_er
 	const struct sig_alg *sa = NULL;
 	enum ca_err rc;
 
+	assert(out != NULL);
 	memset(out, 0, sizeof(*out));
 	if (in == NULL || n == 0) {
 		rc = bad(err, "it is empty");

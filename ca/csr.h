@@ -27,9 +27,9 @@ struct csr {
 	enum csr_key_alg key_alg;
 	int key_bits; /* RSA modulus bits; 256/384/521 for EC; 256 for Ed25519 */
 	/* From the extensionRequest subjectAltName, in request order, owned. */
-	char **dns;   /* dNSName values as written (not yet validated) */
+	char **dns; /* dNSName values as written (not yet validated) */
 	size_t ndns;
-	char **ips;   /* iPAddress values as text (inet_ntop form) */
+	char **ips; /* iPAddress values as text (inet_ntop form) */
 	size_t nips;
 	bool other_sans; /* rfc822Name, URI, ... were present (they are not issued) */
 	char *cn;	 /* the last CN of the subject as UTF-8, or NULL */
@@ -38,9 +38,15 @@ struct csr {
 /*
  * Parse in (PEM with header CERTIFICATE REQUEST or NEW CERTIFICATE REQUEST,
  * DER, or base64 of DER), check the key and signature algorithm, and verify
- * the self-signature. Errors: CA_ERR_BAD_CSR (not a CSR), CA_ERR_WEAK_KEY
- * (key type/size/exponent or SHA-1/MD5 signature), CA_ERR_BAD_SIGNATURE.
- * On success *out is filled and freed with csr_free.
+ * the self-signature. Errors: CA_ERR_BAD_CSR (not a CSR, or a signature
+ * algorithm other than SHA-256/384/512 with RSA PKCS#1 v1.5 or ECDSA, or
+ * Ed25519), CA_ERR_WEAK_KEY (key type/size/exponent/curve or SHA-1/MD5
+ * signature), CA_ERR_BAD_SIGNATURE, CA_ERR_NOMEM, CA_ERR_CRYPTO; err (may be
+ * NULL) says why. in need not be NUL-terminated; more than 256 KiB is
+ * refused. Attributes other than extensionRequest (and Microsoft's
+ * 1.3.6.1.4.1.311.2.1.14) are ignored; dNSName values hold no NUL and only
+ * ASCII. out must not be NULL. On success *out is filled and freed with
+ * csr_free; on failure *out is zeroed (csr_free on it is harmless).
  */
 enum ca_err csr_parse(const uint8_t *in, size_t n, struct csr *out, struct ca_error *err) CA_WUR;
 void csr_free(struct csr *c);

@@ -11,6 +11,7 @@
  */
 #include "dn.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,7 +236,8 @@ static bool decode(uint8_t tag, const uint8_t *p, size_t n, uint8_t *o, size_t *
 	case DER_UTF8STRING:
 		if (!utf8_ok(p, n))
 			return false;
-		memcpy(o, p, n);
+		if (n)
+			memcpy(o, p, n);
 		k = n;
 		break;
 	case DER_PRINTABLESTRING:
@@ -244,12 +246,15 @@ static bool decode(uint8_t tag, const uint8_t *p, size_t n, uint8_t *o, size_t *
 	case 0x1a: /* VisibleString */
 		if (!ascii_ok(p, n))
 			return false;
-		memcpy(o, p, n);
+		if (n)
+			memcpy(o, p, n);
 		k = n;
 		break;
 	case 0x14: /* TeletexString: in practice UTF-8 or Latin-1 */
 		if (utf8_ok(p, n)) {
-			memcpy(o, p, n);
+			if (n)
+				if (n)
+					memcpy(o, p, n);
 			k = n;
 		} else {
 			for (size_t i = 0; i < n; i++)
@@ -297,6 +302,7 @@ static bool decode(uint8_t tag, const uint8_t *p, size_t n, uint8_t *o, size_t *
 
 enum ca_err dn_string_utf8(uint8_t tag, const uint8_t *p, size_t n, char **out)
 {
+	assert(out != NULL && (p != NULL || n == 0));
 	*out = NULL;
 	if (n > DER_MAX_LEN)
 		return CA_ERR_BAD_REQUEST;
@@ -497,6 +503,7 @@ static bool ci_equal(const char *a, const char *b)
 enum ca_err dn_drop_foreign_cn(const uint8_t *name, size_t len, const char *const *names, size_t n,
 			       uint8_t **out, size_t *out_len)
 {
+	assert(out != NULL && out_len != NULL && (names != NULL || n == 0));
 	*out = NULL;
 	*out_len = 0;
 	struct der_r rdns;
@@ -703,6 +710,7 @@ static bool put_rdn(struct der_w *w, const struct ava_in *avas, size_t n)
 
 enum ca_err dn_from_string(const char *s, uint8_t **der, size_t *len, struct ca_error *err)
 {
+	assert(der != NULL && len != NULL);
 	*der = NULL;
 	*len = 0;
 	if (s == NULL)

@@ -360,6 +360,49 @@ static void algorithm_key_mismatch(void **state)
 	expect_fail("mismatch.csr", CA_ERR_BAD_CSR, "but its key is EC");
 }
 
+/* Parse p256.der with its public key changed by edit(). */
+static enum ca_err parse_edited_point(void (*edit)(uint8_t *pt, size_t n), struct ca_error *e)
+{
+	struct csr c;
+	expect_ok("p256.der", &c);
+	size_t off = (size_t)(c.pubkey - c.der), n = c.der_len, pn = c.pubkey_len;
+	uint8_t *der = malloc(n);
+	assert_non_null(der);
+	memcpy(der, c.der, n);
+	csr_free(&c);
+	edit(der + off, pn);
+	enum ca_err rc = csr_parse(der, n, &c, e);
+	free(der);
+	return rc;
+}
+
+static void flip_y(uint8_t *pt, size_t n)
+{
+	pt[n - 1] ^= 1;
+}
+
+static void x_above_prime(uint8_t *pt, size_t n)
+{
+	(void)n;
+	memset(pt + 1, 0xff, 32);
+}
+
+static void ec_point_off_curve(void **state)
+{
+	(void)state;
+	struct ca_error e;
+	assert_int_equal(parse_edited_point(flip_y, &e), CA_ERR_BAD_CSR);
+	assert_non_null(strstr(e.detail, "not a point on P-256"));
+}
+
+static void ec_coordinate_not_below_prime(void **state)
+{
+	(void)state;
+	struct ca_error e;
+	assert_int_equal(parse_edited_point(x_above_prime, &e), CA_ERR_BAD_CSR);
+	assert_non_null(strstr(e.detail, "not a point on P-256"));
+}
+
 /* ---- Broken requests ---------------------------------------------------- */
 
 static void flipped_rsa_signature(void **state)
@@ -730,6 +773,8 @@ int main(void)
 	    cmocka_unit_test(sha1_ecdsa_weak),
 	    cmocka_unit_test(pss_unsupported),
 	    cmocka_unit_test(algorithm_key_mismatch),
+	    cmocka_unit_test(ec_point_off_curve),
+	    cmocka_unit_test(ec_coordinate_not_below_prime),
 	    cmocka_unit_test(flipped_rsa_signature),
 	    cmocka_unit_test(flipped_ecdsa_signature),
 	    cmocka_unit_test(tampered_subject),

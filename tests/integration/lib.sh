@@ -1,0 +1,252 @@
+# tests/integration/lib.sh: helpers for the HTTP integration tests, sourced
+# by tests/integration/http_*.sh (not a test itself: ctest runs *.sh, so this
+# file exits 0 at once when run directly).
+#
+# Environment (set by ctest): PRIVCA the binary, PRIVCA_FIXTURES the fixture
+# CSR directory, PRIVCA_SRC the source tree. Everything runs on loopback, on
+# random free ports, in a temporary directory removed on exit; every process
+# started here is killed by PID on exit.
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	exit 0
+fi
+
+set -euo pipefail
+
+: "${PRIVCA:?set PRIVCA to the privca binary}"
+PRIVCA_FIXTURES=${PRIVCA_FIXTURES:-}
+export OPENSSL_CONF=/dev/null
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/privca-it.XXXXXX")
+PIDS=()
+FAILS=0
+CHECKS=0
+SERVER_PID=
+HTTP_PORT=
+HTTPS_PORT=
+
+cleanup() {
+	local rc=$?
+	for p in "${PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	if [ "$rc" -ne 0 ] || [ "$FAILS" -ne 0 ]; then
+		echo "--- server log (last 40 lines) ---" >&2
+		tail -n 40 "$T"/server*.log 2>/dev/null >&2 || true
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '%s\n' "$*" >&2; }
+ok() {
+	CHECKS=$((CHECKS + 1))
+	say "ok   $*"
+}
+bad() {
+	CHECKS=$((CHECKS + 1))
+	FAILS=$((FAILS + 1))
+	say "FAIL $*"
+}
+# check DESCRIPTION COMMAND...: ok if the command succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@" >>"$T/check.log" 2>&1; then ok "$what"; else bad "$what"; fi
+}
+# eq DESCRIPTION GOT WANT
+eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2', want '$3'"; fi
+}
+finish() {
+	if [ "$FAILS" -ne 0 ]; then
+		say "$FAILS of $CHECKS checks failed"
+		exit 1
+	fi
+	say "all $CHECKS checks passed"
+	exit 0
+}
+
+# A TCP port nobody listens on now (the kernel picks it).
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+# new_ca DIR [init options...]: privca init into DIR.
+new_ca() {
+	local dir=$1
+	shift
+	"$PRIVCA" init --dir "$dir" "$@" >"$T/init.out" 2>"$T/init.err" || {
+		cat "$T/init.err" >&2
+		return 1
+	}
+}
+
+# start_server DIR: serve DIR on fresh ports, wait for /healthz.
+# Sets SERVER_PID, HTTP_PORT, HTTPS_PORT, BASE (http) and SBASE (https).
+start_server() {
+	local dir=$1 i
+	HTTP_PORT=$(free_port)
+	HTTPS_PORT=$(free_port)
+	while [ "$HTTPS_PORT" = "$HTTP_PORT" ]; do HTTPS_PORT=$(free_port); done
+	"$PRIVCA" serve --dir "$dir" --http "127.0.0.1:$HTTP_PORT" \
+		--https "127.0.0.1:$HTTPS_PORT" 2>>"$T/server.log" &
+	SERVER_PID=$!
+	PIDS+=("$SERVER_PID")
+	BASE="http://127.0.0.1:$HTTP_PORT"
+	SBASE="https://localhost:$HTTPS_PORT"
+	for i in $(seq 1 100); do
+		if curl -sf -o /dev/null --max-time 1 "$BASE/healthz"; then
+			return 0
+		fi
+		if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+			say "privca serve exited early"
+			return 1
+		fi
+		sleep 0.1
+	done
+	say "privca serve did not answer /healthz within 10 s"
+	return 1
+}
+
+# stop_server [SIGNAL]: stop the server started last and wait for it.
+stop_server() {
+	local sig=${1:-TERM} i
+	[ -n "$SERVER_PID" ] || return 0
+	kill "-$sig" "$SERVER_PID" 2>/dev/null || true
+	for i in $(seq 1 150); do
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$SERVER_PID" 2>/dev/null; then
+		say "privca serve did not stop within 15 s of SIG$sig"
+		kill -KILL "$SERVER_PID" 2>/dev/null || true
+	fi
+	wait "$SERVER_PID" 2>/dev/null && SERVER_RC=0 || SERVER_RC=$?
+	SERVER_PID=
+}
+
+server_alive() { kill -0 "$SERVER_PID" 2>/dev/null; }
+
+# token NAME [token create options...]: print a new token.
+token() {
+	local name=$1
+	shift
+	"$PRIVCA" token create "$name" --dir "$DIR" "$@" 2>>"$T/cli.err"
+}
+
+# csr OUT CN [SAN-spec]: a P-256 key and CSR (PEM); SAN-spec like
+# "DNS:a.example,IP:10.0.0.1". Keys go next to OUT.
+csr() {
+	local out=$1 cn=$2 sans=${3:-}
+	local ext=()
+	[ -z "$sans" ] || ext=(-addext "subjectAltName=$sans")
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$out.key" -subj "/CN=$cn" "${ext[@]}" -out "$out" 2>/dev/null
+}
+
+# http OUTPREFIX CURL-ARGS...: run curl, body in OUTPREFIX.body, headers in
+# OUTPREFIX.hdr; prints the status code (000 if no answer).
+http() {
+	local out=$1
+	shift
+	curl -sS --max-time 20 -o "$out.body" -D "$out.hdr" -w '%{http_code}' "$@" 2>"$out.err" ||
+		true
+}
+
+# header FILE NAME: the value of a response header (last one wins), no CR.
+header() {
+	grep -i "^$2:" "$1" | tail -n 1 | sed -e 's/^[^:]*:[[:space:]]*//' -e 's/\r$//'
+}
+
+# json FILE PYTHON-EXPR: evaluate EXPR with d = the parsed JSON; print it.
+json() {
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+v = eval(sys.argv[2])
+s = json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else str(v)
+sys.stdout.write(s if s.endswith("\n") else s + "\n")' "$1" "$2"
+}
+
+# problem OUTPREFIX STATUS CODE: the answer is an RFC 9457 problem+json with
+# that status and code, a title and a non-empty detail.
+problem_ok() {
+	local out=$1 status=$2 code=$3
+	local ct
+	ct=$(header "$out.hdr" Content-Type)
+	case "$ct" in application/problem+json*) ;; *)
+		say "  content type '$ct', want application/problem+json"
+		return 1
+		;;
+	esac
+	python3 - "$out.body" "$status" "$code" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+want_status, want_code = int(sys.argv[2]), sys.argv[3]
+errs = []
+if d.get("type") != "urn:privca:error:" + want_code:
+    errs.append("type %r" % d.get("type"))
+if d.get("status") != want_status:
+    errs.append("status %r" % d.get("status"))
+if not isinstance(d.get("title"), str) or not d["title"]:
+    errs.append("no title")
+if not isinstance(d.get("detail"), str) or len(d["detail"]) < 10:
+    errs.append("detail %r" % d.get("detail"))
+if errs:
+    print("  problem: " + ", ".join(errs), file=sys.stderr)
+    sys.exit(1)
+EOF
+}
+
+# expect_problem DESCRIPTION OUTPREFIX GOT-STATUS STATUS CODE
+expect_problem() {
+	local what=$1 out=$2 got=$3 status=$4 code=$5
+	if [ "$got" = "$status" ] && problem_ok "$out" "$status" "$code"; then
+		ok "$what ($status $code)"
+	else
+		bad "$what: got $got $(head -c 300 "$out.body" 2>/dev/null | tr '\n' ' '), want $status $code"
+	fi
+}
+
+# count_certs: how many certificates the server lists (all statuses).
+count_certs() {
+	python3 - "$BASE" <<'EOF'
+import json, sys, urllib.request, urllib.parse
+base, n, cursor = sys.argv[1], 0, None
+for _ in range(10000):
+    url = base + "/api/v1/certificates?limit=500"
+    if cursor:
+        url += "&cursor=" + urllib.parse.quote(cursor)
+    d = json.load(urllib.request.urlopen(url, timeout=20))
+    n += len(d["items"])
+    cursor = d["next_cursor"]
+    if not cursor:
+        break
+print(n)
+EOF
+}
+
+# all_serials: every serial the server lists, one per line.
+all_serials() {
+	python3 - "$BASE" <<'EOF'
+import json, sys, urllib.request, urllib.parse
+base, cursor = sys.argv[1], None
+for _ in range(10000):
+    url = base + "/api/v1/certificates?limit=500"
+    if cursor:
+        url += "&cursor=" + urllib.parse.quote(cursor)
+    d = json.load(urllib.request.urlopen(url, timeout=20))
+    for it in d["items"]:
+        print(it["serial"])
+    cursor = d["next_cursor"]
+    if not cursor:
+        break
+EOF
+}

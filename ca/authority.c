@@ -486,8 +486,10 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 	if (!path_join(path, sizeof(path), dir, "privca.conf") ||
 	    (rc = conf_write(path, base, err)) != CA_OK)
 		goto out;
-	if (!path_join(path, sizeof(path), dir, "privca.db"))
+	if (!path_join(path, sizeof(path), dir, "privca.db")) {
+		rc = ca_fail(err, CA_ERR_IO, "the directory name is too long");
 		goto out;
+	}
 	struct store *st;
 	if ((rc = store_open(path, true, &st, err)) != CA_OK)
 		goto out;

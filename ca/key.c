@@ -576,7 +576,10 @@ enum ca_err key_sign(struct key *k, const uint8_t *tbs, size_t tbs_len, uint8_t 
 	enum ca_err rc = key_signature(k, tbs, tbs_len, sig, &sl);
 	if (rc != CA_OK)
 		return rc;
-	struct der_w w = {0};
+	/* Sized once: a million-entry CRL is 40 MB and must not be regrown. */
+	struct der_w w = {.buf = malloc(tbs_len + 1024), .cap = tbs_len + 1024};
+	if (w.buf == NULL)
+		return CA_ERR_NOMEM;
 	size_t m = der_begin(&w, DER_SEQUENCE);
 	der_raw(&w, tbs, tbs_len);
 	key_write_alg(k, &w);

@@ -69,6 +69,15 @@ static bool path_join(char *buf, size_t n, const char *dir, const char *name)
 	return k > 0 && (size_t)k < n;
 }
 
+/* path_join that says why it failed. */
+static enum ca_err dir_file(char path[PATH_MAX], const char *dir, const char *name,
+			    struct ca_error *err)
+{
+	if (!path_join(path, PATH_MAX, dir, name))
+		return ca_fail(err, CA_ERR_IO, "the directory name '%s' is too long", dir);
+	return CA_OK;
+}
+
 /* Read a whole (small) file; *out NUL-terminated, freed with free(). */
 static enum ca_err read_file(const char *path, uint8_t **out, size_t *len, struct ca_error *err)
 {
@@ -474,16 +483,17 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 		goto out;
 	}
 	created = true;
-	if (!path_join(path, sizeof(path), dir, "ca.key") || (rc = key_save(k, path, err)) != CA_OK)
+	if ((rc = dir_file(path, dir, "ca.key", err)) != CA_OK ||
+	    (rc = key_save(k, path, err)) != CA_OK)
 		goto out;
 	if ((pem = pem_encode("CERTIFICATE", der, der_len)) == NULL) {
 		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (!path_join(path, sizeof(path), dir, "ca.pem") ||
+	if ((rc = dir_file(path, dir, "ca.pem", err)) != CA_OK ||
 	    (rc = write_new(path, 0644, pem, strlen(pem), err)) != CA_OK)
 		goto out;
-	if (!path_join(path, sizeof(path), dir, "privca.conf") ||
+	if ((rc = dir_file(path, dir, "privca.conf", err)) != CA_OK ||
 	    (rc = conf_write(path, base, err)) != CA_OK)
 		goto out;
 	if (!path_join(path, sizeof(path), dir, "privca.db")) {
@@ -553,17 +563,17 @@ enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 			     "%s holds no CA; create one with: privca init --dir %s", dir, dir);
 		goto bad;
 	}
-	if (!path_join(path, sizeof(path), dir, "privca.conf") ||
+	if ((rc = dir_file(path, dir, "privca.conf", err)) != CA_OK ||
 	    (rc = conf_read(ca, path, err)) != CA_OK)
 		goto bad;
 	ca->settings.base_url = ca->base_url;
 	ca->settings.http_listen = ca->http_listen;
 	ca->settings.https_listen = ca->https_listen;
 
-	if (!path_join(path, sizeof(path), dir, "ca.key") ||
+	if ((rc = dir_file(path, dir, "ca.key", err)) != CA_OK ||
 	    (rc = key_load(path, &ca->key, err)) != CA_OK)
 		goto bad;
-	if (!path_join(path, sizeof(path), dir, "ca.pem") ||
+	if ((rc = dir_file(path, dir, "ca.pem", err)) != CA_OK ||
 	    (rc = read_file(path, &buf, &len, err)) != CA_OK)
 		goto bad;
 	if (!pem_decode(buf, len, pem_labels, &ca->cert_der, &ca->cert_len) ||
@@ -619,7 +629,7 @@ enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 	sha256_hex(ca->cert_der, ca->cert_len, ca->root.fingerprint_sha256);
 	sha1_hex(ca->cert_der, ca->cert_len, ca->root.fingerprint_sha1);
 
-	if (!path_join(path, sizeof(path), dir, "privca.db") ||
+	if ((rc = dir_file(path, dir, "privca.db", err)) != CA_OK ||
 	    (rc = store_open(path, false, &ca->store, err)) != CA_OK)
 		goto bad;
 	if ((rc = revocation_open(ca, err)) != CA_OK)
@@ -689,7 +699,7 @@ enum ca_err ca_tls_load(struct ca *ca, char **key_pem, char **cert_pem, struct c
 			       "%s is readable by group or others; run chmod 600 %s", path, path);
 	if ((rc = read_file(path, &k, &kl, err)) != CA_OK)
 		return rc;
-	if (!path_join(path, sizeof(path), ca->dir, "tls.pem") ||
+	if ((rc = dir_file(path, ca->dir, "tls.pem", err)) != CA_OK ||
 	    (rc = read_file(path, &c, &cl, err)) != CA_OK) {
 		ca_secret_free((char *)k);
 		return rc == CA_OK ? CA_ERR_IO : rc;

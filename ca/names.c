@@ -301,7 +301,7 @@ static bool at_or_under(const char *name, const char *suffix, bool strictly)
 
 bool pattern_match(const char *pattern, const struct name *n, bool allow_wildcard)
 {
-	char form, suffix[NAME_MAX_DNS + 1];
+	char form = 0, suffix[NAME_MAX_DNS + 1];
 	if (n == NULL || n->kind != NAME_DNS ||
 	    pattern_parse(pattern, &form, suffix, NULL) != CA_OK)
 		return false;

@@ -34,8 +34,11 @@ enum ca_err dn_from_string(const char *s, uint8_t **der, size_t *len, struct ca_
 
 /*
  * Copy name, leaving out every RDN that holds a CN whose value is not in
- * names (compared case-insensitively). *out freed with free(). An empty
- * result is an empty SEQUENCE (0x30 0x00).
+ * names (compared ASCII case-insensitively; a CN that does not decode to
+ * text counts as not in names; a multi-valued RDN goes as a whole). The
+ * RDNs kept are copied byte for byte. *out freed with free(). An empty
+ * result is an empty SEQUENCE (0x30 0x00). CA_ERR_BAD_CSR for a malformed
+ * Name, CA_ERR_NOMEM.
  */
 enum ca_err dn_drop_foreign_cn(const uint8_t *name, size_t len, const char *const *names, size_t n,
 			       uint8_t **out, size_t *out_len) CA_WUR;

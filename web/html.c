@@ -156,7 +156,8 @@ void html_query_add(struct buf *q, const char *name, const char *value)
 {
 	if (value == NULL || *value == '\0')
 		return;
-	buf_puts(q, q->len == 0 ? "?" : "&");
+	bool first = q->len == 0 || memchr(q->data, '?', q->len) == NULL;
+	buf_puts(q, first ? "?" : "&");
 	html_urlenc(q, name);
 	buf_puts(q, "=");
 	html_urlenc(q, value);

@@ -50,8 +50,9 @@ void html_link(struct buf *b, const char *href, const char *cls, const char *tex
 void html_urlenc(struct buf *b, const char *s);
 
 /*
- * A query string being built: html_query_add appends "?name=value" or
- * "&name=value" (value percent-encoded) to q, skipping NULL or "" values.
+ * A URL being built: html_query_add appends "?name=value" (the first time
+ * q holds no '?') or "&name=value", both percent-encoded, to q, skipping
+ * NULL or "" values.
  */
 void html_query_add(struct buf *q, const char *name, const char *value);
 

@@ -58,10 +58,16 @@ static void redirect(struct http_resp *w, const char *location)
 	buf_puts(&w->body, "See other\n");
 }
 
-static const char *ca_name(const struct http_req *r)
+static char *cn_of(const char *dn);
+
+/* html_page_begin with the CA's common name in the header. */
+static void page_begin(const struct http_req *r, struct buf *b, const char *title,
+		       enum html_nav nav, const char *const *scripts)
 {
 	const struct ca_root *root = ca_root(r->ca);
-	return root ? root->subject : NULL;
+	char *cn = root ? cn_of(root->subject) : NULL;
+	html_page_begin(b, title, cn ? cn : root ? root->subject : NULL, nav, scripts);
+	free(cn);
 }
 
 /* An error page for a person: never echoes the request path (style.md). */
@@ -70,7 +76,7 @@ static void error_page(const struct http_req *r, struct http_resp *w, int status
 {
 	buf_free(&w->body);
 	struct buf *b = &w->body;
-	html_page_begin(b, title, ca_name(r), HTML_NAV_NONE, NULL);
+	page_begin(r, b, title, HTML_NAV_NONE, NULL);
 	html_elem(b, "h1", NULL, title);
 	html_elem(b, "p", "lead", detail);
 	html_lit(b, "<p><a href=\"/\">Back to the overview</a> \xc2\xb7 "
@@ -80,6 +86,17 @@ static void error_page(const struct http_req *r, struct http_resp *w, int status
 }
 
 /* ---- formatting --------------------------------------------------------- */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 
 /* "2026-11-29" and "2026-11-29 20:24:54 UTC". */
 static void fmt_date(int64_t t, char out[11])
@@ -120,6 +137,42 @@ static void upper_hex(const char *hex, struct buf *out)
 		char c = (char)toupper((unsigned char)hex[i]);
 		buf_add(out, &c, 1);
 	}
+}
+
+/*
+ * The CN value of an RFC 4514 string ("CN=Acme Root,O=Acme" -> "Acme Root"),
+ * backslash escapes undone; NULL if there is none. free().
+ */
+static char *cn_of(const char *dn)
+{
+	if (dn == NULL)
+		return NULL;
+	for (const char *p = dn; *p;) {
+		bool is_cn = strncmp(p, "CN=", 3) == 0;
+		if (is_cn)
+			p += 3;
+		struct buf v = {0};
+		while (*p && *p != ',') {
+			if (*p == '\\' && isxdigit((unsigned char)p[1]) &&
+			    isxdigit((unsigned char)p[2])) {
+				char c = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+				buf_add(&v, &c, 1);
+				p += 3;
+			} else if (*p == '\\' && p[1]) {
+				buf_add(&v, p + 1, 1);
+				p += 2;
+			} else {
+				buf_add(&v, p, 1);
+				p++;
+			}
+		}
+		if (is_cn && !v.failed && v.len > 0)
+			return v.data;
+		buf_free(&v);
+		if (*p == ',')
+			p++;
+	}
+	return NULL;
 }
 
 /* The name a person looks for: first DNS name, else first IP, else subject. */
@@ -296,17 +349,6 @@ static bool form_add(struct form *f, char *name, char *value, size_t len)
 	f->f[f->n].len = len;
 	f->n++;
 	return true;
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Decode one urlencoded component into a new string; *len gets its length. */
@@ -547,6 +589,24 @@ static void count_tile(struct buf *b, const char *href, const char *cls, uint64_
 	html_close(b, "a");
 }
 
+/* "ECDSA P-256, 256 bits" from a certificate, or fallback. */
+static void key_text(struct buf *b, const uint8_t *der, size_t len, const char *fallback)
+{
+	struct ca_cert_info *ci = NULL;
+	if (ca_cert_info(der, len, &ci, NULL) != CA_OK) {
+		html_text(b, fallback);
+		return;
+	}
+	html_text(b, ci->key_type);
+	if (ci->key_curve) {
+		html_lit(b, " ");
+		html_text(b, ci->key_curve);
+	}
+	if (ci->key_bits)
+		html_textf(b, ", %u bits", ci->key_bits);
+	ca_cert_info_free(ci);
+}
+
 static void fingerprint_row(struct buf *b, const char *label, const char *hex, const char *id)
 {
 	struct buf fp = {0};
@@ -588,10 +648,12 @@ void pages_home(const struct http_req *r, struct http_resp *w)
 		return;
 	}
 
-	html_page_begin(b, "Certificate authority", root->subject, HTML_NAV_HOME, scripts);
+	page_begin(r, b, "Certificate authority", HTML_NAV_HOME, scripts);
+	char *cn = cn_of(root->subject);
 	html_lit(b, "<section class=\"hero\"><p class=\"eyebrow\">Private certificate "
 		    "authority</p><h1>");
-	html_text(b, root->subject);
+	html_text(b, cn ? cn : root->subject);
+	free(cn);
 	html_lit(b, "</h1><p class=\"lead\">Install this root on your machines to trust "
 		    "the certificates it issues, find your team's certificates, or request a "
 		    "new one.</p>"
@@ -613,7 +675,7 @@ void pages_home(const struct http_req *r, struct http_resp *w)
 	html_lit(b, " ");
 	days_note(b, now, root->not_after);
 	html_lit(b, "</dd></div><div class=\"kv\"><dt>Key</dt><dd>");
-	html_text(b, ca_key_type_name(root->key_type));
+	key_text(b, root->der, root->der_len, ca_key_type_name(root->key_type));
 	html_lit(b, "</dd></div>");
 	fingerprint_row(b, "SHA-256 fingerprint", root->fingerprint_sha256, "fp-sha256");
 	fingerprint_row(b, "SHA-1 thumbprint", root->fingerprint_sha1, "fp-sha1");
@@ -835,7 +897,7 @@ void pages_certs(const struct http_req *r, struct http_resp *w)
 		status = 400;
 	}
 
-	html_page_begin(b, "Certificates", ca_name(r), HTML_NAV_CERTS, NULL);
+	page_begin(r, b, "Certificates", HTML_NAV_CERTS, NULL);
 	html_lit(b, "<div class=\"section-head\"><h1>Certificates</h1>");
 	struct buf csv = {0};
 	buf_puts(&csv, "/certs.csv");
@@ -1134,7 +1196,7 @@ static void cert_page(const struct http_req *r, struct http_resp *w, const struc
 		ci = NULL; /* shown without the decoded details */
 
 	buf_free(b);
-	html_page_begin(b, name, ca_name(r), HTML_NAV_CERTS, scripts);
+	page_begin(r, b, name, HTML_NAV_CERTS, scripts);
 	html_lit(b, "<p class=\"crumbs\"><a href=\"/certs\">Certificates</a> /</p>"
 		    "<div class=\"title-row\"><h1 class=\"cert-name\">");
 	html_text(b, name);
@@ -1189,8 +1251,9 @@ static void cert_page(const struct http_req *r, struct http_resp *w, const struc
 	time_elem(b, c->not_after, true);
 	html_lit(b, "</dd></div><div class=\"kv\"><dt>Days left</dt><dd>");
 	if (c->not_after > now)
-		html_textf(b, "%lld ", days_until(now, c->not_after));
-	days_note(b, now, c->not_after);
+		html_textf(b, "%lld", days_until(now, c->not_after));
+	else
+		days_note(b, now, c->not_after);
 	html_lit(b, "</dd></div>");
 	kv_text(b, "Requester", c->requester, NULL);
 	kv_text(b, "Profile", ca_profile_name(c->profile), NULL);
@@ -1208,13 +1271,7 @@ static void cert_page(const struct http_req *r, struct http_resp *w, const struc
 	if (ci) {
 		kv_text(b, "Serial (decimal)", ci->serial_dec, "mono");
 		html_lit(b, "<div class=\"kv\"><dt>Public key</dt><dd>");
-		html_text(b, ci->key_type);
-		if (ci->key_curve) {
-			html_lit(b, " ");
-			html_text(b, ci->key_curve);
-		}
-		if (ci->key_bits)
-			html_textf(b, ", %u bits", ci->key_bits);
+		key_text(b, c->der, c->der_len, ci->key_type);
 		html_lit(b, "</dd></div>");
 		kv_text(b, "Signature algorithm", ci->sig_alg, NULL);
 	}
@@ -1251,7 +1308,7 @@ static void cert_page(const struct http_req *r, struct http_resp *w, const struc
 		const char *suffix, *label, *cls;
 	} dl[] = {
 	    {".pem", "Certificate (PEM)", "button primary"},
-	    {".chain.pem", "Chain (PEM)", "button"},
+	    {"?download=chain", "Chain (PEM)", "button"},
 	    {".crt", "Certificate (DER)", "button"},
 	    {".p7b", "Chain (PKCS#7 .p7b)", "button"},
 	};
@@ -1259,7 +1316,8 @@ static void cert_page(const struct http_req *r, struct http_resp *w, const struc
 		h.len = 0;
 		cert_href(&h, c->serial, dl[i].suffix);
 		char fname[64];
-		snprintf(fname, sizeof(fname), "%s%s", c->serial, dl[i].suffix);
+		snprintf(fname, sizeof(fname), "%s%s", c->serial,
+			 dl[i].suffix[0] == '?' ? ".chain.pem" : dl[i].suffix);
 		html_open(b, "a", "class", dl[i].cls, "href", h.failed ? "#" : h.data, "download",
 			  fname, NULL);
 		html_text(b, dl[i].label);
@@ -1333,6 +1391,12 @@ void pages_cert(const struct http_req *r, struct http_resp *w)
 				   "The certificate store could not be read; try again.");
 		return;
 	}
+	/* The chain has no path of its own: /certs/{serial}.pem is the API's. */
+	const char *dl = http_query(r, "download");
+	if (kind == NULL && dl != NULL && strcmp(dl, "chain") == 0)
+		kind = ".chain.pem";
+	else if (kind == NULL && dl != NULL && strcmp(dl, "p7b") == 0)
+		kind = ".p7b";
 	if (kind != NULL)
 		cert_download(r, w, c, kind);
 	else
@@ -1412,7 +1476,7 @@ static void request_page(const struct http_req *r, struct http_resp *w,
 	snprintf(maxdays, sizeof(maxdays), "%d", set ? set->max_days : CA_MAX_DAYS);
 
 	buf_free(b);
-	html_page_begin(b, "Request a certificate", ca_name(r), HTML_NAV_REQUEST, scripts);
+	page_begin(r, b, "Request a certificate", HTML_NAV_REQUEST, scripts);
 	html_lit(b, "<h1>Request a certificate</h1><p class=\"lead\">Paste or upload a "
 		    "certificate signing request (CSR) and give your team's token. No CSR? "
 		    "Your browser can make the key and the request for you below; the private "

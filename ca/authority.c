@@ -663,6 +663,7 @@ void ca_close(struct ca *ca)
 	free(ca->subject);
 	free(ca->pubkey);
 	free(ca);
+	key_thread_done();
 }
 
 enum ca_err ca_health(struct ca *ca, struct ca_error *err)

@@ -61,6 +61,39 @@ static bool is_rsa(enum ca_key_type t)
 	return t == CA_KEY_RSA_2048 || t == CA_KEY_RSA_3072 || t == CA_KEY_RSA_4096;
 }
 
+/* ---- per-thread wolfCrypt state ---- */
+
+/*
+ * FP_ECC keeps a fixed-point cache per thread (wolfssl-notes.md); it must be
+ * freed by the thread that made it. Every thread that touches ECC marks
+ * itself once and frees its cache when it exits.
+ */
+static pthread_key_t fp_key;
+static pthread_once_t fp_once = PTHREAD_ONCE_INIT;
+
+static void fp_release(void *p)
+{
+	(void)p;
+	wc_ecc_fp_free();
+}
+
+static void fp_init(void)
+{
+	pthread_key_create(&fp_key, fp_release);
+}
+
+void key_thread_init(void)
+{
+	pthread_once(&fp_once, fp_init);
+	if (pthread_getspecific(fp_key) == NULL)
+		pthread_setspecific(fp_key, &fp_key);
+}
+
+void key_thread_done(void)
+{
+	wc_ecc_fp_free();
+}
+
 /* ---- process RNG for serials and tokens ---- */
 
 static pthread_mutex_t rng_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -536,6 +569,7 @@ enum ca_err key_signature(struct key *k, const uint8_t *msg, size_t n, uint8_t *
 
 	if (n > UINT32_MAX)
 		return CA_ERR_INTERNAL;
+	key_thread_init();
 	if (k->type == CA_KEY_EC_P384)
 		rc = wc_Sha384Hash(msg, (word32)n, hash);
 	else if (k->type != CA_KEY_ED25519)

@@ -57,6 +57,15 @@ enum ca_err key_sign(struct key *k, const uint8_t *tbs, size_t tbs_len, uint8_t 
 enum ca_err key_signature(struct key *k, const uint8_t *msg, size_t n, uint8_t *sig,
 			  size_t *sig_len) CA_WUR;
 
+/*
+ * Mark the calling thread as one that uses wolfCrypt ECC, so its per-thread
+ * fixed-point cache is freed when it exits (key_signature does this itself).
+ * key_thread_done frees the calling thread's cache now (for the main thread,
+ * which does not exit through pthread).
+ */
+void key_thread_init(void);
+void key_thread_done(void);
+
 /* Fill buf with n random bytes from the wolfCrypt RNG. Thread-safe. */
 enum ca_err rand_bytes(uint8_t *buf, size_t n) CA_WUR;
 

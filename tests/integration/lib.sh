@@ -33,7 +33,7 @@ cleanup() {
 	wait 2>/dev/null || true
 	if [ "$rc" -ne 0 ] || [ "$FAILS" -ne 0 ]; then
 		echo "--- server log (last 40 lines) ---" >&2
-		tail -n 40 "$T"/server*.log 2>/dev/null >&2 || true
+		tail -n 40 "$T"/server*.log >&2 2>/dev/null || true
 	fi
 	rm -rf "$T"
 	exit "$rc"

@@ -723,7 +723,7 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 	int rc = 1;
 	char *key = NULL, *cert = NULL;
 	struct listener lh = {ca, false, "http", NULL}, ls = {ca, true, "https", NULL};
-	struct sigaction sa = {0}, old_int, old_term, old_pipe;
+	struct sigaction sa = {0}, old_pipe;
 	bool sig_set = false;
 
 	if (!want_http && !want_https) {
@@ -749,8 +749,8 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 	}
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, &old_pipe);
 	sig_set = true;
@@ -813,8 +813,13 @@ out:
 		ca_secret_free(key);
 	free(cert);
 	if (sig_set) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
+		/* A second SIGINT/SIGTERM while the caller closes the store must
+		 * not kill the process half-way (a supervisor may well send two):
+		 * ignore them from now on; SIGKILL still works. Only then may the
+		 * pipe close, so the handler never writes to a reused descriptor. */
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGPIPE, &old_pipe, NULL);
 	}
 	close(sig_pipe[0]);

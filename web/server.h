@@ -15,7 +15,10 @@ struct server_opts {
 
 /*
  * Serve until SIGINT or SIGTERM. Returns 0 after a clean stop, 1 if a
- * listener could not be started (message on stderr).
+ * listener could not be started (message on stderr). On a stop, requests
+ * in flight are answered (for up to 10 s) before the daemons stop; once it
+ * returns SIGINT and SIGTERM are ignored, so the caller closes the store
+ * without being cut short by a second signal.
  */
 int server_run(struct ca *ca, const struct server_opts *opts);
 

@@ -1,0 +1,324 @@
+/*
+ * The core API end to end, in-process: issue, record, read back, list with
+ * keyset pages, expire (injected clock), revoke, CRL numbers, tokens.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "privca/ca.h"
+
+struct fx {
+	char dir[256];
+	struct ca *ca;
+	int64_t now;
+	uint8_t *csr;
+	size_t csr_len;
+};
+
+static int64_t fake_now(void *arg)
+{
+	return ((struct fx *)arg)->now;
+}
+
+static uint8_t *fixture(const char *name, size_t *len)
+{
+	const char *d = getenv("PRIVCA_FIXTURES");
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", d ? d : "fixtures", name);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	uint8_t *b = malloc(1 << 16);
+	assert_non_null(b);
+	*len = fread(b, 1, 1 << 16, f);
+	fclose(f);
+	return b;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/privca-test-issue.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	struct ca_init_opts o = {.key_type = CA_KEY_EC_P256};
+	struct ca_error e;
+	assert_int_equal(ca_init(f->dir, &o, &e), CA_OK);
+	assert_int_equal(ca_open(f->dir, &f->ca, &e), CA_OK);
+	f->now = 1900000000; /* 2030-03-17 */
+	ca_set_clock(f->ca, fake_now, f);
+	f->csr = fixture("p256.csr", &f->csr_len);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	ca_close(f->ca);
+	free(f->csr);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static struct ca_cert *issue(struct fx *f, const struct ca_token *tok, const char *const *sans,
+			     size_t nsans, int days)
+{
+	struct ca_issue_req r = {.csr = f->csr,
+				 .csr_len = f->csr_len,
+				 .token = tok,
+				 .sans = sans,
+				 .nsans = nsans,
+				 .validity_days = days};
+	struct ca_cert *c = NULL;
+	struct ca_error e;
+	enum ca_err rc = ca_issue(f->ca, &r, &c, &e);
+	if (rc != CA_OK)
+		fprintf(stderr, "issue: %s\n", e.detail);
+	assert_int_equal(rc, CA_OK);
+	return c;
+}
+
+static uint64_t total(struct fx *f)
+{
+	struct ca_counts n;
+	struct ca_error e;
+	assert_int_equal(ca_count(f->ca, &n, &e), CA_OK);
+	return n.valid + n.revoked + n.expired;
+}
+
+static void test_issue_records_and_reads_back(void **state)
+{
+	struct fx *f = *state;
+	struct ca_cert *c = issue(f, NULL, NULL, 0, 0);
+	/* 16 random bytes, first in 0x01..0x7f: 32 hex digits, positive. */
+	assert_int_equal(strlen(c->serial), 32);
+	assert_true(c->serial[0] >= '0' && c->serial[0] <= '7');
+	assert_false(c->serial[0] == '0' && c->serial[1] == '0');
+	assert_int_equal(c->not_before, f->now - 300);
+	assert_int_equal(c->not_after, f->now - 300 + (int64_t)CA_DEFAULT_DAYS * 86400);
+	assert_string_equal(c->requester, "cli");
+	assert_int_equal(c->status, CA_STATUS_VALID);
+
+	struct ca_cert *g;
+	struct ca_error e;
+	assert_int_equal(ca_cert_get(f->ca, c->serial, &g, &e), CA_OK);
+	assert_int_equal(g->der_len, c->der_len);
+	assert_memory_equal(g->der, c->der, c->der_len);
+	assert_string_equal(g->fingerprint_sha256, c->fingerprint_sha256);
+	assert_int_equal(g->n_dns, c->n_dns);
+	/* Upper case serials in URLs find the same record. */
+	char upper[33];
+	for (int i = 0; i < 33; i++)
+		upper[i] = (char)(c->serial[i] >= 'a' ? c->serial[i] - 32 : c->serial[i]);
+	ca_cert_free(g);
+	assert_int_equal(ca_cert_get(f->ca, upper, &g, &e), CA_OK);
+	ca_cert_free(g);
+	assert_int_equal(ca_cert_get(f->ca, "00000000000000000000000000000000", &g, &e),
+			 CA_ERR_NOT_FOUND);
+	assert_int_equal(ca_cert_get(f->ca, "../../etc/passwd", &g, &e), CA_ERR_NOT_FOUND);
+	ca_cert_free(c);
+}
+
+static void test_serials_are_unique(void **state)
+{
+	struct fx *f = *state;
+	char seen[200][33];
+	for (int i = 0; i < 200; i++) {
+		struct ca_cert *c = issue(f, NULL, NULL, 0, 1);
+		memcpy(seen[i], c->serial, 33);
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(seen[j], seen[i]);
+		ca_cert_free(c);
+	}
+}
+
+static void test_expiry_follows_the_clock(void **state)
+{
+	struct fx *f = *state;
+	struct ca_cert *c = issue(f, NULL, NULL, 0, 2);
+	struct ca_counts n;
+	struct ca_error e;
+	assert_int_equal(ca_count(f->ca, &n, &e), CA_OK);
+	/* The TLS certificate of init was issued at the real time: ignore it. */
+	uint64_t expired0 = n.expired;
+	f->now += 3 * 86400;
+	assert_int_equal(ca_count(f->ca, &n, &e), CA_OK);
+	assert_int_equal(n.expired, expired0 + 1);
+	struct ca_cert *g;
+	assert_int_equal(ca_cert_get(f->ca, c->serial, &g, &e), CA_OK);
+	assert_int_equal(g->status, CA_STATUS_EXPIRED);
+	struct ca_list_query q = {.status = CA_STATUS_EXPIRED, .q = c->serial};
+	struct ca_cert_list l;
+	assert_int_equal(ca_list(f->ca, &q, &l, &e), CA_OK);
+	assert_int_equal(l.n, 1);
+	ca_cert_list_free(&l);
+	ca_cert_free(g);
+	ca_cert_free(c);
+}
+
+static void test_days_over_maximum_refused(void **state)
+{
+	struct fx *f = *state;
+	struct ca_issue_req r = {.csr = f->csr, .csr_len = f->csr_len, .validity_days = 826};
+	struct ca_cert *c = NULL;
+	struct ca_error e;
+	uint64_t before = total(f);
+	assert_int_equal(ca_issue(f->ca, &r, &c, &e), CA_ERR_BAD_REQUEST);
+	assert_non_null(strstr(e.detail, "825"));
+	assert_null(c);
+	assert_int_equal(total(f), before);
+}
+
+static void test_keyset_pages_walk_everything_once(void **state)
+{
+	struct fx *f = *state;
+	char issued[7][33];
+	for (int i = 0; i < 7; i++) {
+		struct ca_cert *c = issue(f, NULL, NULL, 0, 30 + i);
+		memcpy(issued[i], c->serial, 33);
+		ca_cert_free(c);
+		f->now += 1;
+	}
+	for (int sort = 0; sort < CA_SORT_MAX; sort++) {
+		struct ca_list_query q = {
+		    .status = -1, .limit = 3, .sort = (enum ca_sort)sort, .q = "p256.example.test"};
+		char *cursor = NULL;
+		int seen = 0, pages = 0;
+		char got[16][33];
+		do {
+			struct ca_cert_list l;
+			struct ca_error e;
+			q.cursor = cursor;
+			assert_int_equal(ca_list(f->ca, &q, &l, &e), CA_OK);
+			free(cursor);
+			for (size_t i = 0; i < l.n; i++) {
+				assert_true(seen < 16);
+				memcpy(got[seen++], l.items[i]->serial, 33);
+			}
+			cursor = l.next_cursor;
+			l.next_cursor = NULL;
+			ca_cert_list_free(&l);
+			pages++;
+		} while (cursor != NULL);
+		assert_int_equal(seen, 7);
+		assert_int_equal(pages, 3);
+		/* Newest first: the last issued is on top. */
+		assert_string_equal(got[0], issued[6]);
+		for (int i = 0; i < 7; i++)
+			for (int j = i + 1; j < 7; j++)
+				assert_string_not_equal(got[i], got[j]);
+	}
+	struct ca_list_query bad = {.status = -1, .cursor = "12_nothex"};
+	struct ca_cert_list l;
+	struct ca_error e;
+	assert_int_equal(ca_list(f->ca, &bad, &l, &e), CA_ERR_BAD_REQUEST);
+}
+
+static void test_token_policy_and_revocation(void **state)
+{
+	struct fx *f = *state;
+	const char *allow[] = {".example.test"};
+	const char *other_allow[] = {".elsewhere.test"};
+	struct ca_token_policy p = {.allow = allow, .nallow = 1};
+	struct ca_token_policy p2 = {.allow = other_allow, .nallow = 1};
+	struct ca_token_policy adm = {.admin = true};
+	char t1[CA_TOKEN_LEN + 1], t2[CA_TOKEN_LEN + 1], t3[CA_TOKEN_LEN + 1];
+	struct ca_error e;
+	assert_int_equal(ca_token_create(f->ca, "team-a", &p, t1, &e), CA_OK);
+	assert_int_equal(ca_token_create(f->ca, "team-a", &p, t2, &e), CA_ERR_EXISTS);
+	assert_int_equal(ca_token_create(f->ca, "team-b", &p2, t2, &e), CA_OK);
+	assert_int_equal(ca_token_create(f->ca, "ops", &adm, t3, &e), CA_OK);
+	struct ca_token_policy none = {0};
+	assert_int_equal(ca_token_create(f->ca, "empty", &none, t3 + 0, &e), CA_ERR_BAD_REQUEST);
+
+	struct ca_token *a, *b, *o, *x;
+	assert_int_equal(ca_token_auth(f->ca, t1, &a, &e), CA_OK);
+	assert_int_equal(ca_token_auth(f->ca, t2, &b, &e), CA_OK);
+	assert_int_equal(ca_token_auth(f->ca, t3, &o, &e), CA_OK);
+	assert_int_equal(ca_token_auth(f->ca, "not-a-token", &x, &e), CA_ERR_UNAUTHORIZED);
+	assert_string_equal(ca_token_name(a), "team-a");
+
+	/* The fixture asks for *.p256.example.test: team-a has no wildcards. */
+	uint64_t before = total(f);
+	struct ca_issue_req r = {.csr = f->csr, .csr_len = f->csr_len, .token = a};
+	struct ca_cert *c = NULL;
+	assert_int_equal(ca_issue(f->ca, &r, &c, &e), CA_ERR_NAME_NOT_ALLOWED);
+	assert_non_null(strstr(e.detail, "*.p256.example.test"));
+	assert_int_equal(total(f), before);
+	const char *sans[] = {"p256.example.test"};
+	c = issue(f, a, sans, 1, 0);
+	assert_string_equal(c->requester, "team-a");
+
+	/* Only the requesting team or an admin may revoke. */
+	struct ca_cert *out = NULL;
+	assert_int_equal(ca_revoke(f->ca, c->serial, CA_REASON_KEY_COMPROMISE, b, &out, &e),
+			 CA_ERR_FORBIDDEN);
+	struct ca_blob *crl1, *crl2;
+	assert_int_equal(ca_crl(f->ca, &crl1, &e), CA_OK);
+	assert_int_equal(ca_revoke(f->ca, c->serial, CA_REASON_KEY_COMPROMISE, a, &out, &e), CA_OK);
+	assert_int_equal(out->status, CA_STATUS_REVOKED);
+	assert_int_equal(out->reason, CA_REASON_KEY_COMPROMISE);
+	assert_int_equal(out->revoked_at, f->now);
+	ca_cert_free(out);
+	assert_int_equal(ca_revoke(f->ca, c->serial, CA_REASON_UNSPECIFIED, o, NULL, &e),
+			 CA_ERR_ALREADY_REVOKED);
+	assert_int_equal(ca_revoke(f->ca, "7fffffffffffffffffffffffffffffff", CA_REASON_UNSPECIFIED,
+				   o, NULL, &e),
+			 CA_ERR_NOT_FOUND);
+	/* The CRL is rebuilt with the next number. */
+	assert_int_equal(ca_crl(f->ca, &crl2, &e), CA_OK);
+	assert_int_equal(ca_blob_number(crl2), ca_blob_number(crl1) + 1);
+	ca_blob_release(crl1);
+	ca_blob_release(crl2);
+
+	/* A revoked token no longer authenticates. */
+	assert_int_equal(ca_token_revoke(f->ca, "team-a", &e), CA_OK);
+	assert_int_equal(ca_token_auth(f->ca, t1, &x, &e), CA_ERR_UNAUTHORIZED);
+	assert_int_equal(ca_token_revoke(f->ca, "team-a", &e), CA_ERR_NOT_FOUND);
+	ca_cert_free(c);
+	ca_token_free(a);
+	ca_token_free(b);
+	ca_token_free(o);
+}
+
+static void test_key_readable_by_others_refused(void **state)
+{
+	struct fx *f = *state;
+	char path[300];
+	snprintf(path, sizeof(path), "%s/ca.key", f->dir);
+	assert_int_equal(chmod(path, 0644), 0);
+	struct ca *ca2 = NULL;
+	struct ca_error e;
+	assert_int_equal(ca_open(f->dir, &ca2, &e), CA_ERR_IO);
+	assert_non_null(strstr(e.detail, "chmod 600"));
+	assert_int_equal(chmod(path, 0600), 0);
+	struct ca_init_opts o = {0};
+	assert_int_equal(ca_init(f->dir, &o, &e), CA_ERR_EXISTS);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_issue_records_and_reads_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_serials_are_unique, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_expiry_follows_the_clock, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_days_over_maximum_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_keyset_pages_walk_everything_once, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_token_policy_and_revocation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_readable_by_others_refused, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -133,8 +133,8 @@ static double commit_ms(const char *path, int n, int group)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: bench_core WORKDIR CSR_FILE\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: bench_core WORKDIR CSR_FILE [KEY_TYPE]\n");
 		return 2;
 	}
 	size_t csr_len;
@@ -153,6 +153,8 @@ int main(int argc, char **argv)
 	       "(1 thread)", "signing");
 	for (size_t i = 0; i < sizeof(cas) / sizeof(cas[0]); i++) {
 		char dir[512];
+		if (argc == 4 && strcmp(argv[3], ca_key_type_name(cas[i].t)) != 0)
+			continue; /* only the CA key type asked for (profiling) */
 		snprintf(dir, sizeof(dir), "%s/%s", argv[1], ca_key_type_name(cas[i].t));
 		struct ca_init_opts o = {.key_type = cas[i].t};
 		struct ca_error e;

@@ -197,11 +197,11 @@ key_type_suite() {
 		certtool --verify-crl --load-ca-certificate "$CA" --infile "$T/$kt-empty.pem"
 	n0=$(crl_number "$T/$kt-empty.crl")
 
-	local sk ss su sg
+	local sk ss su
 	sk=$(issue "$kt-k" "$team" "k.team-a.internal")
 	ss=$(issue "$kt-s" "$team" "s.team-a.internal")
 	su=$(issue "$kt-u" "$team" "u.team-a.internal")
-	sg=$(issue "$kt-g" "$team" "g.team-a.internal")
+	issue "$kt-g" "$team" "g.team-a.internal" >/dev/null
 	local K=$T/$kt-k.pem S=$T/$kt-s.pem U=$T/$kt-u.pem G=$T/$kt-g.pem
 	local url
 	url=$(sed -n 's/^base_url *= *//p' "$DIR/privca.conf")
@@ -290,7 +290,6 @@ OTHER=$(token team-b --allow .team-b.internal)
 R1=$(issue r1 "$TEAM" r1.team-a.internal)
 R2=$(issue r2 "$TEAM" r2.team-a.internal)
 R3=$(issue r3 "$TEAM" r3.team-a.internal)
-R4=$(issue r4 "$TEAM" r4.team-a.internal)
 G=$(issue g "$TEAM" g.team-a.internal)
 
 # ---- CRL validators -----------------------------------------------------------
@@ -316,7 +315,9 @@ else
 	bad "/crl: Last-Modified '$lm', thisUpdate $(date -u -d "@$lu")"
 fi
 st=$(http "$T/h2" -H "If-None-Match: $etag" "$BASE/crl")
-eq "/crl: If-None-Match with its ETag: 304, no body" "$st $(cat "$T/h2.body" 2>/dev/null | wc -c)" "304 0"
+body=empty
+[ ! -s "$T/h2.body" ] || body="$(wc -c <"$T/h2.body") bytes"
+eq "/crl: If-None-Match with its ETag: 304, no body" "$st $body" "304 empty"
 eq "/crl: If-None-Match with another ETag: 200" \
 	"$(http "$T/h3" -H 'If-None-Match: "nope"' "$BASE/crl")" 200
 eq "/crl: If-Modified-Since Last-Modified: 304" \

@@ -58,6 +58,7 @@ struct exchange {
 	size_t seen; /* body bytes received, kept or not */
 	bool too_large;
 	bool answered;
+	bool counted; /* in `inflight`: its body is complete and it is being answered */
 	int status;
 	size_t bytes;
 	char *method; /* escaped for the log */
@@ -506,7 +507,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		x->method = log_escape(method);
 		x->path = log_escape(url);
 		*con_cls = x;
-		atomic_fetch_add(&inflight, 1);
 		if (x->method == NULL || x->path == NULL)
 			return MHD_NO;
 
@@ -555,6 +555,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (x->body.failed)
 		return answer_problem(x, 500, "internal", "Out of memory reading the request.");
 
+	/* In flight from here: a stop waits for it. A client still sending a
+	 * body (or one that went quiet half-way) does not hold the stop up. */
+	x->counted = true;
+	atomic_fetch_add(&inflight, 1);
 	struct http_req r = {
 	    .method = method,
 	    .path = url,
@@ -596,8 +600,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	buf_free(&x->body);
 	free(x->method);
 	free(x->path);
+	if (x->counted)
+		atomic_fetch_sub(&inflight, 1);
 	free(x);
-	atomic_fetch_sub(&inflight, 1);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)

@@ -231,6 +231,21 @@ eq "/healthz after all that" "$(http "$T/h" "$BASE/healthz") $(cat "$T/h.body")"
 eq "refused requests issued nothing" "$(count_certs)" "$COUNT0"
 st=$(http "$T/ok" "${AUTH[@]}" --data-binary "@$T/r.csr" "$API")
 eq "and a good request is still served" "$st" 201
+# A client that sent half a body and went quiet must not hold up a stop.
+python3 - "$HTTP_PORT" <<'EOF' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /ocsp HTTP/1.1\r\nHost: x\r\nContent-Type: application/ocsp-request\r\n"
+          b"Content-Length: 1000\r\n\r\nab")
+time.sleep(30)
+EOF
+QUIET=$!
+PIDS+=("$QUIET")
+sleep 0.5
+t0=$(date +%s%N)
 stop_server TERM
+ms=$((($(date +%s%N) - t0) / 1000000))
 eq "SIGTERM after the abuse: clean exit 0" "$SERVER_RC" 0
+check "a half-sent body does not hold up the stop (${ms} ms)" test "$ms" -lt 3000
+kill "$QUIET" 2>/dev/null || true
 finish

@@ -144,7 +144,8 @@ while [ "$rows" -lt $((page * (target - 1))) ]; do
 	[ -n "$followed" ] || { echo "bench pages: no next_cursor after $rows rows" >&2; exit 1; }
 	rows=$((rows + lim))
 done
-got_first=$(curl -sf "$base/api/v1/certificates?cursor=$cursor" | grep -m1 -o '"serial": *"[0-9a-f]*"' | grep -o '[0-9a-f]\{32\}')
+curl -sf -o "$work/page.json" "$base/api/v1/certificates?cursor=$cursor"
+got_first=$(sed -n 's/.*"serial": *"\([0-9a-f]*\)".*/\1/p' "$work/page.json" | head -n 1)
 if [ "$followed" = "$cursor" ] && [ "$got_first" = "$first_expected" ]; then
 	echo "cursor check: page $target's cursor from following next_cursor equals the built one, first row as expected"
 else

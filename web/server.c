@@ -34,13 +34,14 @@
  * (reverse proxy, tests, the bench) shares one address; the total is
  * further bounded by the file descriptors available.
  */
-#define CONN_LIMIT     4096
-#define PER_IP_LIMIT   1024
-#define CONN_TIMEOUT_S 20
-#define CONN_MEMORY    (32 * 1024) /* request line + headers; more gets 431 */
-#define LISTEN_BACKLOG 1024
-#define DISCARD_MAX    (16 * 1024 * 1024) /* chunked bodies past the cap: then drop */
-#define STOP_GRACE_MS  10000
+#define CONN_LIMIT	 4096
+#define PER_IP_LIMIT	 1024
+#define CONN_TIMEOUT_S	 20
+#define CONN_MEMORY	 (32 * 1024) /* request line + headers; more gets 431 */
+#define LISTEN_BACKLOG	 1024
+#define DISCARD_MAX	 (16 * 1024 * 1024) /* chunked bodies past the cap: then drop */
+#define STOP_GRACE_MS	 10000
+#define WORKERS_PER_CORE 8
 
 struct listener {
 	struct ca *ca;
@@ -58,7 +59,8 @@ struct exchange {
 	size_t seen; /* body bytes received, kept or not */
 	bool too_large;
 	bool answered;
-	bool counted; /* in `inflight`: its body is complete and it is being answered */
+	bool receiving; /* in `receiving`: its body is still arriving */
+	bool counted;	/* in `inflight`: its body is complete and it is being answered */
 	int status;
 	size_t bytes;
 	char *method; /* escaped for the log */
@@ -66,7 +68,21 @@ struct exchange {
 	char token_name[128];
 };
 
-static atomic_int inflight;
+/*
+ * What a stop waits for: requests being answered, and requests whose body
+ * is still arriving as long as some body bytes arrived lately. A client
+ * that sent half a body and went quiet does not hold the stop up.
+ */
+static atomic_int inflight, receiving;
+static atomic_llong last_body_ms; /* CLOCK_MONOTONIC, of the last body bytes */
+#define QUIET_BODY_MS 2000
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 static atomic_bool stopping;
 static int sig_pipe[2] = {-1, -1};
 
@@ -504,6 +520,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		x->conn = c;
 		x->l = l;
 		clock_gettime(CLOCK_MONOTONIC, &x->start);
+		x->receiving = true;
+		atomic_fetch_add(&receiving, 1);
+		atomic_store(&last_body_ms, mono_ms());
 		x->method = log_escape(method);
 		x->path = log_escape(url);
 		*con_cls = x;
@@ -534,6 +553,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (x->answered)
 			return MHD_YES;
 		x->seen += n;
+		atomic_store(&last_body_ms, mono_ms());
 		if (x->seen > DISCARD_MAX)
 			return MHD_NO; /* a client that keeps streaming past 413 */
 		if (x->too_large)
@@ -559,6 +579,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	 * body (or one that went quiet half-way) does not hold the stop up. */
 	x->counted = true;
 	atomic_fetch_add(&inflight, 1);
+	x->receiving = false;
+	atomic_fetch_sub(&receiving, 1);
 	struct http_req r = {
 	    .method = method,
 	    .path = url,
@@ -602,6 +624,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	free(x->path);
 	if (x->counted)
 		atomic_fetch_sub(&inflight, 1);
+	if (x->receiving)
+		atomic_fetch_sub(&receiving, 1);
 	free(x);
 }
 
@@ -719,8 +743,13 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 	const char *http = opts && opts->http ? opts->http : st->http_listen;
 	const char *https = opts && opts->https ? opts->https : st->https_listen;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned threads =
-	    opts && opts->threads ? opts->threads : (unsigned)(cores > 0 ? cores : 1);
+	/* Issuance handlers sleep while their record's group commit is
+	 * fsynced; more workers than cores let one commit carry more
+	 * certificates (bench http: 3.6k/s with 2 workers, 4.4k/s with 16 on
+	 * 2 cores, at c=16). */
+	unsigned threads = opts && opts->threads
+			       ? opts->threads
+			       : (unsigned)(cores > 0 ? cores : 1) * WORKERS_PER_CORE;
 	if (threads > 64)
 		threads = 64;
 	bool want_http = http != NULL && *http;
@@ -804,7 +833,12 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 			if (fd != MHD_INVALID_SOCKET)
 				close(fd);
 		}
-	for (int waited = 0; atomic_load(&inflight) > 0 && waited < STOP_GRACE_MS; waited += 10) {
+	for (int waited = 0; waited < STOP_GRACE_MS; waited += 10) {
+		bool busy = atomic_load(&inflight) > 0 ||
+			    (atomic_load(&receiving) > 0 &&
+			     mono_ms() - atomic_load(&last_body_ms) < QUIET_BODY_MS);
+		if (!busy)
+			break;
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}

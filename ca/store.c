@@ -635,6 +635,47 @@ static bool parse_cursor(const char *cur, int64_t *key, char serial[33])
 	return true;
 }
 
+/* "r<rowid>": the cursor of a full-text search, which pages by rowid. */
+static bool parse_rowid_cursor(const char *cur, int64_t *rowid)
+{
+	char *end;
+	if (cur[0] != 'r' || cur[1] < '0' || cur[1] > '9')
+		return false;
+	long long v = strtoll(cur + 1, &end, 10);
+	if (*end != '\0' || v <= 0)
+		return false;
+	*rowid = v;
+	return true;
+}
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* The term as one FTS5 phrase: "..." with inner quotes doubled. */
+static char *fts_phrase(const char *term)
+{
+	size_t n = strlen(term), q = 0;
+	for (const char *p = term; *p; p++)
+		q += *p == '"';
+	char *s = malloc(n + q + 3), *o = s;
+	if (s == NULL)
+		return NULL;
+	*o++ = '"';
+	for (const char *p = term; *p; p++) {
+		if (*p == '"')
+			*o++ = '"';
+		*o++ = *p;
+	}
+	*o++ = '"';
+	*o = '\0';
+	return s;
+}
+
 enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t now,
 		       struct ca_cert_list *out, struct ca_error *err)
 {
@@ -642,17 +683,29 @@ enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t n
 	int limit = q->limit == 0 ? 50 : q->limit;
 	if (limit < 1 || limit > 500)
 		return ca_fail(err, CA_ERR_BAD_REQUEST, "limit must be between 1 and 500");
+	bool by_expiry = q->sort == CA_SORT_EXPIRES;
+	bool searching = q->q != NULL && *q->q;
+	/* Trigram lookups need three characters; expiry order needs the scan. */
+	bool fts = searching && !by_expiry && utf8_chars(q->q) >= 3;
 	int64_t ckey = 0;
 	char cserial[33] = "";
-	if (q->cursor != NULL && *q->cursor && !parse_cursor(q->cursor, &ckey, cserial))
+	bool has_cursor = q->cursor != NULL && *q->cursor;
+	if (has_cursor &&
+	    !(fts ? parse_rowid_cursor(q->cursor, &ckey) : parse_cursor(q->cursor, &ckey, cserial)))
 		return ca_fail(err, CA_ERR_BAD_REQUEST,
-			       "cursor is not one this server handed out; start again without it");
+			       "cursor is not one this server handed out for this query; start "
+			       "again without it");
 
 	/* The SQL is assembled from constant fragments only; values are bound. */
-	bool by_expiry = q->sort == CA_SORT_EXPIRES;
 	const char *key = by_expiry ? "not_after" : "created_at";
 	char sql[1024];
-	int n = snprintf(sql, sizeof(sql), "SELECT " CERT_COLS " FROM certificates WHERE 1");
+	int n;
+	if (fts)
+		n = snprintf(sql, sizeof(sql),
+			     "SELECT " CERT_COLS ", c.rowid FROM cert_fts JOIN certificates c ON "
+			     "c.rowid = cert_fts.rowid WHERE cert_fts MATCH ?2");
+	else
+		n = snprintf(sql, sizeof(sql), "SELECT " CERT_COLS " FROM certificates WHERE 1");
 	switch (q->status) {
 	case CA_STATUS_VALID:
 		n += snprintf(sql + n, sizeof(sql) - (size_t)n,
@@ -671,12 +724,21 @@ enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t n
 	if (q->expires_within_days > 0)
 		n += snprintf(sql + n, sizeof(sql) - (size_t)n,
 			      " AND status = 'valid' AND not_after >= ?1 AND not_after < ?5");
-	if (q->q != NULL && *q->q)
-		n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND instr(search, ?2) > 0");
-	if (*cserial)
-		n +=
-		    snprintf(sql + n, sizeof(sql) - (size_t)n, " AND (%s, serial) < (?3, ?4)", key);
-	snprintf(sql + n, sizeof(sql) - (size_t)n, " ORDER BY %s DESC, serial DESC LIMIT ?6", key);
+	if (fts) {
+		if (has_cursor)
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND cert_fts.rowid < ?3");
+		snprintf(sql + n, sizeof(sql) - (size_t)n,
+			 " ORDER BY cert_fts.rowid DESC LIMIT ?6");
+	} else {
+		if (searching)
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n,
+				      " AND instr(search, ?2) > 0");
+		if (has_cursor)
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n,
+				      " AND (%s, serial) < (?3, ?4)", key);
+		snprintf(sql + n, sizeof(sql) - (size_t)n,
+			 " ORDER BY %s DESC, serial DESC LIMIT ?6", key);
+	}
 
 	struct conn *c = conn_get(s);
 	sqlite3_stmt *st = NULL;
@@ -684,26 +746,31 @@ enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t n
 		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
 	sqlite3_bind_int64(st, 1, now);
 	char *needle = NULL;
-	if (q->q != NULL && *q->q) {
+	if (searching) {
 		needle = strdup(q->q);
-		if (needle == NULL) {
+		for (char *p = needle; p != NULL && *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		char *phrase = needle != NULL && fts ? fts_phrase(needle) : NULL;
+		if (needle == NULL || (fts && phrase == NULL)) {
+			free(needle);
 			sqlite3_finalize(st);
 			return ca_fail(err, CA_ERR_NOMEM, "out of memory");
 		}
-		for (char *p = needle; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
-		bind_text(st, 2, needle);
+		bind_text(st, 2, fts ? phrase : needle);
+		free(phrase);
 	}
-	if (*cserial) {
+	if (has_cursor) {
 		sqlite3_bind_int64(st, 3, ckey);
-		bind_text(st, 4, cserial);
+		if (!fts)
+			bind_text(st, 4, cserial);
 	}
 	if (q->expires_within_days > 0)
 		sqlite3_bind_int64(st, 5, now + (int64_t)q->expires_within_days * 86400);
 	sqlite3_bind_int(st, 6, limit + 1);
 
 	enum ca_err rc = CA_OK;
+	int64_t last_rowid = 0;
 	out->items = calloc((size_t)limit, sizeof(*out->items));
 	if (out->items == NULL)
 		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
@@ -713,9 +780,13 @@ enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t n
 			/* One more row exists: the cursor is the last row returned. */
 			struct ca_cert *lastc = out->items[out->n - 1];
 			char buf[64];
-			snprintf(buf, sizeof(buf), "%lld_%s",
-				 (long long)(by_expiry ? lastc->not_after : lastc->created_at),
-				 lastc->serial);
+			if (fts)
+				snprintf(buf, sizeof(buf), "r%lld", (long long)last_rowid);
+			else
+				snprintf(
+				    buf, sizeof(buf), "%lld_%s",
+				    (long long)(by_expiry ? lastc->not_after : lastc->created_at),
+				    lastc->serial);
 			if ((out->next_cursor = strdup(buf)) == NULL)
 				rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
 			break;
@@ -725,6 +796,8 @@ enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t n
 			rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
 		else
 			out->items[out->n++] = ce;
+		if (fts)
+			last_rowid = sqlite3_column_int64(st, 13);
 	}
 	if (rc == CA_OK && r != SQLITE_ROW && r != SQLITE_DONE)
 		rc = ca_fail(err, CA_ERR_STORE, "the database failed: %s", sqlite3_errmsg(c->db));

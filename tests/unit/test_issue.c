@@ -220,6 +220,38 @@ static void test_keyset_pages_walk_everything_once(void **state)
 			for (int j = i + 1; j < 7; j++)
 				assert_string_not_equal(got[i], got[j]);
 	}
+	/* Both search paths find the same certificates: trigram lookup (3+
+	 * characters), the ordered scan (shorter terms, expiry order). */
+	const char *terms[] = {"p256.example", "P256.EXAMPLE.TEST", "56", "ivca te"};
+	size_t want[] = {7, 7, 7, 7};
+	for (size_t t = 0; t < sizeof(terms) / sizeof(terms[0]); t++)
+		for (int sort = 0; sort < CA_SORT_MAX; sort++) {
+			struct ca_list_query sq = {
+			    .status = -1, .limit = 500, .q = terms[t], .sort = (enum ca_sort)sort};
+			struct ca_cert_list sl;
+			struct ca_error se;
+			assert_int_equal(ca_list(f->ca, &sq, &sl, &se), CA_OK);
+			assert_true(sl.n >= want[t]);
+			assert_null(sl.next_cursor);
+			ca_cert_list_free(&sl);
+		}
+	const char *none[] = {"\"\"\"", "zz\"q", "no-such-name", "%", "_"};
+	for (size_t t = 0; t < sizeof(none) / sizeof(none[0]); t++) {
+		struct ca_list_query sq = {.status = -1, .q = none[t]};
+		struct ca_cert_list sl;
+		struct ca_error se;
+		assert_int_equal(ca_list(f->ca, &sq, &sl, &se), CA_OK);
+		assert_int_equal(sl.n, 0);
+		ca_cert_list_free(&sl);
+	}
+	/* A cursor from one kind of listing is refused by the other. */
+	struct ca_list_query mixed = {.status = -1,
+				      .q = "p256.example",
+				      .cursor = "12_"
+						"0123456789abcdef0123456789abcdef"};
+	struct ca_cert_list ml;
+	struct ca_error me;
+	assert_int_equal(ca_list(f->ca, &mixed, &ml, &me), CA_ERR_BAD_REQUEST);
 	struct ca_list_query bad = {.status = -1, .cursor = "12_nothex"};
 	struct ca_cert_list l;
 	struct ca_error e;

@@ -230,6 +230,10 @@ static void *crl_thread(void *arg)
 			if (store_revocation_gen(ca->store, &g) == CA_OK && g > gen_get(c))
 				gen_set(c, g);
 		}
+		/* Index new certificates for search in bulk, off the issuance path. */
+		if (store_index_catch_up(ca->store) != CA_OK) {
+			/* a search will catch up itself (or report the store) */
+		}
 		pthread_mutex_lock(&c->mu);
 		bool stale = crl_stale(ca, c->cur, c->built_gen);
 		pthread_mutex_unlock(&c->mu);

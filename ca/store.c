@@ -43,6 +43,9 @@ enum stmt {
 	ST_TOKEN_LIST,
 	ST_TOKEN_REVOKE,
 	ST_REVOCATION_GEN,
+	ST_FTS_BEHIND,
+	ST_FTS_INDEX,
+	ST_FTS_MARK,
 	ST_MAX
 };
 
@@ -84,6 +87,11 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ?2 WHERE name = ?1 AND "
 			"revoked_at IS NULL",
     [ST_REVOCATION_GEN] = "SELECT generation FROM revocation_state WHERE id = 1",
+    [ST_FTS_BEHIND] = "SELECT (SELECT last_rowid FROM fts_state WHERE id = 1), "
+		      "(SELECT coalesce(max(rowid), 0) FROM certificates)",
+    [ST_FTS_INDEX] = "INSERT INTO cert_fts (rowid, search) SELECT rowid, search FROM "
+		     "certificates WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid",
+    [ST_FTS_MARK] = "UPDATE fts_state SET last_rowid = ?1 WHERE id = 1",
 };
 
 struct conn {
@@ -635,6 +643,61 @@ static bool parse_cursor(const char *cur, int64_t *key, char serial[33])
 	return true;
 }
 
+/* How far the trigram index is behind: indexed up to *indexed, rows up to *top. */
+static enum ca_err fts_behind(struct store *s, int64_t *indexed, int64_t *top)
+{
+	sqlite3_stmt *st = stmt(s, ST_FTS_BEHIND, NULL);
+	if (st == NULL)
+		return CA_ERR_STORE;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*indexed = sqlite3_column_int64(st, 0);
+		*top = sqlite3_column_int64(st, 1);
+	}
+	done(st);
+	return r == SQLITE_ROW ? CA_OK : CA_ERR_STORE;
+}
+
+/*
+ * Index the rows the trigram index has not seen (schema/002_search.sql).
+ * Rows are only appended (rowids grow, nothing is deleted), so "not seen"
+ * is "rowid above fts_state.last_rowid". BEGIN IMMEDIATE makes concurrent
+ * catch-ups (threads, processes) take turns: the second finds nothing left,
+ * and no row is indexed twice.
+ */
+enum ca_err store_index_catch_up(struct store *s)
+{
+	int64_t indexed, top;
+	struct conn *c = conn_get(s);
+	if (c == NULL || fts_behind(s, &indexed, &top) != CA_OK)
+		return CA_ERR_STORE;
+	if (indexed >= top)
+		return CA_OK;
+	if (exec(c->db, "BEGIN IMMEDIATE") != SQLITE_OK)
+		return CA_ERR_STORE;
+	enum ca_err rc = fts_behind(s, &indexed, &top);
+	if (rc == CA_OK && indexed < top) {
+		sqlite3_stmt *st = stmt(s, ST_FTS_INDEX, NULL);
+		sqlite3_stmt *mk = st ? stmt(s, ST_FTS_MARK, NULL) : NULL;
+		if (mk == NULL) {
+			rc = CA_ERR_STORE;
+		} else {
+			sqlite3_bind_int64(st, 1, indexed);
+			sqlite3_bind_int64(st, 2, top);
+			sqlite3_bind_int64(mk, 1, top);
+			if (sqlite3_step(st) != SQLITE_DONE || sqlite3_step(mk) != SQLITE_DONE)
+				rc = CA_ERR_STORE;
+			done(st);
+			done(mk);
+		}
+	}
+	if (rc == CA_OK && exec(c->db, "COMMIT") != SQLITE_OK)
+		rc = CA_ERR_STORE;
+	if (rc != CA_OK)
+		exec(c->db, "ROLLBACK");
+	return rc;
+}
+
 /* "r<rowid>": the cursor of a full-text search, which pages by rowid. */
 static bool parse_rowid_cursor(const char *cur, int64_t *rowid)
 {
@@ -740,6 +803,9 @@ enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t n
 			 " ORDER BY %s DESC, serial DESC LIMIT ?6", key);
 	}
 
+	if (fts && store_index_catch_up(s) != CA_OK)
+		return ca_fail(err, CA_ERR_STORE,
+			       "the search index could not be brought up to date");
 	struct conn *c = conn_get(s);
 	sqlite3_stmt *st = NULL;
 	if (c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)

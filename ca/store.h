@@ -81,6 +81,14 @@ enum ca_err store_crl_put(struct store *s, uint64_t number, const uint8_t *der, 
  * connection (or process) commits. */
 enum ca_err store_data_version(struct store *s, int64_t *v) CA_WUR;
 
+/*
+ * Bring the trigram search index up to date with the certificates table
+ * (bulk, off the issuance path). store_list does it before a trigram
+ * search; the service's background thread does it every fraction of a
+ * second so that a search finds little left to do.
+ */
+enum ca_err store_index_catch_up(struct store *s) CA_WUR;
+
 /* The revocation counter (bumped by a trigger on every revocation). */
 enum ca_err store_revocation_gen(struct store *s, int64_t *gen) CA_WUR;
 

@@ -18,6 +18,7 @@
 #define EXIT_REFUSED 1
 #define EXIT_USAGE   2
 #define MAX_LIST     64
+#define GO_ON	     (-1) /* flags parsed: the command goes on */
 
 static const char *dir_opt;
 
@@ -82,11 +83,45 @@ static uint8_t *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-#define COMMON_OPTS                                                                                \
-	{"dir", required_argument, NULL, 'd'},                                                     \
-	{                                                                                          \
-		"help", no_argument, NULL, 'h'                                                     \
+/*
+ * Parse a subcommand's flags. --dir and --help are every command's; the
+ * others (opts, without them) go to on_flag, which returns NULL when it took
+ * the flag or the usage message. nargs positional arguments must follow.
+ * Returns GO_ON, or the exit code: 0 after --help, 2 on a usage error.
+ */
+typedef const char *(*flag_fn)(int c, const char *arg, void *ctx);
+
+static int parse_flags(const char *cmd, const char *help, const struct option *opts,
+		       flag_fn on_flag, void *ctx, int nargs, int argc, char **argv)
+{
+	struct option all[16] = {{"dir", required_argument, NULL, 'd'},
+				 {"help", no_argument, NULL, 'h'}};
+	size_t n = 2;
+	for (; opts != NULL && opts->name != NULL; opts++) {
+		if (n + 1 >= sizeof(all) / sizeof(all[0]))
+			return usage_error(cmd, "too many options (a bug)");
+		all[n++] = *opts;
 	}
+	int c;
+	while ((c = getopt_long(argc, argv, "", all, NULL)) != -1) {
+		if (c == 'd') {
+			dir_opt = optarg;
+		} else if (c == 'h') {
+			fputs(help, stdout);
+			return 0;
+		} else if (c == '?' || on_flag == NULL) {
+			return usage_error(cmd, "unknown option");
+		} else {
+			const char *msg = on_flag(c, optarg, ctx);
+			if (msg != NULL)
+				return usage_error(cmd, msg);
+		}
+	}
+	if (argc - optind != nargs)
+		return usage_error(cmd,
+				   nargs ? "give exactly one argument" : "unexpected argument");
+	return GO_ON;
+}
 
 /* ---- init ---- */
 
@@ -101,54 +136,47 @@ static const char init_help[] =
     "  --url       base URL clients use (default http://127.0.0.1:8080); goes into\n"
     "              every certificate's CRL and OCSP URLs\n";
 
+struct init_ctx {
+	struct ca_init_opts o;
+	const char *hosts[MAX_LIST];
+};
+
+static const char *init_flag(int c, const char *arg, void *p)
+{
+	struct init_ctx *x = p;
+	switch (c) {
+	case 'k':
+		return ca_key_type_parse(arg, &x->o.key_type) ? NULL : "unknown --key-type";
+	case 's':
+		x->o.subject = arg;
+		return NULL;
+	case 'D':
+		return parse_int(arg, 1, 36500, &x->o.days) ? NULL
+							    : "--days must be from 1 to 36500";
+	case 'H':
+		if (x->o.nhostnames == MAX_LIST)
+			return "too many --hostname";
+		x->hosts[x->o.nhostnames++] = arg;
+		return NULL;
+	default: /* 'u' */
+		x->o.base_url = arg;
+		return NULL;
+	}
+}
+
 static int cmd_init(int argc, char **argv)
 {
-	static const struct option opts[] = {COMMON_OPTS,
-					     {"key-type", required_argument, NULL, 'k'},
-					     {"subject", required_argument, NULL, 's'},
-					     {"days", required_argument, NULL, 'D'},
-					     {"hostname", required_argument, NULL, 'H'},
-					     {"url", required_argument, NULL, 'u'},
-					     {0}};
-	struct ca_init_opts o = {.key_type = CA_KEY_EC_P256};
-	const char *hosts[MAX_LIST];
-	int c;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir_opt = optarg;
-			break;
-		case 'h':
-			fputs(init_help, stdout);
-			return 0;
-		case 'k':
-			if (!ca_key_type_parse(optarg, &o.key_type))
-				return usage_error("init", "unknown --key-type");
-			break;
-		case 's':
-			o.subject = optarg;
-			break;
-		case 'D':
-			if (!parse_int(optarg, 1, 36500, &o.days))
-				return usage_error("init", "--days must be from 1 to 36500");
-			break;
-		case 'H':
-			if (o.nhostnames == MAX_LIST)
-				return usage_error("init", "too many --hostname");
-			hosts[o.nhostnames++] = optarg;
-			break;
-		case 'u':
-			o.base_url = optarg;
-			break;
-		default:
-			return usage_error("init", "unknown option");
-		}
-	}
-	if (optind != argc)
-		return usage_error("init", "unexpected argument");
-	o.hostnames = hosts;
+	static const struct option opts[] = {
+	    {"key-type", required_argument, NULL, 'k'}, {"subject", required_argument, NULL, 's'},
+	    {"days", required_argument, NULL, 'D'},	{"hostname", required_argument, NULL, 'H'},
+	    {"url", required_argument, NULL, 'u'},	{0}};
+	struct init_ctx x = {.o = {.key_type = CA_KEY_EC_P256}};
+	int st = parse_flags("init", init_help, opts, init_flag, &x, 0, argc, argv);
+	if (st != GO_ON)
+		return st;
+	x.o.hostnames = x.hosts;
 	struct ca_error err;
-	enum ca_err rc = ca_init(data_dir(), &o, &err);
+	enum ca_err rc = ca_init(data_dir(), &x.o, &err);
 	if (rc != CA_OK)
 		return fail("init", rc, &err);
 	struct ca *ca;
@@ -170,50 +198,41 @@ static const char serve_help[] =
     "  --threads  worker threads per listener (default 8 per core: issuance waits\n"
     "             for its group commit, and more workers share each commit)\n";
 
+static const char *serve_flag(int c, const char *arg, void *p)
+{
+	struct server_opts *so = p;
+	int threads;
+	switch (c) {
+	case 'p':
+		so->http = arg;
+		return NULL;
+	case 's':
+		so->https = arg;
+		return NULL;
+	default: /* 't' */
+		if (!parse_int(arg, 1, 256, &threads))
+			return "--threads must be from 1 to 256";
+		so->threads = (unsigned)threads;
+		return NULL;
+	}
+}
+
 static int cmd_serve(int argc, char **argv)
 {
-	static const struct option opts[] = {COMMON_OPTS,
-					     {"http", required_argument, NULL, 'p'},
+	static const struct option opts[] = {{"http", required_argument, NULL, 'p'},
 					     {"https", required_argument, NULL, 's'},
 					     {"threads", required_argument, NULL, 't'},
 					     {0}};
 	struct server_opts so = {0};
-	int c, threads;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir_opt = optarg;
-			break;
-		case 'h':
-			fputs(serve_help, stdout);
-			return 0;
-		case 'p':
-			so.http = optarg;
-			break;
-		case 's':
-			so.https = optarg;
-			break;
-		case 't':
-			if (!parse_int(optarg, 1, 256, &threads))
-				return usage_error("serve", "--threads must be from 1 to 256");
-			so.threads = (unsigned)threads;
-			break;
-		default:
-			return usage_error("serve", "unknown option");
-		}
-	}
-	if (optind != argc)
-		return usage_error("serve", "unexpected argument");
+	int st = parse_flags("serve", serve_help, opts, serve_flag, &so, 0, argc, argv);
+	if (st != GO_ON)
+		return st;
 	struct ca *ca;
 	if (open_ca(&ca) != 0)
 		return EXIT_REFUSED;
 	struct ca_error err;
 	enum ca_err rc = ca_serve_start(ca, &err);
-	int status;
-	if (rc != CA_OK)
-		status = fail("serve", rc, &err);
-	else
-		status = server_run(ca, &so);
+	int status = rc != CA_OK ? fail("serve", rc, &err) : server_run(ca, &so);
 	ca_close(ca);
 	return status;
 }
@@ -228,57 +247,58 @@ static const char sign_help[] =
     "  --days     validity (default and maximum from privca.conf)\n"
     "  --san      a DNS name or IP address, instead of the CSR's names (repeatable)\n";
 
+struct sign_ctx {
+	struct ca_issue_req req;
+	const char *csr_path;
+	const char *sans[MAX_LIST];
+};
+
+static const char *sign_flag(int c, const char *arg, void *p)
+{
+	struct sign_ctx *x = p;
+	switch (c) {
+	case 'c':
+		x->csr_path = arg;
+		return NULL;
+	case 'p':
+		return ca_profile_parse(arg, &x->req.profile)
+			   ? NULL
+			   : "--profile must be server, client or peer";
+	case 'D':
+		return parse_int(arg, 1, 100000, &x->req.validity_days)
+			   ? NULL
+			   : "--days must be a positive number";
+	default: /* 's' */
+		if (x->req.nsans == MAX_LIST)
+			return "too many --san";
+		x->sans[x->req.nsans++] = arg;
+		return NULL;
+	}
+}
+
 static int cmd_sign(int argc, char **argv)
 {
-	static const struct option opts[] = {COMMON_OPTS,
-					     {"csr", required_argument, NULL, 'c'},
+	static const struct option opts[] = {{"csr", required_argument, NULL, 'c'},
 					     {"profile", required_argument, NULL, 'p'},
 					     {"days", required_argument, NULL, 'D'},
 					     {"san", required_argument, NULL, 's'},
 					     {0}};
-	struct ca_issue_req req = {.profile = CA_PROFILE_SERVER};
-	const char *csr_path = NULL, *sans[MAX_LIST];
-	int c;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir_opt = optarg;
-			break;
-		case 'h':
-			fputs(sign_help, stdout);
-			return 0;
-		case 'c':
-			csr_path = optarg;
-			break;
-		case 'p':
-			if (!ca_profile_parse(optarg, &req.profile))
-				return usage_error("sign",
-						   "--profile must be server, client or peer");
-			break;
-		case 'D':
-			if (!parse_int(optarg, 1, 100000, &req.validity_days))
-				return usage_error("sign", "--days must be a positive number");
-			break;
-		case 's':
-			if (req.nsans == MAX_LIST)
-				return usage_error("sign", "too many --san");
-			sans[req.nsans++] = optarg;
-			break;
-		default:
-			return usage_error("sign", "unknown option");
-		}
-	}
-	if (csr_path == NULL || optind != argc)
+	struct sign_ctx x = {.req = {.profile = CA_PROFILE_SERVER}};
+	int st = parse_flags("sign", sign_help, opts, sign_flag, &x, 0, argc, argv);
+	if (st != GO_ON)
+		return st;
+	if (x.csr_path == NULL)
 		return usage_error("sign", "--csr FILE is required");
 	size_t len;
-	uint8_t *csr = slurp(csr_path, &len);
+	uint8_t *csr = slurp(x.csr_path, &len);
 	if (csr == NULL) {
-		fprintf(stderr, "privca sign: cannot read %s (missing, or over 1 MiB)\n", csr_path);
+		fprintf(stderr, "privca sign: cannot read %s (missing, or over 1 MiB)\n",
+			x.csr_path);
 		return EXIT_REFUSED;
 	}
-	req.csr = csr;
-	req.csr_len = len;
-	req.sans = sans;
+	x.req.csr = csr;
+	x.req.csr_len = len;
+	x.req.sans = x.sans;
 	struct ca *ca;
 	if (open_ca(&ca) != 0) {
 		free(csr);
@@ -286,17 +306,17 @@ static int cmd_sign(int argc, char **argv)
 	}
 	struct ca_cert *cert = NULL;
 	struct ca_error err;
-	enum ca_err rc = ca_issue(ca, &req, &cert, &err);
+	enum ca_err rc = ca_issue(ca, &x.req, &cert, &err);
 	int status = 0;
 	if (rc != CA_OK) {
 		status = fail("sign", rc, &err);
 	} else {
 		char *pem = ca_cert_pem(cert);
 		if (pem == NULL || fputs(pem, stdout) == EOF || fflush(stdout) != 0) {
-			fprintf(stderr,
-				"privca sign: cannot write the certificate (serial %s "
-				"is recorded)\n",
-				cert->serial);
+			fprintf(
+			    stderr,
+			    "privca sign: cannot write the certificate (serial %s is recorded)\n",
+			    cert->serial);
 			status = EXIT_REFUSED;
 		} else {
 			fprintf(stderr, "privca: issued %s\n", cert->serial);
@@ -317,30 +337,19 @@ static const char revoke_help[] =
     "affiliationChanged, superseded, cessationOfOperation. A running service\n"
     "picks it up within a second (CRL and OCSP).\n";
 
+static const char *revoke_flag(int c, const char *arg, void *p)
+{
+	(void)c; /* 'r' */
+	return ca_reason_parse(arg, p) ? NULL : "unknown --reason";
+}
+
 static int cmd_revoke(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    COMMON_OPTS, {"reason", required_argument, NULL, 'r'}, {0}};
+	static const struct option opts[] = {{"reason", required_argument, NULL, 'r'}, {0}};
 	enum ca_reason reason = CA_REASON_UNSPECIFIED;
-	int c;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir_opt = optarg;
-			break;
-		case 'h':
-			fputs(revoke_help, stdout);
-			return 0;
-		case 'r':
-			if (!ca_reason_parse(optarg, &reason))
-				return usage_error("revoke", "unknown --reason");
-			break;
-		default:
-			return usage_error("revoke", "unknown option");
-		}
-	}
-	if (optind != argc - 1)
-		return usage_error("revoke", "give exactly one SERIAL");
+	int st = parse_flags("revoke", revoke_help, opts, revoke_flag, &reason, 1, argc, argv);
+	if (st != GO_ON)
+		return st;
 	struct ca *ca;
 	if (open_ca(&ca) != 0)
 		return EXIT_REFUSED;
@@ -359,6 +368,21 @@ static const char crl_help[] =
     "usage: privca crl [--dir DIR] [--out FILE] [--pem]\n"
     "Write the current CRL (DER, or PEM with --pem) to FILE or stdout.\n";
 
+struct crl_ctx {
+	const char *out;
+	bool pem;
+};
+
+static const char *crl_flag(int c, const char *arg, void *p)
+{
+	struct crl_ctx *x = p;
+	if (c == 'o')
+		x->out = arg;
+	else
+		x->pem = true;
+	return NULL;
+}
+
 static int write_all(FILE *f, const void *p, size_t n)
 {
 	return fwrite(p, 1, n, f) == n && fflush(f) == 0 ? 0 : -1;
@@ -366,33 +390,12 @@ static int write_all(FILE *f, const void *p, size_t n)
 
 static int cmd_crl(int argc, char **argv)
 {
-	static const struct option opts[] = {COMMON_OPTS,
-					     {"out", required_argument, NULL, 'o'},
-					     {"pem", no_argument, NULL, 'P'},
-					     {0}};
-	const char *out = NULL;
-	bool pem = false;
-	int c;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir_opt = optarg;
-			break;
-		case 'h':
-			fputs(crl_help, stdout);
-			return 0;
-		case 'o':
-			out = optarg;
-			break;
-		case 'P':
-			pem = true;
-			break;
-		default:
-			return usage_error("crl", "unknown option");
-		}
-	}
-	if (optind != argc)
-		return usage_error("crl", "unexpected argument");
+	static const struct option opts[] = {
+	    {"out", required_argument, NULL, 'o'}, {"pem", no_argument, NULL, 'P'}, {0}};
+	struct crl_ctx x = {0};
+	int st = parse_flags("crl", crl_help, opts, crl_flag, &x, 0, argc, argv);
+	if (st != GO_ON)
+		return st;
 	struct ca *ca;
 	if (open_ca(&ca) != 0)
 		return EXIT_REFUSED;
@@ -407,13 +410,13 @@ static int cmd_crl(int argc, char **argv)
 	size_t len;
 	const uint8_t *der = ca_blob_data(b, &len);
 	char *text = NULL;
-	if (pem && (text = ca_pem("X509 CRL", der, len)) == NULL) {
+	if (x.pem && (text = ca_pem("X509 CRL", der, len)) == NULL) {
 		status = EXIT_REFUSED;
 		goto done;
 	}
-	FILE *f = out ? fopen(out, "wb") : stdout;
+	FILE *f = x.out ? fopen(x.out, "wb") : stdout;
 	if (f == NULL || write_all(f, text ? (const void *)text : der, text ? strlen(text) : len)) {
-		fprintf(stderr, "privca crl: cannot write %s\n", out ? out : "stdout");
+		fprintf(stderr, "privca crl: cannot write %s\n", x.out ? x.out : "stdout");
 		status = EXIT_REFUSED;
 	}
 	if (f != NULL && f != stdout && fclose(f) != 0)
@@ -431,18 +434,23 @@ static const char list_help[] =
     "usage: privca list [--dir DIR] [--status valid|revoked|expired|all] [--q TEXT]\n"
     "One line per certificate, newest first: serial, status, expiry, subject, names.\n";
 
-static int parse_status(const char *s, int *out)
+static const char *list_flag(int c, const char *arg, void *p)
 {
-	if (strcmp(s, "all") == 0) {
-		*out = -1;
-		return 0;
+	struct ca_list_query *q = p;
+	if (c == 'q') {
+		q->q = arg;
+		return NULL;
+	}
+	if (strcmp(arg, "all") == 0) {
+		q->status = -1;
+		return NULL;
 	}
 	for (int i = 0; i < CA_STATUS_MAX; i++)
-		if (strcmp(s, ca_status_name((enum ca_status)i)) == 0) {
-			*out = i;
-			return 0;
+		if (strcmp(arg, ca_status_name((enum ca_status)i)) == 0) {
+			q->status = i;
+			return NULL;
 		}
-	return -1;
+	return "--status must be valid, revoked, expired or all";
 }
 
 static void print_names(const struct ca_cert *c)
@@ -455,40 +463,18 @@ static void print_names(const struct ca_cert *c)
 
 static int cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = {COMMON_OPTS,
-					     {"status", required_argument, NULL, 's'},
-					     {"q", required_argument, NULL, 'q'},
-					     {0}};
+	static const struct option opts[] = {
+	    {"status", required_argument, NULL, 's'}, {"q", required_argument, NULL, 'q'}, {0}};
 	struct ca_list_query q = {.status = -1, .limit = 500};
-	int c;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir_opt = optarg;
-			break;
-		case 'h':
-			fputs(list_help, stdout);
-			return 0;
-		case 's':
-			if (parse_status(optarg, &q.status) != 0)
-				return usage_error("list", "--status must be valid, revoked, "
-							   "expired or all");
-			break;
-		case 'q':
-			q.q = optarg;
-			break;
-		default:
-			return usage_error("list", "unknown option");
-		}
-	}
-	if (optind != argc)
-		return usage_error("list", "unexpected argument");
+	int st = parse_flags("list", list_help, opts, list_flag, &q, 0, argc, argv);
+	if (st != GO_ON)
+		return st;
 	struct ca *ca;
 	if (open_ca(&ca) != 0)
 		return EXIT_REFUSED;
 	int status = 0;
 	char *cursor = NULL;
-	for (;;) {
+	do {
 		struct ca_cert_list l;
 		struct ca_error err;
 		q.cursor = cursor;
@@ -510,9 +496,7 @@ static int cmd_list(int argc, char **argv)
 		cursor = l.next_cursor;
 		l.next_cursor = NULL;
 		ca_cert_list_free(&l);
-		if (cursor == NULL)
-			break;
-	}
+	} while (cursor != NULL);
 	ca_close(ca);
 	return status;
 }
@@ -522,22 +506,9 @@ static const char show_help[] = "usage: privca show [--dir DIR] SERIAL\n"
 
 static int cmd_show(int argc, char **argv)
 {
-	static const struct option opts[] = {COMMON_OPTS, {0}};
-	int c;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir_opt = optarg;
-			break;
-		case 'h':
-			fputs(show_help, stdout);
-			return 0;
-		default:
-			return usage_error("show", "unknown option");
-		}
-	}
-	if (optind != argc - 1)
-		return usage_error("show", "give exactly one SERIAL");
+	int st = parse_flags("show", show_help, NULL, NULL, NULL, 1, argc, argv);
+	if (st != GO_ON)
+		return st;
 	struct ca *ca;
 	if (open_ca(&ca) != 0)
 		return EXIT_REFUSED;
@@ -585,75 +556,74 @@ static const char token_help[] =
     "names under it). create prints the token once, alone on stdout; only its\n"
     "SHA-256 is kept.\n";
 
-static int parse_profiles(char *s, unsigned *out)
+struct token_ctx {
+	struct ca_token_policy p;
+	const char *allow[MAX_LIST], *ips[MAX_LIST];
+};
+
+static const char *token_flag(int c, const char *arg, void *ctx)
 {
-	*out = 0;
-	for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
-		enum ca_profile p;
-		if (!ca_profile_parse(tok, &p))
-			return -1;
-		*out |= 1u << p;
+	struct token_ctx *x = ctx;
+	switch (c) {
+	case 'a':
+		if (x->p.nallow == MAX_LIST)
+			return "too many --allow";
+		x->allow[x->p.nallow++] = arg;
+		return NULL;
+	case 'i':
+		if (x->p.nallow_ip == MAX_LIST)
+			return "too many --allow-ip";
+		x->ips[x->p.nallow_ip++] = arg;
+		return NULL;
+	case 'w':
+		x->p.allow_wildcard = true;
+		return NULL;
+	case 'm':
+		return parse_int(arg, 1, 100000, &x->p.max_days)
+			   ? NULL
+			   : "--max-days must be a positive number";
+	case 'A':
+		x->p.admin = true;
+		return NULL;
+	default: { /* 'p': server,client,peer */
+		char buf[64];
+		if (strlen(arg) >= sizeof(buf))
+			return "--profiles takes server,client,peer";
+		strcpy(buf, arg);
+		x->p.profiles = 0;
+		for (char *save, *t = strtok_r(buf, ",", &save); t;
+		     t = strtok_r(NULL, ",", &save)) {
+			enum ca_profile prof;
+			if (!ca_profile_parse(t, &prof))
+				return "--profiles takes server,client,peer";
+			x->p.profiles |= 1u << prof;
+		}
+		return NULL;
 	}
-	return 0;
+	}
 }
 
 static int token_create(int argc, char **argv)
 {
-	static const struct option opts[] = {COMMON_OPTS,
-					     {"allow", required_argument, NULL, 'a'},
+	static const struct option opts[] = {{"allow", required_argument, NULL, 'a'},
 					     {"allow-ip", required_argument, NULL, 'i'},
 					     {"allow-wildcard", no_argument, NULL, 'w'},
 					     {"max-days", required_argument, NULL, 'm'},
 					     {"profiles", required_argument, NULL, 'p'},
 					     {"admin", no_argument, NULL, 'A'},
 					     {0}};
-	const char *allow[MAX_LIST], *ips[MAX_LIST];
-	struct ca_token_policy p = {.allow = allow, .allow_ip = ips};
-	int c;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir_opt = optarg;
-			break;
-		case 'h':
-			fputs(token_help, stdout);
-			return 0;
-		case 'a':
-			if (p.nallow == MAX_LIST)
-				return usage_error("token", "too many --allow");
-			allow[p.nallow++] = optarg;
-			break;
-		case 'i':
-			if (p.nallow_ip == MAX_LIST)
-				return usage_error("token", "too many --allow-ip");
-			ips[p.nallow_ip++] = optarg;
-			break;
-		case 'w':
-			p.allow_wildcard = true;
-			break;
-		case 'm':
-			if (!parse_int(optarg, 1, 100000, &p.max_days))
-				return usage_error("token", "--max-days must be a positive number");
-			break;
-		case 'p':
-			if (parse_profiles(optarg, &p.profiles) != 0)
-				return usage_error("token", "--profiles takes server,client,peer");
-			break;
-		case 'A':
-			p.admin = true;
-			break;
-		default:
-			return usage_error("token", "unknown option");
-		}
-	}
-	if (optind != argc - 1)
-		return usage_error("token", "give exactly one NAME");
+	struct token_ctx x = {0};
+	x.p.allow = x.allow;
+	x.p.allow_ip = x.ips;
+	int st = parse_flags("token", token_help, opts, token_flag, &x, 1, argc, argv);
+	if (st != GO_ON)
+		return st;
 	struct ca *ca;
 	if (open_ca(&ca) != 0)
 		return EXIT_REFUSED;
 	char token[CA_TOKEN_LEN + 1];
 	struct ca_error err;
-	enum ca_err rc = ca_token_create(ca, argv[optind], &p, token, &err);
+	enum ca_err rc = ca_token_create(ca, argv[optind], &x.p, token, &err);
 	int status = 0;
 	if (rc != CA_OK)
 		status = fail("token create", rc, &err);
@@ -664,53 +634,22 @@ static int token_create(int argc, char **argv)
 	return status;
 }
 
-static int token_list_revoke(int argc, char **argv, bool revoke)
+static int token_list(struct ca *ca)
 {
-	static const struct option opts[] = {COMMON_OPTS, {0}};
-	int c;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir_opt = optarg;
-			break;
-		case 'h':
-			fputs(token_help, stdout);
-			return 0;
-		default:
-			return usage_error("token", "unknown option");
-		}
-	}
-	if (optind != argc - (revoke ? 1 : 0))
-		return usage_error("token",
-				   revoke ? "give exactly one NAME" : "unexpected argument");
-	struct ca *ca;
-	if (open_ca(&ca) != 0)
-		return EXIT_REFUSED;
+	struct ca_token_info *l;
+	size_t n;
 	struct ca_error err;
-	enum ca_err rc;
-	int status = 0;
-	if (revoke) {
-		rc = ca_token_revoke(ca, argv[optind], &err);
-		if (rc != CA_OK)
-			status = fail("token revoke", rc, &err);
-	} else {
-		struct ca_token_info *l;
-		size_t n;
-		rc = ca_token_list(ca, &l, &n, &err);
-		if (rc != CA_OK) {
-			status = fail("token list", rc, &err);
-		} else {
-			for (size_t i = 0; i < n; i++) {
-				char at[21];
-				ca_time_rfc3339(l[i].created_at, at);
-				printf("%s\t%s\t%s\t%s\n", l[i].name,
-				       l[i].revoked_at ? "revoked" : "active", at, l[i].policy);
-			}
-			ca_token_list_free(l, n);
-		}
+	enum ca_err rc = ca_token_list(ca, &l, &n, &err);
+	if (rc != CA_OK)
+		return fail("token list", rc, &err);
+	for (size_t i = 0; i < n; i++) {
+		char at[21];
+		ca_time_rfc3339(l[i].created_at, at);
+		printf("%s\t%s\t%s\t%s\n", l[i].name, l[i].revoked_at ? "revoked" : "active", at,
+		       l[i].policy);
 	}
-	ca_close(ca);
-	return status;
+	ca_token_list_free(l, n);
+	return 0;
 }
 
 static int cmd_token(int argc, char **argv)
@@ -719,13 +658,29 @@ static int cmd_token(int argc, char **argv)
 		fputs(token_help, argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
 	}
+	bool list = strcmp(argv[1], "list") == 0, revoke = strcmp(argv[1], "revoke") == 0;
 	if (strcmp(argv[1], "create") == 0)
 		return token_create(argc - 1, argv + 1);
-	if (strcmp(argv[1], "list") == 0)
-		return token_list_revoke(argc - 1, argv + 1, false);
-	if (strcmp(argv[1], "revoke") == 0)
-		return token_list_revoke(argc - 1, argv + 1, true);
-	return usage_error("token", "the subcommands are create, list and revoke");
+	if (!list && !revoke)
+		return usage_error("token", "the subcommands are create, list and revoke");
+	int st =
+	    parse_flags("token", token_help, NULL, NULL, NULL, revoke ? 1 : 0, argc - 1, argv + 1);
+	if (st != GO_ON)
+		return st;
+	struct ca *ca;
+	if (open_ca(&ca) != 0)
+		return EXIT_REFUSED;
+	int status = 0;
+	if (list) {
+		status = token_list(ca);
+	} else {
+		struct ca_error err;
+		enum ca_err rc = ca_token_revoke(ca, argv[1 + optind], &err);
+		if (rc != CA_OK)
+			status = fail("token revoke", rc, &err);
+	}
+	ca_close(ca);
+	return status;
 }
 
 static const char main_help[] =

@@ -64,12 +64,11 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_CERT_GET] = "SELECT " CERT_COLS ", der FROM certificates WHERE serial = ?1",
     [ST_STATUS] = "SELECT status, revoked_at, revocation_reason, not_after FROM certificates "
 		  "WHERE serial = ?1",
-    [ST_COUNT] =
-	"SELECT coalesce(sum(status = 'valid' AND not_after >= ?1), 0), "
-	"coalesce(sum(status = 'revoked'), 0), "
-	"coalesce(sum(status = 'valid' AND not_after < ?1), 0), "
-	"coalesce(sum(status = 'valid' AND not_after >= ?1 AND not_after < ?1 + 2592000), 0) "
-	"FROM certificates",
+    [ST_COUNT] = "SELECT (SELECT count(*) FROM certificates WHERE status = 'valid' AND "
+		 "not_after >= ?1), (SELECT count(*) FROM certificates WHERE status = 'revoked'), "
+		 "(SELECT count(*) FROM certificates WHERE status = 'valid' AND not_after < ?1), "
+		 "(SELECT count(*) FROM certificates WHERE status = 'valid' AND not_after >= ?1 "
+		 "AND not_after < ?1 + 2592000)",
     [ST_REVOKE_GET] = "SELECT status, requester FROM certificates WHERE serial = ?1",
     [ST_REVOKE_SET] = "UPDATE certificates SET status = 'revoked', revoked_at = ?2, "
 		      "revocation_reason = ?3 WHERE serial = ?1 AND status = 'valid'",

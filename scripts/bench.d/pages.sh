@@ -181,6 +181,7 @@ row() {
 	printf '%-34s %8s %8s %8s %9s %6s  %s\n' "$label" "$p50" "$p99" "$mean" "$bytes" "$bad" \
 		"$(awk -v v="$p50" 'BEGIN { print (v < 20 ? "yes" : "NO") }')"
 }
+row "/ (overview: counts, latest)" "/"
 row "/certs page 1" "/certs"
 row "/certs page $target" "/certs?cursor=$cursor"
 row "/certs?q= (1 match: $rare)" "/certs?q=$rare"
@@ -189,6 +190,7 @@ row "/api/v1/certificates page 1" "/api/v1/certificates"
 row "/api/v1/certificates page $target" "/api/v1/certificates?cursor=$cursor"
 row "/api/v1/certificates?q= (1 match)" "/api/v1/certificates?q=$rare"
 row "/api/v1/certificates?q= (1 in 20)" "/api/v1/certificates?q=$common"
+row "/certs?q= expiry order (1 match)" "/certs?q=$rare&sort=expires"
 echo "(one client, sequential; time_total as curl sees it on loopback; failed = non-200)"
 rss=$(awk '$1 == "VmRSS:" { r = $2 } $1 == "VmHWM:" { h = $2 }
 	END { printf "%.1f MiB, peak (VmHWM) %.1f MiB", r / 1024, h / 1024 }' "/proc/$spid/status")

@@ -738,6 +738,30 @@ static char *fts_phrase(const char *term)
 	return s;
 }
 
+/* Matches of a trigram phrase beyond which sorting them all costs more
+ * than scanning the expiry index until a page is full. */
+#define FTS_SORT_MAX 1000
+
+/* Does phrase match fewer than FTS_SORT_MAX certificates? */
+static bool fts_rare(struct store *s, const char *phrase)
+{
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st;
+	if (c == NULL || sqlite3_prepare_v2(c->db,
+					    "SELECT count(*) FROM (SELECT 1 FROM cert_fts WHERE "
+					    "cert_fts MATCH ?1 LIMIT ?2)",
+					    -1, &st, NULL) != SQLITE_OK)
+		return false;
+	bind_text(st, 1, phrase);
+	sqlite3_bind_int(st, 2, FTS_SORT_MAX);
+	bool rare = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) < FTS_SORT_MAX;
+	sqlite3_finalize(st);
+	return rare;
+}
+
+/* SQL from constant fragments only; every value is bound (design section 7). */
+#define ADD(...) n += snprintf(sql + n, sizeof(sql) - (size_t)n, __VA_ARGS__)
+
 enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t now,
 		       struct ca_cert_list *out, struct ca_error *err)
 {
@@ -747,94 +771,95 @@ enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t n
 		return ca_fail(err, CA_ERR_BAD_REQUEST, "limit must be between 1 and 500");
 	bool by_expiry = q->sort == CA_SORT_EXPIRES;
 	bool searching = q->q != NULL && *q->q;
-	/* Trigram lookups need three characters; expiry order needs the scan. */
-	bool fts = searching && !by_expiry && utf8_chars(q->q) >= 3;
-	int64_t ckey = 0;
-	char cserial[33] = "";
-	bool has_cursor = q->cursor != NULL && *q->cursor;
-	if (has_cursor &&
-	    !(fts ? parse_rowid_cursor(q->cursor, &ckey) : parse_cursor(q->cursor, &ckey, cserial)))
-		return ca_fail(err, CA_ERR_BAD_REQUEST,
-			       "cursor is not one this server handed out for this query; start "
-			       "again without it");
+	char *needle = NULL, *phrase = NULL;
+	enum ca_err rc = CA_OK;
 
-	/* The SQL is assembled from constant fragments only; values are bound. */
-	const char *key = by_expiry ? "not_after" : "created_at";
-	char sql[1024];
-	int n;
-	if (fts)
-		n = snprintf(sql, sizeof(sql),
-			     "SELECT " CERT_COLS ", c.rowid FROM cert_fts JOIN certificates c ON "
-			     "c.rowid = cert_fts.rowid WHERE cert_fts MATCH ?2");
-	else
-		n = snprintf(sql, sizeof(sql), "SELECT " CERT_COLS " FROM certificates WHERE 1");
-	switch (q->status) {
-	case CA_STATUS_VALID:
-		n += snprintf(sql + n, sizeof(sql) - (size_t)n,
-			      " AND status = 'valid' AND not_after >= ?1");
-		break;
-	case CA_STATUS_REVOKED:
-		n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND status = 'revoked'");
-		break;
-	case CA_STATUS_EXPIRED:
-		n += snprintf(sql + n, sizeof(sql) - (size_t)n,
-			      " AND status = 'valid' AND not_after < ?1");
-		break;
-	default:
-		break;
-	}
-	if (q->expires_within_days > 0)
-		n += snprintf(sql + n, sizeof(sql) - (size_t)n,
-			      " AND status = 'valid' AND not_after >= ?1 AND not_after < ?5");
-	if (fts) {
-		if (has_cursor)
-			n += snprintf(sql + n, sizeof(sql) - (size_t)n, " AND cert_fts.rowid < ?3");
-		snprintf(sql + n, sizeof(sql) - (size_t)n,
-			 " ORDER BY cert_fts.rowid DESC LIMIT ?6");
-	} else {
-		if (searching)
-			n += snprintf(sql + n, sizeof(sql) - (size_t)n,
-				      " AND instr(search, ?2) > 0");
-		if (has_cursor)
-			n += snprintf(sql + n, sizeof(sql) - (size_t)n,
-				      " AND (%s, serial) < (?3, ?4)", key);
-		snprintf(sql + n, sizeof(sql) - (size_t)n,
-			 " ORDER BY %s DESC, serial DESC LIMIT ?6", key);
-	}
-
-	if (fts && store_index_catch_up(s) != CA_OK)
-		return ca_fail(err, CA_ERR_STORE,
-			       "the search index could not be brought up to date");
-	struct conn *c = conn_get(s);
-	sqlite3_stmt *st = NULL;
-	if (c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
-	sqlite3_bind_int64(st, 1, now);
-	char *needle = NULL;
+	/*
+	 * How to find the rows. SCAN: walk the ordering index, testing the
+	 * search text held in it. FTS_ROWID: trigram lookup, newest first by
+	 * rowid (issued order). FTS_SORTED: trigram lookup of a rare term,
+	 * sorted by expiry. Trigrams need three characters.
+	 */
+	enum { SCAN, FTS_ROWID, FTS_SORTED } mode = SCAN;
 	if (searching) {
 		needle = strdup(q->q);
 		for (char *p = needle; p != NULL && *p; p++)
 			if (*p >= 'A' && *p <= 'Z')
 				*p = (char)(*p - 'A' + 'a');
-		char *phrase = needle != NULL && fts ? fts_phrase(needle) : NULL;
-		if (needle == NULL || (fts && phrase == NULL)) {
+		if (needle != NULL && utf8_chars(needle) >= 3 &&
+		    (phrase = fts_phrase(needle)) == NULL) {
 			free(needle);
-			sqlite3_finalize(st);
-			return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+			needle = NULL;
 		}
-		bind_text(st, 2, fts ? phrase : needle);
-		free(phrase);
+		if (needle == NULL)
+			return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+		if (phrase != NULL) {
+			if (store_index_catch_up(s) != CA_OK) {
+				rc = ca_fail(err, CA_ERR_STORE,
+					     "the search index could not be brought up to date");
+				goto out_free;
+			}
+			mode = !by_expiry ? FTS_ROWID : fts_rare(s, phrase) ? FTS_SORTED : SCAN;
+		}
 	}
+
+	int64_t ckey = 0;
+	char cserial[33] = "";
+	bool has_cursor = q->cursor != NULL && *q->cursor;
+	if (has_cursor && !(mode == FTS_ROWID ? parse_rowid_cursor(q->cursor, &ckey)
+					      : parse_cursor(q->cursor, &ckey, cserial))) {
+		rc = ca_fail(err, CA_ERR_BAD_REQUEST,
+			     "cursor is not one this server handed out for this query; start again "
+			     "without it");
+		goto out_free;
+	}
+
+	const char *key = by_expiry ? "not_after" : "created_at";
+	char sql[1024];
+	int n = 0;
+	if (mode == SCAN)
+		ADD("SELECT " CERT_COLS ", rowid FROM certificates WHERE 1");
+	else
+		ADD("SELECT " CERT_COLS ", c.rowid FROM cert_fts JOIN certificates c ON "
+		    "c.rowid = cert_fts.rowid WHERE cert_fts MATCH ?2");
+	if (q->status == CA_STATUS_VALID)
+		ADD(" AND status = 'valid' AND not_after >= ?1");
+	else if (q->status == CA_STATUS_REVOKED)
+		ADD(" AND status = 'revoked'");
+	else if (q->status == CA_STATUS_EXPIRED)
+		ADD(" AND status = 'valid' AND not_after < ?1");
+	if (q->expires_within_days > 0)
+		ADD(" AND status = 'valid' AND not_after >= ?1 AND not_after < ?5");
+	if (mode == SCAN && searching)
+		ADD(" AND instr(search, ?2) > 0");
+	if (mode == FTS_ROWID) {
+		if (has_cursor)
+			ADD(" AND cert_fts.rowid < ?3");
+		ADD(" ORDER BY cert_fts.rowid DESC LIMIT ?6");
+	} else {
+		if (has_cursor)
+			ADD(" AND (%s, serial) < (?3, ?4)", key);
+		ADD(" ORDER BY %s DESC, serial DESC LIMIT ?6", key);
+	}
+
+	struct conn *c = conn_get(s);
+	sqlite3_stmt *st = NULL;
+	if (c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		rc = ca_fail(err, CA_ERR_STORE, "the database does not answer");
+		goto out_free;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	if (searching)
+		bind_text(st, 2, mode == SCAN ? needle : phrase);
 	if (has_cursor) {
 		sqlite3_bind_int64(st, 3, ckey);
-		if (!fts)
+		if (mode != FTS_ROWID)
 			bind_text(st, 4, cserial);
 	}
 	if (q->expires_within_days > 0)
 		sqlite3_bind_int64(st, 5, now + (int64_t)q->expires_within_days * 86400);
 	sqlite3_bind_int(st, 6, limit + 1);
 
-	enum ca_err rc = CA_OK;
 	int64_t last_rowid = 0;
 	out->items = calloc((size_t)limit, sizeof(*out->items));
 	if (out->items == NULL)
@@ -845,7 +870,7 @@ enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t n
 			/* One more row exists: the cursor is the last row returned. */
 			struct ca_cert *lastc = out->items[out->n - 1];
 			char buf[64];
-			if (fts)
+			if (mode == FTS_ROWID)
 				snprintf(buf, sizeof(buf), "r%lld", (long long)last_rowid);
 			else
 				snprintf(
@@ -861,17 +886,20 @@ enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t n
 			rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
 		else
 			out->items[out->n++] = ce;
-		if (fts)
-			last_rowid = sqlite3_column_int64(st, 13);
+		last_rowid = sqlite3_column_int64(st, 13);
 	}
 	if (rc == CA_OK && r != SQLITE_ROW && r != SQLITE_DONE)
 		rc = ca_fail(err, CA_ERR_STORE, "the database failed: %s", sqlite3_errmsg(c->db));
 	sqlite3_finalize(st);
-	free(needle);
 	if (rc != CA_OK)
 		ca_cert_list_free(out);
+out_free:
+	free(needle);
+	free(phrase);
 	return rc;
 }
+
+#undef ADD
 
 enum ca_err store_count(struct store *s, int64_t now, struct ca_counts *out, struct ca_error *err)
 {

@@ -191,6 +191,7 @@ row "/api/v1/certificates page $target" "/api/v1/certificates?cursor=$cursor"
 row "/api/v1/certificates?q= (1 match)" "/api/v1/certificates?q=$rare"
 row "/api/v1/certificates?q= (1 in 20)" "/api/v1/certificates?q=$common"
 row "/certs?q= expiry order (1 match)" "/certs?q=$rare&sort=expires"
+row "/certs?q= expiry order (1 in 20)" "/certs?q=$common&sort=expires"
 echo "(one client, sequential; time_total as curl sees it on loopback; failed = non-200)"
 rss=$(awk '$1 == "VmRSS:" { r = $2 } $1 == "VmHWM:" { h = $2 }
 	END { printf "%.1f MiB, peak (VmHWM) %.1f MiB", r / 1024, h / 1024 }' "/proc/$spid/status")

@@ -3,6 +3,7 @@
  * (key, root, TLS certificate, database, settings) and ca_open/ca_close,
  * plus the CA's own certificate and its derived forms.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,6 +20,7 @@
 #include "dn.h"
 #include "internal.h"
 #include "oid.h"
+#include "policy.h"
 
 #define DEFAULT_SUBJECT "CN=privca demo CA,O=privca"
 #define DEFAULT_URL	"http://127.0.0.1:8080"
@@ -178,6 +180,7 @@ enum ca_err ca_p7b(const uint8_t *const *certs, const size_t *lens, size_t n, ui
 /* The parts of a certificate the CA needs, pointing into der. */
 struct cert_parts {
 	struct der_elem subject, spki;
+	struct der_elem exts; /* the [3] extensions; exts.len 0 if none */
 	int64_t not_before, not_after;
 };
 
@@ -201,7 +204,72 @@ static bool cert_parse(const uint8_t *der, size_t len, struct cert_parts *p)
 	if (!der_next(&v, &nb) || !der_next(&v, &na) || !der_get_time(&nb, &p->not_before) ||
 	    !der_get_time(&na, &p->not_after))
 		return false;
-	return der_expect(&t, DER_SEQUENCE, &p->subject) && der_expect(&t, DER_SEQUENCE, &p->spki);
+	if (!der_expect(&t, DER_SEQUENCE, &p->subject) || !der_expect(&t, DER_SEQUENCE, &p->spki))
+		return false;
+	memset(&p->exts, 0, sizeof(p->exts));
+	while (t.len > 0) { /* issuerUniqueID [1], subjectUniqueID [2], extensions [3] */
+		if (!der_next(&t, &e))
+			return false;
+		if (e.tag == DER_CTX_CONS(3))
+			p->exts = e;
+	}
+	return true;
+}
+
+/* The DNS names and IP addresses of a certificate's subjectAltName. */
+static enum ca_err cert_sans(const struct cert_parts *p, struct name **out, size_t *n,
+			     struct ca_error *err)
+{
+	struct der_r x = der_in(&p->exts), list;
+	struct der_elem seq, ext, oid, val;
+	*out = NULL;
+	*n = 0;
+	if (p->exts.len == 0 || !der_expect(&x, DER_SEQUENCE, &seq))
+		return ca_fail(err, CA_ERR_BAD_REQUEST, "the certificate has no extensions");
+	list = der_in(&seq);
+	while (der_expect(&list, DER_SEQUENCE, &ext)) {
+		struct der_r e = der_in(&ext), gn;
+		if (!der_expect(&e, DER_OID, &oid) ||
+		    !der_oid_eq(&oid, (const uint8_t *)OID_CE_SAN, OID_LEN(OID_CE_SAN)))
+			continue;
+		if (der_peek(&e, DER_BOOLEAN) && !der_next(&e, &val))
+			break;
+		struct der_elem names;
+		if (!der_expect(&e, DER_OCTET_STRING, &val))
+			break;
+		gn = der_in(&val);
+		if (!der_expect(&gn, DER_SEQUENCE, &names))
+			break;
+		struct der_r nr = der_in(&names);
+		struct der_elem g;
+		struct name *v = calloc(POLICY_MAX_NAMES, sizeof(*v));
+		if (v == NULL)
+			return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+		size_t k = 0;
+		while (k < POLICY_MAX_NAMES && der_next(&nr, &g)) {
+			char text[NAME_MAX_DNS + 1];
+			if (g.tag == DER_CTX(2) && g.len < sizeof(text)) {
+				memcpy(text, g.val, g.len);
+				text[g.len] = '\0';
+			} else if (g.tag == DER_CTX(7) && (g.len == 4 || g.len == 16)) {
+				if (inet_ntop(g.len == 4 ? AF_INET : AF_INET6, g.val, text,
+					      sizeof(text)) == NULL)
+					continue;
+			} else {
+				continue;
+			}
+			if (name_parse(text, &v[k], NULL) == CA_OK)
+				k++;
+		}
+		if (k == 0) {
+			free(v);
+			break;
+		}
+		*out = v;
+		*n = k;
+		return CA_OK;
+	}
+	return ca_fail(err, CA_ERR_BAD_REQUEST, "the certificate names no host");
 }
 
 /* ---- settings file ---- */
@@ -684,6 +752,92 @@ void ca_secret_free(char *s)
 		explicit_bzero(s, strlen(s));
 		free(s);
 	}
+}
+
+enum ca_err ca_tls_renew(struct ca *ca, int days_left, bool *renewed, struct ca_error *err)
+{
+	static const char *const labels[] = {"CERTIFICATE", NULL};
+	char path[PATH_MAX], tmp[PATH_MAX];
+	uint8_t *pem = NULL, *old = NULL, *der = NULL;
+	size_t pem_len, old_len, der_len;
+	struct name *names = NULL;
+	size_t nnames = 0;
+	struct ca_cert *rec = NULL;
+	char *out = NULL;
+	struct cert_parts p;
+	enum ca_err rc;
+
+	*renewed = false;
+	if ((rc = dir_file(path, ca->dir, "tls.pem", err)) != CA_OK ||
+	    (rc = read_file(path, &pem, &pem_len, err)) != CA_OK)
+		return rc;
+	if (!pem_decode(pem, pem_len, labels, &old, &old_len) || !cert_parse(old, old_len, &p)) {
+		rc = ca_fail(err, CA_ERR_IO, "%s does not hold a certificate", path);
+		goto out;
+	}
+	int64_t now = ca_now(ca);
+	if (p.not_after - now > (int64_t)days_left * 86400)
+		goto out; /* still good */
+	if ((rc = cert_sans(&p, &names, &nnames, err)) != CA_OK)
+		goto out;
+	/* Same key, same subject and names; a new serial and validity. */
+	uint8_t serial[16], ski[20];
+	char serial_hex[33];
+	if (!cert_key_id(p.spki.tlv, p.spki.tlv_len, ski) || (rc = cert_serial(serial)) != CA_OK) {
+		rc = ca_fail(err, CA_ERR_CRYPTO, "cannot renew the TLS certificate");
+		goto out;
+	}
+	hex_encode(serial, sizeof(serial), serial_hex);
+	struct cert_tpl t = {
+	    .serial = serial,
+	    .serial_len = sizeof(serial),
+	    .issuer = ca->subject,
+	    .issuer_len = ca->subject_len,
+	    .subject = p.subject.tlv,
+	    .subject_len = p.subject.tlv_len,
+	    .spki = p.spki.tlv,
+	    .spki_len = p.spki.tlv_len,
+	    .not_before = now - SKEW,
+	    .not_after = now - SKEW + (int64_t)ca->settings.default_days * 86400,
+	    .ski = ski,
+	    .aki = ca->ski,
+	    .profile = CA_PROFILE_SERVER,
+	    .names = names,
+	    .nnames = nnames,
+	    .base_url = ca->base_url,
+	};
+	if ((rc = cert_build(&t, ca->key, &der, &der_len)) != CA_OK ||
+	    (rc = cert_record(ca, der, der_len, serial_hex, p.subject.tlv, p.subject.tlv_len, names,
+			      nnames, &t, "renew", &rec)) != CA_OK) {
+		rc = ca_fail(err, rc, "cannot sign the renewed TLS certificate");
+		goto out;
+	}
+	if ((rc = store_cert_put(ca->store, rec, err)) != CA_OK)
+		goto out;
+	/* Replace tls.pem in one step: a crash leaves the old or the new one. */
+	if ((out = pem_encode("CERTIFICATE", der, der_len)) == NULL) {
+		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = dir_file(tmp, ca->dir, "tls.pem.new", err)) != CA_OK)
+		goto out;
+	unlink(tmp);
+	if ((rc = write_new(tmp, 0644, out, strlen(out), err)) != CA_OK)
+		goto out;
+	if (rename(tmp, path) != 0) {
+		rc = ca_fail(err, CA_ERR_IO, "cannot replace %s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	*renewed = true;
+out:
+	free(pem);
+	free(old);
+	free(der);
+	free(names);
+	free(out);
+	ca_cert_free(rec);
+	return rc;
 }
 
 enum ca_err ca_tls_load(struct ca *ca, char **key_pem, char **cert_pem, struct ca_error *err)

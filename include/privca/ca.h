@@ -180,6 +180,13 @@ enum ca_err ca_tls_load(struct ca *ca, char **key_pem, char **cert_pem,
 			struct ca_error *err) CA_WUR;
 void ca_secret_free(char *s);
 
+/*
+ * Renew the server's TLS certificate (tls.pem) when it expires within
+ * days_left days: same key, subject and names, the default validity, a
+ * new record in the store. *renewed says whether it did.
+ */
+enum ca_err ca_tls_renew(struct ca *ca, int days_left, bool *renewed, struct ca_error *err) CA_WUR;
+
 /* ---- Certificates ---------------------------------------------------- */
 
 struct ca_cert {

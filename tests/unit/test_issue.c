@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -360,6 +361,57 @@ static void test_key_readable_by_others_refused(void **state)
 	assert_int_equal(ca_init(f->dir, &o, &e), CA_ERR_EXISTS);
 }
 
+static uint8_t *read_all(const char *dir, const char *name, size_t *len)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	uint8_t *b = malloc(1 << 16);
+	assert_non_null(b);
+	*len = fread(b, 1, 1 << 16, fp);
+	fclose(fp);
+	return b;
+}
+
+static void test_tls_certificate_renewed_before_expiry(void **state)
+{
+	struct fx *f = *state;
+	struct ca_error e;
+	bool renewed = true;
+	size_t n0, n1, n2;
+	f->now = time(NULL);
+	uint8_t *before = read_all(f->dir, "tls.pem", &n0);
+	assert_int_equal(ca_tls_renew(f->ca, 30, &renewed, &e), CA_OK);
+	assert_false(renewed); /* 397 days left */
+	uint64_t count = total(f);
+	f->now += 380 * 86400; /* 17 days left */
+	assert_int_equal(ca_tls_renew(f->ca, 30, &renewed, &e), CA_OK);
+	assert_true(renewed);
+	uint8_t *after = read_all(f->dir, "tls.pem", &n1);
+	assert_false(n0 == n1 && memcmp(before, after, n0) == 0);
+	assert_int_equal(total(f), count + 1); /* recorded like any certificate */
+	/* Recorded with the same names, the same subject, a fresh validity. */
+	struct ca_list_query q = {.status = -1, .q = "localhost", .limit = 10};
+	struct ca_cert_list l;
+	assert_int_equal(ca_list(f->ca, &q, &l, &e), CA_OK);
+	assert_true(l.n >= 2);
+	assert_string_equal(l.items[0]->requester, "renew");
+	assert_int_equal(l.items[0]->not_before, f->now - 300);
+	assert_int_equal(l.items[0]->n_dns, l.items[1]->n_dns);
+	assert_int_equal(l.items[0]->n_ip, l.items[1]->n_ip);
+	assert_string_equal(l.items[0]->subject, l.items[1]->subject);
+	ca_cert_list_free(&l);
+	/* Once renewed, nothing more to do. */
+	assert_int_equal(ca_tls_renew(f->ca, 30, &renewed, &e), CA_OK);
+	assert_false(renewed);
+	uint8_t *again = read_all(f->dir, "tls.pem", &n2);
+	assert_memory_equal(after, again, n1);
+	free(before);
+	free(after);
+	free(again);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +423,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_token_policy_and_revocation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_readable_by_others_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tls_certificate_renewed_before_expiry, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

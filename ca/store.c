@@ -101,6 +101,7 @@ struct conn {
 };
 
 struct pending {
+	pthread_cond_t cv; /* signalled when done: only this caller wakes */
 	const struct ca_cert *c;
 	enum ca_err rc;
 	bool done;
@@ -115,7 +116,6 @@ struct store {
 
 	pthread_mutex_t qmu; /* guards the queue and the writer's life */
 	pthread_cond_t qcv;  /* writer: work arrived or stop */
-	pthread_cond_t dcv;  /* callers: a group was committed */
 	struct pending *head, *tail;
 	bool writer_running, stopping;
 	pthread_t writer;
@@ -252,7 +252,6 @@ enum ca_err store_open(const char *path, bool create, struct store **out, struct
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_mutex_init(&s->qmu, NULL);
 	pthread_cond_init(&s->qcv, NULL);
-	pthread_cond_init(&s->dcv, NULL);
 
 	struct conn *c = conn_open(s, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0));
 	if (c == NULL) {
@@ -304,7 +303,6 @@ void store_close(struct store *s)
 	pthread_mutex_destroy(&s->mu);
 	pthread_mutex_destroy(&s->qmu);
 	pthread_cond_destroy(&s->qcv);
-	pthread_cond_destroy(&s->dcv);
 	free(s->path);
 	free(s);
 }
@@ -504,12 +502,13 @@ static void *writer_main(void *arg)
 			ok = false;
 		}
 		pthread_mutex_lock(&s->qmu);
-		for (struct pending *p = batch; p; p = p->next) {
+		for (struct pending *p = batch, *next; p; p = next) {
+			next = p->next; /* p lives on its caller's stack: read before waking */
 			if (!ok)
 				p->rc = CA_ERR_STORE;
 			p->done = true;
+			pthread_cond_signal(&p->cv);
 		}
-		pthread_cond_broadcast(&s->dcv);
 	}
 	pthread_mutex_unlock(&s->qmu);
 	return NULL;
@@ -517,28 +516,24 @@ static void *writer_main(void *arg)
 
 enum ca_err store_cert_put(struct store *s, const struct ca_cert *c, struct ca_error *err)
 {
-	struct pending p = {.c = c};
+	struct pending p = {.c = c, .rc = CA_ERR_STORE};
+	pthread_cond_init(&p.cv, NULL);
 	pthread_mutex_lock(&s->qmu);
-	if (s->stopping) {
-		pthread_mutex_unlock(&s->qmu);
-		return ca_fail(err, CA_ERR_STORE, "the store is closing");
-	}
-	if (!s->writer_running) {
-		if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
-			pthread_mutex_unlock(&s->qmu);
-			return ca_fail(err, CA_ERR_STORE, "cannot start the store writer");
-		}
+	if (!s->stopping && !s->writer_running &&
+	    pthread_create(&s->writer, NULL, writer_main, s) == 0)
 		s->writer_running = true;
+	if (!s->stopping && s->writer_running) {
+		if (s->tail != NULL)
+			s->tail->next = &p;
+		else
+			s->head = &p;
+		s->tail = &p;
+		pthread_cond_signal(&s->qcv);
+		while (!p.done)
+			pthread_cond_wait(&p.cv, &s->qmu);
 	}
-	if (s->tail != NULL)
-		s->tail->next = &p;
-	else
-		s->head = &p;
-	s->tail = &p;
-	pthread_cond_signal(&s->qcv);
-	while (!p.done)
-		pthread_cond_wait(&s->dcv, &s->qmu);
 	pthread_mutex_unlock(&s->qmu);
+	pthread_cond_destroy(&p.cv);
 	if (p.rc == CA_ERR_EXISTS)
 		return ca_fail(err, p.rc, "serial %s is taken", c->serial);
 	if (p.rc != CA_OK)

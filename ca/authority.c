@@ -410,18 +410,17 @@ static enum ca_err init_tls(struct ca *ca, const struct ca_init_opts *o, struct 
 	struct key *tk = NULL;
 	struct name *names = NULL;
 	size_t nnames = 0;
-	uint8_t *spki = NULL, *der = NULL, *subj = NULL;
-	size_t spki_len, der_len, subj_len;
+	uint8_t *spki = NULL, *subj = NULL;
+	size_t spki_len, subj_len;
 	char *pem = NULL, path[PATH_MAX];
 	struct ca_cert *rec = NULL;
-	uint8_t serial[16], ski[20];
 	enum ca_err rc;
 
 	if ((rc = tls_names(o, &names, &nnames, err)) != CA_OK)
 		goto out;
 	if ((rc = key_generate(CA_KEY_EC_P256, &tk, err)) != CA_OK)
 		goto out;
-	if ((rc = key_spki(tk, &spki, &spki_len)) != CA_OK || !cert_key_id(spki, spki_len, ski)) {
+	if ((rc = key_spki(tk, &spki, &spki_len)) != CA_OK) {
 		rc = ca_fail(err, CA_ERR_CRYPTO, "cannot encode the TLS public key");
 		goto out;
 	}
@@ -430,58 +429,32 @@ static enum ca_err init_tls(struct ca *ca, const struct ca_init_opts *o, struct 
 		 o->nhostnames > 0 ? names[3 < nnames ? 3 : 0].text : "localhost");
 	if ((rc = dn_from_string(cn, &subj, &subj_len, err)) != CA_OK)
 		goto out;
-	int64_t now = ca_now(ca);
-	if ((rc = cert_serial(serial)) != CA_OK)
-		goto out;
-	struct cert_tpl t = {
-	    .serial = serial,
-	    .serial_len = sizeof(serial),
-	    .issuer = ca->subject,
-	    .issuer_len = ca->subject_len,
+	struct leaf l = {
 	    .subject = subj,
 	    .subject_len = subj_len,
 	    .spki = spki,
 	    .spki_len = spki_len,
-	    .not_before = now - SKEW,
-	    .not_after = now - SKEW + (int64_t)CA_DEFAULT_DAYS * 86400,
-	    .ski = ski,
-	    .aki = ca->ski,
-	    .profile = CA_PROFILE_SERVER,
 	    .names = names,
 	    .nnames = nnames,
-	    .base_url = ca->base_url,
+	    .profile = CA_PROFILE_SERVER,
+	    .days = CA_DEFAULT_DAYS,
+	    .requester = "init",
 	};
-	if ((rc = cert_build(&t, ca->key, &der, &der_len)) != CA_OK) {
-		rc = ca_fail(err, rc, "cannot sign the TLS certificate");
+	if ((rc = issue_leaf(ca, &l, &rec, err)) != CA_OK ||
+	    (rc = dir_file(path, ca->dir, "tls.key", err)) != CA_OK ||
+	    (rc = key_save(tk, path, err)) != CA_OK)
 		goto out;
-	}
-	char serial_hex[33];
-	hex_encode(serial, sizeof(serial), serial_hex);
-	if ((rc = cert_record(ca, der, der_len, serial_hex, subj, subj_len, names, nnames, &t,
-			      "init", &rec)) != CA_OK ||
-	    (rc = store_cert_put(ca->store, rec, err)) != CA_OK)
-		goto out;
-	if (!path_join(path, sizeof(path), ca->dir, "tls.key")) {
-		rc = ca_fail(err, CA_ERR_IO, "the directory name is too long");
-		goto out;
-	}
-	if ((rc = key_save(tk, path, err)) != CA_OK)
-		goto out;
-	if ((pem = pem_encode("CERTIFICATE", der, der_len)) == NULL) {
+	if ((pem = pem_encode("CERTIFICATE", rec->der, rec->der_len)) == NULL) {
 		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (!path_join(path, sizeof(path), ca->dir, "tls.pem")) {
-		rc = ca_fail(err, CA_ERR_IO, "the directory name is too long");
-		goto out;
-	}
-	rc = write_new(path, 0644, pem, strlen(pem), err);
+	if ((rc = dir_file(path, ca->dir, "tls.pem", err)) == CA_OK)
+		rc = write_new(path, 0644, pem, strlen(pem), err);
 out:
 	ca_cert_free(rec);
 	key_free(tk);
 	free(names);
 	free(spki);
-	free(der);
 	free(subj);
 	free(pem);
 	return rc;
@@ -541,8 +514,8 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 	    .subject_len = subj_len,
 	    .spki = spki,
 	    .spki_len = spki_len,
-	    .not_before = now - SKEW,
-	    .not_after = now - SKEW + (int64_t)days * 86400,
+	    .not_before = now - CERT_SKEW,
+	    .not_after = now - CERT_SKEW + (int64_t)days * 86400,
 	    .ski = ski,
 	    .is_ca = true,
 	};
@@ -758,8 +731,8 @@ enum ca_err ca_tls_renew(struct ca *ca, int days_left, bool *renewed, struct ca_
 {
 	static const char *const labels[] = {"CERTIFICATE", NULL};
 	char path[PATH_MAX], tmp[PATH_MAX];
-	uint8_t *pem = NULL, *old = NULL, *der = NULL;
-	size_t pem_len, old_len, der_len;
+	uint8_t *pem = NULL, *old = NULL;
+	size_t pem_len, old_len;
 	struct name *names = NULL;
 	size_t nnames = 0;
 	struct ca_cert *rec = NULL;
@@ -781,41 +754,21 @@ enum ca_err ca_tls_renew(struct ca *ca, int days_left, bool *renewed, struct ca_
 	if ((rc = cert_sans(&p, &names, &nnames, err)) != CA_OK)
 		goto out;
 	/* Same key, same subject and names; a new serial and validity. */
-	uint8_t serial[16], ski[20];
-	char serial_hex[33];
-	if (!cert_key_id(p.spki.tlv, p.spki.tlv_len, ski) || (rc = cert_serial(serial)) != CA_OK) {
-		rc = ca_fail(err, CA_ERR_CRYPTO, "cannot renew the TLS certificate");
-		goto out;
-	}
-	hex_encode(serial, sizeof(serial), serial_hex);
-	struct cert_tpl t = {
-	    .serial = serial,
-	    .serial_len = sizeof(serial),
-	    .issuer = ca->subject,
-	    .issuer_len = ca->subject_len,
+	struct leaf l = {
 	    .subject = p.subject.tlv,
 	    .subject_len = p.subject.tlv_len,
 	    .spki = p.spki.tlv,
 	    .spki_len = p.spki.tlv_len,
-	    .not_before = now - SKEW,
-	    .not_after = now - SKEW + (int64_t)ca->settings.default_days * 86400,
-	    .ski = ski,
-	    .aki = ca->ski,
-	    .profile = CA_PROFILE_SERVER,
 	    .names = names,
 	    .nnames = nnames,
-	    .base_url = ca->base_url,
+	    .profile = CA_PROFILE_SERVER,
+	    .days = ca->settings.default_days,
+	    .requester = "renew",
 	};
-	if ((rc = cert_build(&t, ca->key, &der, &der_len)) != CA_OK ||
-	    (rc = cert_record(ca, der, der_len, serial_hex, p.subject.tlv, p.subject.tlv_len, names,
-			      nnames, &t, "renew", &rec)) != CA_OK) {
-		rc = ca_fail(err, rc, "cannot sign the renewed TLS certificate");
-		goto out;
-	}
-	if ((rc = store_cert_put(ca->store, rec, err)) != CA_OK)
+	if ((rc = issue_leaf(ca, &l, &rec, err)) != CA_OK)
 		goto out;
 	/* Replace tls.pem in one step: a crash leaves the old or the new one. */
-	if ((out = pem_encode("CERTIFICATE", der, der_len)) == NULL) {
+	if ((out = pem_encode("CERTIFICATE", rec->der, rec->der_len)) == NULL) {
 		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -833,7 +786,6 @@ enum ca_err ca_tls_renew(struct ca *ca, int days_left, bool *renewed, struct ca_
 out:
 	free(pem);
 	free(old);
-	free(der);
 	free(names);
 	free(out);
 	ca_cert_free(rec);

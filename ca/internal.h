@@ -80,12 +80,30 @@ void sha256_hex(const uint8_t *p, size_t n, char out[65]);
 void sha1_hex(const uint8_t *p, size_t n, char out[41]);
 void sha256_bytes(const uint8_t *p, size_t n, uint8_t out[32]);
 
-/* Fill rec's derived fields (subject string, names, fingerprint, times)
- * from a freshly built certificate. */
-enum ca_err cert_record(struct ca *ca, const uint8_t *der, size_t len, const char *serial_hex,
-			const uint8_t *subject, size_t subject_len, const struct name *names,
-			size_t nnames, const struct cert_tpl *t, const char *requester,
-			struct ca_cert **out) CA_WUR;
+/* A leaf certificate to sign and record (everything policy has decided). */
+struct leaf {
+	const uint8_t *subject; /* Name TLV */
+	size_t subject_len;
+	const uint8_t *spki; /* SubjectPublicKeyInfo TLV */
+	size_t spki_len;
+	const struct name *names;
+	size_t nnames;
+	enum ca_profile profile;
+	int days;
+	bool key_encipherment; /* RSA subject key */
+	const char *requester; /* token name, "cli", "init", "renew" */
+};
+
+/*
+ * Sign l with the CA key (fresh serial, notBefore now - 5 min) and record
+ * it durably; a serial that is taken is drawn again. *out (ca_cert_free)
+ * holds the record with its DER. Nothing is recorded on failure.
+ */
+enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out,
+		       struct ca_error *err) CA_WUR;
+
+/* notBefore is backdated this much for clock skew (design section 3). */
+#define CERT_SKEW 300
 
 /* CRL and OCSP state (revoke.c); called by ca_open / ca_close. */
 enum ca_err revocation_open(struct ca *ca, struct ca_error *err) CA_WUR;

@@ -17,8 +17,6 @@
 #include "policy.h"
 #include "tokens.h"
 
-#define SKEW 300
-
 void ca_cert_free(struct ca_cert *c)
 {
 	if (c == NULL)
@@ -56,10 +54,11 @@ char *ca_pem(const char *label, const uint8_t *der, size_t len)
 	return pem_encode(label, der, len);
 }
 
-enum ca_err cert_record(struct ca *ca, const uint8_t *der, size_t len, const char *serial_hex,
-			const uint8_t *subject, size_t subject_len, const struct name *names,
-			size_t nnames, const struct cert_tpl *t, const char *requester,
-			struct ca_cert **out)
+/* The record of a freshly built certificate. */
+static enum ca_err cert_record(struct ca *ca, const uint8_t *der, size_t len,
+			       const char *serial_hex, const uint8_t *subject, size_t subject_len,
+			       const struct name *names, size_t nnames, const struct cert_tpl *t,
+			       const char *requester, struct ca_cert **out)
 {
 	struct ca_cert *c = calloc(1, sizeof(*c));
 	if (c == NULL)
@@ -102,6 +101,67 @@ bad:
 	return CA_ERR_NOMEM;
 }
 
+enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out,
+		       struct ca_error *err)
+{
+	uint8_t ski[20], *der = NULL;
+	size_t der_len = 0;
+	struct ca_cert *rec = NULL;
+	enum ca_err rc = CA_ERR_EXISTS;
+
+	if (!cert_key_id(l->spki, l->spki_len, ski))
+		return ca_fail(err, CA_ERR_BAD_CSR, "the public key is malformed");
+	int64_t nb = ca_now(ca) - CERT_SKEW;
+	/* A serial collision (2^-100-ish) is retried with a fresh draw. */
+	for (int attempt = 0; attempt < 3 && rc == CA_ERR_EXISTS; attempt++) {
+		uint8_t serial[16];
+		char serial_hex[33];
+		if ((rc = cert_serial(serial)) != CA_OK)
+			return ca_fail(err, rc, "the random generator failed");
+		hex_encode(serial, sizeof(serial), serial_hex);
+		struct cert_tpl t = {
+		    .serial = serial,
+		    .serial_len = sizeof(serial),
+		    .issuer = ca->subject,
+		    .issuer_len = ca->subject_len,
+		    .subject = l->subject,
+		    .subject_len = l->subject_len,
+		    .spki = l->spki,
+		    .spki_len = l->spki_len,
+		    .not_before = nb,
+		    .not_after = nb + (int64_t)l->days * 86400,
+		    .ski = ski,
+		    .aki = ca->ski,
+		    .key_encipherment = l->key_encipherment,
+		    .profile = l->profile,
+		    .names = l->names,
+		    .nnames = l->nnames,
+		    .base_url = ca->base_url,
+		};
+		free(der);
+		der = NULL;
+		ca_cert_free(rec);
+		rec = NULL;
+		if ((rc = cert_build(&t, ca->key, &der, &der_len)) != CA_OK) {
+			rc = ca_fail(err, rc, "the CA could not sign the certificate");
+			break;
+		}
+		if ((rc = cert_record(ca, der, der_len, serial_hex, l->subject, l->subject_len,
+				      l->names, l->nnames, &t, l->requester, &rec)) != CA_OK) {
+			rc = ca_fail(err, rc, "out of memory");
+			break;
+		}
+		rc = store_cert_put(ca->store, rec, err);
+	}
+	free(der);
+	if (rc != CA_OK) {
+		ca_cert_free(rec);
+		return rc;
+	}
+	*out = rec;
+	return CA_OK;
+}
+
 /* Name texts for dn_drop_foreign_cn. */
 static const char **name_texts(const struct name *names, size_t n)
 {
@@ -119,8 +179,8 @@ enum ca_err ca_issue(struct ca *ca, const struct ca_issue_req *req, struct ca_ce
 	struct name *names = NULL;
 	size_t nnames = 0;
 	const char **texts = NULL;
-	uint8_t *subject = NULL, *der = NULL;
-	size_t subject_len = 0, der_len = 0;
+	uint8_t *subject = NULL;
+	size_t subject_len = 0;
 	struct ca_cert *rec = NULL;
 	struct policy_token pt, *ptp = NULL;
 	const char *requester = req->token ? ca_token_name(req->token) : "cli";
@@ -163,64 +223,25 @@ enum ca_err ca_issue(struct ca *ca, const struct ca_issue_req *req, struct ca_ce
 		rc = ca_fail(err, rc, "the CSR's subject could not be copied");
 		goto out;
 	}
-	uint8_t ski[20];
-	if (!cert_key_id(csr.spki, csr.spki_len, ski)) {
-		rc = ca_fail(err, CA_ERR_BAD_CSR, "the CSR's public key is malformed");
-		goto out;
-	}
-	int64_t nb = ca_now(ca) - SKEW;
-	/* A serial collision (2^-100-ish) is retried with a fresh draw. */
-	for (int attempt = 0; attempt < 3; attempt++) {
-		uint8_t serial[16];
-		char serial_hex[33];
-		if ((rc = cert_serial(serial)) != CA_OK) {
-			rc = ca_fail(err, rc, "the random generator failed");
-			goto out;
-		}
-		hex_encode(serial, sizeof(serial), serial_hex);
-		struct cert_tpl t = {
-		    .serial = serial,
-		    .serial_len = sizeof(serial),
-		    .issuer = ca->subject,
-		    .issuer_len = ca->subject_len,
-		    .subject = subject,
-		    .subject_len = subject_len,
-		    .spki = csr.spki,
-		    .spki_len = csr.spki_len,
-		    .not_before = nb,
-		    .not_after = nb + (int64_t)days * 86400,
-		    .ski = ski,
-		    .aki = ca->ski,
-		    .key_encipherment = csr.key_alg == CSR_KEY_RSA,
-		    .profile = req->profile,
-		    .names = names,
-		    .nnames = nnames,
-		    .base_url = ca->base_url,
-		};
-		free(der);
-		der = NULL;
-		if ((rc = cert_build(&t, ca->key, &der, &der_len)) != CA_OK) {
-			rc = ca_fail(err, rc, "the CA could not sign the certificate");
-			goto out;
-		}
-		ca_cert_free(rec);
-		rec = NULL;
-		if ((rc = cert_record(ca, der, der_len, serial_hex, subject, subject_len, names,
-				      nnames, &t, requester, &rec)) != CA_OK) {
-			rc = ca_fail(err, rc, "out of memory");
-			goto out;
-		}
-		rc = store_cert_put(ca->store, rec, err);
-		if (rc != CA_ERR_EXISTS)
-			break;
-	}
+	struct leaf l = {
+	    .subject = subject,
+	    .subject_len = subject_len,
+	    .spki = csr.spki,
+	    .spki_len = csr.spki_len,
+	    .names = names,
+	    .nnames = nnames,
+	    .profile = req->profile,
+	    .days = days,
+	    .key_encipherment = csr.key_alg == CSR_KEY_RSA,
+	    .requester = requester,
+	};
+	rc = issue_leaf(ca, &l, &rec, err);
 	if (rc == CA_OK) {
 		*out = rec;
 		rec = NULL;
 	}
 out:
 	ca_cert_free(rec);
-	free(der);
 	free(subject);
 	free(texts);
 	free(names);

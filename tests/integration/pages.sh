@@ -208,6 +208,50 @@ cmp -s "$T/chain.body" "$T/chain.want" && ok "chain PEM = leaf PEM + CA PEM" || 
 http "$T/p7" "$BASE/certs/$EVIL.p7b" >/dev/null
 check "p7b holds leaf and root" sh -c "openssl pkcs7 -inform DER -in '$T/p7.body' -print_certs 2>/dev/null | grep -c 'BEGIN CERTIFICATE' | grep -qx 2"
 
+# Hostile forms: the form parser takes bytes from the network. Each gets a
+# 4xx page, issues nothing, and the server keeps serving.
+before=$(curl -sS "$API?limit=500" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["items"]))')
+python3 - "$BASE" "$TEAM" "$T/web3.csr" <<'EOF' >"$T/hostile-forms" 2>&1 || true
+import http.client, sys, urllib.parse
+base, tok, csr = sys.argv[1], sys.argv[2], open(sys.argv[3], "rb").read()
+host = urllib.parse.urlparse(base)
+def post(ctype, body):
+    c = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
+    c.request("POST", "/request", body=body, headers={"Content-Type": ctype})
+    r = c.getresponse()
+    r.read()
+    return r.status
+B = "XyZ"
+part = lambda name, data: b"--" + B.encode() + b'\r\nContent-Disposition: form-data; name="' + name + b'"\r\n\r\n' + data + b"\r\n"
+cases = {
+    "no boundary": ("multipart/form-data", part(b"token", tok.encode())),
+    "empty boundary": ("multipart/form-data; boundary=", b"--\r\n"),
+    "boundary over 70": ("multipart/form-data; boundary=" + "b" * 200, b"--" + b"b" * 200 + b"--"),
+    "no closing delimiter": ("multipart/form-data; boundary=" + B, part(b"token", tok.encode()) + part(b"csr", csr)),
+    "part without headers end": ("multipart/form-data; boundary=" + B, b"--" + B.encode() + b"\r\nContent-Disposition: form-data; name=x"),
+    "part without a name": ("multipart/form-data; boundary=" + B, b"--" + B.encode() + b"\r\nContent-Disposition: form-data\r\n\r\nv\r\n--" + B.encode() + b"--"),
+    "unterminated quoted name": ("multipart/form-data; boundary=" + B, b"--" + B.encode() + b'\r\nContent-Disposition: form-data; name="tok\r\n\r\nv\r\n--' + B.encode() + b"--"),
+    "forty parts": ("multipart/form-data; boundary=" + B, b"".join(part(b"f%d" % i, b"v") for i in range(40)) + b"--" + B.encode() + b"--"),
+    "NUL bytes inside the CSR": ("multipart/form-data; boundary=" + B, part(b"token", tok.encode()) + part(b"csr", csr[:80] + b"\0" * 100 + csr[80:]) + b"--" + B.encode() + b"--"),
+    "urlencoded, bad escapes": ("application/x-www-form-urlencoded", b"token=%zz%&csr=%4&&=&%%%"),
+    "urlencoded, no token": ("application/x-www-form-urlencoded", b"csr=" + urllib.parse.quote_from_bytes(csr).encode()),
+    "text/plain form": ("text/plain", b"token=" + tok.encode()),
+}
+for name, (ctype, body) in cases.items():
+    st = post(ctype, body)
+    print(("ok   " if 400 <= st < 500 else "FAIL ") + "hostile form, %s: %d" % (name, st))
+EOF
+while IFS= read -r line; do
+	case "$line" in
+	ok*) ok "${line#ok   }" ;;
+	FAIL*) bad "${line#FAIL }" ;;
+	*) say "$line" ;;
+	esac
+done <"$T/hostile-forms"
+check "every hostile form was answered" test "$(grep -c 'hostile form' "$T/hostile-forms")" = 12
+after=$(curl -sS "$API?limit=500" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["items"]))')
+eq "hostile forms issued nothing" "$after" "$before"
+
 check "server still running" server_alive
 
 # ---- part 2: the browser ------------------------------------------------------------

@@ -196,7 +196,7 @@ static const char serve_help[] =
     "usage: privca serve [--dir DIR] [--http ADDR:PORT] [--https ADDR:PORT] [--threads N]\n"
     "Run the CA service until SIGINT or SIGTERM. Defaults come from privca.conf\n"
     "(127.0.0.1:8080 and 127.0.0.1:8443); an empty address turns a listener off.\n"
-    "  --threads  worker threads per listener (default 8 per core: issuance waits\n"
+    "  --threads  worker threads per listener (default 4 per core: issuance waits\n"
     "             for its group commit, and more workers share each commit)\n";
 
 static const char *serve_flag(int c, const char *arg, void *p)

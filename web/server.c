@@ -41,7 +41,7 @@
 #define LISTEN_BACKLOG	 1024
 #define DISCARD_MAX	 (16 * 1024 * 1024) /* chunked bodies past the cap: then drop */
 #define STOP_GRACE_MS	 10000
-#define WORKERS_PER_CORE 8
+#define WORKERS_PER_CORE 4
 
 struct listener {
 	struct ca *ca;
@@ -745,8 +745,9 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	/* Issuance handlers sleep while their record's group commit is
 	 * fsynced; more workers than cores let one commit carry more
-	 * certificates (bench http: 3.6k/s with 2 workers, 4.4k/s with 16 on
-	 * 2 cores, at c=16). */
+	 * certificates (bench http on 2 cores, c=16: 3.6k/s with 2 workers,
+	 * 4.2k/s with 8, 4.4k/s with 16). Each worker keeps wolfSSL's ECC
+	 * cache and a SQLite connection, so memory grows with the count. */
 	unsigned threads = opts && opts->threads
 			       ? opts->threads
 			       : (unsigned)(cores > 0 ? cores : 1) * WORKERS_PER_CORE;

@@ -10,7 +10,7 @@
 struct server_opts {
 	const char *http;  /* "ADDR:PORT", NULL = settings, "" = off */
 	const char *https; /* "ADDR:PORT", NULL = settings, "" = off */
-	unsigned threads;  /* 0 = 8 per core */
+	unsigned threads;  /* 0 = 4 per core */
 };
 
 /*

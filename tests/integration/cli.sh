@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The command line as an operator uses it: help and exit codes, tokens,
+# PRIVCA_DIR, show/list of unknown things (design section 8).
+. "$(dirname "$0")/lib.sh"
+
+DIR=$T/ca
+check "init" new_ca "$DIR"
+
+# rc CMD...: the exit code, output discarded.
+rc() {
+	local r=0
+	"$@" >/dev/null 2>&1 || r=$?
+	echo "$r"
+}
+
+for c in init serve sign revoke crl list show token; do
+	eq "privca $c --help exits 0" "$(rc "$PRIVCA" "$c" --help)" 0
+	check "privca $c --help prints a usage line" sh -c "'$PRIVCA' $c --help | grep -q '^usage: privca'"
+done
+eq "privca --help exits 0" "$(rc "$PRIVCA" --help)" 0
+eq "no command: usage error 2" "$(rc "$PRIVCA")" 2
+eq "unknown command: 2" "$(rc "$PRIVCA" frobnicate)" 2
+eq "unknown flag: 2" "$(rc "$PRIVCA" list --dir "$DIR" --frob)" 2
+eq "stray argument: 2" "$(rc "$PRIVCA" list --dir "$DIR" extra)" 2
+eq "show without a serial: 2" "$(rc "$PRIVCA" show --dir "$DIR")" 2
+eq "show of an unknown serial: refused, 1" \
+	"$(rc "$PRIVCA" show --dir "$DIR" 0123456789abcdef0123456789abcdef)" 1
+eq "revoke of an unknown serial: 1" \
+	"$(rc "$PRIVCA" revoke --dir "$DIR" 0123456789abcdef0123456789abcdef)" 1
+eq "a directory without a CA: 1" "$(rc "$PRIVCA" list --dir "$T/nothing")" 1
+"$PRIVCA" list --dir "$T/nothing" 2>"$T/err" >/dev/null || true
+check "  and it says how to make one" grep -q "privca init --dir" "$T/err"
+
+# Tokens: printed once, alone on stdout; listed without the secret.
+tok=$("$PRIVCA" token create team-a --dir "$DIR" --allow .team-a.internal \
+	--allow-ip 10.1.0.0/16 --max-days 90 --profiles server,peer 2>"$T/err")
+eq "token create prints one line" "$(printf '%s\n' "$tok" | wc -l)" 1
+check "  of 43 base64url characters" sh -c "printf %s '$tok' | grep -Eqx '[A-Za-z0-9_-]{43}'"
+"$PRIVCA" token list --dir "$DIR" >"$T/tokens"
+check "token list names the token and its policy" \
+	grep -q "^team-a	active	.*allow=.team-a.internal allow-ip=10.1.0.0/16 max-days=90 profiles=server,peer" "$T/tokens"
+check "token list never shows the token" sh -c "! grep -qF -- '$tok' '$T/tokens'"
+check "the store holds only its hash" sh -c "! sqlite3 '$DIR/privca.db' .dump | grep -qF -- '$tok'"
+eq "a second token of the same name: 1" "$(rc "$PRIVCA" token create team-a --dir "$DIR" --admin)" 1
+eq "a token that allows nothing: 1" "$(rc "$PRIVCA" token create empty --dir "$DIR")" 1
+eq "a bad pattern: 1" "$(rc "$PRIVCA" token create bad --dir "$DIR" --allow 'a..b')" 1
+eq "a bad CIDR: 1" "$(rc "$PRIVCA" token create bad --dir "$DIR" --allow-ip 10.0.0.1/8)" 1
+eq "a bad name: 1" "$(rc "$PRIVCA" token create 'no spaces' --dir "$DIR" --admin)" 1
+eq "token revoke: 0" "$(rc "$PRIVCA" token revoke team-a --dir "$DIR")" 0
+check "token list shows it revoked" grep -q "^team-a	revoked" <("$PRIVCA" token list --dir "$DIR")
+eq "revoking it again: 1" "$(rc "$PRIVCA" token revoke team-a --dir "$DIR")" 1
+
+# PRIVCA_DIR is the default directory.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/k" \
+	-subj /CN=env.example.internal -out "$T/r.csr" 2>/dev/null
+PRIVCA_DIR=$DIR "$PRIVCA" sign --csr "$T/r.csr" >"$T/env.pem" 2>/dev/null
+check "PRIVCA_DIR finds the CA" \
+	sh -c "openssl verify -CAfile '$DIR/ca.pem' '$T/env.pem' >/dev/null 2>&1"
+check "a CSR from stdin (--csr -)" \
+	sh -c "'$PRIVCA' sign --dir '$DIR' --csr - <'$T/r.csr' 2>/dev/null | grep -q 'BEGIN CERTIFICATE'"
+check "list --status valid shows it" \
+	sh -c "'$PRIVCA' list --dir '$DIR' --status valid | grep -q env.example.internal"
+check "list --status revoked does not" \
+	sh -c "! '$PRIVCA' list --dir '$DIR' --status revoked | grep -q env.example.internal"
+
+finish

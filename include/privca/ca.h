@@ -147,7 +147,9 @@ int64_t ca_now(const struct ca *ca);
  * Start what a long-running service needs in the background: the CRL is
  * rebuilt after revocations (also those made by another process, seen
  * within a second) and before nextUpdate nears, so ca_crl never signs on a
- * request's time. Without it ca_crl builds on demand. Stopped by ca_close.
+ * request's time; new certificates are added to the search index in bulk.
+ * Without it ca_crl builds on demand and a search indexes what it lacks
+ * first. Stopped by ca_close.
  */
 enum ca_err ca_serve_start(struct ca *ca, struct ca_error *err) CA_WUR;
 

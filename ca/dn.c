@@ -253,8 +253,7 @@ static bool decode(uint8_t tag, const uint8_t *p, size_t n, uint8_t *o, size_t *
 	case 0x14: /* TeletexString: in practice UTF-8 or Latin-1 */
 		if (utf8_ok(p, n)) {
 			if (n)
-				if (n)
-					memcpy(o, p, n);
+				memcpy(o, p, n);
 			k = n;
 		} else {
 			for (size_t i = 0; i < n; i++)

@@ -629,7 +629,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	free(x);
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd's own messages; fmt comes from the library, never a client. */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
 	(void)cls;

@@ -637,6 +637,9 @@ static bool parse_cursor(const char *cur, int64_t *key, char serial[33])
 	return true;
 }
 
+/* Rows indexed per transaction when catching up (about 0.2 s of work). */
+#define FTS_CHUNK 5000
+
 /* How far the trigram index is behind: indexed up to *indexed, rows up to *top. */
 static enum ca_err fts_behind(struct store *s, int64_t *indexed, int64_t *top)
 {
@@ -665,31 +668,38 @@ enum ca_err store_index_catch_up(struct store *s)
 	struct conn *c = conn_get(s);
 	if (c == NULL || fts_behind(s, &indexed, &top) != CA_OK)
 		return CA_ERR_STORE;
-	if (indexed >= top)
-		return CA_OK;
-	if (exec(c->db, "BEGIN IMMEDIATE") != SQLITE_OK)
-		return CA_ERR_STORE;
-	enum ca_err rc = fts_behind(s, &indexed, &top);
-	if (rc == CA_OK && indexed < top) {
-		sqlite3_stmt *st = stmt(s, ST_FTS_INDEX, NULL);
-		sqlite3_stmt *mk = st ? stmt(s, ST_FTS_MARK, NULL) : NULL;
-		if (mk == NULL) {
-			rc = CA_ERR_STORE;
-		} else {
-			sqlite3_bind_int64(st, 1, indexed);
-			sqlite3_bind_int64(st, 2, top);
-			sqlite3_bind_int64(mk, 1, top);
-			if (sqlite3_step(st) != SQLITE_DONE || sqlite3_step(mk) != SQLITE_DONE)
+	/* In chunks, each its own transaction: a bulk import's backlog never
+	 * holds the write lock long enough to stall issuance. */
+	while (indexed < top) {
+		if (exec(c->db, "BEGIN IMMEDIATE") != SQLITE_OK)
+			return CA_ERR_STORE;
+		enum ca_err rc = fts_behind(s, &indexed, &top);
+		int64_t upto = top - indexed > FTS_CHUNK ? indexed + FTS_CHUNK : top;
+		if (rc == CA_OK && indexed < top) {
+			sqlite3_stmt *st = stmt(s, ST_FTS_INDEX, NULL);
+			sqlite3_stmt *mk = st ? stmt(s, ST_FTS_MARK, NULL) : NULL;
+			if (mk == NULL) {
 				rc = CA_ERR_STORE;
-			done(st);
-			done(mk);
+			} else {
+				sqlite3_bind_int64(st, 1, indexed);
+				sqlite3_bind_int64(st, 2, upto);
+				sqlite3_bind_int64(mk, 1, upto);
+				if (sqlite3_step(st) != SQLITE_DONE ||
+				    sqlite3_step(mk) != SQLITE_DONE)
+					rc = CA_ERR_STORE;
+				done(st);
+				done(mk);
+			}
 		}
+		if (rc == CA_OK && exec(c->db, "COMMIT") != SQLITE_OK)
+			rc = CA_ERR_STORE;
+		if (rc != CA_OK) {
+			exec(c->db, "ROLLBACK");
+			return rc;
+		}
+		indexed = upto;
 	}
-	if (rc == CA_OK && exec(c->db, "COMMIT") != SQLITE_OK)
-		rc = CA_ERR_STORE;
-	if (rc != CA_OK)
-		exec(c->db, "ROLLBACK");
-	return rc;
+	return CA_OK;
 }
 
 /* "r<rowid>": the cursor of a full-text search, which pages by rowid. */

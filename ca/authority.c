@@ -537,10 +537,11 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 	if ((rc = dir_file(path, dir, "privca.conf", err)) != CA_OK ||
 	    (rc = conf_write(path, base, err)) != CA_OK)
 		goto out;
-	if (!path_join(path, sizeof(path), dir, "privca.db")) {
-		rc = ca_fail(err, CA_ERR_IO, "the directory name is too long");
+	/* The database is made 0600 first: SQLite keeps a file's mode, and its
+	 * -wal and -shm files take the database's. */
+	if ((rc = dir_file(path, dir, "privca.db", err)) != CA_OK ||
+	    (rc = write_new(path, 0600, "", 0, err)) != CA_OK)
 		goto out;
-	}
 	struct store *st;
 	if ((rc = store_open(path, true, &st, err)) != CA_OK)
 		goto out;

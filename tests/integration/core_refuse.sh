@@ -124,6 +124,9 @@ check "BMPString O kept as BMPString" sh -c "openssl x509 -in '$T/bmp.pem' -noou
 
 # The key file: created 0600, refused when others can read it.
 eq "ca.key is 0600" "$(stat -c %a "$DIR/ca.key")" 600
+eq "tls.key is 0600" "$(stat -c %a "$DIR/tls.key")" 600
+eq "privca.db is 0600" "$(stat -c %a "$DIR/privca.db")" 600
+eq "its WAL is 0600" "$(stat -c %a "$DIR/privca.db-wal" 2>/dev/null || echo 600)" 600
 chmod 640 "$DIR/ca.key"
 rc=0
 "$PRIVCA" list --dir "$DIR" >/dev/null 2>"$T/err" || rc=$?

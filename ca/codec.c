@@ -2,6 +2,7 @@
  * The code in this file implements hex, base64 and PEM (codec.h).
  */
 #include "codec.h"
+#include "privca/ca.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,4 +211,15 @@ char *pem_encode(const char *label, const uint8_t *der, size_t n)
 	sprintf(o, "-----END %s-----\n", label);
 	free(b);
 	return s;
+}
+
+/* The front-ends' view of the codecs (ca.h). */
+char *ca_pem(const char *label, const uint8_t *der, size_t len)
+{
+	return pem_encode(label, der, len);
+}
+
+bool ca_base64_decode(const char *s, uint8_t **out, size_t *len)
+{
+	return b64_decode((const uint8_t *)s, strlen(s), out, len);
 }

@@ -49,11 +49,6 @@ char *ca_cert_pem(const struct ca_cert *c)
 	return pem_encode("CERTIFICATE", c->der, c->der_len);
 }
 
-char *ca_pem(const char *label, const uint8_t *der, size_t len)
-{
-	return pem_encode(label, der, len);
-}
-
 /* The record of a freshly built certificate. */
 static enum ca_err cert_record(struct ca *ca, const uint8_t *der, size_t len,
 			       const char *serial_hex, const uint8_t *subject, size_t subject_len,

@@ -18,90 +18,33 @@
 #define CA_MAX_AGE   3600
 #define CERT_MAX_AGE 86400
 
-/* ---- base64 ------------------------------------------------------------- */
-
-static const char b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* PEM (RFC 7468) of der into b: 64-column lines. */
-static void pem_add(struct buf *b, const char *label, const uint8_t *der, size_t n)
+/* 200 with der as PEM under label. */
+static void pem_reply(struct http_resp *w, const char *label, const uint8_t *der, size_t n)
 {
-	char line[65];
-	size_t col = 0;
-
-	buf_printf(b, "-----BEGIN %s-----\n", label);
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)der[i] << 16;
-		size_t left = n - i;
-		if (left > 1)
-			v |= (uint32_t)der[i + 1] << 8;
-		if (left > 2)
-			v |= der[i + 2];
-		line[col++] = b64_alphabet[(v >> 18) & 63];
-		line[col++] = b64_alphabet[(v >> 12) & 63];
-		line[col++] = left > 1 ? b64_alphabet[(v >> 6) & 63] : '=';
-		line[col++] = left > 2 ? b64_alphabet[v & 63] : '=';
-		if (col == 64) {
-			buf_add(b, line, col);
-			buf_puts(b, "\n");
-			col = 0;
-		}
+	char *pem = ca_pem(label, der, n);
+	if (pem == NULL) {
+		http_problem(w, CA_ERR_NOMEM, "out of memory");
+		return;
 	}
-	if (col > 0) {
-		buf_add(b, line, col);
-		buf_puts(b, "\n");
-	}
-	buf_printf(b, "-----END %s-----\n", label);
+	w->status = 200;
+	w->content_type = "application/x-pem-file";
+	buf_puts(&w->body, pem);
+	free(pem);
 }
 
-static int b64_value(unsigned char c)
+/* The base64 of an OCSP GET path (RFC 6960 appendix A). A ' ' is a '+'
+ * that something on the way form-decoded. */
+static bool ocsp_b64(const char *path, uint8_t **der, size_t *n)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-' || c == ' ') /* ' ': a '+' someone form-decoded */
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-/* Decode base64 (either alphabet, padding optional). False on a bad byte. */
-static bool b64_decode(const char *s, uint8_t **out, size_t *out_len)
-{
-	size_t n = strlen(s);
-	uint8_t *p = malloc(n / 4 * 3 + 3);
-	size_t len = 0;
-	uint32_t acc = 0;
-	int bits = 0;
-	bool pad = false;
-
-	if (p == NULL)
+	char *s = strdup(path);
+	if (s == NULL)
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '=') {
-			pad = true;
-			continue;
-		}
-		int v = b64_value(c);
-		if (v < 0 || pad) {
-			free(p);
-			return false;
-		}
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			p[len++] = (uint8_t)(acc >> bits);
-		}
-	}
-	*out = p;
-	*out_len = len;
-	return true;
+	for (char *p = s; *p; p++)
+		if (*p == ' ')
+			*p = '+';
+	bool ok = ca_base64_decode(s, der, n);
+	free(s);
+	return ok;
 }
 
 /* ---- validators --------------------------------------------------------- */
@@ -204,21 +147,7 @@ void art_ca_p7b(const struct http_req *r, struct http_resp *w)
 	if (ca_fresh(r, w, "p7b"))
 		return;
 	attachment(w, "ca.p7b");
-	if (root->p7b != NULL && root->p7b_len > 0) {
-		bytes(w, "application/pkcs7-mime", root->p7b, root->p7b_len);
-		return;
-	}
-	const uint8_t *certs[1] = {root->der};
-	size_t lens[1] = {root->der_len};
-	uint8_t *p7 = NULL;
-	size_t n = 0;
-	enum ca_err e = ca_p7b(certs, lens, 1, &p7, &n);
-	if (e != CA_OK) {
-		http_problem(w, e, "could not build the PKCS#7 bundle");
-		return;
-	}
-	bytes(w, "application/pkcs7-mime", p7, n);
-	free(p7);
+	bytes(w, "application/pkcs7-mime", root->p7b, root->p7b_len);
 }
 
 /* ---- issued certificates ------------------------------------------------- */
@@ -243,13 +172,10 @@ static void cert_download(const struct http_req *r, struct http_resp *w, bool pe
 	if (!not_modified(r, w, etag, NULL, CERT_MAX_AGE)) {
 		snprintf(name, sizeof(name), "%s.%s", c->serial, pem ? "pem" : "crt");
 		attachment(w, name);
-		if (pem) {
-			w->status = 200;
-			w->content_type = "application/x-pem-file";
-			pem_add(&w->body, "CERTIFICATE", c->der, c->der_len);
-		} else {
+		if (pem)
+			pem_reply(w, "CERTIFICATE", c->der, c->der_len);
+		else
 			bytes(w, "application/pkix-cert", c->der, c->der_len);
-		}
 	}
 	ca_cert_free(c);
 }
@@ -285,13 +211,10 @@ static void crl(const struct http_req *r, struct http_resp *w, bool pem)
 		 pem ? "pem" : "der");
 	http_date(ca_blob_time(b), lm);
 	if (!not_modified(r, w, etag, lm, max_age)) {
-		if (pem) {
-			w->status = 200;
-			w->content_type = "application/x-pem-file";
-			pem_add(&w->body, "X509 CRL", der, n);
-		} else {
+		if (pem)
+			pem_reply(w, "X509 CRL", der, n);
+		else
 			bytes(w, "application/pkix-crl", der, n);
-		}
 	}
 	ca_blob_release(b);
 }
@@ -343,7 +266,7 @@ void art_ocsp_get(const struct http_req *r, struct http_resp *w)
 
 	/* A request that is not base64 still gets an OCSP answer
 	 * (malformedRequest), as OCSP clients expect. */
-	if (r->nparams < 1 || !b64_decode(r->params[0], &der, &n)) {
+	if (r->nparams < 1 || !ocsp_b64(r->params[0], &der, &n)) {
 		ocsp(r, w, (const uint8_t *)"", 0);
 		return;
 	}

@@ -346,6 +346,12 @@ enum ca_err ca_token_revoke(struct ca *ca, const char *name, struct ca_error *er
 /* PEM of DER bytes under label ("X509 CRL", ...); free(). NULL if no memory. */
 char *ca_pem(const char *label, const uint8_t *der, size_t len);
 
+/*
+ * Decode base64 (standard or url-safe alphabet, padding optional, white
+ * space skipped). *out is freed with free(). False if s is not base64.
+ */
+bool ca_base64_decode(const char *s, uint8_t **out, size_t *len) CA_WUR;
+
 /* Format t as RFC 3339 UTC ("2026-11-29T20:24:54Z"); buf >= 21 bytes. */
 void ca_time_rfc3339(int64_t t, char buf[21]);
 

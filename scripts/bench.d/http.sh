@@ -54,17 +54,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 export OPENSSL_CONF=/dev/null
 
-# A TCP port on loopback nobody answers on (tried, not reserved).
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 30000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # free_port
 
 # Wait until something answers HTTP on the port (any status).
 wait_up() {

@@ -49,16 +49,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 export OPENSSL_CONF=/dev/null
 
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 30000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # free_port
 
 echo "== pages: $(nproc) cores, $ncerts certificates, $nreq requests per figure, one client, keep-alive, $(date -u +%FT%TZ)"
 

@@ -107,13 +107,7 @@ trap 'exit 130' INT TERM
 
 say() { printf '%s\n' "$*" >&2; }
 
-free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # free_port
 
 # listening PORT: wait (5 s at most) until something listens on PORT.
 listening() {

@@ -245,7 +245,7 @@ out:
 }
 
 /* Normalise a serial from a URL or the command line: 32 hex digits, lowercase. */
-static bool serial_norm(const char *in, char out[33])
+bool ca_serial_norm(const char *in, char out[33])
 {
 	size_t n = strlen(in);
 	if (n != 32)
@@ -266,7 +266,7 @@ enum ca_err ca_cert_get(struct ca *ca, const char *serial, struct ca_cert **out,
 			struct ca_error *err)
 {
 	char s[33];
-	if (!serial_norm(serial, s))
+	if (!ca_serial_norm(serial, s))
 		return ca_fail(err, CA_ERR_NOT_FOUND,
 			       "no certificate with that serial (serials are 32 hex digits)");
 	return store_cert_get(ca->store, s, ca_now(ca), out, err);
@@ -287,9 +287,4 @@ enum ca_err ca_list(struct ca *ca, const struct ca_list_query *q, struct ca_cert
 enum ca_err ca_count(struct ca *ca, struct ca_counts *out, struct ca_error *err)
 {
 	return store_count(ca->store, ca_now(ca), out, err);
-}
-
-bool ca_serial_norm(const char *in, char out[33])
-{
-	return serial_norm(in, out);
 }

@@ -231,6 +231,26 @@ eq "/healthz after all that" "$(http "$T/h" "$BASE/healthz") $(cat "$T/h.body")"
 eq "refused requests issued nothing" "$(count_certs)" "$COUNT0"
 st=$(http "$T/ok" "${AUTH[@]}" --data-binary "@$T/r.csr" "$API")
 eq "and a good request is still served" "$st" 201
+# ---- header values the handlers parse ------------------------------------------------
+# odd LABEL WANT CURL-ARGS...: the status is WANT (never a 5xx, never a hang).
+odd() {
+	local label=$1 want=$2
+	shift 2
+	eq "odd header: $label" "$(http "$T/odd" "$@")" "$want"
+}
+long=$(printf 'x%.0s' $(seq 1 4000))
+odd "If-None-Match of commas" 200 -H "If-None-Match: ,,,, ,,," "$BASE/crl"
+odd "If-None-Match W/ alone" 200 -H "If-None-Match: W/" "$BASE/ca.pem"
+odd "If-None-Match 4000 bytes" 200 -H "If-None-Match: \"$long\", W/\"x" "$BASE/crl.pem"
+odd "If-None-Match *" 304 -H "If-None-Match: *" "$BASE/ca.crt"
+odd "Accept garbage" 201 "${AUTH[@]}" -H "Accept: ;;;q=,/*,text/;q=zz" --data-binary "@$T/r.csr" "$API"
+odd "Accept of an unknown type: PEM, as without Accept" 201 "${AUTH[@]}" -H "Accept: image/png" --data-binary "@$T/r.csr" "$API"
+check "  and the answer is a PEM certificate" grep -q "BEGIN CERTIFICATE" "$T/odd.body"
+odd "Authorization Basic" 401 -H "Authorization: Basic dXNlcjpwYXNz" --data-binary "@$T/r.csr" "$API"
+odd "Authorization Bearer of 4000 bytes" 401 -H "Authorization: Bearer $long" --data-binary "@$T/r.csr" "$API"
+odd "Authorization Bearer with spaces" 401 -H "Authorization: Bearer  a b c" --data-binary "@$T/r.csr" "$API"
+odd "Content-Type with odd parameters" 201 "${AUTH[@]}" -H "Content-Type: application/x-pem-file; ;;charset=;x" --data-binary "@$T/r.csr" "$API"
+
 # A client that sent half a body and went quiet must not hold up a stop.
 python3 - "$HTTP_PORT" <<'EOF' &
 import socket, sys, time

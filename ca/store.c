@@ -623,17 +623,19 @@ enum ca_err store_cert_get(struct store *s, const char *serial, int64_t now, str
 	return rc;
 }
 
-static bool parse_cursor(const char *cur, int64_t *key, char serial[33])
+/* "<key>_<rowid>": the cursor of a list in issue or expiry order. */
+static bool parse_cursor(const char *cur, int64_t *key, int64_t *rowid)
 {
 	char *end;
-	long long v = strtoll(cur, &end, 10);
-	if (end == cur || *end != '_' || strlen(end + 1) != 32)
+	long long k = strtoll(cur, &end, 10);
+	if (end == cur || *end != '_' || end[1] < '0' || end[1] > '9')
 		return false;
-	for (const char *p = end + 1; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return false;
-	*key = v;
-	memcpy(serial, end + 1, 33);
+	const char *r = end + 1;
+	long long v = strtoll(r, &end, 10);
+	if (*end != '\0' || v <= 0)
+		return false;
+	*key = k;
+	*rowid = v;
 	return true;
 }
 
@@ -808,11 +810,10 @@ enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t n
 		}
 	}
 
-	int64_t ckey = 0;
-	char cserial[33] = "";
+	int64_t ckey = 0, crowid = 0;
 	bool has_cursor = q->cursor != NULL && *q->cursor;
-	if (has_cursor && !(mode == FTS_ROWID ? parse_rowid_cursor(q->cursor, &ckey)
-					      : parse_cursor(q->cursor, &ckey, cserial))) {
+	if (has_cursor && !(mode == FTS_ROWID ? parse_rowid_cursor(q->cursor, &crowid)
+					      : parse_cursor(q->cursor, &ckey, &crowid))) {
 		rc = ca_fail(err, CA_ERR_BAD_REQUEST,
 			     "cursor is not one this server handed out for this query; start again "
 			     "without it");
@@ -823,7 +824,7 @@ enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t n
 	char sql[1024];
 	int n = 0;
 	if (mode == SCAN)
-		ADD("SELECT " CERT_COLS ", rowid FROM certificates WHERE 1");
+		ADD("SELECT " CERT_COLS ", c.rowid FROM certificates c WHERE 1");
 	else
 		ADD("SELECT " CERT_COLS ", c.rowid FROM cert_fts JOIN certificates c ON "
 		    "c.rowid = cert_fts.rowid WHERE cert_fts MATCH ?2");
@@ -837,14 +838,15 @@ enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t n
 		ADD(" AND status = 'valid' AND not_after >= ?1 AND not_after < ?5");
 	if (mode == SCAN && searching)
 		ADD(" AND instr(search, ?2) > 0");
+	/* Ties on the key are broken by rowid, the issue order (schema/003). */
 	if (mode == FTS_ROWID) {
 		if (has_cursor)
-			ADD(" AND cert_fts.rowid < ?3");
+			ADD(" AND cert_fts.rowid < ?4");
 		ADD(" ORDER BY cert_fts.rowid DESC LIMIT ?6");
 	} else {
 		if (has_cursor)
-			ADD(" AND (%s, serial) < (?3, ?4)", key);
-		ADD(" ORDER BY %s DESC, serial DESC LIMIT ?6", key);
+			ADD(" AND (%s, c.rowid) < (?3, ?4)", key);
+		ADD(" ORDER BY %s DESC, c.rowid DESC LIMIT ?6", key);
 	}
 
 	struct conn *c = conn_get(s);
@@ -858,8 +860,7 @@ enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t n
 		bind_text(st, 2, mode == SCAN ? needle : phrase);
 	if (has_cursor) {
 		sqlite3_bind_int64(st, 3, ckey);
-		if (mode != FTS_ROWID)
-			bind_text(st, 4, cserial);
+		sqlite3_bind_int64(st, 4, crowid);
 	}
 	if (q->expires_within_days > 0)
 		sqlite3_bind_int64(st, 5, now + (int64_t)q->expires_within_days * 86400);
@@ -879,9 +880,9 @@ enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t n
 				snprintf(buf, sizeof(buf), "r%lld", (long long)last_rowid);
 			else
 				snprintf(
-				    buf, sizeof(buf), "%lld_%s",
+				    buf, sizeof(buf), "%lld_%lld",
 				    (long long)(by_expiry ? lastc->not_after : lastc->created_at),
-				    lastc->serial);
+				    (long long)last_rowid);
 			if ((out->next_cursor = strdup(buf)) == NULL)
 				rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
 			break;

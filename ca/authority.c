@@ -793,6 +793,36 @@ out:
 	return rc;
 }
 
+/*
+ * Is the first certificate in tls.pem the certificate of tls.key? Checked
+ * before the pair is handed to GnuTLS, so a half-replaced pair is named in
+ * words and the listener keeps the pair it has.
+ */
+static enum ca_err tls_pair_check(const uint8_t *key, size_t key_len, const uint8_t *pem,
+				  size_t pem_len, struct ca_error *err)
+{
+	static const char *const labels[] = {"CERTIFICATE", NULL};
+	struct key *k = NULL;
+	uint8_t *der = NULL, *spki = NULL;
+	size_t der_len, spki_len;
+	struct cert_parts p;
+	enum ca_err rc;
+	if ((rc = key_load_pem(key, key_len, &k, err)) != CA_OK) {
+		char why[sizeof(err->detail)];
+		snprintf(why, sizeof(why), "%s", err->detail);
+		return ca_fail(err, rc, "tls.key: %s", why);
+	}
+	if (!pem_decode(pem, pem_len, labels, &der, &der_len) || !cert_parse(der, der_len, &p))
+		rc = ca_fail(err, CA_ERR_IO, "tls.pem does not hold a certificate");
+	else if ((rc = key_spki(k, &spki, &spki_len)) == CA_OK &&
+		 (spki_len != p.spki.tlv_len || memcmp(spki, p.spki.tlv, spki_len) != 0))
+		rc = ca_fail(err, CA_ERR_IO, "tls.pem is not a certificate for tls.key");
+	free(spki);
+	free(der);
+	key_free(k);
+	return rc;
+}
+
 enum ca_err ca_tls_load(struct ca *ca, char **key_pem, char **cert_pem, struct ca_error *err)
 {
 	char path[PATH_MAX];
@@ -811,6 +841,11 @@ enum ca_err ca_tls_load(struct ca *ca, char **key_pem, char **cert_pem, struct c
 	    (rc = read_file(path, &c, &cl, err)) != CA_OK) {
 		ca_secret_free((char *)k);
 		return rc == CA_OK ? CA_ERR_IO : rc;
+	}
+	if ((rc = tls_pair_check(k, kl, c, cl, err)) != CA_OK) {
+		ca_secret_free((char *)k);
+		free(c);
+		return rc;
 	}
 	*key_pem = (char *)k;
 	*cert_pem = (char *)c;

@@ -15,11 +15,10 @@
 #include "privca/ca.h"
 #include "server.h"
 
-#define EXIT_REFUSED   1
-#define EXIT_USAGE     2
-#define MAX_LIST       64
-#define TLS_RENEW_DAYS 30   /* serve renews tls.pem when it has less left */
-#define GO_ON	       (-1) /* flags parsed: the command goes on */
+#define EXIT_REFUSED 1
+#define EXIT_USAGE   2
+#define MAX_LIST     64
+#define GO_ON	     (-1) /* flags parsed: the command goes on */
 
 static const char *dir_opt;
 
@@ -232,17 +231,7 @@ static int cmd_serve(int argc, char **argv)
 	if (open_ca(&ca) != 0)
 		return EXIT_REFUSED;
 	struct ca_error err;
-	bool renewed;
-	enum ca_err rc = ca_tls_renew(ca, TLS_RENEW_DAYS, &renewed, &err);
-	if (rc != CA_OK)
-		fprintf(stderr, "privca: warning: the TLS certificate was not renewed: %s\n",
-			err.detail);
-	else if (renewed)
-		fprintf(stderr,
-			"privca: renewed the TLS certificate (tls.pem), which expired "
-			"within %d days\n",
-			TLS_RENEW_DAYS);
-	rc = ca_serve_start(ca, &err);
+	enum ca_err rc = ca_serve_start(ca, &err);
 	int status = rc != CA_OK ? fail("serve", rc, &err) : server_run(ca, &so);
 	ca_close(ca);
 	return status;

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,9 @@
 #define DISCARD_MAX	 (16 * 1024 * 1024) /* chunked bodies past the cap: then drop */
 #define STOP_GRACE_MS	 10000
 #define WORKERS_PER_CORE 4
+#define TLS_RENEW_DAYS	 30			     /* tls.pem is renewed when it has less left */
+#define TLS_CHECK_MS	 (60 * 60 * 1000)	     /* and looked at this often, and on SIGHUP */
+#define RETIRE_MS	 (2 * CONN_TIMEOUT_S * 1000) /* a replaced daemon's last connections */
 
 struct listener {
 	struct ca *ca;
@@ -673,8 +677,10 @@ static bool parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_
 	return ok;
 }
 
+/* Start a daemon on spec, or on fd (a quiesced daemon's listening socket). */
 static struct MHD_Daemon *start(struct listener *l, const char *spec, unsigned threads,
-				unsigned conn_limit, const char *key, const char *cert)
+				unsigned conn_limit, const char *key, const char *cert,
+				MHD_socket fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
@@ -697,8 +703,13 @@ static struct MHD_Daemon *start(struct listener *l, const char *spec, unsigned t
 	    {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert},
 	    {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-TLS1.0:-VERS-TLS1.1"},
 	    {MHD_OPTION_END, 0, NULL},
+	    {MHD_OPTION_END, 0, NULL},
 	};
-	struct MHD_OptionItem no_opts[] = {{MHD_OPTION_END, 0, NULL}};
+	struct MHD_OptionItem no_opts[] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
+	if (fd != MHD_INVALID_SOCKET) {
+		struct MHD_OptionItem *end = l->tls ? &tls_opts[3] : &no_opts[0];
+		*end = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, (intptr_t)fd, NULL};
+	}
 
 	struct MHD_Daemon *d = MHD_start_daemon(
 	    flags, port, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -738,6 +749,111 @@ static unsigned fd_budget(void)
 								     : (unsigned)rl.rlim_cur;
 }
 
+/*
+ * The HTTPS daemon's key and certificate can change while it serves:
+ * tls.pem renewed before it expires, or replaced by the operator (then
+ * SIGHUP). GnuTLS credentials are fixed per daemon, so a change starts a
+ * new daemon on the same listening socket (the old one is quiesced: it
+ * accepts nothing more) and retires the old one once its connections are
+ * gone, or after RETIRE_MS. No connection is refused in between.
+ */
+struct tls_daemon {
+	struct MHD_Daemon *d;
+	char *key, *cert; /* the PEM it was started with */
+	long long since;  /* retiring: when it was quiesced (mono_ms) */
+};
+
+struct https {
+	struct listener *l;
+	const char *spec;
+	unsigned threads, conn_limit;
+	struct tls_daemon cur, old;
+};
+
+static void tls_daemon_stop(struct tls_daemon *t)
+{
+	if (t->d != NULL)
+		MHD_stop_daemon(t->d);
+	if (t->key != NULL)
+		ca_secret_free(t->key);
+	free(t->cert);
+	*t = (struct tls_daemon){0};
+}
+
+/* Stop the replaced daemon once it has no connections left, or it is late. */
+static void tls_retire(struct https *h, bool now)
+{
+	if (h->old.d == NULL)
+		return;
+	const union MHD_DaemonInfo *i =
+	    MHD_get_daemon_info(h->old.d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	if (now || i == NULL || i->num_connections == 0 || mono_ms() - h->old.since > RETIRE_MS)
+		tls_daemon_stop(&h->old);
+}
+
+/* Renew tls.pem if it is due, and serve what tls.key and tls.pem now hold. */
+static void tls_refresh(struct https *h, bool asked)
+{
+	struct ca_error err = {{0}};
+	bool renewed = false;
+	if (ca_tls_renew(h->l->ca, TLS_RENEW_DAYS, &renewed, &err) != CA_OK)
+		fprintf(stderr, "privca: warning: the TLS certificate was not renewed: %s\n",
+			err.detail);
+	else if (renewed)
+		fprintf(stderr,
+			"privca: renewed the TLS certificate (tls.pem), which expired within %d "
+			"days\n",
+			TLS_RENEW_DAYS);
+	if (h->cur.d == NULL)
+		return;
+	struct tls_daemon next = {0};
+	if (ca_tls_load(h->l->ca, &next.key, &next.cert, &err) != CA_OK) {
+		fprintf(stderr, "privca: https: %s; still serving the previous TLS certificate\n",
+			err.detail);
+		return;
+	}
+	if (strcmp(next.cert, h->cur.cert) == 0 && strcmp(next.key, h->cur.key) == 0) {
+		if (asked)
+			fprintf(stderr, "privca: https: tls.key and tls.pem are unchanged\n");
+		tls_daemon_stop(&next);
+		return;
+	}
+	tls_retire(h, true); /* at most one daemon winds down at a time */
+	MHD_socket fd = MHD_quiesce_daemon(h->cur.d);
+	if (fd == MHD_INVALID_SOCKET) {
+		fprintf(stderr, "privca: https: cannot hand the listening socket over; still "
+				"serving the previous TLS certificate\n");
+		tls_daemon_stop(&next);
+		return;
+	}
+	next.d = start(h->l, h->spec, h->threads, h->conn_limit, next.key, next.cert, fd);
+	if (next.d == NULL) {
+		/* Refused by GnuTLS: go on with what worked before. */
+		fprintf(stderr, "privca: https: the new TLS key or certificate was refused; still "
+				"serving the previous one\n");
+		tls_daemon_stop(&next);
+		next.d =
+		    start(h->l, h->spec, h->threads, h->conn_limit, h->cur.key, h->cur.cert, fd);
+		if (next.d == NULL) {
+			fprintf(stderr, "privca: https: stopped, the listener could not restart\n");
+			close(fd);
+			h->old = h->cur;
+			h->old.since = mono_ms();
+			h->cur = (struct tls_daemon){0};
+			return;
+		}
+		next.key = h->cur.key;
+		next.cert = h->cur.cert;
+		h->cur.key = h->cur.cert = NULL;
+	} else {
+		fprintf(stderr, "privca: https: now serving the TLS certificate in tls.pem\n");
+	}
+	h->old = h->cur;
+	h->old.since = mono_ms();
+	h->cur = next;
+	h->l->d = next.d;
+}
+
 int server_run(struct ca *ca, const struct server_opts *opts)
 {
 	const struct ca_settings *st = ca_settings(ca);
@@ -757,8 +873,8 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 	bool want_http = http != NULL && *http;
 	bool want_https = https != NULL && *https;
 	int rc = 1;
-	char *key = NULL, *cert = NULL;
 	struct listener lh = {ca, false, "http", NULL}, ls = {ca, true, "https", NULL};
+	struct https h = {.l = &ls, .spec = https, .threads = threads};
 	struct sigaction sa = {0}, old_pipe;
 	bool sig_set = false;
 
@@ -773,6 +889,7 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 	unsigned conn_limit = budget > 256 ? (budget - 128) / 2 : 64;
 	if (conn_limit > CONN_LIMIT)
 		conn_limit = CONN_LIMIT;
+	h.conn_limit = conn_limit;
 
 	if (pipe(sig_pipe) != 0) {
 		fprintf(stderr, "privca: pipe: %s\n", strerror(errno));
@@ -787,24 +904,27 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, &old_pipe);
 	sig_set = true;
 	atomic_store(&stopping, false);
 
 	if (want_https) {
+		tls_refresh(&h, false); /* renews tls.pem if it is due */
 		struct ca_error err = {{0}};
-		if (ca_tls_load(ca, &key, &cert, &err) != CA_OK) {
+		if (ca_tls_load(ca, &h.cur.key, &h.cur.cert, &err) != CA_OK) {
 			fprintf(stderr, "privca: cannot load the TLS key and certificate: %s\n",
 				err.detail);
 			goto out;
 		}
-		ls.d = start(&ls, https, threads, conn_limit, key, cert);
+		ls.d = h.cur.d = start(&ls, https, threads, conn_limit, h.cur.key, h.cur.cert,
+				       MHD_INVALID_SOCKET);
 		if (ls.d == NULL)
 			goto out;
 	}
 	if (want_http) {
-		lh.d = start(&lh, http, threads, conn_limit, NULL, NULL);
+		lh.d = start(&lh, http, threads, conn_limit, NULL, NULL, MHD_INVALID_SOCKET);
 		if (lh.d == NULL)
 			goto out;
 	}
@@ -812,23 +932,37 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 		want_http ? " http://" : "", want_http ? http : "", want_https ? " https://" : "",
 		want_https ? https : "", threads);
 
+	long long next_check = mono_ms() + TLS_CHECK_MS;
 	for (;;) {
 		unsigned char b;
 		struct pollfd pfd = {sig_pipe[0], POLLIN, 0};
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+		long long wait = next_check - mono_ms();
+		if (h.old.d != NULL && wait > 1000)
+			wait = 1000; /* look at the retiring daemon every second */
+		if (poll(&pfd, 1, wait > 0 ? (int)wait : 0) < 0 && errno != EINTR) {
 			fprintf(stderr, "privca: poll: %s\n", strerror(errno));
 			break;
 		}
 		if (read(sig_pipe[0], &b, 1) == 1) {
+			if (b == SIGHUP) {
+				if (want_https)
+					tls_refresh(&h, true);
+				continue;
+			}
 			fprintf(stderr, "privca: %s: finishing requests in flight, then stopping\n",
 				b == SIGINT ? "SIGINT" : "SIGTERM");
 			break;
 		}
+		if (want_https && mono_ms() >= next_check) {
+			tls_refresh(&h, false);
+			next_check = mono_ms() + TLS_CHECK_MS;
+		}
+		tls_retire(&h, false);
 	}
 
 	/* Stop accepting, let requests in flight finish, then stop. */
 	atomic_store(&stopping, true);
-	struct MHD_Daemon *ds[2] = {lh.d, ls.d};
+	struct MHD_Daemon *ds[2] = {lh.d, h.cur.d};
 	for (int i = 0; i < 2; i++)
 		if (ds[i] != NULL) {
 			MHD_socket fd = MHD_quiesce_daemon(ds[i]);
@@ -848,11 +982,8 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 out:
 	if (lh.d != NULL)
 		MHD_stop_daemon(lh.d);
-	if (ls.d != NULL)
-		MHD_stop_daemon(ls.d);
-	if (key != NULL)
-		ca_secret_free(key);
-	free(cert);
+	tls_daemon_stop(&h.old);
+	tls_daemon_stop(&h.cur);
 	if (sig_set) {
 		/* A second SIGINT/SIGTERM while the caller closes the store must
 		 * not kill the process half-way (a supervisor may well send two):
@@ -861,6 +992,7 @@ out:
 		sa.sa_handler = SIG_IGN;
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
 		sigaction(SIGPIPE, &old_pipe, NULL);
 	}
 	close(sig_pipe[0]);

@@ -14,7 +14,10 @@ struct server_opts {
 };
 
 /*
- * Serve until SIGINT or SIGTERM. Returns 0 after a clean stop, 1 if a
+ * Serve until SIGINT or SIGTERM. HTTPS serves tls.key and tls.pem; tls.pem
+ * is renewed when it has less than 30 days left (checked at the start and
+ * hourly), and a changed pair is picked up without dropping connections
+ * after a renewal or on SIGHUP. Returns 0 after a clean stop, 1 if a
  * listener could not be started (message on stderr). On a stop, requests
  * in flight are answered (for up to 10 s) before the daemons stop; once it
  * returns SIGINT and SIGTERM are ignored, so the caller closes the store

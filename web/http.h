@@ -27,18 +27,18 @@ void buf_puts(struct buf *b, const char *s);
  * into HTML: use html.h for that. */
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_PARAMS	 4
 #define HTTP_MAX_HEADERS 8
 
 struct http_req {
-	const char *method; /* "GET", "POST", ... */
-	const char *path;   /* URL path, percent-decoded by libmicrohttpd, no query */
+	const char *method;  /* "GET", "POST", ... */
+	const char *path;    /* URL path, percent-decoded by libmicrohttpd, no query */
 	const uint8_t *body; /* NULL when there is none */
 	size_t body_len;
 	const char *params[HTTP_MAX_PARAMS]; /* path captures, e.g. the serial */
 	size_t nparams;
-	bool tls;	   /* came in over HTTPS */
-	bool loopback;	   /* peer address is 127.0.0.0/8 or ::1 */
+	bool tls;      /* came in over HTTPS */
+	bool loopback; /* peer address is 127.0.0.0/8 or ::1 */
 	struct ca *ca;
 	void *conn; /* server.c's private handle (struct MHD_Connection *) */
 };
@@ -51,10 +51,25 @@ const char *http_query(const struct http_req *r, const char *name);
  * count, at most max. */
 size_t http_query_all(const struct http_req *r, const char *name, const char **out, size_t max);
 
+/*
+ * A body made while it is sent, for answers too big to hold (the CSV of
+ * every certificate). fill appends the next piece to b and returns true,
+ * or returns false when there is no more; leaving b->failed set cuts the
+ * answer short (a chunked body without its end, which clients report as
+ * truncated). done frees ctx, once, also when the client goes away early.
+ * What is already in http_resp.body is sent first.
+ */
+struct http_stream {
+	bool (*fill)(void *ctx, struct buf *b);
+	void (*done)(void *ctx);
+	void *ctx;
+};
+
 struct http_resp {
 	int status;
 	const char *content_type; /* static string */
 	struct buf body;
+	struct http_stream stream; /* fill == NULL: body is the whole answer */
 	struct {
 		const char *name; /* static string */
 		char *value;	  /* owned */

@@ -812,70 +812,119 @@ static void csv_join(struct buf *b, char *const *v, size_t n)
 	buf_free(&j);
 }
 
+/*
+ * The export is streamed a store page at a time (http_stream): memory per
+ * download is one page, whatever the size of the store, and the first
+ * byte leaves at once. Rows are the list of the same query, walked with
+ * keyset cursors; certificates issued during the download are not in it.
+ */
+#define CSV_PAGE 500
+
+struct csv_export {
+	struct ca *ca;
+	struct ca_list_query q; /* q.q and q.cursor owned */
+	int64_t now;
+	bool more;
+	enum ca_err err;
+	struct ca_error detail;
+};
+
+static void csv_row(struct buf *b, const struct ca_cert *c, int64_t now)
+{
+	char nb[21], na[21], ra[21] = "", days[24];
+	ca_time_rfc3339(c->not_before, nb);
+	ca_time_rfc3339(c->not_after, na);
+	if (c->revoked_at)
+		ca_time_rfc3339(c->revoked_at, ra);
+	snprintf(days, sizeof(days), "%lld", days_until(now, c->not_after));
+	csv_cell(b, c->serial, true);
+	csv_cell(b, primary_name(c), false);
+	csv_cell(b, c->subject, false);
+	csv_join(b, c->dns_names, c->n_dns);
+	csv_join(b, c->ip_addresses, c->n_ip);
+	csv_cell(b, nb, false);
+	csv_cell(b, na, false);
+	csv_cell(b, days, false);
+	csv_cell(b, ca_status_name(c->status), false);
+	csv_cell(b, ca_profile_name(c->profile), false);
+	csv_cell(b, c->requester, false);
+	csv_cell(b, ra, false);
+	csv_cell(b, c->status == CA_STATUS_REVOKED ? ca_reason_name(c->reason) : "", false);
+	buf_puts(b, "\r\n");
+}
+
+/* http_stream fill: the next page of rows. */
+static bool csv_fill(void *ctx, struct buf *b)
+{
+	struct csv_export *x = ctx;
+	if (!x->more)
+		return false;
+	struct ca_cert_list list = {0};
+	x->err = ca_list(x->ca, &x->q, &list, &x->detail);
+	free((char *)x->q.cursor);
+	x->q.cursor = NULL;
+	if (x->err != CA_OK) {
+		b->failed = true;
+		x->more = false;
+		return false;
+	}
+	for (size_t i = 0; i < list.n; i++)
+		csv_row(b, list.items[i], x->now);
+	x->more = list.next_cursor != NULL && list.n > 0;
+	if (x->more) {
+		x->q.cursor = list.next_cursor; /* taken over */
+		list.next_cursor = NULL;
+	}
+	ca_cert_list_free(&list);
+	return x->more;
+}
+
+static void csv_done(void *ctx)
+{
+	struct csv_export *x = ctx;
+	free((char *)x->q.q);
+	free((char *)x->q.cursor);
+	free(x);
+}
+
 void pages_certs_csv(const struct http_req *r, struct http_resp *w)
 {
 	struct certs_query cq;
-	struct ca_error err = {{0}};
-	struct buf *b = &w->body;
-	int64_t now = ca_now(r->ca);
-
 	if (!certs_query_parse(r, &cq)) {
 		http_problem(w, CA_ERR_BAD_REQUEST, cq.problem);
 		return;
 	}
+	struct csv_export *x = calloc(1, sizeof(*x));
+	if (x == NULL || (cq.q.q != NULL && (x->q.q = strdup(cq.q.q)) == NULL)) {
+		free(x);
+		http_problem(w, CA_ERR_NOMEM, "out of memory");
+		return;
+	}
 	/* The whole result of the query, whatever page the browser was on. */
-	cq.q.cursor = NULL;
-	cq.q.limit = 500;
+	x->ca = r->ca;
+	x->q.status = cq.q.status;
+	x->q.sort = cq.q.sort;
+	x->q.expires_within_days = cq.q.expires_within_days;
+	x->q.limit = CSV_PAGE;
+	x->now = ca_now(r->ca);
+	x->more = true;
+
+	/* The first page now: a failure can still be a proper answer. */
+	struct buf *b = &w->body;
 	buf_puts(b, "serial,name,subject,dns_names,ip_addresses,not_before,not_after,"
 		    "days_left,status,profile,requester,revoked_at,revocation_reason\r\n");
-	char *cursor = NULL;
-	for (;;) {
-		struct ca_cert_list list = {0};
-		cq.q.cursor = cursor;
-		enum ca_err e = ca_list(r->ca, &cq.q, &list, &err);
-		free(cursor);
-		cursor = NULL;
-		if (e != CA_OK) {
-			ca_cert_list_free(&list);
-			buf_free(b);
-			http_problem(w, e, err.detail);
-			return;
-		}
-		for (size_t i = 0; i < list.n; i++) {
-			const struct ca_cert *c = list.items[i];
-			char nb[21], na[21], ra[21] = "", days[24];
-			ca_time_rfc3339(c->not_before, nb);
-			ca_time_rfc3339(c->not_after, na);
-			if (c->revoked_at)
-				ca_time_rfc3339(c->revoked_at, ra);
-			snprintf(days, sizeof(days), "%lld", days_until(now, c->not_after));
-			csv_cell(b, c->serial, true);
-			csv_cell(b, primary_name(c), false);
-			csv_cell(b, c->subject, false);
-			csv_join(b, c->dns_names, c->n_dns);
-			csv_join(b, c->ip_addresses, c->n_ip);
-			csv_cell(b, nb, false);
-			csv_cell(b, na, false);
-			csv_cell(b, days, false);
-			csv_cell(b, ca_status_name(c->status), false);
-			csv_cell(b, ca_profile_name(c->profile), false);
-			csv_cell(b, c->requester, false);
-			csv_cell(b, ra, false);
-			csv_cell(b, c->status == CA_STATUS_REVOKED ? ca_reason_name(c->reason) : "",
-				 false);
-			buf_puts(b, "\r\n");
-		}
-		if (list.next_cursor != NULL && list.n > 0)
-			cursor = strdup(list.next_cursor);
-		bool more = list.next_cursor != NULL && list.n > 0;
-		ca_cert_list_free(&list);
-		if (!more)
-			break;
-		if (cursor == NULL) {
-			b->failed = true;
-			break;
-		}
+	bool more = csv_fill(x, b);
+	if (x->err != CA_OK || b->failed) {
+		buf_free(b);
+		http_problem(w, x->err != CA_OK ? x->err : CA_ERR_NOMEM,
+			     x->err != CA_OK ? x->detail.detail : "out of memory");
+		csv_done(x);
+		return;
 	}
+	if (more)
+		w->stream = (struct http_stream){csv_fill, csv_done, x};
+	else
+		csv_done(x);
 	w->status = 200;
 	w->content_type = "text/csv; charset=utf-8; header=present";
 	security_headers(w, NULL);

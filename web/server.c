@@ -439,10 +439,79 @@ static bool peer_is_loopback(struct MHD_Connection *c)
 
 static void resp_clear(struct http_resp *w)
 {
+	if (w->stream.done != NULL)
+		w->stream.done(w->stream.ctx);
+	w->stream = (struct http_stream){0};
 	buf_free(&w->body);
 	for (size_t i = 0; i < w->nheaders; i++)
 		free(w->headers[i].value);
 	w->nheaders = 0;
+}
+
+/* A streamed body on its way out: what fill made, sent from off. */
+struct stream_out {
+	struct http_stream src;
+	struct buf piece;
+	size_t off;
+	bool end;
+	size_t *bytes; /* the exchange's byte count, for the request log */
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct stream_out *s = cls;
+	(void)pos;
+	while (s->off == s->piece.len) {
+		if (s->end)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		s->piece.len = s->off = 0;
+		s->end = !s->src.fill(s->src.ctx, &s->piece);
+		if (s->piece.failed)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+	size_t n = s->piece.len - s->off < max ? s->piece.len - s->off : max;
+	memcpy(out, s->piece.data + s->off, n);
+	s->off += n;
+	*s->bytes += n;
+	return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream_out *s = cls;
+	if (s->src.done != NULL)
+		s->src.done(s->src.ctx);
+	buf_free(&s->piece);
+	free(s);
+}
+
+/* The MHD response for w: its buffer, or its stream (which it takes over). */
+static struct MHD_Response *response_of(struct exchange *x, struct http_resp *w, size_t *len)
+{
+	*len = w->body.failed ? 0 : w->body.len;
+	if (w->stream.fill == NULL) {
+		struct MHD_Response *r = MHD_create_response_from_buffer(
+		    *len, *len ? w->body.data : NULL, MHD_RESPMEM_MUST_FREE);
+		if (r != NULL && *len)
+			w->body.data = NULL; /* MHD frees it */
+		return r;
+	}
+	struct stream_out *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->src = w->stream;
+	s->piece = w->body; /* sent first */
+	s->bytes = &x->bytes;
+	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024,
+								   stream_read, s, stream_free);
+	if (r == NULL) {
+		free(s);
+		return NULL;
+	}
+	w->stream = (struct http_stream){0};
+	w->body = (struct buf){0};
+	*len = 0; /* counted as it is sent */
+	return r;
 }
 
 static enum MHD_Result answer(struct exchange *x, struct http_resp *w)
@@ -456,15 +525,12 @@ static enum MHD_Result answer(struct exchange *x, struct http_resp *w)
 		resp_clear(w);
 		http_problem(w, CA_ERR_NOMEM, "out of memory building the response");
 	}
-	size_t len = w->body.failed ? 0 : w->body.len;
-	struct MHD_Response *resp =
-	    MHD_create_response_from_buffer(len, len ? w->body.data : NULL, MHD_RESPMEM_MUST_FREE);
+	size_t len;
+	struct MHD_Response *resp = response_of(x, w, &len);
 	if (resp == NULL) {
 		resp_clear(w);
 		return MHD_NO;
 	}
-	if (len)
-		w->body.data = NULL; /* MHD frees it */
 	buf_free(&w->body);
 	if (w->content_type != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, w->content_type);
@@ -476,7 +542,7 @@ static enum MHD_Result answer(struct exchange *x, struct http_resp *w)
 	enum MHD_Result ret = MHD_queue_response(x->conn, (unsigned)w->status, resp);
 	MHD_destroy_response(resp);
 	x->status = w->status;
-	x->bytes = len;
+	x->bytes += len;
 	x->answered = true;
 	if (w->token_name != NULL && w->token_name != x->token_name &&
 	    strlen(w->token_name) < sizeof(x->token_name))

@@ -184,6 +184,21 @@ row "/api/v1/certificates?q= (1 in 20)" "/api/v1/certificates?q=$common"
 row "/certs?q= expiry order (1 match)" "/certs?q=$rare&sort=expires"
 row "/certs?q= expiry order (1 in 20)" "/certs?q=$common&sort=expires"
 echo "(one client, sequential; time_total as curl sees it on loopback; failed = non-200)"
+hwm() { awk '$1 == "VmHWM:" { printf "%.1f", $2 / 1024 }' "/proc/$spid/status"; }
+# The CSV of the whole store, 4 downloads at once: streamed a page at a
+# time, so the server's peak memory should not grow with the store.
+h0=$(hwm)
+t0=$(date +%s.%N)
+pids=()
+for i in 1 2 3 4; do
+	curl -sf -o "$work/all$i.csv" "$base/certs.csv" &
+	pids+=($!)
+done
+wait "${pids[@]}"
+t1=$(date +%s.%N)
+echo "/certs.csv of all $total, 4 at once: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s," \
+	"$(($(wc -l <"$work/all1.csv") - 1)) rows, $(du -m "$work/all1.csv" | cut -f1) MiB each;" \
+	"privca peak RSS $h0 -> $(hwm) MiB"
 rss=$(awk '$1 == "VmRSS:" { r = $2 } $1 == "VmHWM:" { h = $2 }
 	END { printf "%.1f MiB, peak (VmHWM) %.1f MiB", r / 1024, h / 1024 }' "/proc/$spid/status")
 echo "privca RSS after: $rss"

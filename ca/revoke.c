@@ -102,9 +102,8 @@ static void gen_set(struct crl_cache *c, int64_t g)
 
 /* ---- CRL ---- */
 
-/* Build and store a new CRL for generation gen; the caller holds no lock. */
-static enum ca_err crl_rebuild(struct ca *ca, int64_t gen, struct ca_blob **out,
-			       struct ca_error *err)
+/* Build and record the next CRL; CA_ERR_EXISTS if another builder took its number. */
+static enum ca_err crl_build_next(struct ca *ca, struct ca_blob **out, struct ca_error *err)
 {
 	struct store_revoked *rev = NULL;
 	struct crl_entry *ent = NULL;
@@ -154,13 +153,32 @@ static enum ca_err crl_rebuild(struct ca *ca, int64_t gen, struct ca_blob **out,
 	};
 	rc = crl_build(ca->key, &p, &b->der, &b->len, err);
 	free(ent);
-	if (rc == CA_OK && store_crl_put(ca->store, b->number, b->der, b->len, b->this_update,
-					 b->next_update) != CA_OK)
-		rc = ca_fail(err, CA_ERR_STORE, "the CRL number could not be recorded");
+	if (rc == CA_OK) {
+		rc = store_crl_put(ca->store, b->number, b->der, b->len, b->this_update,
+				   b->next_update);
+		if (rc != CA_OK)
+			ca_fail(err, rc, "CRL number %llu could not be recorded",
+				(unsigned long long)b->number);
+	}
 	if (rc != CA_OK) {
 		ca_blob_release(b);
 		return rc;
 	}
+	*out = b;
+	return CA_OK;
+}
+
+/* Build, record and cache a new CRL for generation gen; the caller holds no lock. */
+static enum ca_err crl_rebuild(struct ca *ca, int64_t gen, struct ca_blob **out,
+			       struct ca_error *err)
+{
+	struct ca_blob *b = NULL;
+	enum ca_err rc = CA_ERR_EXISTS;
+	/* Lost the number to another builder: build again on top of theirs. */
+	for (int i = 0; i < 5 && rc == CA_ERR_EXISTS; i++)
+		rc = crl_build_next(ca, &b, err);
+	if (rc != CA_OK)
+		return rc;
 	struct crl_cache *c = ca->crl;
 	pthread_mutex_lock(&c->mu);
 	struct ca_blob *prev = c->cur;

@@ -77,7 +77,7 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_CRL_GET] = "SELECT number, der, this_update, next_update FROM crl_state WHERE id = 1",
     [ST_CRL_PUT] = "INSERT INTO crl_state (id, number, der, this_update, next_update) "
 		   "VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET number = ?1, "
-		   "der = ?2, this_update = ?3, next_update = ?4",
+		   "der = ?2, this_update = ?3, next_update = ?4 WHERE crl_state.number = ?1 - 1",
     [ST_TOKEN_PUT] = "INSERT INTO tokens (name, sha256, allow, allow_ip, allow_wildcard, "
 		     "max_days, profiles, admin, created_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
     [ST_TOKEN_BY_HASH] = "SELECT " TOKEN_COLS " FROM tokens WHERE sha256 = ?1 AND "
@@ -1088,8 +1088,11 @@ enum ca_err store_crl_put(struct store *s, uint64_t number, const uint8_t *der, 
 	sqlite3_bind_int64(st, 3, this_update);
 	sqlite3_bind_int64(st, 4, next_update);
 	int r = sqlite3_step(st);
+	int changed = sqlite3_changes(sqlite3_db_handle(st));
 	done(st);
-	return r == SQLITE_DONE ? CA_OK : CA_ERR_STORE;
+	if (r != SQLITE_DONE)
+		return CA_ERR_STORE;
+	return changed == 1 ? CA_OK : CA_ERR_EXISTS;
 }
 
 enum ca_err store_data_version(struct store *s, int64_t *v)

@@ -74,6 +74,12 @@ enum ca_err store_status(struct store *s, const char *serial, struct store_statu
 /* The last CRL written (number 0 and *der NULL if none yet). */
 enum ca_err store_crl_get(struct store *s, uint64_t *number, uint8_t **der, size_t *len,
 			  int64_t *this_update, int64_t *next_update) CA_WUR;
+/*
+ * Record CRL number `number`, which must follow the recorded one: if
+ * another builder (a `privca crl` beside the service) recorded that number
+ * first, nothing is written and CA_ERR_EXISTS says to build again. Two
+ * different CRLs never carry the same number (RFC 5280 5.2.3).
+ */
 enum ca_err store_crl_put(struct store *s, uint64_t number, const uint8_t *der, size_t len,
 			  int64_t this_update, int64_t next_update) CA_WUR;
 

@@ -15,8 +15,10 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "privca/ca.h"
+#include "store.h"
 
 struct fx {
 	char dir[256];
@@ -334,6 +336,103 @@ static void test_same_second_newest_first(void **state)
 		}
 }
 
+/* A CRL number is recorded once: a builder that lost it must build again. */
+static void test_crl_number_taken_once(void **state)
+{
+	struct fx *f = *state;
+	char path[300];
+	snprintf(path, sizeof(path), "%s/numbers.db", f->dir);
+	struct store *s;
+	struct ca_error e;
+	assert_int_equal(store_open(path, true, &s, &e), CA_OK);
+	const uint8_t a[] = {1}, b[] = {2}, c[] = {3};
+	assert_int_equal(store_crl_put(s, 1, a, 1, 10, 20), CA_OK);
+	assert_int_equal(store_crl_put(s, 1, b, 1, 11, 21), CA_ERR_EXISTS); /* taken */
+	assert_int_equal(store_crl_put(s, 3, b, 1, 11, 21), CA_ERR_EXISTS); /* not next */
+	assert_int_equal(store_crl_put(s, 2, c, 1, 12, 22), CA_OK);
+	uint64_t n;
+	uint8_t *der;
+	size_t len;
+	int64_t t0, t1;
+	assert_int_equal(store_crl_get(s, &n, &der, &len, &t0, &t1), CA_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(len, 1);
+	assert_int_equal(der[0], 3);
+	assert_int_equal(t0, 12);
+	free(der);
+	store_close(s);
+}
+
+/*
+ * Two handles on one directory (the service and a `privca crl` beside it)
+ * rebuilding after every revocation, at the same time: each CRL number
+ * stands for one CRL. Before numbers were taken atomically, both builders
+ * read N and both wrote a different CRL N+1.
+ */
+struct crl_racer {
+	struct ca *ca;
+	int rounds;
+	uint64_t numbers[64];
+	uint8_t first[64][64]; /* the signature's last bytes tell CRLs apart */
+	int n;
+	pthread_barrier_t *go;
+};
+
+static void *crl_race(void *arg)
+{
+	struct crl_racer *r = arg;
+	for (int i = 0; i < r->rounds; i++) {
+		pthread_barrier_wait(r->go); /* a revocation happened */
+		struct ca_blob *b;
+		struct ca_error e;
+		if (ca_crl(r->ca, &b, &e) == CA_OK) { /* else r->n falls short */
+			size_t len;
+			const uint8_t *d = ca_blob_data(b, &len);
+			r->numbers[r->n] = ca_blob_number(b);
+			memcpy(r->first[r->n], d + len - 64, 64);
+			r->n++;
+			ca_blob_release(b);
+		}
+		pthread_barrier_wait(r->go);
+	}
+	return NULL;
+}
+
+static void test_crl_numbers_unique_across_handles(void **state)
+{
+	struct fx *f = *state;
+	enum { ROUNDS = 24 };
+	struct ca *other;
+	struct ca_error e;
+	assert_int_equal(ca_open(f->dir, &other, &e), CA_OK);
+	ca_set_clock(other, fake_now, f);
+	pthread_barrier_t go;
+	pthread_barrier_init(&go, NULL, 3);
+	struct crl_racer r[2] = {{.ca = f->ca, .rounds = ROUNDS, .go = &go},
+				 {.ca = other, .rounds = ROUNDS, .go = &go}};
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, crl_race, &r[i]), 0);
+	for (int i = 0; i < ROUNDS; i++) {
+		struct ca_cert *c = issue(f, NULL, NULL, 0, 30);
+		assert_int_equal(ca_revoke(f->ca, c->serial, CA_REASON_SUPERSEDED, NULL, NULL, &e),
+				 CA_OK);
+		ca_cert_free(c);
+		pthread_barrier_wait(&go); /* both rebuild now */
+		pthread_barrier_wait(&go);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&go);
+	assert_int_equal(r[0].n, ROUNDS);
+	assert_int_equal(r[1].n, ROUNDS);
+	for (int i = 0; i < ROUNDS; i++)
+		for (int j = 0; j < ROUNDS; j++)
+			if (r[0].numbers[i] == r[1].numbers[j])
+				assert_memory_equal(r[0].first[i], r[1].first[j], 64);
+	ca_close(other);
+}
+
 static void test_token_policy_and_revocation(void **state)
 {
 	struct fx *f = *state;
@@ -477,6 +576,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_keyset_pages_walk_everything_once, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_same_second_newest_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crl_number_taken_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crl_numbers_unique_across_handles, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_token_policy_and_revocation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_readable_by_others_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tls_certificate_renewed_before_expiry, setup,

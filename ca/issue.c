@@ -288,3 +288,8 @@ enum ca_err ca_count(struct ca *ca, struct ca_counts *out, struct ca_error *err)
 {
 	return store_count(ca->store, ca_now(ca), out, err);
 }
+
+enum ca_err ca_backup(struct ca *ca, const char *path, struct ca_error *err)
+{
+	return store_backup(ca->store, path, err);
+}

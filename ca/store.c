@@ -8,11 +8,15 @@
  * synchronous=FULL every commit is an fsync, and sharing it is what makes
  * durable issuance fast under concurrency.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "codec.h"
 #include "store.h"
@@ -313,6 +317,70 @@ enum ca_err store_ping(struct store *s, struct ca_error *err)
 	if (c == NULL || exec(c->db, "SELECT count(*) FROM crl_state") != SQLITE_OK)
 		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
 	return CA_OK;
+}
+
+/*
+ * A consistent copy of the database while the service runs: SQLite's
+ * online backup, in one step, so the copy is one read snapshot (in WAL mode
+ * the writer goes on meanwhile). The file is new (O_EXCL, 0600: it holds
+ * token hashes and the event log), and synced before it is called done.
+ */
+enum ca_err store_backup(struct store *s, const char *path, struct ca_error *err)
+{
+	struct conn *c = conn_get(s);
+	if (c == NULL)
+		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return ca_fail(err, errno == EEXIST ? CA_ERR_EXISTS : CA_ERR_IO,
+			       "cannot create %s: %s", path, strerror(errno));
+	close(fd);
+	sqlite3 *dst = NULL;
+	enum ca_err rc = CA_OK;
+	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		rc = ca_fail(err, CA_ERR_IO, "cannot open %s as a database", path);
+		goto out;
+	}
+	sqlite3_busy_timeout(dst, 5000);
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", c->db, "main");
+	if (b == NULL) {
+		rc = ca_fail(err, CA_ERR_STORE, "backup: %s", sqlite3_errmsg(dst));
+		goto out;
+	}
+	int r;
+	for (int tries = 0; (r = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || r == SQLITE_LOCKED;
+	     tries++) {
+		if (tries == 100)
+			break;
+		sqlite3_sleep(50);
+	}
+	if (sqlite3_backup_finish(b) != SQLITE_OK || r != SQLITE_DONE) {
+		rc = ca_fail(err, CA_ERR_STORE, "backup: %s", sqlite3_errmsg(dst));
+		goto out;
+	}
+	/* The copy keeps WAL mode; fold its log in so one file is the backup. */
+	if (exec(dst, "PRAGMA wal_checkpoint(TRUNCATE)") != SQLITE_OK ||
+	    exec(dst, "PRAGMA journal_mode = DELETE") != SQLITE_OK)
+		rc = ca_fail(err, CA_ERR_STORE, "backup: %s", sqlite3_errmsg(dst));
+out:
+	if (dst != NULL && sqlite3_close(dst) != SQLITE_OK)
+		rc = ca_fail(err, CA_ERR_STORE, "backup: the copy did not close cleanly");
+	if (rc == CA_OK) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) != 0)
+			rc = ca_fail(err, CA_ERR_IO, "cannot sync %s", path);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (rc != CA_OK) {
+		char side[PATH_MAX];
+		unlink(path);
+		if (snprintf(side, sizeof(side), "%s-wal", path) < (int)sizeof(side))
+			unlink(side);
+		if (snprintf(side, sizeof(side), "%s-shm", path) < (int)sizeof(side))
+			unlink(side);
+	}
+	return rc;
 }
 
 /* ---- certificates ---- */

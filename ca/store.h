@@ -21,6 +21,8 @@ enum ca_err store_open(const char *path, bool create, struct store **out,
 		       struct ca_error *err) CA_WUR;
 /* Close every connection and stop the writer. No other thread may use it. */
 void store_close(struct store *s);
+/* A consistent copy of the database in a new file path (0600). */
+enum ca_err store_backup(struct store *s, const char *path, struct ca_error *err) CA_WUR;
 
 /* Cheap liveness check (SELECT 1). */
 enum ca_err store_ping(struct store *s, struct ca_error *err) CA_WUR;

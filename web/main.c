@@ -428,6 +428,42 @@ done:
 	return status;
 }
 
+/* ---- backup ---- */
+
+static const char backup_help[] =
+    "usage: privca backup [--dir DIR] --out FILE\n"
+    "Write a consistent copy of the database (privca.db) to FILE, a new file\n"
+    "(mode 0600), also while privca serve runs. Keep it with a copy of ca.key,\n"
+    "ca.pem, tls.key, tls.pem and privca.conf: together they are the whole CA.\n";
+
+static const char *backup_flag(int c, const char *arg, void *p)
+{
+	(void)c;
+	*(const char **)p = arg;
+	return NULL;
+}
+
+static int cmd_backup(int argc, char **argv)
+{
+	static const struct option opts[] = {{"out", required_argument, NULL, 'o'}, {0}};
+	const char *out = NULL;
+	int st = parse_flags("backup", backup_help, opts, backup_flag, &out, 0, argc, argv);
+	if (st != GO_ON)
+		return st;
+	if (out == NULL)
+		return usage_error("backup", "--out FILE is required");
+	struct ca *ca;
+	if (open_ca(&ca) != 0)
+		return EXIT_REFUSED;
+	struct ca_error err;
+	enum ca_err rc = ca_backup(ca, out, &err);
+	int status = rc != CA_OK ? fail("backup", rc, &err) : 0;
+	if (rc == CA_OK)
+		fprintf(stderr, "privca: wrote %s\n", out);
+	ca_close(ca);
+	return status;
+}
+
 /* ---- list / show ---- */
 
 static const char list_help[] =
@@ -695,6 +731,7 @@ static const char main_help[] =
     "  list     list issued certificates\n"
     "  show     show one certificate\n"
     "  token    create, list or revoke team tokens\n"
+    "  backup   copy the database, also while serving\n"
     "'privca COMMAND --help' tells more.\n";
 
 int main(int argc, char **argv)
@@ -703,8 +740,9 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-	    {"init", cmd_init}, {"serve", cmd_serve}, {"sign", cmd_sign}, {"revoke", cmd_revoke},
-	    {"crl", cmd_crl},	{"list", cmd_list},   {"show", cmd_show}, {"token", cmd_token},
+	    {"init", cmd_init},	    {"serve", cmd_serve}, {"sign", cmd_sign},
+	    {"revoke", cmd_revoke}, {"crl", cmd_crl},	  {"list", cmd_list},
+	    {"show", cmd_show},	    {"token", cmd_token}, {"backup", cmd_backup},
 	};
 	if (argc < 2) {
 		fputs(main_help, stderr);

@@ -267,6 +267,13 @@ struct ca_counts {
 
 enum ca_err ca_count(struct ca *ca, struct ca_counts *out, struct ca_error *err) CA_WUR;
 
+/*
+ * Write a consistent copy of the database to path, a new file (mode 0600;
+ * CA_ERR_EXISTS if it is there), also while the service runs and issues.
+ * With ca.key, ca.pem, tls.key, tls.pem and privca.conf it is the whole CA.
+ */
+enum ca_err ca_backup(struct ca *ca, const char *path, struct ca_error *err) CA_WUR;
+
 /* ---- Revocation --------------------------------------------------------- */
 
 /*

@@ -114,6 +114,39 @@ for s in $(head -n 3 "$T/second"); do
 	eq "  $s downloadable after the crash" "$st" 200
 done
 
+# ---- privca backup under load, then a CA restored from it ------------------------------
+: >"$T/third"
+load "$T/third" 2000 30 2>"$T/third.err" &
+LOADER=$!
+PIDS+=("$LOADER")
+for _ in $(seq 1 300); do
+	[ "$(wc -l <"$T/third")" -ge 20 ] && break
+	sleep 0.05
+done
+cp "$T/third" "$T/before-backup" # received before the backup began
+"$PRIVCA" backup --dir "$DIR" --out "$T/backup.db" 2>"$T/backup.err" && rc=0 || rc=$?
+eq "privca backup while 16 clients issue: exit 0" "$rc" 0
+wait "$LOADER" 2>/dev/null || true
+say "backup taken after $(wc -l <"$T/before-backup") of $(wc -l <"$T/third") certificates of that load"
+eq "the backup file is 0600" "$(stat -c %a "$T/backup.db")" 600
+eq "it is intact" "$(sqlite3 "$T/backup.db" 'PRAGMA integrity_check' 2>&1)" ok
+check "it is one file (no -wal beside it)" test ! -e "$T/backup.db-wal"
+"$PRIVCA" backup --dir "$DIR" --out "$T/backup.db" 2>"$T/backup2.err" && rc=0 || rc=$?
+eq "a second backup onto the same file is refused (exit 1)" "$rc" 1
+check "  saying the file exists" grep -q "exists" "$T/backup2.err"
+eq "  and the first backup is untouched" "$(sqlite3 "$T/backup.db" 'PRAGMA integrity_check' 2>&1)" ok
+mkdir -m 700 "$T/restored"
+cp "$DIR/ca.key" "$DIR/ca.pem" "$DIR/tls.key" "$DIR/tls.pem" "$DIR/privca.conf" "$T/restored/"
+cp "$T/backup.db" "$T/restored/privca.db"
+"$PRIVCA" list --dir "$T/restored" --status all | awk '{ print $1 }' | sort >"$T/restored.list"
+eq "the restored CA lists every certificate received before the backup began" \
+	"$(sort "$T/before-backup" | comm -23 - "$T/restored.list" | wc -l)" 0
+eq "  and the first 200" "$(sort "$T/first" | comm -23 - "$T/restored.list" | wc -l)" 0
+csr "$T/after.csr" after.load.internal "DNS:after.load.internal"
+check "the restored CA issues (privca sign)" sh -c \
+	"'$PRIVCA' sign --dir '$T/restored' --csr '$T/after.csr' >'$T/after.pem' &&
+	openssl verify -x509_strict -CAfile '$DIR/ca.pem' '$T/after.pem'"
+
 # ---- SIGTERM with a request in flight: it is answered, then the server stops ----------
 python3 - "$HTTP_PORT" "$TOK" "$T/r1.csr" "$SERVER_PID" >"$T/inflight" 2>&1 <<'EOF' || true
 import json, os, signal, socket, sys, time

@@ -179,7 +179,7 @@ enum ca_err ca_p7b(const uint8_t *const *certs, const size_t *lens, size_t n, ui
 
 /* The parts of a certificate the CA needs, pointing into der. */
 struct cert_parts {
-	struct der_elem subject, spki;
+	struct der_elem issuer, subject, spki;
 	struct der_elem exts; /* the [3] extensions; exts.len 0 if none */
 	int64_t not_before, not_after;
 };
@@ -197,7 +197,7 @@ static bool cert_parse(const uint8_t *der, size_t len, struct cert_parts *p)
 	if (der_peek(&t, DER_CTX_CONS(0)) && !der_next(&t, &e))
 		return false;
 	if (!der_expect(&t, DER_INTEGER, &e) || !der_expect(&t, DER_SEQUENCE, &e) ||
-	    !der_expect(&t, DER_SEQUENCE, &e) || !der_expect(&t, DER_SEQUENCE, &val))
+	    !der_expect(&t, DER_SEQUENCE, &p->issuer) || !der_expect(&t, DER_SEQUENCE, &val))
 		return false;
 	v = der_in(&val);
 	struct der_elem nb, na;
@@ -752,6 +752,14 @@ enum ca_err ca_tls_renew(struct ca *ca, int days_left, bool *renewed, struct ca_
 	int64_t now = ca_now(ca);
 	if (p.not_after - now > (int64_t)days_left * 86400)
 		goto out; /* still good */
+	/* One from elsewhere (the operator's) is theirs to replace. */
+	if (p.issuer.tlv_len != ca->subject_len ||
+	    memcmp(p.issuer.tlv, ca->subject, ca->subject_len) != 0) {
+		rc = ca_fail(err, CA_ERR_BAD_REQUEST,
+			     "%s expires in %lld days and was not issued by this CA; replace it",
+			     path, (long long)((p.not_after - now) / 86400));
+		goto out;
+	}
 	if ((rc = cert_sans(&p, &names, &nnames, err)) != CA_OK)
 		goto out;
 	/* Same key, same subject and names; a new serial and validity. */

@@ -185,7 +185,9 @@ void ca_secret_free(char *s);
 /*
  * Renew the server's TLS certificate (tls.pem) when it expires within
  * days_left days: same key, subject and names, the default validity, a
- * new record in the store. *renewed says whether it did.
+ * new record in the store. *renewed says whether it did. One this CA did
+ * not issue (the operator's own) is left alone: CA_ERR_BAD_REQUEST, saying
+ * so, when it is due.
  */
 enum ca_err ca_tls_renew(struct ca *ca, int days_left, bool *renewed, struct ca_error *err) CA_WUR;
 

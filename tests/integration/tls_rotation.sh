@@ -161,6 +161,21 @@ cmp -s "$T/s2.pem" <(openssl x509 -in "$DIR/tls.pem") && ok "  it is tls.pem on 
 check "certtool verifies the served certificate" \
 	sh -c "certtool --verify --load-ca-certificate '$CA' --infile '$T/s2.pem' --verify-hostname localhost"
 
+# ---- the operator's own certificate, from another CA, due soon: served, not replaced ---
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/corp.key" \
+	-subj "/CN=Corp Root" -days 30 -out "$T/corp.pem" 2>/dev/null
+openssl req -new -key "$DIR/tls.key" -subj /CN=localhost -out "$T/corp-leaf.csr" 2>/dev/null
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$T/corp.ext"
+openssl x509 -req -in "$T/corp-leaf.csr" -CA "$T/corp.pem" -CAkey "$T/corp.key" -days 10 \
+	-extfile "$T/corp.ext" -out "$T/corp-leaf.pem" 2>/dev/null
+install "$T/corp-leaf.pem"
+n=$(logcount "not issued by this CA")
+kill -HUP "$SERVER_PID"
+check "a certificate from elsewhere due for renewal: the log says to replace it" \
+	wait_log "not issued by this CA; replace it" "$n"
+eq "  it is served as the operator put it" "$(served | serial_of)" "$(serial_of <"$T/corp-leaf.pem")"
+check "  and tls.pem is left as it is" cmp "$T/corp-leaf.pem" "$DIR/tls.pem"
+
 st=$(curl -sS -o /dev/null -w '%{http_code}' "$BASE/healthz")
 eq "plain HTTP was never disturbed" "$st" 200
 stop_server TERM

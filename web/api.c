@@ -394,10 +394,11 @@ void api_issue(const struct http_req *r, struct http_resp *w)
 		}
 	} else if (ct[0] == '\0' || strcmp(ct, "application/pkcs10") == 0 ||
 		   strcmp(ct, "application/x-pem-file") == 0 || strcmp(ct, "text/plain") == 0 ||
-		   strcmp(ct, "application/octet-stream") == 0 ||
 		   strcmp(ct, "application/x-www-form-urlencoded") == 0) {
-		/* The last one is what `curl --data-binary @req.csr` sends
-		 * unless told otherwise: the body is the CSR as is. */
+		/* The last one is what `curl --data-binary @req.csr` and
+		 * PowerShell's Invoke-WebRequest -InFile send unless told
+		 * otherwise, and no type at all is what a script's plain POST
+		 * sends: the body is the CSR as is. */
 		req.csr = r->body;
 		req.csr_len = r->body_len;
 		profile = http_query(r, "profile");

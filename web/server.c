@@ -35,12 +35,16 @@
  * (reverse proxy, tests, the bench) shares one address; the total is
  * further bounded by the file descriptors available.
  */
-#define CONN_LIMIT	 4096
-#define PER_IP_LIMIT	 1024
-#define CONN_TIMEOUT_S	 20
-#define CONN_MEMORY	 (32 * 1024) /* request line + headers; more gets 431 */
-#define LISTEN_BACKLOG	 1024
-#define DISCARD_MAX	 (16 * 1024 * 1024) /* chunked bodies past the cap: then drop */
+#define CONN_LIMIT     4096
+#define PER_IP_LIMIT   1024
+#define CONN_TIMEOUT_S 20
+#define CONN_MEMORY    (32 * 1024) /* request line + headers; more gets 431 */
+#define LISTEN_BACKLOG 1024
+/* A chunked body over the cap cannot be answered before its end
+ * (libmicrohttpd 0.9.75 queues no answer during an upload): it is read
+ * and dropped up to this much for a 413, and the connection is cut past
+ * it. */
+#define DISCARD_MAX	 (2 * 1024 * 1024)
 #define STOP_GRACE_MS	 10000
 #define WORKERS_PER_CORE 4
 #define TLS_RENEW_DAYS	 30			     /* tls.pem is renewed when it has less left */

@@ -79,6 +79,17 @@ for form in json pkcs10 pkcs10-b64 pkcs10-pem x-pem-file text; do
 		fi
 	done
 done
+# Without a Content-Type at all (a script's plain POST) and as curl sends
+# --data-binary by default, the body is read as the CSR it is.
+for ct in "Content-Type:" "Content-Type: application/x-www-form-urlencoded"; do
+	st=$(http "$T/nct" "${AUTH[@]}" -H "$ct" --data-binary "@$T/a.csr" "$API")
+	openssl x509 -in "$T/nct.body" -out "$T/nct.leaf" 2>/dev/null || true
+	if [ "$st" = 201 ] && openssl verify -x509_strict -CAfile "$CA" "$T/nct.leaf" >/dev/null 2>&1; then
+		ok "issue with '$ct': 201, PEM that verifies"
+	else
+		bad "issue with '$ct': status $st"
+	fi
+done
 check "every issuance got its own serial" \
 	test "$(printf '%s\n' "${SERIALS[@]}" | sort -u | wc -l)" -eq "${#SERIALS[@]}"
 

@@ -102,27 +102,52 @@ static void gen_set(struct crl_cache *c, int64_t g)
 
 /* ---- CRL ---- */
 
-/* Build and record the next CRL; CA_ERR_EXISTS if another builder took its number. */
-static enum ca_err crl_build_next(struct ca *ca, struct ca_blob **out, struct ca_error *err)
+/*
+ * The CRL for the revocations recorded now (*gen): the recorded CRL if it
+ * reflects them and is not due for its daily refresh (another process, or
+ * this one before a restart, built it), else a new one with the next
+ * number, recorded. CA_ERR_EXISTS if another builder recorded that number
+ * first: look again.
+ */
+static enum ca_err crl_next(struct ca *ca, int64_t *gen, struct ca_blob **out, struct ca_error *err)
 {
 	struct store_revoked *rev = NULL;
 	struct crl_entry *ent = NULL;
 	size_t n = 0;
-	uint64_t number = 0;
-	uint8_t *old = NULL;
-	size_t old_len;
-	int64_t t0, t1;
+	struct store_crl rec;
 	enum ca_err rc;
-	int64_t now = ca_now(ca);
+	int64_t now = ca_now(ca), g;
 
-	if ((rc = store_crl_get(ca->store, &number, &old, &old_len, &t0, &t1)) != CA_OK)
+	/* The generation first, then the list: the list holds at least what
+	 * the generation counts, so the label is never ahead of the content. */
+	if (store_revocation_gen(ca->store, &g) != CA_OK)
+		return ca_fail(err, CA_ERR_STORE, "the revocation state could not be read");
+	if (g < *gen)
+		g = *gen;
+	if ((rc = store_crl_get(ca->store, &rec)) != CA_OK)
 		return ca_fail(err, rc, "the CRL state could not be read");
-	free(old);
-	if ((rc = store_revoked_list(ca->store, now, &rev, &n, err)) != CA_OK)
-		return rc;
-	if ((ent = calloc(n ? n : 1, sizeof(*ent))) == NULL) {
-		free(rev);
+	struct ca_blob *b = calloc(1, sizeof(*b));
+	if (b == NULL) {
+		free(rec.der);
 		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	}
+	b->refs = 1;
+	if (rec.der != NULL && rec.generation == g && now < rec.this_update + CRL_REFRESH) {
+		b->der = rec.der; /* current: taken as it is, nothing signed */
+		b->len = rec.len;
+		b->number = rec.number;
+		b->this_update = rec.this_update;
+		b->next_update = rec.next_update;
+		*gen = g;
+		*out = b;
+		return CA_OK;
+	}
+	free(rec.der);
+	if ((rc = store_revoked_list(ca->store, now, &rev, &n, err)) != CA_OK ||
+	    (ent = calloc(n ? n : 1, sizeof(*ent))) == NULL) {
+		free(rev);
+		free(b);
+		return rc != CA_OK ? rc : ca_fail(err, CA_ERR_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
 		memcpy(ent[i].serial, rev[i].serial, rev[i].serial_len);
@@ -131,13 +156,7 @@ static enum ca_err crl_build_next(struct ca *ca, struct ca_blob **out, struct ca
 		ent[i].reason = rev[i].reason;
 	}
 	free(rev);
-	struct ca_blob *b = calloc(1, sizeof(*b));
-	if (b == NULL) {
-		free(ent);
-		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
-	}
-	b->refs = 1;
-	b->number = number + 1;
+	b->number = rec.number + 1;
 	b->this_update = now;
 	b->next_update = now + CRL_VALIDITY;
 	struct crl_params p = {
@@ -154,9 +173,9 @@ static enum ca_err crl_build_next(struct ca *ca, struct ca_blob **out, struct ca
 	rc = crl_build(ca->key, &p, &b->der, &b->len, err);
 	free(ent);
 	if (rc == CA_OK) {
-		rc = store_crl_put(ca->store, b->number, b->der, b->len, b->this_update,
-				   b->next_update);
-		if (rc != CA_OK)
+		struct store_crl put = {b->number,	b->der,		b->len,
+					b->this_update, b->next_update, g};
+		if ((rc = store_crl_put(ca->store, &put)) != CA_OK)
 			ca_fail(err, rc, "CRL number %llu could not be recorded",
 				(unsigned long long)b->number);
 	}
@@ -164,19 +183,21 @@ static enum ca_err crl_build_next(struct ca *ca, struct ca_blob **out, struct ca
 		ca_blob_release(b);
 		return rc;
 	}
+	*gen = g;
 	*out = b;
 	return CA_OK;
 }
 
-/* Build, record and cache a new CRL for generation gen; the caller holds no lock. */
+/* Get, record and cache the CRL for generation gen (or later); the caller
+ * holds no lock. */
 static enum ca_err crl_rebuild(struct ca *ca, int64_t gen, struct ca_blob **out,
 			       struct ca_error *err)
 {
 	struct ca_blob *b = NULL;
 	enum ca_err rc = CA_ERR_EXISTS;
-	/* Lost the number to another builder: build again on top of theirs. */
+	/* Lost the number to another builder: theirs may be the one to take. */
 	for (int i = 0; i < 5 && rc == CA_ERR_EXISTS; i++)
-		rc = crl_build_next(ca, &b, err);
+		rc = crl_next(ca, &gen, &b, err);
 	if (rc != CA_OK)
 		return rc;
 	struct crl_cache *c = ca->crl;
@@ -184,6 +205,8 @@ static enum ca_err crl_rebuild(struct ca *ca, int64_t gen, struct ca_blob **out,
 	struct ca_blob *prev = c->cur;
 	c->cur = b;
 	c->built_gen = gen;
+	if (gen > gen_get(c))
+		gen_set(c, gen);
 	__atomic_add_fetch(&b->refs, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_unlock(&c->mu);
 	ca_blob_release(prev);
@@ -241,19 +264,26 @@ static void *crl_thread(void *arg)
 			break;
 		pthread_mutex_unlock(&c->mu);
 
-		/* Another connection committed: maybe a revocation elsewhere. */
+		/* Another connection committed: maybe a revocation elsewhere,
+		 * or a newer CRL recorded by another process (take it). */
 		int64_t dv, g;
+		bool newer = false;
 		if (store_data_version(ca->store, &dv) == CA_OK && dv != dv_seen) {
 			dv_seen = dv;
 			if (store_revocation_gen(ca->store, &g) == CA_OK && g > gen_get(c))
 				gen_set(c, g);
+			uint64_t num;
+			pthread_mutex_lock(&c->mu);
+			uint64_t have = c->cur != NULL ? c->cur->number : 0;
+			pthread_mutex_unlock(&c->mu);
+			newer = store_crl_number(ca->store, &num) == CA_OK && num > have;
 		}
 		/* Index new certificates for search in bulk, off the issuance path. */
 		if (store_index_catch_up(ca->store) != CA_OK) {
 			/* a search will catch up itself (or report the store) */
 		}
 		pthread_mutex_lock(&c->mu);
-		bool stale = crl_stale(ca, c->cur, c->built_gen);
+		bool stale = newer || crl_stale(ca, c->cur, c->built_gen);
 		pthread_mutex_unlock(&c->mu);
 		if (stale) {
 			struct ca_blob *b;

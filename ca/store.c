@@ -41,6 +41,7 @@ enum stmt {
 	ST_REVOKE_SET,
 	ST_REVOKED_LIST,
 	ST_CRL_GET,
+	ST_CRL_NUMBER,
 	ST_CRL_PUT,
 	ST_TOKEN_PUT,
 	ST_TOKEN_BY_HASH,
@@ -78,10 +79,13 @@ static const char *const stmt_sql[ST_MAX] = {
 		      "revocation_reason = ?3 WHERE serial = ?1 AND status = 'valid'",
     [ST_REVOKED_LIST] = "SELECT serial, revoked_at, revocation_reason FROM certificates "
 			"WHERE status = 'revoked' AND not_after >= ?1 ORDER BY serial",
-    [ST_CRL_GET] = "SELECT number, der, this_update, next_update FROM crl_state WHERE id = 1",
-    [ST_CRL_PUT] = "INSERT INTO crl_state (id, number, der, this_update, next_update) "
-		   "VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET number = ?1, "
-		   "der = ?2, this_update = ?3, next_update = ?4 WHERE crl_state.number = ?1 - 1",
+    [ST_CRL_GET] = "SELECT number, der, this_update, next_update, generation FROM crl_state "
+		   "WHERE id = 1",
+    [ST_CRL_NUMBER] = "SELECT number FROM crl_state WHERE id = 1",
+    [ST_CRL_PUT] = "INSERT INTO crl_state (id, number, der, this_update, next_update, "
+		   "generation) VALUES (1, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET "
+		   "number = ?1, der = ?2, this_update = ?3, next_update = ?4, generation = ?5 "
+		   "WHERE crl_state.number = ?1 - 1",
     [ST_TOKEN_PUT] = "INSERT INTO tokens (name, sha256, allow, allow_ip, allow_wildcard, "
 		     "max_days, profiles, admin, created_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
     [ST_TOKEN_BY_HASH] = "SELECT " TOKEN_COLS " FROM tokens WHERE sha256 = ?1 AND "
@@ -1115,27 +1119,26 @@ enum ca_err store_status(struct store *s, const char *serial, struct store_statu
 	return r == SQLITE_ROW || r == SQLITE_DONE ? CA_OK : CA_ERR_STORE;
 }
 
-enum ca_err store_crl_get(struct store *s, uint64_t *number, uint8_t **der, size_t *len,
-			  int64_t *this_update, int64_t *next_update)
+enum ca_err store_crl_get(struct store *s, struct store_crl *out)
 {
 	sqlite3_stmt *st = stmt(s, ST_CRL_GET, NULL);
+	memset(out, 0, sizeof(*out));
+	out->generation = -1;
 	if (st == NULL)
 		return CA_ERR_STORE;
-	*number = 0;
-	*der = NULL;
-	*len = 0;
 	enum ca_err rc = CA_OK;
 	int r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
-		*number = (uint64_t)sqlite3_column_int64(st, 0);
 		int n = sqlite3_column_bytes(st, 1);
 		const void *p = sqlite3_column_blob(st, 1);
-		*this_update = sqlite3_column_int64(st, 2);
-		*next_update = sqlite3_column_int64(st, 3);
-		if (n > 0 && p != NULL && (*der = malloc((size_t)n)) != NULL) {
-			memcpy(*der, p, (size_t)n);
-			*len = (size_t)n;
-		} else {
+		out->number = (uint64_t)sqlite3_column_int64(st, 0);
+		out->this_update = sqlite3_column_int64(st, 2);
+		out->next_update = sqlite3_column_int64(st, 3);
+		out->generation = sqlite3_column_int64(st, 4);
+		if (n > 0 && p != NULL && (out->der = malloc((size_t)n)) != NULL) {
+			memcpy(out->der, p, (size_t)n);
+			out->len = (size_t)n;
+		} else if (n > 0) {
 			rc = CA_ERR_NOMEM;
 		}
 	} else if (r != SQLITE_DONE) {
@@ -1145,16 +1148,29 @@ enum ca_err store_crl_get(struct store *s, uint64_t *number, uint8_t **der, size
 	return rc;
 }
 
-enum ca_err store_crl_put(struct store *s, uint64_t number, const uint8_t *der, size_t len,
-			  int64_t this_update, int64_t next_update)
+enum ca_err store_crl_number(struct store *s, uint64_t *number)
+{
+	sqlite3_stmt *st = stmt(s, ST_CRL_NUMBER, NULL);
+	*number = 0;
+	if (st == NULL)
+		return CA_ERR_STORE;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*number = (uint64_t)sqlite3_column_int64(st, 0);
+	done(st);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? CA_OK : CA_ERR_STORE;
+}
+
+enum ca_err store_crl_put(struct store *s, const struct store_crl *c)
 {
 	sqlite3_stmt *st = stmt(s, ST_CRL_PUT, NULL);
-	if (st == NULL || len > INT32_MAX)
+	if (st == NULL || c->len > INT32_MAX)
 		return CA_ERR_STORE;
-	sqlite3_bind_int64(st, 1, (int64_t)number);
-	sqlite3_bind_blob(st, 2, der, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, this_update);
-	sqlite3_bind_int64(st, 4, next_update);
+	sqlite3_bind_int64(st, 1, (int64_t)c->number);
+	sqlite3_bind_blob(st, 2, c->der, (int)c->len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, c->this_update);
+	sqlite3_bind_int64(st, 4, c->next_update);
+	sqlite3_bind_int64(st, 5, c->generation);
 	int r = sqlite3_step(st);
 	int changed = sqlite3_changes(sqlite3_db_handle(st));
 	done(st);

@@ -73,17 +73,27 @@ struct store_status {
 };
 enum ca_err store_status(struct store *s, const char *serial, struct store_status *st) CA_WUR;
 
-/* The last CRL written (number 0 and *der NULL if none yet). */
-enum ca_err store_crl_get(struct store *s, uint64_t *number, uint8_t **der, size_t *len,
-			  int64_t *this_update, int64_t *next_update) CA_WUR;
 /*
- * Record CRL number `number`, which must follow the recorded one: if
- * another builder (a `privca crl` beside the service) recorded that number
- * first, nothing is written and CA_ERR_EXISTS says to build again. Two
- * different CRLs never carry the same number (RFC 5280 5.2.3).
+ * The CRL last recorded: its number, DER, times, and the revocation
+ * generation it reflects (-1 if not known). Number 0 and der NULL if none
+ * yet; der is malloc'd.
  */
-enum ca_err store_crl_put(struct store *s, uint64_t number, const uint8_t *der, size_t len,
-			  int64_t this_update, int64_t next_update) CA_WUR;
+struct store_crl {
+	uint64_t number;
+	uint8_t *der;
+	size_t len;
+	int64_t this_update, next_update, generation;
+};
+enum ca_err store_crl_get(struct store *s, struct store_crl *out) CA_WUR;
+/* Only its number: cheap enough to ask often. */
+enum ca_err store_crl_number(struct store *s, uint64_t *number) CA_WUR;
+/*
+ * Record CRL c->number, which must follow the recorded one: if another
+ * builder (a `privca crl` beside the service) recorded that number first,
+ * nothing is written and CA_ERR_EXISTS says to look again. Two different
+ * CRLs never carry the same number (RFC 5280 5.2.3).
+ */
+enum ca_err store_crl_put(struct store *s, const struct store_crl *c) CA_WUR;
 
 /* PRAGMA data_version of this thread's connection: changes when another
  * connection (or process) commits. */

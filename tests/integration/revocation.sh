@@ -414,9 +414,15 @@ check "privca crl --out writes a CRL that verifies" \
 crl_fetch "$T/served.crl"
 eq "  and lists the same serials as the served CRL" "$(crl_serials "$T/cli.crl")" \
 	"$(crl_serials "$T/served.crl")"
+check "  it is the served CRL itself, byte for byte (nothing new signed)" \
+	cmp "$T/cli.crl" "$T/served.crl"
+"$PRIVCA" crl --dir "$DIR" --out "$T/cli2.crl" 2>>"$T/cli.err" || true
+check "a second privca crl writes the same CRL (no number used up)" cmp "$T/cli.crl" "$T/cli2.crl"
 "$PRIVCA" crl --dir "$DIR" --pem --out "$T/cli.crl.pem" 2>>"$T/cli.err" || true
 check "privca crl --pem writes PEM" \
 	openssl crl -in "$T/cli.crl.pem" -CAfile "$CA" -noout
+eq "  of the same CRL" "$(openssl crl -in "$T/cli.crl.pem" -outform DER | sha256sum)" \
+	"$(sha256sum <"$T/cli.crl")"
 
 # ---- hostile OCSP input -------------------------------------------------------
 

@@ -345,22 +345,73 @@ static void test_crl_number_taken_once(void **state)
 	struct store *s;
 	struct ca_error e;
 	assert_int_equal(store_open(path, true, &s, &e), CA_OK);
-	const uint8_t a[] = {1}, b[] = {2}, c[] = {3};
-	assert_int_equal(store_crl_put(s, 1, a, 1, 10, 20), CA_OK);
-	assert_int_equal(store_crl_put(s, 1, b, 1, 11, 21), CA_ERR_EXISTS); /* taken */
-	assert_int_equal(store_crl_put(s, 3, b, 1, 11, 21), CA_ERR_EXISTS); /* not next */
-	assert_int_equal(store_crl_put(s, 2, c, 1, 12, 22), CA_OK);
+	uint8_t a[] = {1}, b[] = {2}, c[] = {3};
+	struct store_crl one = {1, a, 1, 10, 20, 0}, taken = {1, b, 1, 11, 21, 0},
+			 gap = {3, b, 1, 11, 21, 0}, two = {2, c, 1, 12, 22, 5};
+	assert_int_equal(store_crl_put(s, &one), CA_OK);
+	assert_int_equal(store_crl_put(s, &taken), CA_ERR_EXISTS);
+	assert_int_equal(store_crl_put(s, &gap), CA_ERR_EXISTS); /* not the next one */
+	assert_int_equal(store_crl_put(s, &two), CA_OK);
+	struct store_crl got;
 	uint64_t n;
-	uint8_t *der;
-	size_t len;
-	int64_t t0, t1;
-	assert_int_equal(store_crl_get(s, &n, &der, &len, &t0, &t1), CA_OK);
+	assert_int_equal(store_crl_get(s, &got), CA_OK);
+	assert_int_equal(got.number, 2);
+	assert_int_equal(got.len, 1);
+	assert_int_equal(got.der[0], 3);
+	assert_int_equal(got.this_update, 12);
+	assert_int_equal(got.generation, 5);
+	free(got.der);
+	assert_int_equal(store_crl_number(s, &n), CA_OK);
 	assert_int_equal(n, 2);
-	assert_int_equal(len, 1);
-	assert_int_equal(der[0], 3);
-	assert_int_equal(t0, 12);
-	free(der);
 	store_close(s);
+}
+
+/*
+ * A second handle on the directory (privca crl beside the service, or the
+ * service after a restart) takes the recorded CRL while it is current: the
+ * same bytes and number, nothing signed. A revocation, or the daily
+ * refresh, makes the next one.
+ */
+static void test_crl_current_is_reused(void **state)
+{
+	struct fx *f = *state;
+	struct ca_error e;
+	struct ca_cert *c = issue(f, NULL, NULL, 0, 30);
+	assert_int_equal(ca_revoke(f->ca, c->serial, CA_REASON_SUPERSEDED, NULL, NULL, &e), CA_OK);
+	ca_cert_free(c);
+	struct ca_blob *b1, *b2, *b3, *b4;
+	assert_int_equal(ca_crl(f->ca, &b1, &e), CA_OK);
+	struct ca *other;
+	assert_int_equal(ca_open(f->dir, &other, &e), CA_OK);
+	ca_set_clock(other, fake_now, f);
+	assert_int_equal(ca_crl(other, &b2, &e), CA_OK);
+	size_t l1, l2;
+	const uint8_t *d1 = ca_blob_data(b1, &l1), *d2 = ca_blob_data(b2, &l2);
+	assert_int_equal(ca_blob_number(b2), ca_blob_number(b1));
+	assert_int_equal(l1, l2);
+	assert_memory_equal(d1, d2, l1);
+	/* A revocation (made through the first handle) is a new CRL. */
+	c = issue(f, NULL, NULL, 0, 30);
+	assert_int_equal(ca_revoke(f->ca, c->serial, CA_REASON_SUPERSEDED, NULL, NULL, &e), CA_OK);
+	ca_cert_free(c);
+	ca_close(other);
+	assert_int_equal(ca_open(f->dir, &other, &e), CA_OK);
+	ca_set_clock(other, fake_now, f);
+	assert_int_equal(ca_crl(other, &b3, &e), CA_OK);
+	assert_int_equal(ca_blob_number(b3), ca_blob_number(b1) + 1);
+	/* A day later the recorded one is due: a new number again. */
+	ca_close(other);
+	f->now += 86400;
+	assert_int_equal(ca_open(f->dir, &other, &e), CA_OK);
+	ca_set_clock(other, fake_now, f);
+	assert_int_equal(ca_crl(other, &b4, &e), CA_OK);
+	assert_int_equal(ca_blob_number(b4), ca_blob_number(b3) + 1);
+	assert_int_equal(ca_blob_time(b4), f->now);
+	ca_blob_release(b1);
+	ca_blob_release(b2);
+	ca_blob_release(b3);
+	ca_blob_release(b4);
+	ca_close(other);
 }
 
 /*
@@ -577,6 +628,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_same_second_newest_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crl_number_taken_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crl_current_is_reused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crl_numbers_unique_across_handles, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_token_policy_and_revocation, setup, teardown),

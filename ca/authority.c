@@ -471,11 +471,22 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 	char *pem = NULL;
 	struct ca *ca = NULL;
 	enum ca_err rc;
-	bool created = false;
+	bool created = false, made_dir = false;
 	uint8_t serial[16], ski[20];
 
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return ca_fail(err, CA_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+	/* The arguments first: a bad one leaves the file system untouched. */
+	const char *base = o->base_url ? o->base_url : DEFAULT_URL;
+	if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0)
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "--url must start with http:// or https:// (got '%s')", base);
+	int days = o->days ? o->days : CA_ROOT_DAYS;
+	if (days < 1 || days > 36500)
+		return ca_fail(err, CA_ERR_BAD_REQUEST, "--days must be from 1 to 36500");
+	for (size_t i = 0; i < o->nhostnames; i++) {
+		struct name nm;
+		if ((rc = name_parse(o->hostnames[i], &nm, err)) != CA_OK)
+			return rc;
+	}
 	for (size_t i = 0; i < 2; i++) {
 		if (!path_join(path, sizeof(path), dir, files[i]))
 			return ca_fail(err, CA_ERR_IO, "the directory name is too long");
@@ -485,17 +496,15 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 				       "overwrites one",
 				       dir, files[i]);
 	}
-	const char *base = o->base_url ? o->base_url : DEFAULT_URL;
-	if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0)
-		return ca_fail(err, CA_ERR_BAD_REQUEST,
-			       "--url must start with http:// or https:// (got '%s')", base);
-	int days = o->days ? o->days : CA_ROOT_DAYS;
-	if (days < 1 || days > 36500)
-		return ca_fail(err, CA_ERR_BAD_REQUEST, "--days must be from 1 to 36500");
-
 	if ((rc = dn_from_string(o->subject ? o->subject : DEFAULT_SUBJECT, &subj, &subj_len,
 				 err)) != CA_OK)
 		return rc;
+	if (mkdir(dir, 0700) == 0) {
+		made_dir = true;
+	} else if (errno != EEXIST) {
+		rc = ca_fail(err, CA_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+		goto out;
+	}
 	if ((rc = key_generate(o->key_type, &k, err)) != CA_OK)
 		goto out;
 	if ((rc = key_spki(k, &spki, &spki_len)) != CA_OK || !cert_key_id(spki, spki_len, ski)) {
@@ -561,6 +570,8 @@ out:
 			if (path_join(path, sizeof(path), dir, side[i]))
 				unlink(path);
 	}
+	if (rc != CA_OK && made_dir)
+		rmdir(dir); /* only if empty: never what was there before */
 	key_free(k);
 	free(subj);
 	free(spki);

@@ -36,6 +36,17 @@ static int fail(const char *what, enum ca_err rc, const struct ca_error *err)
 	return EXIT_REFUSED;
 }
 
+/*
+ * For commands whose only refusals are about their arguments (init, token
+ * create): a bad value is a usage error (2), like an unknown flag, not a
+ * refused request (1).
+ */
+static int fail_args(const char *what, enum ca_err rc, const struct ca_error *err)
+{
+	fail(what, rc, err);
+	return rc == CA_ERR_BAD_REQUEST ? EXIT_USAGE : EXIT_REFUSED;
+}
+
 static int usage_error(const char *cmd, const char *msg)
 {
 	fprintf(stderr, "privca %s: %s\nTry 'privca %s --help'.\n", cmd, msg, cmd);
@@ -178,7 +189,7 @@ static int cmd_init(int argc, char **argv)
 	struct ca_error err;
 	enum ca_err rc = ca_init(data_dir(), &x.o, &err);
 	if (rc != CA_OK)
-		return fail("init", rc, &err);
+		return fail_args("init", rc, &err);
 	struct ca *ca;
 	if (open_ca(&ca) != 0)
 		return EXIT_REFUSED;
@@ -662,7 +673,7 @@ static int token_create(int argc, char **argv)
 	enum ca_err rc = ca_token_create(ca, argv[optind], &x.p, token, &err);
 	int status = 0;
 	if (rc != CA_OK)
-		status = fail("token create", rc, &err);
+		status = fail_args("token create", rc, &err);
 	else if (printf("%s\n", token) < 0 || fflush(stdout) != 0)
 		status = EXIT_REFUSED;
 	explicit_bzero(token, sizeof(token));

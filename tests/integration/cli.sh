@@ -42,10 +42,12 @@ check "token list names the token and its policy" \
 check "token list never shows the token" sh -c "! grep -qF -- '$tok' '$T/tokens'"
 check "the store holds only its hash" sh -c "! sqlite3 '$DIR/privca.db' .dump | grep -qF -- '$tok'"
 eq "a second token of the same name: 1" "$(rc "$PRIVCA" token create team-a --dir "$DIR" --admin)" 1
-eq "a token that allows nothing: 1" "$(rc "$PRIVCA" token create empty --dir "$DIR")" 1
-eq "a bad pattern: 1" "$(rc "$PRIVCA" token create bad --dir "$DIR" --allow 'a..b')" 1
-eq "a bad CIDR: 1" "$(rc "$PRIVCA" token create bad --dir "$DIR" --allow-ip 10.0.0.1/8)" 1
-eq "a bad name: 1" "$(rc "$PRIVCA" token create 'no spaces' --dir "$DIR" --admin)" 1
+eq "a token that allows nothing: usage error 2" "$(rc "$PRIVCA" token create empty --dir "$DIR")" 2
+eq "a bad pattern: 2" "$(rc "$PRIVCA" token create bad --dir "$DIR" --allow 'a..b')" 2
+eq "a bad CIDR: 2" "$(rc "$PRIVCA" token create bad --dir "$DIR" --allow-ip 10.0.0.1/8)" 2
+eq "a bad name: 2" "$(rc "$PRIVCA" token create 'no spaces' --dir "$DIR" --admin)" 2
+eq "--max-days over the CA's maximum: 2, like --max-days 0" \
+	"$(rc "$PRIVCA" token create big --dir "$DIR" --allow .x --max-days 900) $(rc "$PRIVCA" token create big --dir "$DIR" --allow .x --max-days 0)" "2 2"
 eq "token revoke: 0" "$(rc "$PRIVCA" token revoke team-a --dir "$DIR")" 0
 check "token list shows it revoked" grep -q "^team-a	revoked" <("$PRIVCA" token list --dir "$DIR")
 eq "revoking it again: 1" "$(rc "$PRIVCA" token revoke team-a --dir "$DIR")" 1
@@ -62,5 +64,13 @@ check "list --status valid shows it" \
 	sh -c "'$PRIVCA' list --dir '$DIR' --status valid | grep -q env.example.internal"
 check "list --status revoked does not" \
 	sh -c "! '$PRIVCA' list --dir '$DIR' --status revoked | grep -q env.example.internal"
+
+# Exit codes: a value a flag cannot take is a usage error (2) whether the
+# command line parser or the core finds it; nothing is created.
+for args in "--subject garbage" "--url notaurl" "--hostname bad_host" "--days 0" "--key-type dsa"; do
+	read -r -a a <<<"$args"
+	eq "init $args: 2" "$(rc "$PRIVCA" init --dir "$T/bad-init" "${a[@]}")" 2
+	check "  and leaves no directory behind" test ! -e "$T/bad-init"
+done
 
 finish

@@ -123,7 +123,11 @@ enum ca_err ca_token_auth(struct ca *ca, const char *bearer, struct ca_token **o
 			       "this needs a token: send 'Authorization: Bearer TOKEN'");
 	size_t n = strlen(bearer);
 	if (n != CA_TOKEN_LEN)
-		return ca_fail(err, CA_ERR_UNAUTHORIZED, "the token is not valid");
+		return ca_fail(
+		    err, CA_ERR_UNAUTHORIZED,
+		    "the token is not valid: a privca token is %d characters; check that "
+		    "it was copied whole, or ask the CA operator for a new one",
+		    CA_TOKEN_LEN);
 	char hash[65];
 	sha256_hex((const uint8_t *)bearer, n, hash);
 	struct store_token *st = NULL;

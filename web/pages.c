@@ -316,11 +316,17 @@ static bool form_parse(const struct http_req *r, struct form *f)
 }
 
 /* The "detail" of the problem+json http_auth wrote into w, copied. */
-static void problem_detail(const struct http_resp *w, char *out, size_t size)
+/* The title and detail of the problem http_auth wrote into w, for a page. */
+static void problem_detail(const struct http_resp *w, char *title, size_t tsize, char *out,
+			   size_t size)
 {
+	snprintf(title, tsize, "The token was not accepted");
 	snprintf(out, size, "The token was refused.");
 	json_t *j = json_loadb(w->body.data ? w->body.data : "", w->body.len, 0, NULL);
+	const char *t = json_string_value(json_object_get(j, "title"));
 	const char *d = json_string_value(json_object_get(j, "detail"));
+	if (t != NULL)
+		snprintf(title, tsize, "%s", t);
 	if (d != NULL)
 		snprintf(out, size, "%s", d);
 	json_decref(j);
@@ -1268,8 +1274,9 @@ void pages_cert_revoke(const struct http_req *r, struct http_resp *w)
 	enum ca_err e = http_auth(r, form_get(&f, "token", NULL), &tok, w);
 	if (e != CA_OK) {
 		int status = w->status;
-		problem_detail(w, detail, sizeof(detail));
-		cert_page(r, w, c, NULL, refusal_title(e), detail, status);
+		char title[96];
+		problem_detail(w, title, sizeof(title), detail, sizeof(detail));
+		cert_page(r, w, c, NULL, title, detail, status);
 		goto out;
 	}
 	e = ca_revoke(r->ca, c->serial, reason, tok, NULL, &err);
@@ -1446,8 +1453,9 @@ void pages_request(const struct http_req *r, struct http_resp *w)
 	enum ca_err e = http_auth(r, form_get(&f, "token", NULL), &tok, w);
 	if (e != CA_OK) {
 		int status = w->status;
-		problem_detail(w, detail, sizeof(detail));
-		request_page(r, w, &in, refusal_title(e), detail, status);
+		char title[96];
+		problem_detail(w, title, sizeof(title), detail, sizeof(detail));
+		request_page(r, w, &in, title, detail, status);
 		goto out;
 	}
 	req.token = tok; /* never NULL here: NULL would mean the operator */

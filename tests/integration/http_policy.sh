@@ -140,6 +140,11 @@ if [ -n "$IP" ]; then
 		-H "Authorization: Bearer $A" -H "Content-Type: application/json" \
 		--data-binary "@$T/a1.req" "https://localhost:$SP/api/v1/certificates")
 	eq "the same request over HTTPS from $IP: 201" "$st" 201
+	st=$(http "$T/h5" --data-urlencode "csr@$T/r.csr" --data-urlencode "token=$A" \
+		"http://$IP:$HP/request")
+	eq "a token in the /request form over plain HTTP from $IP: 403" "$st" 403
+	check "  the page says HTTPS is required" grep -q "HTTPS required" "$T/h5.body"
+	check "  and is a page, not JSON" grep -q '<!doctype html>' "$T/h5.body"
 	stop_server TERM
 else
 	say "skip https-required: no non-loopback IPv4 address on this host"

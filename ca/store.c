@@ -695,12 +695,17 @@ enum ca_err store_cert_get(struct store *s, const char *serial, int64_t now, str
 	return rc;
 }
 
-/* "<key>_<rowid>": the cursor of a list in issue or expiry order. */
-static bool parse_cursor(const char *cur, int64_t *key, int64_t *rowid)
+/*
+ * "i<created_at>_<rowid>" or "e<not_after>_<rowid>": the cursor of a list
+ * in issue or expiry order; one of the other order is refused.
+ */
+static bool parse_cursor(const char *cur, char order, int64_t *key, int64_t *rowid)
 {
 	char *end;
-	long long k = strtoll(cur, &end, 10);
-	if (end == cur || *end != '_' || end[1] < '0' || end[1] > '9')
+	if (cur[0] != order || !(cur[1] == '-' || (cur[1] >= '0' && cur[1] <= '9')))
+		return false;
+	long long k = strtoll(cur + 1, &end, 10);
+	if (*end != '_' || end[1] < '0' || end[1] > '9')
 		return false;
 	const char *r = end + 1;
 	long long v = strtoll(r, &end, 10);
@@ -884,8 +889,9 @@ enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t n
 
 	int64_t ckey = 0, crowid = 0;
 	bool has_cursor = q->cursor != NULL && *q->cursor;
-	if (has_cursor && !(mode == FTS_ROWID ? parse_rowid_cursor(q->cursor, &crowid)
-					      : parse_cursor(q->cursor, &ckey, &crowid))) {
+	if (has_cursor &&
+	    !(mode == FTS_ROWID ? parse_rowid_cursor(q->cursor, &crowid)
+				: parse_cursor(q->cursor, by_expiry ? 'e' : 'i', &ckey, &crowid))) {
 		rc = ca_fail(err, CA_ERR_BAD_REQUEST,
 			     "cursor is not one this server handed out for this query; start again "
 			     "without it");
@@ -952,7 +958,7 @@ enum ca_err store_list(struct store *s, const struct ca_list_query *q, int64_t n
 				snprintf(buf, sizeof(buf), "r%lld", (long long)last_rowid);
 			else
 				snprintf(
-				    buf, sizeof(buf), "%lld_%lld",
+				    buf, sizeof(buf), "%c%lld_%lld", by_expiry ? 'e' : 'i',
 				    (long long)(by_expiry ? lastc->not_after : lastc->created_at),
 				    (long long)last_rowid);
 			if ((out->next_cursor = strdup(buf)) == NULL)

@@ -104,8 +104,8 @@ seeded=$(sqlite3 "$dir/privca.db" "SELECT count(*) FROM certificates WHERE subje
 [ "$seeded" -ge 8 ] || { echo "bench pages: the seed certificates were not recorded as expected" >&2; exit 1; }
 echo "store: $total certificates (filled in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s), $(du -m "$dir/privca.db" | cut -f1) MiB"
 
-# Page N's cursor is "<created_at>_<rowid>" of the last row of page N-1.
-cursor=$(sqlite3 "$dir/privca.db" "SELECT created_at || '_' || rowid FROM certificates
+# Page N's cursor is "i<created_at>_<rowid>" of the last row of page N-1.
+cursor=$(sqlite3 "$dir/privca.db" "SELECT 'i' || created_at || '_' || rowid FROM certificates
 	ORDER BY created_at DESC, rowid DESC LIMIT 1 OFFSET $((page * (target - 1) - 1))")
 first_expected=$(sqlite3 "$dir/privca.db" "SELECT serial FROM certificates
 	ORDER BY created_at DESC, rowid DESC LIMIT 1 OFFSET $((page * (target - 1)))")

@@ -269,14 +269,25 @@ static void test_keyset_pages_walk_everything_once(void **state)
 		ca_cert_free(issue(f, NULL, NULL, 0, 5));
 	}
 	/* A cursor from one kind of listing is refused by the other. */
-	struct ca_list_query mixed = {.status = -1, .q = "p256.example", .cursor = "12_3"};
+	struct ca_list_query mixed = {.status = -1, .q = "p256.example", .cursor = "i12_3"};
 	struct ca_cert_list ml;
 	struct ca_error me;
 	assert_int_equal(ca_list(f->ca, &mixed, &ml, &me), CA_ERR_BAD_REQUEST);
 	mixed.q = NULL;
 	mixed.cursor = "r3";
 	assert_int_equal(ca_list(f->ca, &mixed, &ml, &me), CA_ERR_BAD_REQUEST);
-	const char *bad[] = {"12_nothex", "12_", "_3", "12_3x", "12_-3", "12_0", "r", "r0", "r3_"};
+	/* One of issue order in an expiry-order list, and the other way. */
+	mixed.cursor = "i12_3";
+	mixed.sort = CA_SORT_EXPIRES;
+	assert_int_equal(ca_list(f->ca, &mixed, &ml, &me), CA_ERR_BAD_REQUEST);
+	mixed.cursor = "e12_3";
+	mixed.sort = CA_SORT_ISSUED;
+	assert_int_equal(ca_list(f->ca, &mixed, &ml, &me), CA_ERR_BAD_REQUEST);
+	mixed.cursor = "i12_3";
+	assert_int_equal(ca_list(f->ca, &mixed, &ml, &me), CA_OK);
+	ca_cert_list_free(&ml);
+	const char *bad[] = {"12_3",  "i12_nothex", "i12_", "i_3", "i12_3x", "i12_-3",
+			     "i12_0", "ix_3",	    "r",    "r0",  "r3_"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct ca_list_query bq = {.status = -1, .cursor = bad[i]};
 		struct ca_cert_list l;

@@ -14,6 +14,7 @@
 
 /* CRL caches may keep a copy this long at most (and never past nextUpdate):
  * a revocation rebuilds the CRL at once, caches should notice soon. */
+#define CRL_MAX_AGE  300
 #define CA_MAX_AGE   3600
 #define CERT_MAX_AGE 86400
 
@@ -78,10 +79,7 @@ static bool not_modified(const struct http_req *r, struct http_resp *w, const ch
 			 const char *last_modified, int max_age)
 {
 	char cc[48];
-	if (max_age > 0)
-		snprintf(cc, sizeof(cc), "public, max-age=%d", max_age);
-	else
-		snprintf(cc, sizeof(cc), "public, no-cache"); /* keep, but ask each time */
+	snprintf(cc, sizeof(cc), "public, max-age=%d", max_age);
 	http_set_header(w, "ETag", etag);
 	if (last_modified != NULL)
 		http_set_header(w, "Last-Modified", last_modified);
@@ -207,10 +205,8 @@ static void crl(const struct http_req *r, struct http_resp *w, bool pem)
 		return;
 	}
 	const uint8_t *der = ca_blob_data(b, &n);
-	/* A revocation shows at once (design section 4), also through a cache:
-	 * caches keep the CRL but revalidate every use (ETag: its number, so
-	 * an unchanged CRL costs a 304). */
-	int max_age = 0;
+	int64_t left = ca_blob_expires(b) - ca_now(r->ca);
+	int max_age = left < 0 ? 0 : left > CRL_MAX_AGE ? CRL_MAX_AGE : (int)left;
 	snprintf(etag, sizeof(etag), "\"crl-%llu-%s\"", (unsigned long long)ca_blob_number(b),
 		 pem ? "pem" : "der");
 	http_date(ca_blob_time(b), lm);

@@ -88,17 +88,6 @@ static void error_page(const struct http_req *r, struct http_resp *w, int status
 
 /* ---- formatting --------------------------------------------------------- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "2026-11-29" and "2026-11-29 20:24:54 UTC". */
 static void fmt_date(int64_t t, char out[11])
 {
@@ -156,7 +145,8 @@ static char *cn_of(const char *dn)
 		while (*p && *p != ',') {
 			if (*p == '\\' && isxdigit((unsigned char)p[1]) &&
 			    isxdigit((unsigned char)p[2])) {
-				char c = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+				char hex[3] = {p[1], p[2], '\0'};
+				char c = (char)strtol(hex, NULL, 16);
 				buf_add(&v, &c, 1);
 				p += 3;
 			} else if (*p == '\\' && p[1]) {

@@ -83,16 +83,21 @@ eq "after a restart all 200 are still listed" "$(sort "$T/first" | comm -23 - "$
 st=$(http "$T/one" "$BASE/certs/$(head -n 1 "$T/first").crt")
 eq "  and downloadable" "$st" 200
 
+# background_load OUT SECONDS N: start a load of up to 2000 issuances in the
+# background (LOADER) and return once N certificates were handed out.
+background_load() {
+	: >"$1"
+	load "$1" 2000 "$2" 2>"$1.err" &
+	LOADER=$!
+	PIDS+=("$LOADER")
+	for _ in $(seq 1 300); do
+		[ "$(wc -l <"$1")" -ge "$3" ] && break
+		sleep 0.05
+	done
+}
+
 # ---- kill -9 under load ---------------------------------------------------------------
-: >"$T/second"
-load "$T/second" 2000 60 2>"$T/second.err" &
-LOADER=$!
-PIDS+=("$LOADER")
-# Let the load run until at least 30 certificates were handed out.
-for _ in $(seq 1 300); do
-	[ "$(wc -l <"$T/second")" -ge 30 ] && break
-	sleep 0.05
-done
+background_load "$T/second" 60 30
 kill -KILL "$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=
@@ -115,14 +120,7 @@ for s in $(head -n 3 "$T/second"); do
 done
 
 # ---- privca backup under load, then a CA restored from it ------------------------------
-: >"$T/third"
-load "$T/third" 2000 30 2>"$T/third.err" &
-LOADER=$!
-PIDS+=("$LOADER")
-for _ in $(seq 1 300); do
-	[ "$(wc -l <"$T/third")" -ge 20 ] && break
-	sleep 0.05
-done
+background_load "$T/third" 30 20
 cp "$T/third" "$T/before-backup" # received before the backup began
 "$PRIVCA" backup --dir "$DIR" --out "$T/backup.db" 2>"$T/backup.err" && rc=0 || rc=$?
 eq "privca backup while 16 clients issue: exit 0" "$rc" 0

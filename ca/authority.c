@@ -815,7 +815,8 @@ out:
 /*
  * Is the first certificate in tls.pem the certificate of tls.key? Checked
  * before the pair is handed to GnuTLS, so a half-replaced pair is named in
- * words and the listener keeps the pair it has.
+ * words and the listener keeps the pair it has. Key types privca does not
+ * read pass here; GnuTLS has the last word on every pair.
  */
 static enum ca_err tls_pair_check(const uint8_t *key, size_t key_len, const uint8_t *pem,
 				  size_t pem_len, struct ca_error *err)
@@ -826,11 +827,10 @@ static enum ca_err tls_pair_check(const uint8_t *key, size_t key_len, const uint
 	size_t der_len, spki_len;
 	struct cert_parts p;
 	enum ca_err rc;
-	if ((rc = key_load_pem(key, key_len, &k, err)) != CA_OK) {
-		char why[sizeof(err->detail)];
-		snprintf(why, sizeof(why), "%s", err->detail);
-		return ca_fail(err, rc, "tls.key: %s", why);
-	}
+	/* A key of a type privca does not make (an operator's P-521, say) is
+	 * left to GnuTLS, which checks the pair itself when it loads it. */
+	if (key_load_pem(key, key_len, &k, NULL) != CA_OK)
+		return CA_OK;
 	if (!pem_decode(pem, pem_len, labels, &der, &der_len) || !cert_parse(der, der_len, &p))
 		rc = ca_fail(err, CA_ERR_IO, "tls.pem does not hold a certificate");
 	else if ((rc = key_spki(k, &spki, &spki_len)) == CA_OK &&

@@ -47,6 +47,7 @@
 #define DISCARD_MAX	 (2 * 1024 * 1024)
 #define STOP_GRACE_MS	 10000
 #define WORKERS_PER_CORE 4
+#define TLS_PRIORITIES	 "NORMAL:-VERS-TLS1.0:-VERS-TLS1.1" /* TLS 1.2 and up */
 #define TLS_RENEW_DAYS	 30			     /* tls.pem is renewed when it has less left */
 #define TLS_CHECK_MS	 (60 * 60 * 1000)	     /* and looked at this often, and on SIGHUP */
 #define RETIRE_MS	 (2 * CONN_TIMEOUT_S * 1000) /* a replaced daemon's last connections */
@@ -771,7 +772,7 @@ static struct MHD_Daemon *start(struct listener *l, const char *spec, unsigned t
 	struct MHD_OptionItem tls_opts[] = {
 	    {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key},
 	    {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert},
-	    {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-TLS1.0:-VERS-TLS1.1"},
+	    {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES},
 	    {MHD_OPTION_END, 0, NULL},
 	    {MHD_OPTION_END, 0, NULL},
 	};
@@ -861,6 +862,20 @@ static void tls_retire(struct https *h, bool now)
 		tls_daemon_stop(&h->old);
 }
 
+/* Would GnuTLS (through libmicrohttpd) take this key and certificate? */
+static bool tls_pair_usable(const char *key, const char *cert)
+{
+	struct MHD_Daemon *d =
+	    MHD_start_daemon(MHD_USE_TLS | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, 0, NULL,
+			     NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			     MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_MEM_CERT, cert,
+			     MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES, MHD_OPTION_END);
+	if (d == NULL)
+		return false;
+	MHD_stop_daemon(d);
+	return true;
+}
+
 /* Renew tls.pem if it is due, and serve what tls.key and tls.pem now hold. */
 static void tls_refresh(struct https *h, bool asked)
 {
@@ -888,6 +903,14 @@ static void tls_refresh(struct https *h, bool asked)
 		tls_daemon_stop(&next);
 		return;
 	}
+	/* GnuTLS judges the pair first, on a daemon without a socket, so the
+	 * listener is only handed over to a pair that will start. */
+	if (!tls_pair_usable(next.key, next.cert)) {
+		fprintf(stderr, "privca: https: GnuTLS refused the new tls.key/tls.pem; still "
+				"serving the previous TLS certificate\n");
+		tls_daemon_stop(&next);
+		return;
+	}
 	tls_retire(h, true); /* at most one daemon winds down at a time */
 	MHD_socket fd = MHD_quiesce_daemon(h->cur.d);
 	if (fd == MHD_INVALID_SOCKET) {
@@ -896,14 +919,16 @@ static void tls_refresh(struct https *h, bool asked)
 		tls_daemon_stop(&next);
 		return;
 	}
-	next.d = start(h->l, h->spec, h->threads, h->conn_limit, next.key, next.cert, fd);
+	/* A daemon that fails to start closes the socket it was given: each
+	 * attempt gets its own copy, and fd stays ours. */
+	next.d = start(h->l, h->spec, h->threads, h->conn_limit, next.key, next.cert,
+		       fcntl(fd, F_DUPFD_CLOEXEC, 0));
 	if (next.d == NULL) {
-		/* Refused by GnuTLS: go on with what worked before. */
-		fprintf(stderr, "privca: https: the new TLS key or certificate was refused; still "
-				"serving the previous one\n");
+		fprintf(stderr, "privca: https: the new pair did not start; still serving the "
+				"previous one\n");
 		tls_daemon_stop(&next);
-		next.d =
-		    start(h->l, h->spec, h->threads, h->conn_limit, h->cur.key, h->cur.cert, fd);
+		next.d = start(h->l, h->spec, h->threads, h->conn_limit, h->cur.key, h->cur.cert,
+			       fcntl(fd, F_DUPFD_CLOEXEC, 0));
 		if (next.d == NULL) {
 			fprintf(stderr, "privca: https: stopped, the listener could not restart\n");
 			close(fd);
@@ -918,6 +943,7 @@ static void tls_refresh(struct https *h, bool asked)
 	} else {
 		fprintf(stderr, "privca: https: now serving the TLS certificate in tls.pem\n");
 	}
+	close(fd);
 	h->old = h->cur;
 	h->old.since = mono_ms();
 	h->cur = next;
@@ -1023,8 +1049,9 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 				b == SIGINT ? "SIGINT" : "SIGTERM");
 			break;
 		}
-		if (want_https && mono_ms() >= next_check) {
-			tls_refresh(&h, false);
+		if (mono_ms() >= next_check) {
+			if (want_https)
+				tls_refresh(&h, false);
 			next_check = mono_ms() + TLS_CHECK_MS;
 		}
 		tls_retire(&h, false);

@@ -146,6 +146,17 @@ done
 grep -q "tls.pem is not a certificate for tls.key" "$T/server.log" &&
 	ok "a certificate for another key is named as such" || bad "mismatch message missing"
 
+# A pair privca's own check passes but GnuTLS refuses (a broken second
+# certificate in the chain): refused before the listener is handed over.
+{ cat "$T/good.pem"; printf -- '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'; } >"$T/badchain.pem"
+n=$(logcount "GnuTLS refused")
+install "$T/badchain.pem"
+kill -HUP "$SERVER_PID"
+check "SIGHUP with a chain GnuTLS refuses: refused in the log" wait_log "GnuTLS refused" "$n"
+check "  the server still runs" server_alive
+eq "  and serves the previous certificate" "$(served | serial_of)" "$S1"
+install "$T/good.pem"
+
 # ---- renewed on SIGHUP when it is due ------------------------------------------------
 cert_for 5 "$T/due.pem"
 install "$T/due.pem"
@@ -175,6 +186,18 @@ check "a certificate from elsewhere due for renewal: the log says to replace it"
 	wait_log "not issued by this CA; replace it" "$n"
 eq "  it is served as the operator put it" "$(served | serial_of)" "$(serial_of <"$T/corp-leaf.pem")"
 check "  and tls.pem is left as it is" cmp "$T/corp-leaf.pem" "$DIR/tls.pem"
+
+# ---- an operator's P-521 pair (a key type privca does not make): GnuTLS decides -----
+cp "$DIR/tls.key" "$T/p256.key"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-521 -nodes -keyout "$T/p521.key" \
+	-subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -days 90 \
+	-out "$T/p521.pem" 2>/dev/null
+cp "$T/p521.key" "$DIR/tls.key.tmp" && chmod 600 "$DIR/tls.key.tmp" && mv "$DIR/tls.key.tmp" "$DIR/tls.key"
+install "$T/p521.pem"
+n=$(logcount "now serving")
+kill -HUP "$SERVER_PID"
+check "SIGHUP with an operator's P-521 key and certificate: served" wait_log "now serving" "$n"
+eq "  the P-521 certificate is what clients get" "$(served | serial_of)" "$(serial_of <"$T/p521.pem")"
 
 st=$(curl -sS -o /dev/null -w '%{http_code}' "$BASE/healthz")
 eq "plain HTTP was never disturbed" "$st" 200

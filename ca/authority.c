@@ -487,14 +487,20 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 		if ((rc = name_parse(o->hostnames[i], &nm, err)) != CA_OK)
 			return rc;
 	}
-	for (size_t i = 0; i < 2; i++) {
+	/* Any of the files there already: refused, so that a failed init,
+	 * which removes what it wrote, never removes what it found. */
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		if (!path_join(path, sizeof(path), dir, files[i]))
 			return ca_fail(err, CA_ERR_IO, "the directory name is too long");
 		if (access(path, F_OK) == 0)
-			return ca_fail(err, CA_ERR_EXISTS,
-				       "%s already holds a CA (%s exists); privca init never "
-				       "overwrites one",
-				       dir, files[i]);
+			return ca_fail(
+			    err, CA_ERR_EXISTS,
+			    i < 2 ? "%s already holds a CA (%s exists); privca init never "
+				    "overwrites one"
+				  : "%s already holds %s; privca init needs a directory "
+				    "without a CA's files (move it away, or restore the CA "
+				    "whole)",
+			    dir, files[i]);
 	}
 	if ((rc = dn_from_string(o->subject ? o->subject : DEFAULT_SUBJECT, &subj, &subj_len,
 				 err)) != CA_OK)

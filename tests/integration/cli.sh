@@ -73,4 +73,11 @@ for args in "--subject garbage" "--url notaurl" "--hostname bad_host" "--days 0"
 	check "  and leaves no directory behind" test ! -e "$T/bad-init"
 done
 
+# A directory holding a database (a backup being restored, say) but no CA:
+# init refuses it and leaves what is there alone.
+mkdir -p "$T/restoring"
+printf 'precious' >"$T/restoring/privca.db"
+eq "init into a directory with a privca.db but no CA: 1" "$(rc "$PRIVCA" init --dir "$T/restoring")" 1
+eq "  and the file is untouched" "$(cat "$T/restoring/privca.db")" precious
+
 finish

@@ -224,22 +224,24 @@ enum ca_err ca_crl(struct ca *ca, struct ca_blob **out, struct ca_error *err)
 {
 	struct crl_cache *c = ca->crl;
 	pthread_mutex_lock(&c->mu);
+	bool background = c->thread_running;
+	pthread_mutex_unlock(&c->mu);
+	/* Without the background thread nobody watches the store for
+	 * revocations made elsewhere: look now (one indexed read). */
+	int64_t g;
+	if (!background && store_revocation_gen(ca->store, &g) == CA_OK && g > gen_get(c))
+		gen_set(c, g);
+	pthread_mutex_lock(&c->mu);
 	struct ca_blob *b = c->cur;
 	bool stale = crl_stale(ca, b, c->built_gen);
-	bool background = c->thread_running;
 	if (b != NULL && (!stale || background)) {
-		/* The background thread is on it; serve the current one meanwhile. */
+		/* Current, or the background thread is on it: serve this one. */
 		__atomic_add_fetch(&b->refs, 1, __ATOMIC_ACQ_REL);
 		pthread_mutex_unlock(&c->mu);
 		*out = b;
 		return CA_OK;
 	}
 	pthread_mutex_unlock(&c->mu);
-	if (!background) {
-		int64_t g;
-		if (store_revocation_gen(ca->store, &g) == CA_OK)
-			gen_set(c, g);
-	}
 	return crl_rebuild(ca, gen_get(c), out, err);
 }
 

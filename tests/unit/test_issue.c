@@ -488,6 +488,10 @@ static void test_crl_numbers_unique_across_handles(void **state)
 	pthread_barrier_destroy(&go);
 	assert_int_equal(r[0].n, ROUNDS);
 	assert_int_equal(r[1].n, ROUNDS);
+	/* Both saw every revocation: each round's CRL is newer than the last. */
+	for (int k = 0; k < 2; k++)
+		for (int i = 1; i < ROUNDS; i++)
+			assert_true(r[k].numbers[i] > r[k].numbers[i - 1]);
 	for (int i = 0; i < ROUNDS; i++)
 		for (int j = 0; j < ROUNDS; j++)
 			if (r[0].numbers[i] == r[1].numbers[j])

@@ -198,6 +198,10 @@ static enum ca_err crl_rebuild(struct ca *ca, int64_t gen, struct ca_blob **out,
 	/* Lost the number to another builder: theirs may be the one to take. */
 	for (int i = 0; i < 5 && rc == CA_ERR_EXISTS; i++)
 		rc = crl_next(ca, &gen, &b, err);
+	if (rc == CA_ERR_EXISTS)
+		return ca_fail(err, CA_ERR_STORE,
+			       "the CRL could not be recorded: other processes kept taking its "
+			       "number; try again");
 	if (rc != CA_OK)
 		return rc;
 	struct crl_cache *c = ca->crl;

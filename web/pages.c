@@ -860,6 +860,7 @@ static bool csv_fill(void *ctx, struct buf *b)
 	free((char *)x->q.cursor);
 	x->q.cursor = NULL;
 	if (x->err != CA_OK) {
+		fprintf(stderr, "privca: certs.csv cut short: %s\n", x->detail.detail);
 		b->failed = true;
 		x->more = false;
 		return false;

@@ -981,8 +981,10 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 	/* Seed jansson's hash before threads exist (it is lazy otherwise). */
 	json_object_seed(0);
 
+	/* Descriptors shared by the daemons: HTTP, HTTPS, and a replaced HTTPS
+	 * daemon finishing its connections after a certificate change. */
 	unsigned budget = fd_budget();
-	unsigned conn_limit = budget > 256 ? (budget - 128) / 2 : 64;
+	unsigned conn_limit = budget > 256 ? (budget - 128) / 3 : 64;
 	if (conn_limit > CONN_LIMIT)
 		conn_limit = CONN_LIMIT;
 	h.conn_limit = conn_limit;

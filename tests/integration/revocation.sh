@@ -389,6 +389,22 @@ expect_problem "unknown reason" "$T/v6" "$st" 400 bad-request
 st=$(http "$T/v7" -H "Content-Type: application/json" --data-binary '{}' \
 	"$BASE/api/v1/certificates/$R3/revoke")
 expect_problem "no token" "$T/v7" "$st" 401 unauthorized
+# Bodies and serials that are not what the endpoint takes: refused, nothing revoked.
+i=0
+for body in 'not json' '[]' '"keyCompromise"' '{"reason": 1}' '{"reason": ["keyCompromise"]}' \
+	'{"reason": "keyCompromise", "reason": "superseded"}' '{"reason": "keyCompromise"'; do
+	i=$((i + 1))
+	st=$(http "$T/vb$i" -H "Authorization: Bearer $ADMIN" -H "Content-Type: application/json" \
+		--data-binary "$body" "$BASE/api/v1/certificates/$R3/revoke")
+	expect_problem "revoke body $body" "$T/vb$i" "$st" 400 bad-request
+done
+for s in "${R3}00" "${R3:0:31}" "${R3:0:31}g" "%00$R3" "..%2f..%2fca.key"; do
+	i=$((i + 1))
+	st=$(http "$T/vb$i" -H "Authorization: Bearer $ADMIN" -H "Content-Type: application/json" \
+		--data-binary '{}' "$BASE/api/v1/certificates/$s/revoke")
+	expect_problem "revoke serial '$s'" "$T/vb$i" "$st" 404 not-found
+done
+check "  none of them revoked it" ocsp_is "$T/r3.pem" good - -no_nonce
 crl_fetch "$T/rules.crl"
 eq "  after all that, the CRL lists exactly those two" "$(crl_serials "$T/rules.crl")" \
 	"$(printf '%s\n' "$R1" "$R2" | sort | tr '\n' ' ')"

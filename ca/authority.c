@@ -152,6 +152,22 @@ static enum ca_err write_new(const char *path, mode_t mode, const void *data, si
 	return rc;
 }
 
+/* Write a certificate as PEM to the new file dir/name (0644). */
+static enum ca_err write_cert(const char *dir, const char *name, const uint8_t *der, size_t len,
+			      struct ca_error *err)
+{
+	char path[PATH_MAX];
+	enum ca_err rc = dir_file(path, dir, name, err);
+	if (rc != CA_OK)
+		return rc;
+	char *pem = pem_encode("CERTIFICATE", der, len);
+	if (pem == NULL)
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	rc = write_new(path, 0644, pem, strlen(pem), err);
+	free(pem);
+	return rc;
+}
+
 enum ca_err ca_p7b(const uint8_t *const *certs, const size_t *lens, size_t n, uint8_t **out,
 		   size_t *out_len)
 {
@@ -404,20 +420,18 @@ static enum ca_err tls_names(const struct ca_init_opts *o, struct name **out, si
 	return CA_OK;
 }
 
-/* Issue the server's own TLS certificate (P-256 whatever the CA key). */
-static enum ca_err init_tls(struct ca *ca, const struct ca_init_opts *o, struct ca_error *err)
+/* Issue the server's own TLS certificate (P-256 whatever the CA key) for
+ * names (tls_names). */
+static enum ca_err init_tls(struct ca *ca, const struct ca_init_opts *o, const struct name *names,
+			    size_t nnames, struct ca_error *err)
 {
 	struct key *tk = NULL;
-	struct name *names = NULL;
-	size_t nnames = 0;
 	uint8_t *spki = NULL, *subj = NULL;
 	size_t spki_len, subj_len;
-	char *pem = NULL, path[PATH_MAX];
+	char path[PATH_MAX];
 	struct ca_cert *rec = NULL;
 	enum ca_err rc;
 
-	if ((rc = tls_names(o, &names, &nnames, err)) != CA_OK)
-		goto out;
 	if ((rc = key_generate(CA_KEY_EC_P256, &tk, err)) != CA_OK)
 		goto out;
 	if ((rc = key_spki(tk, &spki, &spki_len)) != CA_OK) {
@@ -444,19 +458,12 @@ static enum ca_err init_tls(struct ca *ca, const struct ca_init_opts *o, struct 
 	    (rc = dir_file(path, ca->dir, "tls.key", err)) != CA_OK ||
 	    (rc = key_save(tk, path, err)) != CA_OK)
 		goto out;
-	if ((pem = pem_encode("CERTIFICATE", rec->der, rec->der_len)) == NULL) {
-		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = dir_file(path, ca->dir, "tls.pem", err)) == CA_OK)
-		rc = write_new(path, 0644, pem, strlen(pem), err);
+	rc = write_cert(ca->dir, "tls.pem", rec->der, rec->der_len, err);
 out:
 	ca_cert_free(rec);
 	key_free(tk);
-	free(names);
 	free(spki);
 	free(subj);
-	free(pem);
 	return rc;
 }
 
@@ -468,7 +475,6 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 	struct key *k = NULL;
 	uint8_t *subj = NULL, *spki = NULL, *der = NULL;
 	size_t subj_len, spki_len, der_len;
-	char *pem = NULL;
 	struct ca *ca = NULL;
 	enum ca_err rc;
 	bool created = false, made_dir = false;
@@ -482,11 +488,6 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 	int days = o->days ? o->days : CA_ROOT_DAYS;
 	if (days < 1 || days > 36500)
 		return ca_fail(err, CA_ERR_BAD_REQUEST, "--days must be from 1 to 36500");
-	for (size_t i = 0; i < o->nhostnames; i++) {
-		struct name nm;
-		if ((rc = name_parse(o->hostnames[i], &nm, err)) != CA_OK)
-			return rc;
-	}
 	/* Any of the files there already: refused, so that a failed init,
 	 * which removes what it wrote, never removes what it found. */
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -502,9 +503,12 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 				    "whole)",
 			    dir, files[i]);
 	}
-	if ((rc = dn_from_string(o->subject ? o->subject : DEFAULT_SUBJECT, &subj, &subj_len,
+	struct name *tls = NULL; /* the TLS certificate's names */
+	size_t ntls = 0;
+	if ((rc = tls_names(o, &tls, &ntls, err)) != CA_OK ||
+	    (rc = dn_from_string(o->subject ? o->subject : DEFAULT_SUBJECT, &subj, &subj_len,
 				 err)) != CA_OK)
-		return rc;
+		goto out;
 	if (mkdir(dir, 0700) == 0) {
 		made_dir = true;
 	} else if (errno != EEXIST) {
@@ -542,12 +546,7 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 	if ((rc = dir_file(path, dir, "ca.key", err)) != CA_OK ||
 	    (rc = key_save(k, path, err)) != CA_OK)
 		goto out;
-	if ((pem = pem_encode("CERTIFICATE", der, der_len)) == NULL) {
-		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = dir_file(path, dir, "ca.pem", err)) != CA_OK ||
-	    (rc = write_new(path, 0644, pem, strlen(pem), err)) != CA_OK)
+	if ((rc = write_cert(dir, "ca.pem", der, der_len, err)) != CA_OK)
 		goto out;
 	if ((rc = dir_file(path, dir, "privca.conf", err)) != CA_OK ||
 	    (rc = conf_write(path, base, err)) != CA_OK)
@@ -563,7 +562,7 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 	store_close(st);
 	if ((rc = ca_open(dir, &ca, err)) != CA_OK)
 		goto out;
-	rc = init_tls(ca, o, err);
+	rc = init_tls(ca, o, tls, ntls, err);
 out:
 	ca_close(ca);
 	if (rc != CA_OK && created) {
@@ -579,10 +578,10 @@ out:
 	if (rc != CA_OK && made_dir)
 		rmdir(dir); /* only if empty: never what was there before */
 	key_free(k);
+	free(tls);
 	free(subj);
 	free(spki);
 	free(der);
-	free(pem);
 	return rc;
 }
 
@@ -754,7 +753,6 @@ enum ca_err ca_tls_renew(struct ca *ca, int days_left, bool *renewed, struct ca_
 	struct name *names = NULL;
 	size_t nnames = 0;
 	struct ca_cert *rec = NULL;
-	char *out = NULL;
 	struct cert_parts p;
 	enum ca_err rc;
 
@@ -794,14 +792,10 @@ enum ca_err ca_tls_renew(struct ca *ca, int days_left, bool *renewed, struct ca_
 	if ((rc = issue_leaf(ca, &l, &rec, err)) != CA_OK)
 		goto out;
 	/* Replace tls.pem in one step: a crash leaves the old or the new one. */
-	if ((out = pem_encode("CERTIFICATE", rec->der, rec->der_len)) == NULL) {
-		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
-		goto out;
-	}
 	if ((rc = dir_file(tmp, ca->dir, "tls.pem.new", err)) != CA_OK)
 		goto out;
 	unlink(tmp);
-	if ((rc = write_new(tmp, 0644, out, strlen(out), err)) != CA_OK)
+	if ((rc = write_cert(ca->dir, "tls.pem.new", rec->der, rec->der_len, err)) != CA_OK)
 		goto out;
 	if (rename(tmp, path) != 0) {
 		rc = ca_fail(err, CA_ERR_IO, "cannot replace %s: %s", path, strerror(errno));
@@ -813,7 +807,6 @@ out:
 	free(pem);
 	free(old);
 	free(names);
-	free(out);
 	ca_cert_free(rec);
 	return rc;
 }

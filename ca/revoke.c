@@ -124,7 +124,7 @@ static enum ca_err crl_next(struct ca *ca, int64_t *gen, struct ca_blob **out, s
 		return ca_fail(err, CA_ERR_STORE, "the revocation state could not be read");
 	if (g < *gen)
 		g = *gen;
-	if ((rc = store_crl_get(ca->store, &rec)) != CA_OK)
+	if ((rc = store_crl_get(ca->store, g, now - CRL_REFRESH, &rec)) != CA_OK)
 		return ca_fail(err, rc, "the CRL state could not be read");
 	struct ca_blob *b = calloc(1, sizeof(*b));
 	if (b == NULL) {
@@ -132,7 +132,7 @@ static enum ca_err crl_next(struct ca *ca, int64_t *gen, struct ca_blob **out, s
 		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
 	}
 	b->refs = 1;
-	if (rec.der != NULL && rec.generation == g && now < rec.this_update + CRL_REFRESH) {
+	if (rec.der != NULL) {
 		b->der = rec.der; /* current: taken as it is, nothing signed */
 		b->len = rec.len;
 		b->number = rec.number;
@@ -142,7 +142,6 @@ static enum ca_err crl_next(struct ca *ca, int64_t *gen, struct ca_blob **out, s
 		*out = b;
 		return CA_OK;
 	}
-	free(rec.der);
 	if ((rc = store_revoked_list(ca->store, now, &rev, &n, err)) != CA_OK ||
 	    (ent = calloc(n ? n : 1, sizeof(*ent))) == NULL) {
 		free(rev);

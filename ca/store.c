@@ -79,8 +79,8 @@ static const char *const stmt_sql[ST_MAX] = {
 		      "revocation_reason = ?3 WHERE serial = ?1 AND status = 'valid'",
     [ST_REVOKED_LIST] = "SELECT serial, revoked_at, revocation_reason FROM certificates "
 			"WHERE status = 'revoked' AND not_after >= ?1 ORDER BY serial",
-    [ST_CRL_GET] = "SELECT number, der, this_update, next_update, generation FROM crl_state "
-		   "WHERE id = 1",
+    [ST_CRL_GET] = "SELECT number, CASE WHEN generation = ?1 AND this_update > ?2 THEN der END, "
+		   "this_update, next_update, generation FROM crl_state WHERE id = 1",
     [ST_CRL_NUMBER] = "SELECT number FROM crl_state WHERE id = 1",
     [ST_CRL_PUT] = "INSERT INTO crl_state (id, number, der, this_update, next_update, "
 		   "generation) VALUES (1, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET "
@@ -1125,13 +1125,16 @@ enum ca_err store_status(struct store *s, const char *serial, struct store_statu
 	return r == SQLITE_ROW || r == SQLITE_DONE ? CA_OK : CA_ERR_STORE;
 }
 
-enum ca_err store_crl_get(struct store *s, struct store_crl *out)
+enum ca_err store_crl_get(struct store *s, int64_t generation, int64_t built_after,
+			  struct store_crl *out)
 {
 	sqlite3_stmt *st = stmt(s, ST_CRL_GET, NULL);
 	memset(out, 0, sizeof(*out));
 	out->generation = -1;
 	if (st == NULL)
 		return CA_ERR_STORE;
+	sqlite3_bind_int64(st, 1, generation);
+	sqlite3_bind_int64(st, 2, built_after);
 	enum ca_err rc = CA_OK;
 	int r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {

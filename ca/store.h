@@ -74,9 +74,11 @@ struct store_status {
 enum ca_err store_status(struct store *s, const char *serial, struct store_status *st) CA_WUR;
 
 /*
- * The CRL last recorded: its number, DER, times, and the revocation
- * generation it reflects (-1 if not known). Number 0 and der NULL if none
- * yet; der is malloc'd.
+ * The CRL last recorded: its number, times, and the revocation generation
+ * it reflects (-1 if not known); number 0 if none yet. der (malloc'd) only
+ * when that CRL is one to serve as it is: it reflects `generation` and was
+ * built after `built_after`. Otherwise der is NULL and the bytes, megabytes
+ * for a long CRL, are not read.
  */
 struct store_crl {
 	uint64_t number;
@@ -84,7 +86,8 @@ struct store_crl {
 	size_t len;
 	int64_t this_update, next_update, generation;
 };
-enum ca_err store_crl_get(struct store *s, struct store_crl *out) CA_WUR;
+enum ca_err store_crl_get(struct store *s, int64_t generation, int64_t built_after,
+			  struct store_crl *out) CA_WUR;
 /* Only its number: cheap enough to ask often. */
 enum ca_err store_crl_number(struct store *s, uint64_t *number) CA_WUR;
 /*

@@ -365,13 +365,20 @@ static void test_crl_number_taken_once(void **state)
 	assert_int_equal(store_crl_put(s, &two), CA_OK);
 	struct store_crl got;
 	uint64_t n;
-	assert_int_equal(store_crl_get(s, &got), CA_OK);
+	assert_int_equal(store_crl_get(s, 5, 11, &got), CA_OK);
 	assert_int_equal(got.number, 2);
 	assert_int_equal(got.len, 1);
 	assert_int_equal(got.der[0], 3);
 	assert_int_equal(got.this_update, 12);
 	assert_int_equal(got.generation, 5);
 	free(got.der);
+	/* Not current (another generation, or built too long ago): no bytes. */
+	assert_int_equal(store_crl_get(s, 6, 11, &got), CA_OK);
+	assert_int_equal(got.number, 2);
+	assert_null(got.der);
+	assert_int_equal(store_crl_get(s, 5, 12, &got), CA_OK);
+	assert_int_equal(got.generation, 5);
+	assert_null(got.der);
 	assert_int_equal(store_crl_number(s, &n), CA_OK);
 	assert_int_equal(n, 2);
 	store_close(s);

@@ -120,6 +120,28 @@ clean nothex "404 for a hostile serial"
 check "404 does not echo the path" sh -c "! grep -q 'onerror' '$T/p-nothex.body'"
 page badstatus "/certs?status=%3Cb%3E" 400
 clean badstatus "400 for a hostile status"
+# Every other /certs parameter, malformed: a 400 page that says which,
+# escaped, for the page and for its CSV alike.
+i=0
+for qs in "sort=%3Cscript%3E" "within=0" "within=36501" "within=9x" "within=%3Cimg%3E" \
+	"limit=0" "limit=501" "limit=1.5" "limit=%3Cimg%3E" "cursor=%3Cimg%20src%3Dx%3E" \
+	"cursor=i12_nothex" "q=$(printf 'a%.0s' $(seq 1 201))"; do
+	i=$((i + 1))
+	page "badq$i" "/certs?$qs" 400
+	clean "badq$i" "400 for /certs?${qs:0:40}"
+	st=$(http "$T/badcsv$i" "$BASE/certs.csv?$qs")
+	if [ "$qs" = "${qs#cursor=}" ]; then
+		eq "  /certs.csv?${qs:0:40}: 400" "$st" 400
+	else
+		eq "  /certs.csv ignores the cursor (exports everything): 200" "$st" 200
+	fi
+done
+# Back links carry earlier cursors: hostile ones are escaped, and too many
+# are dropped, not an error.
+back=$(for j in $(seq 1 40); do printf '&back=%%22%%3E%%3Cimg%%20src%%3Dx%%20onerror%%3Dalert(1)%%3E%d' "$j"; done)
+st=$(http "$T/p-manyback" "$BASE/certs?limit=2$back")
+eq "/certs with 40 hostile back= cursors: 200" "$st" 200
+clean manyback "hostile back= cursors"
 
 st=$(http "$T/css" "$BASE/static/style.css")
 eq "/static/style.css" "$st:$(header "$T/css.hdr" Content-Type)" "200:text/css; charset=utf-8"

@@ -224,13 +224,7 @@ report("500 parallel connections: all answered 200", good == N,
 ok, dt = health_time()
 report("healthy after the crowd", ok)
 EOF
-while IFS= read -r line; do
-	case "$line" in
-	ok*) ok "${line#ok   }" ;;
-	FAIL*) bad "${line#FAIL }" ;;
-	*) say "$line" ;;
-	esac
-done <"$T/raw.out"
+report "$T/raw.out"
 check "raw-socket checks ran to the end" grep -q "healthy after the crowd" "$T/raw.out"
 
 # ---- afterwards ---------------------------------------------------------------------

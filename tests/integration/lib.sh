@@ -51,6 +51,19 @@ bad() {
 	FAILS=$((FAILS + 1))
 	say "FAIL $*"
 }
+# report FILE: count the "ok   ..." and "FAIL ..." lines an embedded script
+# (python driving raw sockets) printed into FILE; other lines are shown.
+report() {
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		ok*) ok "${line#ok   }" ;;
+		FAIL*) bad "${line#FAIL }" ;;
+		*) say "$line" ;;
+		esac
+	done <"$1"
+}
+
 # check DESCRIPTION COMMAND...: ok if the command succeeds.
 check() {
 	local what=$1

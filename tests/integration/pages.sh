@@ -263,13 +263,7 @@ for name, (ctype, body) in cases.items():
     st = post(ctype, body)
     print(("ok   " if 400 <= st < 500 else "FAIL ") + "hostile form, %s: %d" % (name, st))
 EOF
-while IFS= read -r line; do
-	case "$line" in
-	ok*) ok "${line#ok   }" ;;
-	FAIL*) bad "${line#FAIL }" ;;
-	*) say "$line" ;;
-	esac
-done <"$T/hostile-forms"
+report "$T/hostile-forms"
 check "every hostile form was answered" test "$(grep -c 'hostile form' "$T/hostile-forms")" = 12
 after=$(curl -sS "$API?limit=500" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["items"]))')
 eq "hostile forms issued nothing" "$after" "$before"

@@ -189,32 +189,33 @@ load() {
 # All four servers run side by side (an idle one costs nothing) and the
 # points are interleaved, privca then the cfssl ones, concurrency by
 # concurrency, so load from elsewhere on the machine falls on all alike.
+# launch NAME LOG PORT COMMAND...: start a server in the background, wait
+# until it answers on PORT; its pid in launched.
+launch() {
+	local name=$1 log=$2 port=$3
+	shift 3
+	"$@" 2>"$log" &
+	launched=$!
+	pids+=("$launched")
+	wait_up "$port" "$launched" || { echo "bench http: $name did not start:" >&2; cat "$log" >&2; exit 1; }
+}
+cfssl_serve=(cfssl serve -address 127.0.0.1 -ca "$cdir/ca.pem" -ca-key "$cdir/ca-key.pem"
+	-config "$cdir/config.json")
 port_p=$(free_port)
-"$privca" serve --dir "$pdir" --http "127.0.0.1:$port_p" --https "" "${serve_args[@]}" 2>"$work/privca.log" &
-pid_p=$!
-pids+=("$pid_p")
-wait_up "$port_p" "$pid_p" || { echo "bench http: privca did not start:" >&2; cat "$work/privca.log" >&2; exit 1; }
-
+launch privca "$work/privca.log" "$port_p" \
+	"$privca" serve --dir "$pdir" --http "127.0.0.1:$port_p" --https "" "${serve_args[@]}"
+pid_p=$launched
 port_c=$(free_port)
-cfssl serve -address 127.0.0.1 -port "$port_c" -ca "$cdir/ca.pem" -ca-key "$cdir/ca-key.pem" \
-	-config "$cdir/config.json" -db-config "$cdir/db.json" 2>"$work/cfssl-db.log" &
-pid_c=$!
-pids+=("$pid_c")
-wait_up "$port_c" "$pid_c" || { echo "bench http: cfssl (db) did not start:" >&2; cat "$work/cfssl-db.log" >&2; exit 1; }
-
+launch "cfssl (db)" "$work/cfssl-db.log" "$port_c" \
+	"${cfssl_serve[@]}" -port "$port_c" -db-config "$cdir/db.json"
+pid_c=$launched
 port_f=$(free_port)
-cfssl serve -address 127.0.0.1 -port "$port_f" -ca "$cdir/ca.pem" -ca-key "$cdir/ca-key.pem" \
-	-config "$cdir/config.json" -db-config "$cdir/db-full.json" 2>"$work/cfssl-full.log" &
-pid_f=$!
-pids+=("$pid_f")
-wait_up "$port_f" "$pid_f" || { echo "bench http: cfssl (db, FULL) did not start:" >&2; cat "$work/cfssl-full.log" >&2; exit 1; }
-
+launch "cfssl (db, FULL)" "$work/cfssl-full.log" "$port_f" \
+	"${cfssl_serve[@]}" -port "$port_f" -db-config "$cdir/db-full.json"
+pid_f=$launched
 port_n=$(free_port)
-cfssl serve -address 127.0.0.1 -port "$port_n" -ca "$cdir/ca.pem" -ca-key "$cdir/ca-key.pem" \
-	-config "$cdir/config.json" 2>"$work/cfssl-nodb.log" &
-pid_n=$!
-pids+=("$pid_n")
-wait_up "$port_n" "$pid_n" || { echo "bench http: cfssl (no db) did not start:" >&2; cat "$work/cfssl-nodb.log" >&2; exit 1; }
+launch "cfssl (no db)" "$work/cfssl-nodb.log" "$port_n" "${cfssl_serve[@]}" -port "$port_n"
+pid_n=$launched
 
 sleep 0.5
 rss_idle=$(rss_kib "$pid_p" VmRSS)

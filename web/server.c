@@ -56,7 +56,6 @@ struct listener {
 	struct ca *ca;
 	bool tls;
 	const char *name;
-	struct MHD_Daemon *d;
 };
 
 /* One request, from its first callback to MHD's completion notice. */
@@ -947,7 +946,6 @@ static void tls_refresh(struct https *h, bool asked)
 	h->old = h->cur;
 	h->old.since = mono_ms();
 	h->cur = next;
-	h->l->d = next.d;
 }
 
 int server_run(struct ca *ca, const struct server_opts *opts)
@@ -969,7 +967,8 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 	bool want_http = http != NULL && *http;
 	bool want_https = https != NULL && *https;
 	int rc = 1;
-	struct listener lh = {ca, false, "http", NULL}, ls = {ca, true, "https", NULL};
+	struct listener lh = {ca, false, "http"}, ls = {ca, true, "https"};
+	struct MHD_Daemon *http_d = NULL;
 	struct https h = {.l = &ls, .spec = https, .threads = threads};
 	struct sigaction sa = {0}, old_pipe;
 	bool sig_set = false;
@@ -1016,14 +1015,14 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 				err.detail);
 			goto out;
 		}
-		ls.d = h.cur.d = start(&ls, https, threads, conn_limit, h.cur.key, h.cur.cert,
-				       MHD_INVALID_SOCKET);
-		if (ls.d == NULL)
+		h.cur.d = start(&ls, https, threads, conn_limit, h.cur.key, h.cur.cert,
+				MHD_INVALID_SOCKET);
+		if (h.cur.d == NULL)
 			goto out;
 	}
 	if (want_http) {
-		lh.d = start(&lh, http, threads, conn_limit, NULL, NULL, MHD_INVALID_SOCKET);
-		if (lh.d == NULL)
+		http_d = start(&lh, http, threads, conn_limit, NULL, NULL, MHD_INVALID_SOCKET);
+		if (http_d == NULL)
 			goto out;
 	}
 	fprintf(stderr, "privca: serving%s%s%s%s with %u threads; stop with Ctrl-C\n",
@@ -1061,7 +1060,7 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 
 	/* Stop accepting, let requests in flight finish, then stop. */
 	atomic_store(&stopping, true);
-	struct MHD_Daemon *ds[2] = {lh.d, h.cur.d};
+	struct MHD_Daemon *ds[2] = {http_d, h.cur.d};
 	for (int i = 0; i < 2; i++)
 		if (ds[i] != NULL) {
 			MHD_socket fd = MHD_quiesce_daemon(ds[i]);
@@ -1079,8 +1078,8 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 	}
 	rc = 0;
 out:
-	if (lh.d != NULL)
-		MHD_stop_daemon(lh.d);
+	if (http_d != NULL)
+		MHD_stop_daemon(http_d);
 	tls_daemon_stop(&h.old);
 	tls_daemon_stop(&h.cur);
 	if (sig_set) {

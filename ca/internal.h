@@ -11,7 +11,7 @@
 #include "key.h"
 #include "names.h"
 #include "privca/ca.h"
-#include "store.h"
+#include "store/store.h"
 
 struct crl_cache;  /* revoke.c */
 struct ocsp_cache; /* ocsp_responder.c */

@@ -6,9 +6,9 @@
  *
  * Freshness: every revocation bumps revocation_state.generation through a
  * trigger, whichever process makes it. In-process revocations bump the
- * in-memory copy at once; the background thread polls PRAGMA
- * data_version every POLL_MS and reads the generation only when another
- * connection committed, so another process's `privca revoke` is seen
+ * in-memory copy at once; the background thread asks store_watch every
+ * POLL_MS (SQLite: PRAGMA data_version, so the generation is read only
+ * when another connection committed), so another process's `privca revoke` is seen
  * within a second. The CRL and the OCSP cache are valid for one
  * generation.
  */
@@ -252,7 +252,7 @@ static void *crl_thread(void *arg)
 {
 	struct ca *ca = arg;
 	struct crl_cache *c = ca->crl;
-	int64_t dv_seen = -1;
+	struct store_change seen = {-1, 0, false};
 	pthread_mutex_lock(&c->mu);
 	while (!c->stop) {
 		struct timespec ts;
@@ -269,22 +269,19 @@ static void *crl_thread(void *arg)
 			break;
 		pthread_mutex_unlock(&c->mu);
 
-		/* Another connection committed: maybe a revocation elsewhere,
-		 * or a newer CRL recorded by another process (take it). */
-		int64_t dv, g;
+		/* A revocation elsewhere, or a newer CRL recorded by another
+		 * process (take it). */
 		bool newer = false;
-		if (store_data_version(ca->store, &dv) == CA_OK && dv != dv_seen) {
-			dv_seen = dv;
-			if (store_revocation_gen(ca->store, &g) == CA_OK && g > gen_get(c))
-				gen_set(c, g);
-			uint64_t num;
+		if (store_watch(ca->store, &seen, 0) == CA_OK && seen.changed) {
+			if (seen.revocation_gen > gen_get(c))
+				gen_set(c, seen.revocation_gen);
 			pthread_mutex_lock(&c->mu);
 			uint64_t have = c->cur != NULL ? c->cur->number : 0;
 			pthread_mutex_unlock(&c->mu);
-			newer = store_crl_number(ca->store, &num) == CA_OK && num > have;
+			newer = seen.crl_number > have;
 		}
-		/* Index new certificates for search in bulk, off the issuance path. */
-		if (store_index_catch_up(ca->store) != CA_OK) {
+		/* Housekeeping (search indexing) in bulk, off the issuance path. */
+		if (store_maintain(ca->store) != CA_OK) {
 			/* a search will catch up itself (or report the store) */
 		}
 		pthread_mutex_lock(&c->mu);
@@ -395,7 +392,14 @@ enum ca_err ca_revoke(struct ca *ca, const char *serial, enum ca_reason reason,
 			       "no certificate with that serial (serials are 32 hex digits)");
 	const char *who = actor ? ca_token_name(actor) : "cli";
 	const char *only = actor && !ca_token_is_admin(actor) ? ca_token_name(actor) : NULL;
-	enum ca_err rc = store_revoke(ca->store, s, ca_now(ca), reason, who, only, err);
+	struct store_revocation r = {s, ca_now(ca), reason, who, only};
+	enum ca_err rc = store_revoke(ca->store, &r, err);
+	if (rc == CA_ERR_FORBIDDEN)
+		return ca_fail(
+		    err, rc,
+		    "certificate %s was requested by another team; only that team's token "
+		    "or an admin token may revoke it",
+		    s);
 	if (rc != CA_OK)
 		return rc;
 	revocation_changed(ca);
@@ -493,7 +497,7 @@ enum ca_err ca_ocsp(struct ca *ca, const uint8_t *req, size_t req_len, uint8_t *
 		char hex[33];
 		struct store_status st;
 		hex_encode(id->serial, 16, hex);
-		if (store_status(ca->store, hex, &st) != CA_OK) {
+		if (store_status(ca->store, hex, &st, NULL) != CA_OK) {
 			rc = CA_ERR_STORE;
 			break;
 		}

@@ -18,7 +18,7 @@
 #include <pthread.h>
 
 #include "privca/ca.h"
-#include "store.h"
+#include "store/store.h"
 
 struct fx {
 	char dir[256];

@@ -1,0 +1,607 @@
+/*
+ * The code in this file implements the SQLite store's machinery
+ * (sqlite_int.h): connections, pragmas, migrations, the group-commit
+ * writer, backup, watch, and the ops table.
+ *
+ * Connections: one per thread, opened on first use and kept in a list so
+ * close can finish them; prepared statements are cached per connection.
+ * Writes that share commits are queued to one writer thread that commits
+ * up to GROUP_MAX of them per transaction: with synchronous=FULL every
+ * commit is an fsync, and sharing it is what makes durable issuance fast
+ * under concurrency.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sqlite_int.h"
+
+struct embed_file {
+	const char *name;
+	const unsigned char *data;
+	size_t len;
+};
+extern const struct embed_file schema_files[];
+
+#define GROUP_MAX 64
+/* How often store_watch looks at PRAGMA data_version while it waits. */
+#define WATCH_POLL_MS 20
+
+static int next_slot; /* the last slot handed to an sq_sql */
+
+static void conn_free(struct sq_conn *c)
+{
+	for (int i = 0; i < SQ_STMT_MAX; i++)
+		sqlite3_finalize(c->st[i]);
+	sqlite3_close(c->db);
+	free(c);
+}
+
+/* Thread exit: close this thread's connection. */
+static void conn_release(void *p)
+{
+	struct sq_conn *c = p;
+	struct sq_store *s = c->s;
+	pthread_mutex_lock(&s->mu);
+	for (struct sq_conn **pp = &s->conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	pthread_mutex_unlock(&s->mu);
+	conn_free(c);
+}
+
+int sq_exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+static struct sq_conn *conn_open(struct sq_store *s, int flags)
+{
+	struct sq_conn *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->s = s;
+	if (sqlite3_open_v2(s->path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		goto bad;
+	sqlite3_busy_timeout(c->db, 10000);
+	if (sq_exec(c->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON") != SQLITE_OK)
+		goto bad;
+	return c;
+bad:
+	conn_free(c);
+	return NULL;
+}
+
+struct sq_conn *sq_conn(struct sq_store *s)
+{
+	struct sq_conn *c = pthread_getspecific(s->key);
+	if (c != NULL)
+		return c;
+	c = conn_open(s, SQLITE_OPEN_READWRITE);
+	if (c == NULL)
+		return NULL;
+	if (pthread_setspecific(s->key, c) != 0) {
+		conn_free(c);
+		return NULL;
+	}
+	pthread_mutex_lock(&s->mu);
+	c->next = s->conns;
+	s->conns = c;
+	pthread_mutex_unlock(&s->mu);
+	return c;
+}
+
+/* q's cache slot, given on first use (a race may waste a slot, never share one). */
+static int slot_of(struct sq_sql *q)
+{
+	int v = __atomic_load_n(&q->slot, __ATOMIC_ACQUIRE);
+	if (v != 0)
+		return v;
+	int mine = __atomic_add_fetch(&next_slot, 1, __ATOMIC_ACQ_REL);
+	int expected = 0;
+	if (!__atomic_compare_exchange_n(&q->slot, &expected, mine, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return expected;
+	return mine;
+}
+
+sqlite3_stmt *sq_stmt(struct sq_store *s, struct sq_sql *q, struct sq_conn **cp)
+{
+	struct sq_conn *c = sq_conn(s);
+	int slot = slot_of(q) - 1;
+	if (c == NULL || slot < 0 || slot >= SQ_STMT_MAX)
+		return NULL;
+	if (c->st[slot] == NULL && sqlite3_prepare_v3(c->db, q->text, -1, SQLITE_PREPARE_PERSISTENT,
+						      &c->st[slot], NULL) != SQLITE_OK)
+		return NULL;
+	if (cp != NULL)
+		*cp = c;
+	return c->st[slot];
+}
+
+void sq_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+int sq_bind_text(sqlite3_stmt *st, int i, const char *text)
+{
+	return sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
+}
+
+const char *sq_col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? (const char *)t : "";
+}
+
+char *sq_col_dup(sqlite3_stmt *st, int i, bool *ok)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	if (t == NULL)
+		return NULL;
+	char *d = strdup((const char *)t);
+	if (d == NULL)
+		*ok = false;
+	return d;
+}
+
+void sq_text_add(struct sq_text *b, const char *fragment)
+{
+	size_t k = strlen(fragment);
+	if (b->overflow || k >= sizeof(b->text) - b->n) {
+		b->overflow = true;
+		return;
+	}
+	memcpy(b->text + b->n, fragment, k + 1);
+	b->n += k;
+}
+
+const char *sq_text_get(const struct sq_text *b)
+{
+	return b->overflow ? NULL : b->text;
+}
+
+enum ca_err sq_begin(struct sq_conn *c, struct ca_error *err)
+{
+	if (sq_exec(c->db, "BEGIN IMMEDIATE") != SQLITE_OK)
+		return ca_fail(err, CA_ERR_STORE, "the database is busy: %s",
+			       sqlite3_errmsg(c->db));
+	return CA_OK;
+}
+
+enum ca_err sq_end(struct sq_conn *c, enum ca_err rc, struct ca_error *err)
+{
+	if (rc == CA_OK && sq_exec(c->db, "COMMIT") != SQLITE_OK)
+		rc = ca_fail(err, CA_ERR_STORE, "the change could not be committed: %s",
+			     sqlite3_errmsg(c->db));
+	if (rc != CA_OK)
+		sq_exec(c->db, "ROLLBACK");
+	return rc;
+}
+
+/* ---- migrations (schema/sqlite/NNN_*.sql, tracked in PRAGMA user_version) ---- */
+
+static enum ca_err migrate(sqlite3 *db, struct ca_error *err)
+{
+	sqlite3_stmt *st;
+	int version = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return ca_fail(err, CA_ERR_STORE, "cannot read the schema version: %s",
+			       sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+
+	int n = 0;
+	while (schema_files[n].name != NULL)
+		n++;
+	if (version > n)
+		return ca_fail(err, CA_ERR_STORE,
+			       "the database is at schema version %d, newer than this privca (%d); "
+			       "run a newer privca",
+			       version, n);
+	for (int i = version; i < n; i++) {
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", i + 1);
+		if (sq_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK ||
+		    sq_exec(db, (const char *)schema_files[i].data) != SQLITE_OK ||
+		    sq_exec(db, pragma) != SQLITE_OK || sq_exec(db, "COMMIT") != SQLITE_OK) {
+			enum ca_err rc = ca_fail(err, CA_ERR_STORE, "migration %s failed: %s",
+						 schema_files[i].name, sqlite3_errmsg(db));
+			sq_exec(db, "ROLLBACK");
+			return rc;
+		}
+	}
+	return CA_OK;
+}
+
+/* ---- the group-commit writer ---- */
+
+/* Run one job of a group inside its own savepoint. */
+static void run_job(struct sq_store *s, struct sq_conn *c, struct sq_job *j)
+{
+	if (j->run == NULL) {
+		j->rc = CA_OK;
+		return;
+	}
+	if (sq_exec(c->db, "SAVEPOINT job") != SQLITE_OK) {
+		j->rc = CA_ERR_STORE;
+		return;
+	}
+	j->rc = j->run(s, j->arg, j->err);
+	if (j->rc != CA_OK)
+		sq_exec(c->db, "ROLLBACK TO job");
+	sq_exec(c->db, "RELEASE job");
+}
+
+/* Take up to GROUP_MAX jobs off the queue (under qmu). */
+static struct sq_job *take_group(struct sq_store *s)
+{
+	struct sq_job *batch = s->head, *last = batch;
+	int n = 1;
+	while (last->next != NULL && n < GROUP_MAX) {
+		last = last->next;
+		n++;
+	}
+	s->head = last->next;
+	if (s->head == NULL)
+		s->tail = NULL;
+	last->next = NULL;
+	return batch;
+}
+
+/* Commit one group; false if nothing of it was committed. */
+static bool commit_group(struct sq_store *s, struct sq_job *batch)
+{
+	struct sq_conn *c = sq_conn(s);
+	bool ok = c != NULL && sq_exec(c->db, "BEGIN IMMEDIATE") == SQLITE_OK;
+	for (struct sq_job *j = batch; j; j = j->next) {
+		if (ok)
+			run_job(s, c, j);
+		else
+			j->rc = CA_ERR_STORE;
+	}
+	if (ok && sq_exec(c->db, "COMMIT") != SQLITE_OK) {
+		sq_exec(c->db, "ROLLBACK");
+		ok = false;
+	}
+	return ok;
+}
+
+static void *writer_main(void *arg)
+{
+	struct sq_store *s = arg;
+	pthread_mutex_lock(&s->qmu);
+	for (;;) {
+		while (s->head == NULL && !s->stopping)
+			pthread_cond_wait(&s->qcv, &s->qmu);
+		if (s->head == NULL)
+			break; /* stopping, and every queued job is done */
+		struct sq_job *batch = take_group(s);
+		pthread_mutex_unlock(&s->qmu);
+		bool ok = commit_group(s, batch);
+		pthread_mutex_lock(&s->qmu);
+		for (struct sq_job *j = batch, *next; j; j = next) {
+			next = j->next; /* a sync job lives on its caller's stack */
+			if (!ok) {
+				j->rc = CA_ERR_STORE;
+				j->commit_failed = true;
+			}
+			if (j->async) {
+				j->free_job(j);
+				continue;
+			}
+			j->done = true;
+			pthread_cond_signal(&j->cv);
+		}
+	}
+	pthread_mutex_unlock(&s->qmu);
+	return NULL;
+}
+
+/* Queue j (under qmu), starting the writer if it is not running. */
+static bool enqueue(struct sq_store *s, struct sq_job *j)
+{
+	if (!s->stopping && !s->writer_running &&
+	    pthread_create(&s->writer, NULL, writer_main, s) == 0)
+		s->writer_running = true;
+	if (s->stopping || !s->writer_running)
+		return false;
+	j->next = NULL;
+	if (s->tail != NULL)
+		s->tail->next = j;
+	else
+		s->head = j;
+	s->tail = j;
+	pthread_cond_signal(&s->qcv);
+	return true;
+}
+
+enum ca_err sq_submit(struct sq_store *s, struct sq_job *j)
+{
+	j->async = false;
+	j->done = j->commit_failed = false;
+	j->rc = CA_ERR_STORE;
+	pthread_cond_init(&j->cv, NULL);
+	pthread_mutex_lock(&s->qmu);
+	if (enqueue(s, j))
+		while (!j->done)
+			pthread_cond_wait(&j->cv, &s->qmu);
+	bool queued = j->done;
+	pthread_mutex_unlock(&s->qmu);
+	pthread_cond_destroy(&j->cv);
+	if (!queued)
+		return ca_fail(j->err, CA_ERR_STORE, "the store is closing");
+	if (j->commit_failed)
+		return ca_fail(j->err, CA_ERR_STORE, "the database could not commit the change");
+	return j->rc;
+}
+
+enum ca_err sq_submit_async(struct sq_store *s, struct sq_job *j)
+{
+	j->async = true;
+	pthread_mutex_lock(&s->qmu);
+	bool queued = enqueue(s, j);
+	pthread_mutex_unlock(&s->qmu);
+	if (!queued) {
+		j->free_job(j);
+		return CA_ERR_STORE;
+	}
+	return CA_OK;
+}
+
+/* ---- open, close, ping, backup ---- */
+
+static void sq_close(struct store *base)
+{
+	struct sq_store *s = sq_of(base);
+	pthread_mutex_lock(&s->qmu);
+	s->stopping = true;
+	bool running = s->writer_running;
+	pthread_cond_signal(&s->qcv);
+	pthread_mutex_unlock(&s->qmu);
+	if (running)
+		pthread_join(s->writer, NULL);
+	pthread_setspecific(s->key, NULL);
+	pthread_mutex_lock(&s->mu);
+	struct sq_conn *c = s->conns;
+	s->conns = NULL;
+	pthread_mutex_unlock(&s->mu);
+	while (c != NULL) {
+		struct sq_conn *next = c->next;
+		conn_free(c);
+		c = next;
+	}
+	pthread_key_delete(s->key);
+	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->qmu);
+	pthread_cond_destroy(&s->qcv);
+	free(s->path);
+	free(s);
+}
+
+static enum ca_err sq_ping(struct store *base, struct ca_error *err)
+{
+	struct sq_conn *c = sq_conn(sq_of(base));
+	if (c == NULL || sq_exec(c->db, "SELECT count(*) FROM crl_state") != SQLITE_OK)
+		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
+	return CA_OK;
+}
+
+/* Copy c's database into the open dst in one step: one read snapshot (in
+ * WAL mode the writer goes on meanwhile), then one file without a log. */
+static enum ca_err backup_into(struct sq_conn *c, sqlite3 *dst, struct ca_error *err)
+{
+	sqlite3_busy_timeout(dst, 5000);
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", c->db, "main");
+	if (b == NULL)
+		return ca_fail(err, CA_ERR_STORE, "backup: %s", sqlite3_errmsg(dst));
+	int r;
+	for (int tries = 0; (r = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || r == SQLITE_LOCKED;
+	     tries++) {
+		if (tries == 100)
+			break;
+		sqlite3_sleep(50);
+	}
+	if (sqlite3_backup_finish(b) != SQLITE_OK || r != SQLITE_DONE)
+		return ca_fail(err, CA_ERR_STORE, "backup: %s", sqlite3_errmsg(dst));
+	if (sq_exec(dst, "PRAGMA wal_checkpoint(TRUNCATE)") != SQLITE_OK ||
+	    sq_exec(dst, "PRAGMA journal_mode = DELETE") != SQLITE_OK)
+		return ca_fail(err, CA_ERR_STORE, "backup: %s", sqlite3_errmsg(dst));
+	return CA_OK;
+}
+
+static void unlink_copy(const char *path)
+{
+	char side[PATH_MAX];
+	unlink(path);
+	if (snprintf(side, sizeof(side), "%s-wal", path) < (int)sizeof(side))
+		unlink(side);
+	if (snprintf(side, sizeof(side), "%s-shm", path) < (int)sizeof(side))
+		unlink(side);
+}
+
+/*
+ * A consistent copy while the service runs. The file is new (O_EXCL,
+ * 0600: it holds token hashes and the event log), and synced before it is
+ * called done; on failure nothing is left behind.
+ */
+static enum ca_err sq_backup(struct store *base, const char *path, struct ca_error *err)
+{
+	struct sq_conn *c = sq_conn(sq_of(base));
+	if (c == NULL)
+		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return ca_fail(err, errno == EEXIST ? CA_ERR_EXISTS : CA_ERR_IO,
+			       "cannot create %s: %s", path, strerror(errno));
+	close(fd);
+	sqlite3 *dst = NULL;
+	enum ca_err rc;
+	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		rc = ca_fail(err, CA_ERR_IO, "cannot open %s as a database", path);
+	else
+		rc = backup_into(c, dst, err);
+	if (dst != NULL && sqlite3_close(dst) != SQLITE_OK)
+		rc = ca_fail(err, CA_ERR_STORE, "backup: the copy did not close cleanly");
+	if (rc == CA_OK) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) != 0)
+			rc = ca_fail(err, CA_ERR_IO, "cannot sync %s", path);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (rc != CA_OK)
+		unlink_copy(path);
+	return rc;
+}
+
+/* ---- watch and maintain ---- */
+
+static enum ca_err data_version(struct sq_conn *c, int64_t *v)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(c->db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK)
+		return CA_ERR_STORE;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return r == SQLITE_ROW ? CA_OK : CA_ERR_STORE;
+}
+
+/*
+ * What the store holds now, read again only when another connection has
+ * committed since this one last read it (PRAGMA data_version changes
+ * then) or this connection wrote (sq_revoke and sq_crl_put clear
+ * watch_valid).
+ */
+static enum ca_err watch_look(struct sq_store *s, struct sq_conn *c)
+{
+	int64_t dv;
+	if (data_version(c, &dv) != CA_OK)
+		return CA_ERR_STORE;
+	if (c->watch_valid && dv == c->watch_dv)
+		return CA_OK;
+	struct store_change now = {0};
+	if (sq_revocation_gen(&s->base, &now.revocation_gen) != CA_OK ||
+	    sq_crl_number(&s->base, &now.crl_number) != CA_OK)
+		return CA_ERR_STORE;
+	c->watch_dv = dv;
+	c->watch_seen = now;
+	c->watch_valid = true;
+	return CA_OK;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static enum ca_err sq_watch(struct store *base, struct store_change *seen, int timeout_ms)
+{
+	struct sq_store *s = sq_of(base);
+	struct sq_conn *c = sq_conn(s);
+	if (c == NULL)
+		return CA_ERR_STORE;
+	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	for (;;) {
+		if (watch_look(s, c) != CA_OK)
+			return CA_ERR_STORE;
+		struct store_change *w = &c->watch_seen;
+		if (w->revocation_gen != seen->revocation_gen ||
+		    w->crl_number != seen->crl_number) {
+			*seen = *w;
+			seen->changed = true;
+			return CA_OK;
+		}
+		int64_t left = deadline - now_ms();
+		if (left <= 0)
+			break;
+		struct timespec nap = {0, (left < WATCH_POLL_MS ? left : WATCH_POLL_MS) * 1000000L};
+		nanosleep(&nap, NULL);
+	}
+	seen->changed = false;
+	return CA_OK;
+}
+
+static enum ca_err sq_maintain(struct store *base)
+{
+	return sq_index_catch_up(sq_of(base));
+}
+
+static const struct store_ops sqlite_ops = {
+    .scheme = "sqlite",
+    .close = sq_close,
+    .ping = sq_ping,
+    .backup = sq_backup,
+    .cert_put = sq_cert_put,
+    .cert_get = sq_cert_get,
+    .list = sq_list,
+    .count = sq_count,
+    .revoke = sq_revoke,
+    .revoked_list = sq_revoked_list,
+    .status = sq_status,
+    .revocation_gen = sq_revocation_gen,
+    .crl_get = sq_crl_get,
+    .crl_number = sq_crl_number,
+    .crl_put = sq_crl_put,
+    .token_put = sq_token_put,
+    .token_by_hash = sq_token_by_hash,
+    .token_list = sq_token_list,
+    .token_revoke = sq_token_revoke,
+    .event = sq_event,
+    .event_list = sq_event_list,
+    .watch = sq_watch,
+    .maintain = sq_maintain,
+};
+
+/* The first connection: this thread's, in WAL mode, schema up to date. */
+static enum ca_err first_conn(struct sq_store *s, bool create, struct ca_error *err)
+{
+	struct sq_conn *c = conn_open(s, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0));
+	if (c == NULL)
+		return ca_fail(err, CA_ERR_STORE, "cannot open the database %s", s->path);
+	if (pthread_setspecific(s->key, c) != 0) {
+		conn_free(c);
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	}
+	s->conns = c;
+	if (sq_exec(c->db, "PRAGMA journal_mode = WAL") != SQLITE_OK)
+		return ca_fail(err, CA_ERR_STORE, "cannot switch %s to WAL: %s", s->path,
+			       sqlite3_errmsg(c->db));
+	return migrate(c->db, err);
+}
+
+enum ca_err store_sqlite_open(const char *path, bool create, struct store **out,
+			      struct ca_error *err)
+{
+	struct sq_store *s = calloc(1, sizeof(*s));
+	enum ca_err rc;
+	if (s == NULL || (s->path = strdup(path)) == NULL) {
+		free(s);
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	}
+	s->base.ops = &sqlite_ops;
+	pthread_key_create(&s->key, conn_release);
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->qmu, NULL);
+	pthread_cond_init(&s->qcv, NULL);
+	if ((rc = first_conn(s, create, err)) != CA_OK) {
+		sq_close(&s->base);
+		return rc;
+	}
+	*out = &s->base;
+	return CA_OK;
+}

@@ -1,0 +1,178 @@
+/*
+ * Private to ca/store/sqlite*.c: the SQLite store's context and the
+ * helpers every file of it uses. A file that adds tables (certificates
+ * and tokens in sqlite_certs.c, search in sqlite_search.c, later ACME in
+ * sqlite_acme.c) does it the same way:
+ *
+ *  - its statements are `static struct sq_sql NAME = SQ_SQL("...")` next
+ *    to the code that runs them; sq_stmt() prepares each once per
+ *    connection and hands back a reset statement (finish with sq_done);
+ *  - reads run on the calling thread's own connection (sq_conn), which
+ *    WAL lets run beside the writer;
+ *  - a write that must be durable before returning and may share its
+ *    commit with others is an sq_job given to sq_submit: the writer thread
+ *    runs it inside a savepoint of its group transaction, so a job that
+ *    fails leaves nothing behind and does not fail the others;
+ *  - a write that must not wait (an event) goes to sq_submit_async;
+ *  - a read-check-write that must see its own reads (a revocation) runs
+ *    on the caller's connection between sq_begin and sq_end;
+ *  - the schema is schema/sqlite/NNN_*.sql, applied in order by sqlite.c.
+ */
+#ifndef PRIVCA_STORE_SQLITE_INT_H
+#define PRIVCA_STORE_SQLITE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* A statement of this store: its SQL and the cache slot it was given on
+ * first use (0: none yet). Define them static and non-const. */
+struct sq_sql {
+	const char *text;
+	int slot;
+};
+#define SQ_SQL(text)                                                                               \
+	{                                                                                          \
+		(text), 0                                                                          \
+	}
+/* Cached statements per connection (every sq_sql of every file). */
+#define SQ_STMT_MAX 96
+
+struct sq_store;
+
+/* One thread's connection. */
+struct sq_conn {
+	sqlite3 *db;
+	sqlite3_stmt *st[SQ_STMT_MAX];
+	struct sq_store *s;
+	struct sq_conn *next;
+	/* store_watch: data_version and what was read at it (valid: read). */
+	bool watch_valid;
+	int64_t watch_dv;
+	struct store_change watch_seen;
+};
+
+/*
+ * A write for the writer thread. run is called on the writer's connection
+ * inside a savepoint of the group transaction (NULL: a barrier that only
+ * waits for the commit); err is written only by run. Sync jobs live on the
+ * caller's stack until done; async jobs are malloc'd and freed by the
+ * writer with free_job.
+ */
+struct sq_job {
+	enum ca_err (*run)(struct sq_store *s, const void *arg, struct ca_error *err);
+	const void *arg;
+	struct ca_error *err;
+	void (*free_job)(struct sq_job *j); /* async only */
+	bool async;
+	pthread_cond_t cv; /* sync: signalled when done */
+	enum ca_err rc;
+	bool done, commit_failed;
+	struct sq_job *next;
+};
+
+struct sq_store {
+	struct store base; /* first: a struct store * is a struct sq_store * */
+	char *path;
+	pthread_key_t key;
+	pthread_mutex_t mu; /* guards conns */
+	struct sq_conn *conns;
+
+	pthread_mutex_t qmu; /* guards the queue and the writer's life */
+	pthread_cond_t qcv;  /* writer: work arrived or stop */
+	struct sq_job *head, *tail;
+	bool writer_running, stopping;
+	pthread_t writer;
+};
+
+static inline struct sq_store *sq_of(struct store *s)
+{
+	return (struct sq_store *)s;
+}
+
+/* This thread's connection, opened on first use; NULL if it cannot be. */
+struct sq_conn *sq_conn(struct sq_store *s);
+/* q prepared on this thread's connection (cached), reset and unbound;
+ * *cp (if not NULL) the connection. NULL on failure. */
+sqlite3_stmt *sq_stmt(struct sq_store *s, struct sq_sql *q, struct sq_conn **cp);
+/* Reset and unbind a statement from sq_stmt. */
+void sq_done(sqlite3_stmt *st);
+int sq_exec(sqlite3 *db, const char *sql);
+int sq_bind_text(sqlite3_stmt *st, int i, const char *text);
+/* Column i as text, "" for NULL. */
+const char *sq_col_text(sqlite3_stmt *st, int i);
+/* A malloc'd copy of column i (NULL stays NULL); *ok false on no memory. */
+char *sq_col_dup(sqlite3_stmt *st, int i, bool *ok);
+
+/* Run j through the writer and wait for the commit that holds it; if
+ * that commit fails, CA_ERR_STORE with a sentence in j->err. */
+enum ca_err sq_submit(struct sq_store *s, struct sq_job *j);
+/* Queue j (malloc'd) without waiting; CA_ERR_STORE if the store is
+ * closing (j is freed either way). */
+enum ca_err sq_submit_async(struct sq_store *s, struct sq_job *j);
+
+/* BEGIN IMMEDIATE on the caller's connection; sq_end commits if rc is
+ * CA_OK (a failed commit becomes CA_ERR_STORE in err) or rolls back. */
+enum ca_err sq_begin(struct sq_conn *c, struct ca_error *err);
+enum ca_err sq_end(struct sq_conn *c, enum ca_err rc, struct ca_error *err);
+
+/*
+ * SQL assembled from constant fragments (every value is bound): a fragment
+ * that does not fit marks the buffer overflowed instead of writing past it
+ * or cutting a statement short; sq_text then returns NULL.
+ */
+struct sq_text {
+	char text[1024];
+	size_t n;
+	bool overflow;
+};
+void sq_text_add(struct sq_text *b, const char *fragment);
+const char *sq_text_get(const struct sq_text *b);
+
+/* Insert an event row on this thread's connection (inside its caller's
+ * transaction). */
+enum ca_err sq_event_insert(struct sq_store *s, int64_t at, const char *kind, const char *serial,
+			    const char *actor, const char *detail);
+
+/* The certificate columns, in the order sq_cert_cols reads them; the
+ * DER, when wanted, follows at column 13. */
+#define SQ_CERT_COLS                                                                               \
+	"serial, subject, dns_names, ip_addresses, not_before, not_after, profile, requester, "    \
+	"fingerprint_sha256, status, revoked_at, revocation_reason, created_at"
+struct rows_cert_cols;
+/* The column values of st's row (valid until st steps or resets). */
+void sq_cert_cols(sqlite3_stmt *st, struct rows_cert_cols *k, bool with_der);
+
+/* The operations, by file. */
+enum ca_err sq_cert_put(struct store *s, const struct ca_cert *c, struct ca_error *err);
+enum ca_err sq_cert_get(struct store *s, const char *serial, int64_t now, struct ca_cert **out,
+			struct ca_error *err);
+enum ca_err sq_count(struct store *s, int64_t now, struct ca_counts *out, struct ca_error *err);
+enum ca_err sq_revoke(struct store *s, const struct store_revocation *r, struct ca_error *err);
+enum ca_err sq_revoked_list(struct store *s, int64_t now, struct store_revoked **out, size_t *n,
+			    struct ca_error *err);
+enum ca_err sq_status(struct store *s, const char *serial, struct store_status *out,
+		      struct ca_error *err);
+enum ca_err sq_revocation_gen(struct store *s, int64_t *gen);
+enum ca_err sq_crl_get(struct store *s, int64_t generation, int64_t built_after,
+		       struct store_crl *out);
+enum ca_err sq_crl_number(struct store *s, uint64_t *number);
+enum ca_err sq_crl_put(struct store *s, const struct store_crl *c);
+enum ca_err sq_event(struct store *s, int64_t at, const char *kind, const char *serial,
+		     const char *actor, const char *detail);
+enum ca_err sq_event_list(struct store *s, size_t limit, struct store_event_row **out, size_t *n,
+			  struct ca_error *err);
+/* sqlite_tokens.c */
+enum ca_err sq_token_put(struct store *s, const struct store_token *t, const char *sha256_hex,
+			 struct ca_error *err);
+enum ca_err sq_token_by_hash(struct store *s, const char *sha256_hex, struct store_token **out);
+enum ca_err sq_token_list(struct store *s, struct store_token ***out, size_t *n);
+enum ca_err sq_token_revoke(struct store *s, const char *name, int64_t at, struct ca_error *err);
+/* sqlite_search.c */
+enum ca_err sq_list(struct store *s, const struct ca_list_query *q, int64_t now,
+		    struct ca_cert_list *out, struct ca_error *err);
+/* Bring the trigram index up to date (store_maintain; before a search). */
+enum ca_err sq_index_catch_up(struct sq_store *s);
+
+#endif

@@ -1,0 +1,316 @@
+/*
+ * The code in this file implements the SQLite store's certificate list:
+ * keyset paging newest first (or by expiry), status filters, and search
+ * over the FTS5 trigram index (schema/sqlite/002_search.sql) kept up to
+ * date in bulk by sq_index_catch_up, off the issuance path.
+ *
+ * Ties on the sort key are broken by rowid, which is the issue order
+ * (schema/sqlite/003); the cursor carries the rowid as its tie-breaker and
+ * is opaque to callers (rows.h encodes it).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rows.h"
+#include "sqlite_int.h"
+
+/* Rows indexed per transaction when catching up (about 0.2 s of work). */
+#define FTS_CHUNK 5000
+/* Matches of a trigram phrase beyond which sorting them all costs more
+ * than scanning the expiry index until a page is full. */
+#define FTS_SORT_MAX 1000
+
+static struct sq_sql q_fts_behind =
+    SQ_SQL("SELECT (SELECT last_rowid FROM fts_state WHERE id = 1), "
+	   "(SELECT coalesce(max(rowid), 0) FROM certificates)");
+static struct sq_sql q_fts_index =
+    SQ_SQL("INSERT INTO cert_fts (rowid, search) SELECT rowid, search FROM certificates "
+	   "WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid");
+static struct sq_sql q_fts_mark = SQ_SQL("UPDATE fts_state SET last_rowid = ?1 WHERE id = 1");
+static struct sq_sql q_fts_rare =
+    SQ_SQL("SELECT count(*) FROM (SELECT 1 FROM cert_fts WHERE cert_fts MATCH ?1 LIMIT ?2)");
+
+/* ---- the trigram index ---- */
+
+/* How far the trigram index is behind: indexed up to *indexed, rows up to *top. */
+static enum ca_err fts_behind(struct sq_store *s, int64_t *indexed, int64_t *top)
+{
+	sqlite3_stmt *st = sq_stmt(s, &q_fts_behind, NULL);
+	if (st == NULL)
+		return CA_ERR_STORE;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*indexed = sqlite3_column_int64(st, 0);
+		*top = sqlite3_column_int64(st, 1);
+	}
+	sq_done(st);
+	return r == SQLITE_ROW ? CA_OK : CA_ERR_STORE;
+}
+
+/* Index rows (from, upto] and move the watermark, inside a transaction. */
+static enum ca_err fts_index(struct sq_store *s, int64_t from, int64_t upto)
+{
+	sqlite3_stmt *st = sq_stmt(s, &q_fts_index, NULL);
+	sqlite3_stmt *mk = st ? sq_stmt(s, &q_fts_mark, NULL) : NULL;
+	if (mk == NULL)
+		return CA_ERR_STORE;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, upto);
+	sqlite3_bind_int64(mk, 1, upto);
+	enum ca_err rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_step(mk) == SQLITE_DONE
+			     ? CA_OK
+			     : CA_ERR_STORE;
+	sq_done(st);
+	sq_done(mk);
+	return rc;
+}
+
+/*
+ * Index the rows the trigram index has not seen. Rows are only appended
+ * (rowids grow, nothing is deleted), so "not seen" is "rowid above
+ * fts_state.last_rowid". BEGIN IMMEDIATE makes concurrent catch-ups
+ * (threads, processes) take turns: the second finds nothing left, and no
+ * row is indexed twice. In chunks, each its own transaction: a bulk
+ * import's backlog never holds the write lock long enough to stall
+ * issuance.
+ */
+enum ca_err sq_index_catch_up(struct sq_store *s)
+{
+	int64_t indexed, top;
+	struct sq_conn *c = sq_conn(s);
+	if (c == NULL || fts_behind(s, &indexed, &top) != CA_OK)
+		return CA_ERR_STORE;
+	while (indexed < top) {
+		if (sq_exec(c->db, "BEGIN IMMEDIATE") != SQLITE_OK)
+			return CA_ERR_STORE;
+		enum ca_err rc = fts_behind(s, &indexed, &top);
+		int64_t upto = top - indexed > FTS_CHUNK ? indexed + FTS_CHUNK : top;
+		if (rc == CA_OK && indexed < top)
+			rc = fts_index(s, indexed, upto);
+		if (rc == CA_OK && sq_exec(c->db, "COMMIT") != SQLITE_OK)
+			rc = CA_ERR_STORE;
+		if (rc != CA_OK) {
+			sq_exec(c->db, "ROLLBACK");
+			return rc;
+		}
+		indexed = upto;
+	}
+	return CA_OK;
+}
+
+/* Does phrase match fewer than FTS_SORT_MAX certificates? */
+static bool fts_rare(struct sq_store *s, const char *phrase)
+{
+	sqlite3_stmt *st = sq_stmt(s, &q_fts_rare, NULL);
+	if (st == NULL)
+		return false;
+	sq_bind_text(st, 1, phrase);
+	sqlite3_bind_int(st, 2, FTS_SORT_MAX);
+	bool rare = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) < FTS_SORT_MAX;
+	sq_done(st);
+	return rare;
+}
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* The term as one FTS5 phrase: "..." with inner quotes doubled. */
+static char *fts_phrase(const char *term)
+{
+	size_t n = strlen(term), q = 0;
+	for (const char *p = term; *p; p++)
+		q += *p == '"';
+	char *s = malloc(n + q + 3), *o = s;
+	if (s == NULL)
+		return NULL;
+	*o++ = '"';
+	for (const char *p = term; *p; p++) {
+		if (*p == '"')
+			*o++ = '"';
+		*o++ = *p;
+	}
+	*o++ = '"';
+	*o = '\0';
+	return s;
+}
+
+/* ---- the list ---- */
+
+/*
+ * How to find the rows. SCAN: walk the ordering index, testing the search
+ * text held in it. FTS_ROWID: trigram lookup, newest first by rowid
+ * (issue order). FTS_SORTED: trigram lookup of a rare term, sorted by
+ * expiry. Trigrams need three characters.
+ */
+enum list_mode { SCAN, FTS_ROWID, FTS_SORTED };
+
+struct list_plan {
+	const struct ca_list_query *q;
+	int64_t now;
+	int limit;
+	bool by_expiry, searching, has_cursor;
+	char *needle, *phrase; /* owned */
+	enum list_mode mode;
+	struct rows_cursor cur;
+};
+
+/* The needle (lowered), the phrase if trigrams can find it, the mode. */
+static enum ca_err plan_search(struct sq_store *s, struct list_plan *p, struct ca_error *err)
+{
+	if (!p->searching)
+		return CA_OK;
+	if ((p->needle = rows_lower(p->q->q)) == NULL)
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	if (utf8_chars(p->needle) < 3)
+		return CA_OK;
+	if ((p->phrase = fts_phrase(p->needle)) == NULL)
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	if (sq_index_catch_up(s) != CA_OK)
+		return ca_fail(err, CA_ERR_STORE,
+			       "the search index could not be brought up to date");
+	p->mode = !p->by_expiry ? FTS_ROWID : fts_rare(s, p->phrase) ? FTS_SORTED : SCAN;
+	return CA_OK;
+}
+
+static enum ca_err plan_cursor(struct list_plan *p, struct ca_error *err)
+{
+	p->has_cursor = p->q->cursor != NULL && *p->q->cursor;
+	if (!p->has_cursor)
+		return CA_OK;
+	char order = p->mode == FTS_ROWID ? 'r' : p->by_expiry ? 'e' : 'i';
+	if (!rows_cursor_decode(p->q->cursor, order, &p->cur))
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "cursor is not one this server handed out for this query; start "
+			       "again without it");
+	return CA_OK;
+}
+
+/* The statement for p from constant fragments; every value is bound. */
+static const char *list_sql(const struct list_plan *p, struct sq_text *b)
+{
+	const char *key = p->by_expiry ? "not_after" : "created_at";
+	if (p->mode == SCAN)
+		sq_text_add(b, "SELECT " SQ_CERT_COLS ", c.rowid FROM certificates c WHERE 1");
+	else
+		sq_text_add(b, "SELECT " SQ_CERT_COLS ", c.rowid FROM cert_fts JOIN certificates "
+			       "c ON c.rowid = cert_fts.rowid WHERE cert_fts MATCH ?2");
+	if (p->q->status == CA_STATUS_VALID)
+		sq_text_add(b, " AND status = 'valid' AND not_after >= ?1");
+	else if (p->q->status == CA_STATUS_REVOKED)
+		sq_text_add(b, " AND status = 'revoked'");
+	else if (p->q->status == CA_STATUS_EXPIRED)
+		sq_text_add(b, " AND status = 'valid' AND not_after < ?1");
+	if (p->q->expires_within_days > 0)
+		sq_text_add(b, " AND status = 'valid' AND not_after >= ?1 AND not_after < ?5");
+	if (p->mode == SCAN && p->searching)
+		sq_text_add(b, " AND instr(search, ?2) > 0");
+	if (p->mode == FTS_ROWID) {
+		if (p->has_cursor)
+			sq_text_add(b, " AND cert_fts.rowid < ?4");
+		sq_text_add(b, " ORDER BY cert_fts.rowid DESC LIMIT ?6");
+		return sq_text_get(b);
+	}
+	if (p->has_cursor) {
+		sq_text_add(b, " AND (");
+		sq_text_add(b, key);
+		sq_text_add(b, ", c.rowid) < (?3, ?4)");
+	}
+	sq_text_add(b, " ORDER BY ");
+	sq_text_add(b, key);
+	sq_text_add(b, " DESC, c.rowid DESC LIMIT ?6");
+	return sq_text_get(b);
+}
+
+static void list_bind(sqlite3_stmt *st, const struct list_plan *p)
+{
+	sqlite3_bind_int64(st, 1, p->now);
+	if (p->searching)
+		sq_bind_text(st, 2, p->mode == SCAN ? p->needle : p->phrase);
+	if (p->has_cursor) {
+		sqlite3_bind_int64(st, 3, p->cur.key);
+		sqlite3_bind_int64(st, 4, p->cur.tie);
+	}
+	if (p->q->expires_within_days > 0)
+		sqlite3_bind_int64(st, 5, p->now + (int64_t)p->q->expires_within_days * 86400);
+	sqlite3_bind_int(st, 6, p->limit + 1);
+}
+
+/* One more row exists: the cursor is the last row returned. */
+static enum ca_err page_cursor(const struct list_plan *p, const struct ca_cert *last, int64_t rowid,
+			       struct ca_cert_list *out, struct ca_error *err)
+{
+	struct rows_cursor c = {.tie = rowid};
+	c.order = p->mode == FTS_ROWID ? 'r' : p->by_expiry ? 'e' : 'i';
+	c.key = p->by_expiry ? last->not_after : last->created_at;
+	if ((out->next_cursor = rows_cursor_encode(&c)) == NULL)
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	return CA_OK;
+}
+
+/* Step st into out: up to limit rows, and the cursor if there are more. */
+static enum ca_err list_rows(sqlite3_stmt *st, const struct list_plan *p, struct ca_cert_list *out,
+			     struct ca_error *err)
+{
+	int64_t last_rowid = 0;
+	int r;
+	if ((out->items = calloc((size_t)p->limit, sizeof(*out->items))) == NULL)
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == (size_t)p->limit)
+			return page_cursor(p, out->items[out->n - 1], last_rowid, out, err);
+		struct rows_cert_cols k;
+		sq_cert_cols(st, &k, false);
+		enum ca_err rc = rows_cert(&k, false, p->now, &out->items[out->n], err);
+		if (rc != CA_OK)
+			return rc;
+		out->n++;
+		last_rowid = sqlite3_column_int64(st, 13);
+	}
+	if (r != SQLITE_DONE)
+		return ca_fail(err, CA_ERR_STORE, "the database failed: %s",
+			       sqlite3_errmsg(sqlite3_db_handle(st)));
+	return CA_OK;
+}
+
+static enum ca_err list_run(struct sq_store *s, const struct list_plan *p, struct ca_cert_list *out,
+			    struct ca_error *err)
+{
+	struct sq_text b = {0};
+	const char *sql = list_sql(p, &b);
+	struct sq_conn *c = sq_conn(s);
+	sqlite3_stmt *st = NULL;
+	if (sql == NULL)
+		return ca_fail(err, CA_ERR_INTERNAL, "the list query does not fit its buffer");
+	if (c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
+	list_bind(st, p);
+	enum ca_err rc = list_rows(st, p, out, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum ca_err sq_list(struct store *base, const struct ca_list_query *q, int64_t now,
+		    struct ca_cert_list *out, struct ca_error *err)
+{
+	struct sq_store *s = sq_of(base);
+	struct list_plan p = {.q = q, .now = now, .mode = SCAN};
+	enum ca_err rc;
+	memset(out, 0, sizeof(*out));
+	p.limit = q->limit == 0 ? 50 : q->limit;
+	if (p.limit < 1 || p.limit > 500)
+		return ca_fail(err, CA_ERR_BAD_REQUEST, "limit must be between 1 and 500");
+	p.by_expiry = q->sort == CA_SORT_EXPIRES;
+	p.searching = q->q != NULL && *q->q;
+	if ((rc = plan_search(s, &p, err)) == CA_OK && (rc = plan_cursor(&p, err)) == CA_OK)
+		rc = list_run(s, &p, out, err);
+	if (rc != CA_OK)
+		ca_cert_list_free(out);
+	free(p.needle);
+	free(p.phrase);
+	return rc;
+}

@@ -522,7 +522,9 @@ static enum ca_err insert_cert(struct store *s, const struct ca_cert *c)
 	}
 	if (r != SQLITE_DONE)
 		goto out;
-	rc = event(s, c->created_at, "issue", c->serial, c->requester, dns);
+	/* A validity cut to the CA's end (clamp_to_ca) is said in the record. */
+	rc = event(s, c->created_at, c->clamped ? "issue-clamped" : "issue", c->serial,
+		   c->requester, dns);
 out:
 	free(dns);
 	free(ips);

@@ -342,6 +342,13 @@ static enum ca_err conf_read(struct ca *ca, const char *path, struct ca_error *e
 			rc = set_str(&ca->http_listen, v);
 		} else if (strcmp(k, "https") == 0) {
 			rc = set_str(&ca->https_listen, v);
+		} else if (strcmp(k, "clamp_to_ca") == 0) {
+			if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
+				rc = ca_fail(err, CA_ERR_BAD_REQUEST,
+					     "%s:%d: clamp_to_ca must be yes or no", path, lineno);
+				break;
+			}
+			ca->settings.clamp_to_ca = v[0] == 'y';
 		} else if (strcmp(k, "default_days") == 0 || strcmp(k, "max_days") == 0) {
 			char *end;
 			long d = strtol(v, &end, 10);
@@ -380,6 +387,10 @@ static enum ca_err conf_write(const char *path, const char *base_url, struct ca_
 			 "# Validity of issued certificates, in days.\n"
 			 "default_days = %d\n"
 			 "max_days = %d\n"
+			 "\n"
+			 "# A certificate that would end after the CA's own is refused; with\n"
+			 "# yes it is cut to end with the CA instead, and the answer says so.\n"
+			 "clamp_to_ca = no\n"
 			 "\n"
 			 "# Listen addresses.\n"
 			 "http = 127.0.0.1:8080\n"
@@ -453,6 +464,7 @@ static enum ca_err init_tls(struct ca *ca, const struct ca_init_opts *o, const s
 	    .profile = CA_PROFILE_SERVER,
 	    .days = CA_DEFAULT_DAYS,
 	    .requester = "init",
+	    .clamp = true,
 	};
 	if ((rc = issue_leaf(ca, &l, &rec, err)) != CA_OK ||
 	    (rc = dir_file(path, ca->dir, "tls.key", err)) != CA_OK ||
@@ -724,10 +736,33 @@ void ca_close(struct ca *ca)
 	key_thread_done();
 }
 
+enum ca_err ca_validity(struct ca *ca, int64_t *seconds_left, struct ca_error *err)
+{
+	int64_t now = ca_now(ca);
+	char nb[21], na[21];
+	ca_time_rfc3339(ca->root.not_before, nb);
+	ca_time_rfc3339(ca->root.not_after, na);
+	if (seconds_left != NULL)
+		*seconds_left = ca->root.not_after - now;
+	if (now >= ca->root.not_after)
+		return ca_fail(err, CA_ERR_UNAVAILABLE,
+			       "the CA's certificate expired at %s (valid from %s): it issues "
+			       "nothing more; renew or replace the CA",
+			       na, nb);
+	if (now < ca->root.not_before)
+		return ca_fail(err, CA_ERR_UNAVAILABLE,
+			       "the CA's certificate is not valid before %s (until %s): check "
+			       "this machine's clock",
+			       nb, na);
+	return CA_OK;
+}
+
 enum ca_err ca_health(struct ca *ca, struct ca_error *err)
 {
-	enum ca_err rc = store_ping(ca->store, err);
+	enum ca_err rc = ca_validity(ca, NULL, err);
 	if (rc != CA_OK)
+		return rc;
+	if ((rc = store_ping(ca->store, err)) != CA_OK)
 		return rc;
 	uint8_t sig[KEY_SIG_MAX];
 	size_t sl;
@@ -767,6 +802,10 @@ enum ca_err ca_tls_renew(struct ca *ca, int days_left, bool *renewed, struct ca_
 	int64_t now = ca_now(ca);
 	if (p.not_after - now > (int64_t)days_left * 86400)
 		goto out; /* still good */
+	/* Ending with the CA already: a new one could last no longer (the CA
+	 * warns of its own end; ca_validity). */
+	if (p.not_after >= ca->root.not_after && now < ca->root.not_after)
+		goto out;
 	/* One from elsewhere (the operator's) is theirs to replace. */
 	if (p.issuer.tlv_len != ca->subject_len ||
 	    memcmp(p.issuer.tlv, ca->subject, ca->subject_len) != 0) {
@@ -788,6 +827,7 @@ enum ca_err ca_tls_renew(struct ca *ca, int days_left, bool *renewed, struct ca_
 	    .profile = CA_PROFILE_SERVER,
 	    .days = ca->settings.default_days,
 	    .requester = "renew",
+	    .clamp = true,
 	};
 	if ((rc = issue_leaf(ca, &l, &rec, err)) != CA_OK)
 		goto out;

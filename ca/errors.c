@@ -25,6 +25,7 @@ static const char *const err_names[CA_ERR_MAX] = {
     [CA_ERR_CRYPTO] = "crypto",
     [CA_ERR_NOMEM] = "nomem",
     [CA_ERR_INTERNAL] = "internal",
+    [CA_ERR_UNAVAILABLE] = "unavailable",
 };
 
 const char *ca_strerror(enum ca_err err)

@@ -92,11 +92,16 @@ struct leaf {
 	int days;
 	bool key_encipherment; /* RSA subject key */
 	const char *requester; /* token name, "cli", "init", "renew" */
+	bool clamp;	       /* end with the CA rather than be refused (the service's own TLS
+				  certificate, or clamp_to_ca) */
 };
 
 /*
  * Sign l with the CA key (fresh serial, notBefore now - 5 min) and record
- * it durably; a serial that is taken is drawn again. *out (ca_cert_free)
+ * it durably; a serial that is taken is drawn again. Refused while the CA
+ * is not valid (ca_validity), and when the leaf would end after the CA
+ * (CA_ERR_BAD_REQUEST naming the CA's end) unless l->clamp or clamp_to_ca
+ * cut it to the CA's notAfter (then (*out)->clamped). *out (ca_cert_free)
  * holds the record with its DER. Nothing is recorded on failure.
  */
 enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out,

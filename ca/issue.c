@@ -96,6 +96,46 @@ bad:
 	return CA_ERR_NOMEM;
 }
 
+/*
+ * The validity of a leaf signed now: notBefore now - CERT_SKEW (never
+ * before the CA's own), notAfter l->days later. A leaf never outlives its
+ * issuer (RFC 5280 6.1.3 would reject it, and so do the verifiers):
+ * past the CA's notAfter it is refused, or cut to it where l->clamp or
+ * the clamp_to_ca setting allows.
+ */
+static enum ca_err leaf_window(struct ca *ca, const struct leaf *l, int64_t *nb, int64_t *na,
+			       bool *clamped, struct ca_error *err)
+{
+	enum ca_err rc = ca_validity(ca, NULL, err);
+	if (rc != CA_OK)
+		return rc;
+	const struct ca_root *root = ca_root(ca);
+	*nb = ca_now(ca) - CERT_SKEW;
+	if (*nb < root->not_before)
+		*nb = root->not_before;
+	*na = *nb + (int64_t)l->days * 86400;
+	*clamped = false;
+	if (*na <= root->not_after)
+		return CA_OK;
+	if (l->clamp || ca->settings.clamp_to_ca) {
+		*na = root->not_after;
+		*clamped = true;
+		return CA_OK;
+	}
+	char end[21];
+	ca_time_rfc3339(root->not_after, end);
+	int64_t left = (root->not_after - *nb) / 86400;
+	if (left < 1)
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "the CA's certificate ends at %s, in less than a day: a certificate "
+			       "of %d days would outlive it; renew the CA",
+			       end, l->days);
+	return ca_fail(err, CA_ERR_BAD_REQUEST,
+		       "the CA's certificate ends at %s: a certificate of %d days would outlive "
+		       "it; ask for at most %lld days",
+		       end, l->days, (long long)left);
+}
+
 enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out,
 		       struct ca_error *err)
 {
@@ -106,7 +146,11 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 
 	if (!cert_key_id(l->spki, l->spki_len, ski))
 		return ca_fail(err, CA_ERR_BAD_CSR, "the public key is malformed");
-	int64_t nb = ca_now(ca) - CERT_SKEW;
+	int64_t nb, na;
+	bool clamped;
+	if ((rc = leaf_window(ca, l, &nb, &na, &clamped, err)) != CA_OK)
+		return rc;
+	rc = CA_ERR_EXISTS; /* draw a serial until one is free */
 	/* A serial collision (2^-100-ish) is retried with a fresh draw. */
 	for (int attempt = 0; attempt < 3 && rc == CA_ERR_EXISTS; attempt++) {
 		uint8_t serial[16];
@@ -124,7 +168,7 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 		    .spki = l->spki,
 		    .spki_len = l->spki_len,
 		    .not_before = nb,
-		    .not_after = nb + (int64_t)l->days * 86400,
+		    .not_after = na,
 		    .ski = ski,
 		    .aki = ca->ski,
 		    .key_encipherment = l->key_encipherment,
@@ -146,6 +190,7 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 			rc = ca_fail(err, rc, "out of memory");
 			break;
 		}
+		rec->clamped = clamped;
 		rc = store_cert_put(ca->store, rec, err);
 	}
 	free(der);

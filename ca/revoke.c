@@ -132,6 +132,16 @@ static enum ca_err crl_next(struct ca *ca, int64_t *gen, struct ca_blob **out, s
 		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
 	}
 	b->refs = 1;
+	struct ca_error verr;
+	if (rec.der == NULL && rec.number > 0 && ca_validity(ca, NULL, &verr) != CA_OK) {
+		/* An expired (or not yet valid) CA signs nothing: the CRL recorded
+		 * last is served as it is until its nextUpdate, and clients then
+		 * judge it, as they judge the certificates it lists. */
+		if ((rc = store_crl_get(ca->store, rec.generation, INT64_MIN, &rec)) != CA_OK) {
+			free(b);
+			return ca_fail(err, rc, "the CRL state could not be read");
+		}
+	}
 	if (rec.der != NULL) {
 		b->der = rec.der; /* current: taken as it is, nothing signed */
 		b->len = rec.len;
@@ -141,6 +151,10 @@ static enum ca_err crl_next(struct ca *ca, int64_t *gen, struct ca_blob **out, s
 		*gen = g;
 		*out = b;
 		return CA_OK;
+	}
+	if ((rc = ca_validity(ca, NULL, err)) != CA_OK) {
+		free(b);
+		return rc;
 	}
 	if ((rc = store_revoked_list(ca->store, now, &rev, &n, err)) != CA_OK ||
 	    (ent = calloc(n ? n : 1, sizeof(*ent))) == NULL) {

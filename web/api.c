@@ -34,6 +34,7 @@ static const char *const refusal_codes[] = {
     "unsupported-media-type",
     "exists",
     "internal",
+    "unavailable",
     "other",
 };
 #define NREFUSAL (sizeof(refusal_codes) / sizeof(refusal_codes[0]))
@@ -97,6 +98,19 @@ void api_metrics(const struct http_req *r, struct http_resp *w)
 		buf_printf(b, "privca_certificates{status=\"expired\"} %llu\n",
 			   (unsigned long long)counts.expired);
 	}
+
+	int64_t left;
+	bool valid = ca_validity(r->ca, &left, &err) == CA_OK;
+	buf_puts(b, "# HELP privca_ca_not_after_seconds End of the issuing CA's certificate "
+		    "(Unix time).\n# TYPE privca_ca_not_after_seconds gauge\n");
+	buf_printf(b, "privca_ca_not_after_seconds %lld\n", (long long)ca_root(r->ca)->not_after);
+	buf_puts(b, "# HELP privca_ca_valid 1 while the issuing CA's certificate is valid and "
+		    "it issues.\n# TYPE privca_ca_valid gauge\n");
+	buf_printf(b, "privca_ca_valid %d\n", valid ? 1 : 0);
+	buf_puts(b, "# HELP privca_ca_expiring 1 when the CA's certificate ends within 30 days "
+		    "or has ended.\n# TYPE privca_ca_expiring gauge\n");
+	buf_printf(b, "privca_ca_expiring %d\n",
+		   !valid || left < (int64_t)CA_EXPIRY_WARN_DAYS * 86400 ? 1 : 0);
 
 	buf_puts(b, "# HELP privca_refusals_total Problem answers by error code.\n"
 		    "# TYPE privca_refusals_total counter\n");
@@ -182,6 +196,8 @@ static json_t *cert_json(struct ca *ca, const struct ca_cert *c, bool full)
 	if (!full)
 		return o;
 	json_object_set_new(o, "fingerprint_sha256", json_string(c->fingerprint_sha256));
+	if (c->clamped)
+		json_object_set_new(o, "validity_clamped", json_true());
 	json_object_set_new(o, "certificate", pem_json(c));
 	json_t *chain = json_array();
 	json_array_append_new(chain, json_text(ca_root(ca)->pem));
@@ -446,6 +462,10 @@ void api_issue(const struct http_req *r, struct http_resp *w)
 	snprintf(loc, sizeof(loc), "/api/v1/certificates/%s", cert->serial);
 	http_set_header(w, "Location", loc);
 	http_set_header(w, "Cache-Control", "no-store");
+	if (cert->clamped)
+		http_set_header(
+		    w, "Warning",
+		    "299 privca \"validity shortened to end with the CA's certificate\"");
 	if (f == FMT_JSON) {
 		http_json(w, 201, cert_json(r->ca, cert, true));
 	} else if (f == FMT_DER) {
@@ -689,7 +709,7 @@ void api_healthz(const struct http_req *r, struct http_resp *w)
 	if (ca_health(r->ca, &err) != CA_OK) {
 		fprintf(stderr, "privca: health check failed: %s\n", err.detail);
 		w->status = 503;
-		buf_puts(&w->body, "unavailable\n");
+		buf_printf(&w->body, "unavailable: %s\n", err.detail);
 		return;
 	}
 	w->status = 200;

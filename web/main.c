@@ -331,6 +331,10 @@ static int cmd_sign(int argc, char **argv)
 			status = EXIT_REFUSED;
 		} else {
 			fprintf(stderr, "privca: issued %s\n", cert->serial);
+			if (cert->clamped)
+				fprintf(stderr,
+					"privca: its validity was shortened to end with the CA's "
+					"certificate (clamp_to_ca)\n");
 		}
 		free(pem);
 	}

@@ -246,6 +246,7 @@ static const struct {
     [CA_ERR_CRYPTO] = {500, "internal", "Internal error"},
     [CA_ERR_NOMEM] = {500, "internal", "Internal error"},
     [CA_ERR_INTERNAL] = {500, "internal", "Internal error"},
+    [CA_ERR_UNAVAILABLE] = {503, "unavailable", "The CA cannot do this now"},
 };
 
 static unsigned err_index(enum ca_err err)
@@ -306,9 +307,10 @@ void http_problem(struct http_resp *w, enum ca_err err, const char *detail)
 {
 	unsigned i = err_index(err);
 	w->err = (enum ca_err)i;
-	if (err_map[i].status >= 500) {
+	if (err_map[i].status >= 500 && err != CA_ERR_UNAVAILABLE) {
 		/* The core's sentence may name files or SQLite: log it, answer
-		 * something generic. */
+		 * something generic. Unavailable (an expired CA) is said to the
+		 * client as the core wrote it. */
 		fprintf(stderr, "privca: internal error (%s): %s\n", ca_strerror(err),
 			detail ? detail : "");
 		detail = "The server could not complete the request; try again, and tell the "
@@ -948,6 +950,26 @@ static void tls_refresh(struct https *h, bool asked)
 	h->cur = next;
 }
 
+/* Say loudly, at start and every hour, when the CA cannot issue or soon
+ * cannot: an expired CA otherwise fails one request at a time. */
+static void ca_validity_warn(struct ca *ca)
+{
+	struct ca_error err;
+	int64_t left;
+	if (ca_validity(ca, &left, &err) != CA_OK) {
+		fprintf(stderr, "privca: ERROR: %s\n", err.detail);
+		return;
+	}
+	if (left < (int64_t)CA_EXPIRY_WARN_DAYS * 86400) {
+		char end[21];
+		ca_time_rfc3339(ca_root(ca)->not_after, end);
+		fprintf(stderr,
+			"privca: WARNING: the CA's certificate expires at %s, in %lld days; "
+			"renew the CA before then\n",
+			end, (long long)(left / 86400));
+	}
+}
+
 int server_run(struct ca *ca, const struct server_opts *opts)
 {
 	const struct ca_settings *st = ca_settings(ca);
@@ -1029,6 +1051,7 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 		want_http ? " http://" : "", want_http ? http : "", want_https ? " https://" : "",
 		want_https ? https : "", threads);
 
+	ca_validity_warn(ca);
 	long long next_check = mono_ms() + TLS_CHECK_MS;
 	for (;;) {
 		unsigned char b;
@@ -1051,6 +1074,7 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 			break;
 		}
 		if (mono_ms() >= next_check) {
+			ca_validity_warn(ca);
 			if (want_https)
 				tls_refresh(&h, false);
 			next_check = mono_ms() + TLS_CHECK_MS;

@@ -223,7 +223,9 @@ static enum ca_err run_cert_put(struct sq_store *s, const void *arg, struct ca_e
 	if (r == SQLITE_CONSTRAINT)
 		rc = CA_ERR_EXISTS;
 	else if (r == SQLITE_DONE)
-		rc = sq_event_insert(s, c->created_at, "issue", c->serial, c->requester, dns);
+		/* A validity cut to the CA's end (clamp_to_ca) is said in the record. */
+		rc = sq_event_insert(s, c->created_at, c->clamped ? "issue-clamped" : "issue",
+				     c->serial, c->requester, dns);
 out:
 	free(dns);
 	free(ips);

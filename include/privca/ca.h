@@ -48,6 +48,7 @@ enum ca_err {
 	CA_ERR_CRYPTO,		 /* wolfCrypt failed */
 	CA_ERR_NOMEM,		 /* out of memory */
 	CA_ERR_INTERNAL,	 /* a bug or an impossible state */
+	CA_ERR_UNAVAILABLE,	 /* unavailable 503: the CA cannot do this now (expired CA, ...) */
 	CA_ERR_MAX
 };
 
@@ -126,6 +127,8 @@ struct ca_settings {
 	const char *base_url; /* no trailing slash */
 	int default_days;
 	int max_days;
+	bool clamp_to_ca;	  /* a leaf that would outlive the CA ends with it instead of
+				     being refused (privca.conf clamp_to_ca = yes) */
 	const char *http_listen;  /* "127.0.0.1:8080" */
 	const char *https_listen; /* "127.0.0.1:8443" */
 };
@@ -153,8 +156,22 @@ int64_t ca_now(const struct ca *ca);
  */
 enum ca_err ca_serve_start(struct ca *ca, struct ca_error *err) CA_WUR;
 
-/* CA_OK when the store answers and the key signs. */
+/*
+ * CA_OK when the store answers, the key signs and the CA's certificate is
+ * within its validity (CA_ERR_UNAVAILABLE naming its dates otherwise).
+ */
 enum ca_err ca_health(struct ca *ca, struct ca_error *err) CA_WUR;
+
+/* Warn this long before the CA's certificate ends (design section 3). */
+#define CA_EXPIRY_WARN_DAYS 30
+
+/*
+ * Is the issuing CA's certificate valid now (ca_now)? CA_OK with
+ * *seconds_left (may be NULL) until its notAfter; CA_ERR_UNAVAILABLE with a
+ * sentence naming the dates when it is expired or not yet valid. Nothing is
+ * issued and no CRL is signed while it is not valid.
+ */
+enum ca_err ca_validity(struct ca *ca, int64_t *seconds_left, struct ca_error *err) CA_WUR;
 
 /* ---- The CA's own certificate --------------------------------------- */
 
@@ -210,6 +227,7 @@ struct ca_cert {
 	int64_t revoked_at;    /* 0 if not revoked */
 	enum ca_reason reason;
 	int64_t created_at;
+	bool clamped; /* at issuance only: notAfter was cut to the CA's (clamp_to_ca) */
 };
 
 void ca_cert_free(struct ca_cert *c);

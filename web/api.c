@@ -141,6 +141,11 @@ void api_metrics(const struct http_req *r, struct http_resp *w)
 		   (double)get(&m_sum_us) / 1e6);
 	buf_printf(b, "privca_http_request_duration_seconds_count %llu\n", get(&m_count));
 
+	struct ca_crypto_info info = ca_crypto_build();
+	buf_printf(b,
+		   "# HELP privca_build_info The wolfSSL build in use.\n# TYPE privca_build_info "
+		   "gauge\nprivca_build_info{wolfssl=\"%s\",math=\"%s\"} 1\n",
+		   info.wolfssl, info.math);
 	w->status = 200;
 	w->content_type = "text/plain; version=0.0.4; charset=utf-8";
 }

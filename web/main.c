@@ -747,7 +747,7 @@ static const char main_help[] =
     "  show     show one certificate\n"
     "  token    create, list or revoke team tokens\n"
     "  backup   copy the database, also while serving\n"
-    "'privca COMMAND --help' tells more.\n";
+    "'privca COMMAND --help' tells more; 'privca --version' the build.\n";
 
 int main(int argc, char **argv)
 {
@@ -762,6 +762,11 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		fputs(main_help, stderr);
 		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		struct ca_crypto_info info = ca_crypto_build();
+		printf("privca (wolfSSL %s, %s math)\n", info.wolfssl, info.math);
+		return 0;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {

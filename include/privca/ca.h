@@ -100,6 +100,16 @@ enum ca_status { CA_STATUS_VALID, CA_STATUS_REVOKED, CA_STATUS_EXPIRED, CA_STATU
 
 const char *ca_status_name(enum ca_status s);
 
+/* The wolfSSL privca runs on: wolfssl is the library's own version
+ * ("5.5.4"), math its big-number code: "sp-asm" (SP code with x86_64
+ * assembly: the fast build of scripts/deps), "sp" (SP code in C) or
+ * "generic" (Debian's libwolfssl). Both are static strings. */
+struct ca_crypto_info {
+	const char *wolfssl;
+	const char *math;
+};
+struct ca_crypto_info ca_crypto_build(void);
+
 /* ---- Creating and opening a CA ------------------------------------- */
 
 #define CA_DEFAULT_DAYS 397

@@ -337,6 +337,12 @@ assert re.search(r'^privca_http_requests_total\{status="201"\} [1-9]', text, re.
 assert re.search(r'^privca_http_request_duration_seconds_bucket\{le="\+Inf"\} [1-9]', text, re.M)
 assert re.search(r'^privca_http_request_duration_seconds_count [1-9]', text, re.M)
 EOF
+ver=$("$PRIVCA" --version)
+check "privca --version names the wolfSSL build ($PRIVCA_WOLFSSL_MATH)" \
+	grep -Eqx "privca \(wolfSSL [0-9]+\.[0-9]+\.[0-9]+, $PRIVCA_WOLFSSL_MATH math\)" <<<"$ver"
+wver=$(sed -n 's/^privca (wolfSSL \([^,]*\),.*/\1/p' <<<"$ver")
+check "  and /metrics says the same" grep -qx \
+	"privca_build_info{wolfssl=\"$wver\",math=\"$PRIVCA_WOLFSSL_MATH\"} 1" "$T/m.body"
 
 # ---- HTTPS ----------------------------------------------------------------------------
 st=$(http "$T/s1" --cacert "$CA" "$SBASE/api/v1/ca")

@@ -82,7 +82,7 @@ serve_at() {
 	SERVER_PID=$!
 	PIDS+=("$SERVER_PID")
 	BASE="http://127.0.0.1:$HTTP_PORT"
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 300); do
 		[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$BASE/healthz")" != 000 ] && return 0
 		sleep 0.1
 	done

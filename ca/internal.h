@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "clock.h"
+#include "conf.h"
 #include "key.h"
 #include "names.h"
 #include "privca/ca.h"
@@ -20,8 +22,8 @@ struct ca {
 	char *dir;
 	struct key *key;
 	struct store *store;
-	struct ca_settings settings; /* strings below are owned */
-	char *base_url, *http_listen, *https_listen;
+	struct conf conf;	     /* privca.conf, owned */
+	struct ca_settings settings; /* the same, pointing into conf */
 
 	/* The CA certificate and what is derived from it once at open. */
 	struct ca_root root;
@@ -37,8 +39,7 @@ struct ca {
 	uint8_t *pubkey; /* subjectPublicKey BIT STRING contents (no unused-bits byte) */
 	size_t pubkey_len;
 
-	int64_t (*now)(void *arg);
-	void *now_arg;
+	struct ca_clock clock;
 
 	struct crl_cache *crl;
 	struct ocsp_cache *ocsp;

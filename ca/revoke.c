@@ -116,7 +116,7 @@ static enum ca_err crl_next(struct ca *ca, int64_t *gen, struct ca_blob **out, s
 	size_t n = 0;
 	struct store_crl rec;
 	enum ca_err rc;
-	int64_t now = ca_now(ca), g;
+	int64_t now = clock_now(&ca->clock), g;
 
 	/* The generation first, then the list: the list holds at least what
 	 * the generation counts, so the label is never ahead of the content. */
@@ -220,7 +220,7 @@ static enum ca_err crl_rebuild(struct ca *ca, int64_t gen, struct ca_blob **out,
 static bool crl_stale(struct ca *ca, const struct ca_blob *b, int64_t built_gen)
 {
 	return b == NULL || built_gen != gen_get(ca->crl) ||
-	       ca_now(ca) >= b->this_update + CRL_REFRESH;
+	       clock_now(&ca->clock) >= b->this_update + CRL_REFRESH;
 }
 
 enum ca_err ca_crl(struct ca *ca, struct ca_blob **out, struct ca_error *err)
@@ -395,12 +395,12 @@ enum ca_err ca_revoke(struct ca *ca, const char *serial, enum ca_reason reason,
 			       "no certificate with that serial (serials are 32 hex digits)");
 	const char *who = actor ? ca_token_name(actor) : "cli";
 	const char *only = actor && !ca_token_is_admin(actor) ? ca_token_name(actor) : NULL;
-	enum ca_err rc = store_revoke(ca->store, s, ca_now(ca), reason, who, only, err);
+	enum ca_err rc = store_revoke(ca->store, s, clock_now(&ca->clock), reason, who, only, err);
 	if (rc != CA_OK)
 		return rc;
 	revocation_changed(ca);
 	if (out != NULL)
-		return store_cert_get(ca->store, s, ca_now(ca), out, err);
+		return store_cert_get(ca->store, s, clock_now(&ca->clock), out, err);
 	return CA_OK;
 }
 
@@ -454,7 +454,7 @@ enum ca_err ca_ocsp(struct ca *ca, const uint8_t *req, size_t req_len, uint8_t *
 	struct crl_cache *c = ca->crl;
 	struct ocsp_request r;
 	struct ca_error perr;
-	int64_t now = ca_now(ca);
+	int64_t now = clock_now(&ca->clock);
 	int64_t gen = gen_get(c);
 	uint8_t key[32];
 

@@ -105,7 +105,7 @@ enum ca_err ca_token_create(struct ca *ca, const char *name, const struct ca_tok
 	    .max_days = p->max_days,
 	    .profiles = p->profiles,
 	    .admin = p->admin,
-	    .created_at = ca_now(ca),
+	    .created_at = clock_now(&ca->clock),
 	};
 	rc = store_token_put(ca->store, &st, hash, err);
 	if (rc == CA_OK)
@@ -230,5 +230,5 @@ enum ca_err ca_token_list(struct ca *ca, struct ca_token_info **out, size_t *n,
 
 enum ca_err ca_token_revoke(struct ca *ca, const char *name, struct ca_error *err)
 {
-	return store_token_revoke(ca->store, name, ca_now(ca), err);
+	return store_token_revoke(ca->store, name, clock_now(&ca->clock), err);
 }

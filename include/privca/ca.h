@@ -352,6 +352,14 @@ enum ca_err ca_token_revoke(struct ca *ca, const char *name, struct ca_error *er
 
 /* ---- Small helpers the front-ends share -------------------------------- */
 
+/*
+ * Normalise a certificate serial as written in a URL or on the command
+ * line: exactly 32 hex digits, either case, into out as lowercase
+ * (NUL-terminated). False for anything else. The one serial validator:
+ * the front-ends use it rather than their own.
+ */
+bool ca_serial_norm(const char *in, char out[33]) CA_WUR;
+
 /* PEM of DER bytes under label ("X509 CRL", ...); free(). NULL if no memory. */
 char *ca_pem(const char *label, const uint8_t *der, size_t len);
 

@@ -15,14 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cert_read.h"
+#include "x509/cert_read.h"
 #include "codec.h"
 #include "conf.h"
-#include "der.h"
-#include "dn.h"
+#include "x509/der.h"
+#include "x509/dn.h"
 #include "file.h"
 #include "internal.h"
-#include "oid.h"
+#include "x509/oid.h"
 #include "policy.h"
 
 int64_t ca_now(const struct ca *ca)
@@ -43,17 +43,6 @@ const struct ca_settings *ca_settings(const struct ca *ca)
 const struct ca_root *ca_root(const struct ca *ca)
 {
 	return &ca->root;
-}
-
-void ca_time_rfc3339(int64_t t, char buf[21])
-{
-	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-	int64_t secs = t - days * 86400, y;
-	unsigned m, d;
-	der_civil_from_days(days, &y, &m, &d);
-	unsigned yy = y < 0 ? 0 : y > 9999 ? 9999 : (unsigned)y, s = (unsigned)secs;
-	snprintf(buf, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", yy % 10000, m % 13, d % 32,
-		 s / 3600 % 24, s / 60 % 60, s % 60);
 }
 
 /* ---- open / close ---- */

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "conf.h"
-#include "dn.h"
+#include "x509/dn.h"
 #include "file.h"
 #include "internal.h"
 #include "tls.h"

@@ -10,7 +10,7 @@
 
 #include "clock.h"
 #include "conf.h"
-#include "key.h"
+#include "crypto/signer.h"
 #include "names.h"
 #include "privca/ca.h"
 #include "store.h"

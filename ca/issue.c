@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "codec.h"
-#include "csr.h"
-#include "dn.h"
+#include "x509/csr.h"
+#include "x509/dn.h"
 #include "internal.h"
 #include "policy.h"
 #include "tokens.h"

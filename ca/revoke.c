@@ -18,9 +18,9 @@
 #include <time.h>
 
 #include "codec.h"
-#include "crl.h"
+#include "x509/crl.h"
 #include "internal.h"
-#include "ocsp.h"
+#include "x509/ocsp.h"
 #include "tokens.h"
 
 #define CRL_VALIDITY  (7 * 86400)

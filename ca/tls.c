@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cert_read.h"
+#include "x509/cert_read.h"
 #include "codec.h"
-#include "dn.h"
+#include "x509/dn.h"
 #include "file.h"
 #include "internal.h"
 #include "tls.h"

@@ -21,9 +21,9 @@
 #include <string.h>
 
 #include "codec.h"
-#include "der.h"
-#include "dn.h"
-#include "oid.h"
+#include "x509/der.h"
+#include "x509/dn.h"
+#include "x509/oid.h"
 #include "privca/ca.h"
 
 /* A growable string with sticky failure, for extension summaries. */

@@ -2,8 +2,8 @@
  * The code in this file implements PKCS#7 certs-only bundles (ca_p7b):
  * RFC 5652 5.1 degenerate SignedData, no signers, only certificates.
  */
-#include "der.h"
-#include "oid.h"
+#include "x509/der.h"
+#include "x509/oid.h"
 #include "privca/ca.h"
 
 enum ca_err ca_p7b(const uint8_t *const *certs, const size_t *lens, size_t n, uint8_t **out,

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "der.h"
+#include "x509/der.h"
 #include "privca/ca.h"
 
 struct key;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "der.h"
+#include "x509/der.h"
 #include "names.h"
 #include "privca/ca.h"
 

@@ -30,8 +30,8 @@
 
 #include "codec.h"
 #include "file.h"
-#include "key.h"
-#include "oid.h"
+#include "crypto/signer.h"
+#include "x509/oid.h"
 
 #define SLOTS 4
 

@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "codec.h"
-#include "der.h"
+#include "x509/der.h"
 #include "internal.h"
-#include "oid.h"
+#include "x509/oid.h"
 
 #define OID(w, o) der_oid((w), (const uint8_t *)(o), OID_LEN(o))
 

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cert_read.h"
+#include "x509/cert_read.h"
 #include "internal.h"
-#include "oid.h"
+#include "x509/oid.h"
 #include "policy.h"
 
 bool cert_read(const uint8_t *der, size_t len, struct cert_parts *p)

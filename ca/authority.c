@@ -111,7 +111,7 @@ enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 		struct der_r r = der_in(&parts.spki);
 		struct der_elem alg, bits;
 		if (!der_expect(&r, DER_SEQUENCE, &alg) || !der_expect(&r, DER_BIT_STRING, &bits) ||
-		    bits.len < 2 || !cert_key_id(spki, spki_len, ca->ski) ||
+		    bits.len < 2 || !hash_key_id(spki, spki_len, ca->ski) ||
 		    (ca->pubkey = malloc(bits.len - 1)) == NULL) {
 			rc = ca_fail(err, CA_ERR_IO, "cannot read the CA public key");
 			goto bad;
@@ -138,8 +138,11 @@ enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 	    .not_after = parts.not_after,
 	    .key_type = key_type(ca->key),
 	};
-	sha256_hex(ca->cert_der, ca->cert_len, ca->root.fingerprint_sha256);
-	sha1_hex(ca->cert_der, ca->cert_len, ca->root.fingerprint_sha1);
+	if (hash_sha256_hex(ca->cert_der, ca->cert_len, ca->root.fingerprint_sha256) != CA_OK ||
+	    hash_sha1_hex(ca->cert_der, ca->cert_len, ca->root.fingerprint_sha1) != CA_OK) {
+		rc = ca_fail(err, CA_ERR_CRYPTO, "cannot fingerprint the CA certificate");
+		goto bad;
+	}
 
 	if ((rc = file_path(path, dir, "privca.db", err)) != CA_OK ||
 	    (rc = store_open(path, false, &ca->store, err)) != CA_OK)

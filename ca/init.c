@@ -62,11 +62,11 @@ static enum ca_err init_root(const struct ca_init_opts *o, const uint8_t *subj, 
 	enum ca_err rc;
 	if ((rc = key_generate(o->key_type, k, err)) != CA_OK)
 		return rc;
-	if ((rc = key_spki(*k, &spki, &spki_len)) != CA_OK || !cert_key_id(spki, spki_len, ski)) {
+	if ((rc = key_spki(*k, &spki, &spki_len)) != CA_OK || !hash_key_id(spki, spki_len, ski)) {
 		rc = ca_fail(err, CA_ERR_CRYPTO, "cannot encode the CA public key");
 		goto out;
 	}
-	if ((rc = cert_serial(serial)) != CA_OK)
+	if ((rc = rand_serial(serial)) != CA_OK)
 		goto out;
 	int64_t now = clock_system();
 	struct cert_tpl t = {

@@ -10,6 +10,8 @@
 
 #include "clock.h"
 #include "conf.h"
+#include "crypto/hash.h"
+#include "crypto/rand.h"
 #include "crypto/signer.h"
 #include "names.h"
 #include "privca/ca.h"
@@ -69,17 +71,6 @@ struct cert_tpl {
 /* Encode and sign a certificate (cert.c). *der freed with free(). */
 enum ca_err cert_build(const struct cert_tpl *t, struct key *signer, uint8_t **der,
 		       size_t *len) CA_WUR;
-
-/* SHA-1 key identifier of an SPKI's subjectPublicKey; false if spki is malformed. */
-bool cert_key_id(const uint8_t *spki, size_t len, uint8_t id[20]);
-
-/* 16 random bytes, first in 0x01..0x7f (design section 3). */
-enum ca_err cert_serial(uint8_t serial[16]) CA_WUR;
-
-/* Lowercase hex SHA-256 / SHA-1 of bytes. */
-void sha256_hex(const uint8_t *p, size_t n, char out[65]);
-void sha1_hex(const uint8_t *p, size_t n, char out[41]);
-void sha256_bytes(const uint8_t *p, size_t n, uint8_t out[32]);
 
 /* A leaf certificate to sign and record (everything policy has decided). */
 struct leaf {

@@ -56,7 +56,10 @@ static enum ca_err cert_record(struct ca *ca, const uint8_t *der, size_t len,
 	c->status = CA_STATUS_VALID;
 	c->reason = CA_REASON_UNSPECIFIED;
 	c->created_at = clock_now(&ca->clock);
-	sha256_hex(der, len, c->fingerprint_sha256);
+	if (hash_sha256_hex(der, len, c->fingerprint_sha256) != CA_OK) {
+		ca_cert_free(c);
+		return CA_ERR_CRYPTO;
+	}
 	*out = c;
 	return CA_OK;
 bad:
@@ -72,14 +75,14 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 	struct ca_cert *rec = NULL;
 	enum ca_err rc = CA_ERR_EXISTS;
 
-	if (!cert_key_id(l->spki, l->spki_len, ski))
+	if (!hash_key_id(l->spki, l->spki_len, ski))
 		return ca_fail(err, CA_ERR_BAD_CSR, "the public key is malformed");
 	int64_t nb = clock_now(&ca->clock) - CERT_SKEW;
 	/* A serial collision (2^-100-ish) is retried with a fresh draw. */
 	for (int attempt = 0; attempt < 3 && rc == CA_ERR_EXISTS; attempt++) {
 		uint8_t serial[16];
 		char serial_hex[33];
-		if ((rc = cert_serial(serial)) != CA_OK)
+		if ((rc = rand_serial(serial)) != CA_OK)
 			return ca_fail(err, rc, "the random generator failed");
 		hex_encode(serial, sizeof(serial), serial_hex);
 		struct cert_tpl t = {

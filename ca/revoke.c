@@ -100,6 +100,16 @@ static void gen_set(struct crl_cache *c, int64_t g)
 	__atomic_store_n(&c->gen, g, __ATOMIC_RELEASE);
 }
 
+/* Is the background thread running? thread_running is written under mu
+ * by ca_serve_start while request threads read it. */
+static bool background_running(struct crl_cache *c)
+{
+	pthread_mutex_lock(&c->mu);
+	bool running = c->thread_running;
+	pthread_mutex_unlock(&c->mu);
+	return running;
+}
+
 /* ---- CRL ---- */
 
 /*
@@ -226,9 +236,7 @@ static bool crl_stale(struct ca *ca, const struct ca_blob *b, int64_t built_gen)
 enum ca_err ca_crl(struct ca *ca, struct ca_blob **out, struct ca_error *err)
 {
 	struct crl_cache *c = ca->crl;
-	pthread_mutex_lock(&c->mu);
-	bool background = c->thread_running;
-	pthread_mutex_unlock(&c->mu);
+	bool background = background_running(c);
 	/* Without the background thread nobody watches the store for
 	 * revocations made elsewhere: look now (one indexed read). */
 	int64_t g;
@@ -462,9 +470,10 @@ enum ca_err ca_ocsp(struct ca *ca, const uint8_t *req, size_t req_len, uint8_t *
 		ca_fail(err, CA_ERR_BAD_REQUEST, "%s", perr.detail);
 		return ocsp_error(OCSP_MALFORMED_REQUEST, resp, resp_len, err);
 	}
-	bool cacheable = r.nonce == NULL && c->thread_running;
+	/* No cache key, no cache: the answer is computed afresh. */
+	bool cacheable =
+	    r.nonce == NULL && background_running(c) && hash_sha256(req, req_len, key) == CA_OK;
 	if (cacheable) {
-		sha256_bytes(req, req_len, key);
 		if (cache_get(c, key, gen, now, resp, resp_len)) {
 			ocsp_request_free(&r);
 			return CA_OK;

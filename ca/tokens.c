@@ -3,6 +3,7 @@
  * is shown once; only its SHA-256 is stored), bearer authentication,
  * listing and revocation.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +95,10 @@ enum ca_err ca_token_create(struct ca *ca, const char *name, const struct ca_tok
 		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
 	}
 	char hash[65];
-	sha256_hex((const uint8_t *)text, CA_TOKEN_LEN, hash);
+	if (hash_sha256_hex((const uint8_t *)text, CA_TOKEN_LEN, hash) != CA_OK) {
+		ca_secret_free(text);
+		return ca_fail(err, CA_ERR_CRYPTO, "cannot hash the new token");
+	}
 	struct store_token st = {
 	    .name = (char *)name,
 	    .allow = (char **)p->allow,
@@ -129,7 +133,8 @@ enum ca_err ca_token_auth(struct ca *ca, const char *bearer, struct ca_token **o
 		    "it was copied whole, or ask the CA operator for a new one",
 		    CA_TOKEN_LEN);
 	char hash[65];
-	sha256_hex((const uint8_t *)bearer, n, hash);
+	if (hash_sha256_hex((const uint8_t *)bearer, n, hash) != CA_OK)
+		return ca_fail(err, CA_ERR_CRYPTO, "cannot hash the token");
 	struct store_token *st = NULL;
 	enum ca_err rc = store_token_by_hash(ca->store, hash, &st);
 	if (rc == CA_ERR_NOT_FOUND)
@@ -148,7 +153,23 @@ enum ca_err ca_token_auth(struct ca *ca, const char *bearer, struct ca_token **o
 	return CA_OK;
 }
 
-/* "allow=a,b ip=c wildcard max-days=90 profiles=server,peer" */
+/* Append to s (cap bytes, *n used). Once something does not fit, *n is
+ * cap and every later call is refused: the caller checks once at the end. */
+static void add(char *s, size_t cap, size_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void add(char *s, size_t cap, size_t *n, const char *fmt, ...)
+{
+	if (*n >= cap)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(s + *n, cap - *n, fmt, ap);
+	va_end(ap);
+	*n = k < 0 || (size_t)k >= cap - *n ? cap : *n + (size_t)k;
+}
+
+/* "allow=a,b ip=c wildcard max-days=90 profiles=server,peer"; NULL if no
+ * memory (or, impossibly, if the summary outgrew its size). */
 static char *summary(const struct store_token *t)
 {
 	size_t cap = 256;
@@ -161,7 +182,7 @@ static char *summary(const struct store_token *t)
 		return NULL;
 	size_t n = 0;
 	s[0] = '\0';
-#define ADD(...) n += (size_t)snprintf(s + n, cap - n, __VA_ARGS__)
+#define ADD(...) add(s, cap, &n, __VA_ARGS__)
 	if (t->admin)
 		ADD("admin ");
 	for (size_t i = 0; i < t->nallow; i++)
@@ -186,6 +207,10 @@ static char *summary(const struct store_token *t)
 			}
 	}
 #undef ADD
+	if (n >= cap) {
+		free(s);
+		return NULL;
+	}
 	while (n > 0 && s[n - 1] == ' ')
 		s[--n] = '\0';
 	return s;

@@ -66,7 +66,4 @@ enum ca_err key_signature(struct key *k, const uint8_t *msg, size_t n, uint8_t *
 void key_thread_init(void);
 void key_thread_done(void);
 
-/* Fill buf with n random bytes from the wolfCrypt RNG. Thread-safe. */
-enum ca_err rand_bytes(uint8_t *buf, size_t n) CA_WUR;
-
 #endif

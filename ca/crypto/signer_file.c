@@ -95,30 +95,6 @@ void key_thread_done(void)
 	wc_ecc_fp_free();
 }
 
-/* ---- process RNG for serials and tokens ---- */
-
-static pthread_mutex_t rng_mu = PTHREAD_MUTEX_INITIALIZER;
-static WC_RNG proc_rng;
-static bool proc_rng_ok;
-
-enum ca_err rand_bytes(uint8_t *buf, size_t n)
-{
-	enum ca_err rc = CA_OK;
-	pthread_mutex_lock(&rng_mu);
-	if (!proc_rng_ok) {
-		if (wc_InitRng(&proc_rng) != 0) {
-			rc = CA_ERR_CRYPTO;
-			goto out;
-		}
-		proc_rng_ok = true;
-	}
-	if (n > UINT32_MAX || wc_RNG_GenerateBlock(&proc_rng, buf, (word32)n) != 0)
-		rc = CA_ERR_CRYPTO;
-out:
-	pthread_mutex_unlock(&rng_mu);
-	return rc;
-}
-
 /* ---- slots ---- */
 
 static void slot_clear(enum ca_key_type t, struct slot *s)

@@ -40,9 +40,15 @@ const struct ca_settings *ca_settings(const struct ca *ca)
 	return &ca->settings;
 }
 
-const struct ca_root *ca_root(const struct ca *ca)
+const struct ca_issuer *ca_issuer(const struct ca *ca)
 {
-	return &ca->root;
+	return &ca->issuer;
+}
+
+const struct ca_issuer *const *ca_chain(const struct ca *ca, size_t *n)
+{
+	*n = sizeof(ca->chain) / sizeof(ca->chain[0]);
+	return ca->chain;
 }
 
 /* ---- open / close ---- */
@@ -67,8 +73,7 @@ enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 	    (rc = file_path(path, dir, "ca.pem", err)) != CA_OK)
 		goto bad;
 	if (access(path, F_OK) != 0) {
-		rc = ca_fail(err, CA_ERR_NOT_FOUND,
-			     "%s holds no CA; create one with: privca init --dir %s", dir, dir);
+		rc = ca_fail(err, CA_ERR_NOT_FOUND, "%s holds no CA (it has no ca.pem)", dir);
 		goto bad;
 	}
 	if ((rc = file_path(path, dir, "privca.conf", err)) != CA_OK ||
@@ -127,7 +132,7 @@ enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
 		goto bad;
 	}
-	ca->root = (struct ca_root){
+	ca->issuer = (struct ca_issuer){
 	    .der = ca->cert_der,
 	    .der_len = ca->cert_len,
 	    .pem = ca->cert_pem,
@@ -138,11 +143,12 @@ enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 	    .not_after = parts.not_after,
 	    .key_type = key_type(ca->key),
 	};
-	if (hash_sha256_hex(ca->cert_der, ca->cert_len, ca->root.fingerprint_sha256) != CA_OK ||
-	    hash_sha1_hex(ca->cert_der, ca->cert_len, ca->root.fingerprint_sha1) != CA_OK) {
+	if (hash_sha256_hex(ca->cert_der, ca->cert_len, ca->issuer.fingerprint_sha256) != CA_OK ||
+	    hash_sha1_hex(ca->cert_der, ca->cert_len, ca->issuer.fingerprint_sha1) != CA_OK) {
 		rc = ca_fail(err, CA_ERR_CRYPTO, "cannot fingerprint the CA certificate");
 		goto bad;
 	}
+	ca->chain[0] = &ca->issuer; /* one tier: the issuer is the root */
 
 	if ((rc = file_path(path, dir, "privca.db", err)) != CA_OK ||
 	    (rc = store_open(path, false, &ca->store, err)) != CA_OK)

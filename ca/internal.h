@@ -14,6 +14,7 @@
 #include "crypto/rand.h"
 #include "crypto/signer.h"
 #include "names.h"
+#include "errors.h"
 #include "privca/ca.h"
 #include "store.h"
 
@@ -28,7 +29,8 @@ struct ca {
 	struct ca_settings settings; /* the same, pointing into conf */
 
 	/* The CA certificate and what is derived from it once at open. */
-	struct ca_root root;
+	struct ca_issuer issuer;
+	const struct ca_issuer *chain[1]; /* issuer first, up to the root */
 	uint8_t *cert_der;
 	size_t cert_len;
 	char *cert_pem;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "errors.h"
 #include "codec.h"
 #include "store.h"
 

@@ -72,7 +72,8 @@ enum ca_err ca_token_create(struct ca *ca, const char *name, const struct ca_tok
 			       name);
 	if (!p->admin && p->nallow == 0 && p->nallow_ip == 0)
 		return ca_fail(err, CA_ERR_BAD_REQUEST,
-			       "a token needs at least one --allow or --allow-ip, or --admin");
+			       "a token needs at least one name or address pattern, or to be an "
+			       "admin");
 	for (size_t i = 0; i < p->nallow; i++)
 		if ((rc = pattern_check(p->allow[i], err)) != CA_OK)
 			return rc;
@@ -80,10 +81,12 @@ enum ca_err ca_token_create(struct ca *ca, const char *name, const struct ca_tok
 		if ((rc = cidr_check(p->allow_ip[i], err)) != CA_OK)
 			return rc;
 	if (p->max_days < 0 || p->max_days > ca->settings.max_days)
-		return ca_fail(err, CA_ERR_BAD_REQUEST, "--max-days must be from 1 to %d",
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "a token's maximum validity must be from 1 to %d days",
 			       ca->settings.max_days);
 	if (p->profiles >= (1u << CA_PROFILE_MAX))
-		return ca_fail(err, CA_ERR_BAD_REQUEST, "unknown profile in --profiles");
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "the token's profiles name an unknown profile");
 
 	uint8_t raw[32];
 	if (rand_bytes(raw, sizeof(raw)) != CA_OK)

@@ -184,7 +184,7 @@ static json_t *cert_json(struct ca *ca, const struct ca_cert *c, bool full)
 	json_object_set_new(o, "fingerprint_sha256", json_string(c->fingerprint_sha256));
 	json_object_set_new(o, "certificate", pem_json(c));
 	json_t *chain = json_array();
-	json_array_append_new(chain, json_text(ca_root(ca)->pem));
+	json_array_append_new(chain, json_text(ca_issuer(ca)->pem));
 	json_object_set_new(o, "chain", chain);
 	char url[64];
 	snprintf(url, sizeof(url), "/certs/%s.pem", c->serial);
@@ -459,7 +459,7 @@ void api_issue(const struct http_req *r, struct http_resp *w)
 			goto out;
 		}
 		buf_puts(&w->body, pem);
-		buf_puts(&w->body, ca_root(r->ca)->pem);
+		buf_puts(&w->body, ca_issuer(r->ca)->pem);
 		free(pem);
 		w->status = 201;
 		w->content_type = fmt_types[f];
@@ -630,7 +630,7 @@ out:
 
 void api_ca(const struct http_req *r, struct http_resp *w)
 {
-	const struct ca_root *root = ca_root(r->ca);
+	const struct ca_issuer *root = ca_issuer(r->ca);
 	const char *base = ca_settings(r->ca)->base_url;
 	struct ca_counts counts = {0};
 	struct ca_error err = {{0}};

@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errors.h"
 #include "codec.h"
 #include "file.h"
 #include "crypto/signer.h"

@@ -9,6 +9,7 @@
  * one byte; only the revokedCertificates SEQUENCE and the TBSCertList are
  * that large, so the whole list is moved twice, never once per entry.
  */
+#include "errors.h"
 #include "x509/crl.h"
 
 #include <assert.h>

@@ -24,6 +24,7 @@
 #include <wolfssl/wolfcrypt/hash.h>
 #include <wolfssl/wolfcrypt/rsa.h>
 
+#include "errors.h"
 #include "x509/csr.h"
 
 #include <arpa/inet.h>

@@ -9,6 +9,7 @@
  * Names come from CSRs, i.e. from the network: every walk re-checks the
  * structure and nothing here trusts a length it has not read with der.h.
  */
+#include "errors.h"
 #include "x509/dn.h"
 
 #include <assert.h>

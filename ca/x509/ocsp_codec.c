@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
 #include "x509/der.h"
 #include "x509/ocsp.h"
 #include "x509/oid.h"

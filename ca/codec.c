@@ -223,3 +223,21 @@ bool ca_base64_decode(const char *s, uint8_t **out, size_t *len)
 {
 	return b64_decode((const uint8_t *)s, strlen(s), out, len);
 }
+
+/* The one serial validator (codec.h, ca.h). */
+bool ca_serial_norm(const char *in, char out[33])
+{
+	size_t n = strlen(in);
+	if (n != 32)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = in[i];
+		if (ch >= 'A' && ch <= 'F')
+			ch = (char)(ch - 'A' + 'a');
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+			return false;
+		out[i] = ch;
+	}
+	out[32] = '\0';
+	return true;
+}

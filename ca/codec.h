@@ -37,4 +37,11 @@ bool pem_looks(const uint8_t *in, size_t n);
 /* PEM with 64-column lines and a final newline; free(). NULL if no memory. */
 char *pem_encode(const char *label, const uint8_t *der, size_t n);
 
+/*
+ * Normalise a certificate serial from a URL or the command line: exactly
+ * 32 hex digits (either case) into out as lowercase, NUL-terminated.
+ * False for anything else; out is then unspecified.
+ */
+bool ca_serial_norm(const char *in, char out[33]) __attribute__((warn_unused_result));
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "errors.h"
 #include "privca/ca.h"
 
 static const char *const err_names[CA_ERR_MAX] = {

@@ -8,8 +8,13 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "key.h"
+#include "clock.h"
+#include "conf.h"
+#include "crypto/hash.h"
+#include "crypto/rand.h"
+#include "crypto/signer.h"
 #include "names.h"
+#include "errors.h"
 #include "privca/ca.h"
 #include "store/store.h"
 
@@ -20,11 +25,12 @@ struct ca {
 	char *dir;
 	struct key *key;
 	struct store *store;
-	struct ca_settings settings; /* strings below are owned */
-	char *base_url, *http_listen, *https_listen;
+	struct conf conf;	     /* privca.conf, owned */
+	struct ca_settings settings; /* the same, pointing into conf */
 
 	/* The CA certificate and what is derived from it once at open. */
-	struct ca_root root;
+	struct ca_issuer issuer;
+	const struct ca_issuer *chain[1]; /* issuer first, up to the root */
 	uint8_t *cert_der;
 	size_t cert_len;
 	char *cert_pem;
@@ -37,8 +43,7 @@ struct ca {
 	uint8_t *pubkey; /* subjectPublicKey BIT STRING contents (no unused-bits byte) */
 	size_t pubkey_len;
 
-	int64_t (*now)(void *arg);
-	void *now_arg;
+	struct ca_clock clock;
 
 	struct crl_cache *crl;
 	struct ocsp_cache *ocsp;
@@ -68,17 +73,6 @@ struct cert_tpl {
 /* Encode and sign a certificate (cert.c). *der freed with free(). */
 enum ca_err cert_build(const struct cert_tpl *t, struct key *signer, uint8_t **der,
 		       size_t *len) CA_WUR;
-
-/* SHA-1 key identifier of an SPKI's subjectPublicKey; false if spki is malformed. */
-bool cert_key_id(const uint8_t *spki, size_t len, uint8_t id[20]);
-
-/* 16 random bytes, first in 0x01..0x7f (design section 3). */
-enum ca_err cert_serial(uint8_t serial[16]) CA_WUR;
-
-/* Lowercase hex SHA-256 / SHA-1 of bytes. */
-void sha256_hex(const uint8_t *p, size_t n, char out[65]);
-void sha1_hex(const uint8_t *p, size_t n, char out[41]);
-void sha256_bytes(const uint8_t *p, size_t n, uint8_t out[32]);
 
 /* A leaf certificate to sign and record (everything policy has decided). */
 struct leaf {

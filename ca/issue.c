@@ -11,43 +11,11 @@
 #include <string.h>
 
 #include "codec.h"
-#include "csr.h"
-#include "dn.h"
+#include "x509/csr.h"
+#include "x509/dn.h"
 #include "internal.h"
 #include "policy.h"
 #include "tokens.h"
-
-void ca_cert_free(struct ca_cert *c)
-{
-	if (c == NULL)
-		return;
-	free(c->subject);
-	for (size_t i = 0; i < c->n_dns; i++)
-		free(c->dns_names[i]);
-	for (size_t i = 0; i < c->n_ip; i++)
-		free(c->ip_addresses[i]);
-	free(c->dns_names);
-	free(c->ip_addresses);
-	free(c->requester);
-	free(c->der);
-	free(c);
-}
-
-void ca_cert_list_free(struct ca_cert_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		ca_cert_free(l->items[i]);
-	free(l->items);
-	free(l->next_cursor);
-	memset(l, 0, sizeof(*l));
-}
-
-char *ca_cert_pem(const struct ca_cert *c)
-{
-	if (c->der == NULL)
-		return NULL;
-	return pem_encode("CERTIFICATE", c->der, c->der_len);
-}
 
 /* The record of a freshly built certificate. */
 static enum ca_err cert_record(struct ca *ca, const uint8_t *der, size_t len,
@@ -87,8 +55,11 @@ static enum ca_err cert_record(struct ca *ca, const uint8_t *der, size_t len,
 	c->profile = t->profile;
 	c->status = CA_STATUS_VALID;
 	c->reason = CA_REASON_UNSPECIFIED;
-	c->created_at = ca_now(ca);
-	sha256_hex(der, len, c->fingerprint_sha256);
+	c->created_at = clock_now(&ca->clock);
+	if (hash_sha256_hex(der, len, c->fingerprint_sha256) != CA_OK) {
+		ca_cert_free(c);
+		return CA_ERR_CRYPTO;
+	}
 	*out = c;
 	return CA_OK;
 bad:
@@ -109,8 +80,8 @@ static enum ca_err leaf_window(struct ca *ca, const struct leaf *l, int64_t *nb,
 	enum ca_err rc = ca_validity(ca, NULL, err);
 	if (rc != CA_OK)
 		return rc;
-	const struct ca_root *root = ca_root(ca);
-	*nb = ca_now(ca) - CERT_SKEW;
+	const struct ca_issuer *root = ca_issuer(ca);
+	*nb = clock_now(&ca->clock) - CERT_SKEW;
 	if (*nb < root->not_before)
 		*nb = root->not_before;
 	*na = *nb + (int64_t)l->days * 86400;
@@ -144,7 +115,7 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 	struct ca_cert *rec = NULL;
 	enum ca_err rc = CA_ERR_EXISTS;
 
-	if (!cert_key_id(l->spki, l->spki_len, ski))
+	if (!hash_key_id(l->spki, l->spki_len, ski))
 		return ca_fail(err, CA_ERR_BAD_CSR, "the public key is malformed");
 	int64_t nb, na;
 	bool clamped;
@@ -155,7 +126,7 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 	for (int attempt = 0; attempt < 3 && rc == CA_ERR_EXISTS; attempt++) {
 		uint8_t serial[16];
 		char serial_hex[33];
-		if ((rc = cert_serial(serial)) != CA_OK)
+		if ((rc = rand_serial(serial)) != CA_OK)
 			return ca_fail(err, rc, "the random generator failed");
 		hex_encode(serial, sizeof(serial), serial_hex);
 		struct cert_tpl t = {
@@ -175,7 +146,7 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 		    .profile = l->profile,
 		    .names = l->names,
 		    .nnames = l->nnames,
-		    .base_url = ca->base_url,
+		    .base_url = ca->conf.base_url,
 		};
 		free(der);
 		der = NULL;
@@ -248,7 +219,7 @@ enum ca_err ca_issue(struct ca *ca, const struct ca_issue_req *req, struct ca_ce
 			       err)) != CA_OK)
 		goto out;
 	if ((rc = policy_check(ptp, req->profile, names, nnames, err)) != CA_OK) {
-		if (store_event(ca->store, ca_now(ca), "refuse", NULL, requester,
+		if (store_event(ca->store, clock_now(&ca->clock), "refuse", NULL, requester,
 				err ? err->detail : ca_strerror(rc)) != CA_OK) {
 			/* The refusal stands whether or not its event row was written. */
 		}
@@ -289,24 +260,6 @@ out:
 	return rc;
 }
 
-/* Normalise a serial from a URL or the command line: 32 hex digits, lowercase. */
-bool ca_serial_norm(const char *in, char out[33])
-{
-	size_t n = strlen(in);
-	if (n != 32)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = in[i];
-		if (ch >= 'A' && ch <= 'F')
-			ch = (char)(ch - 'A' + 'a');
-		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
-			return false;
-		out[i] = ch;
-	}
-	out[32] = '\0';
-	return true;
-}
-
 enum ca_err ca_cert_get(struct ca *ca, const char *serial, struct ca_cert **out,
 			struct ca_error *err)
 {
@@ -314,7 +267,7 @@ enum ca_err ca_cert_get(struct ca *ca, const char *serial, struct ca_cert **out,
 	if (!ca_serial_norm(serial, s))
 		return ca_fail(err, CA_ERR_NOT_FOUND,
 			       "no certificate with that serial (serials are 32 hex digits)");
-	return store_cert_get(ca->store, s, ca_now(ca), out, err);
+	return store_cert_get(ca->store, s, clock_now(&ca->clock), out, err);
 }
 
 enum ca_err ca_list(struct ca *ca, const struct ca_list_query *q, struct ca_cert_list *out,
@@ -326,12 +279,12 @@ enum ca_err ca_list(struct ca *ca, const struct ca_list_query *q, struct ca_cert
 		return ca_fail(err, CA_ERR_BAD_REQUEST, "the search text is over 256 characters");
 	if (q->expires_within_days < 0 || q->expires_within_days > 36500)
 		return ca_fail(err, CA_ERR_BAD_REQUEST, "expires within must be 0 to 36500 days");
-	return store_list(ca->store, q, ca_now(ca), out, err);
+	return store_list(ca->store, q, clock_now(&ca->clock), out, err);
 }
 
 enum ca_err ca_count(struct ca *ca, struct ca_counts *out, struct ca_error *err)
 {
-	return store_count(ca->store, ca_now(ca), out, err);
+	return store_count(ca->store, clock_now(&ca->clock), out, err);
 }
 
 enum ca_err ca_backup(struct ca *ca, const char *path, struct ca_error *err)

@@ -4,6 +4,7 @@
  * 4.2.1.6, IP literals) and the token patterns and CIDR blocks that allow
  * them.
  */
+#include "errors.h"
 #include "names.h"
 
 #include <arpa/inet.h>

@@ -2,6 +2,7 @@
  * The code in this file implements policy.h: which names a certificate
  * gets, for how many days, and whether the requesting token may have them.
  */
+#include "errors.h"
 #include "policy.h"
 
 #include <assert.h>
@@ -23,12 +24,12 @@ static enum ca_err add_name(struct name *list, size_t *count, const char *in, en
 			return ca_fail(
 			    err, CA_ERR_BAD_REQUEST,
 			    "the CSR's subjectAltName has a bad entry: %s; fix the CSR or "
-			    "give the names in 'sans'",
+			    "give the names with the request",
 			    why.detail);
 		case SRC_CN:
 			return ca_fail(err, CA_ERR_BAD_REQUEST,
 				       "the CSR has no subjectAltName, so its common name is used, "
-				       "but %s; give the names in 'sans'",
+				       "but %s; give the names with the request",
 				       why.detail);
 		default:
 			return ca_fail(err, CA_ERR_BAD_REQUEST, "%s", why.detail);
@@ -81,8 +82,8 @@ enum ca_err policy_names(const char *const *sans, size_t nsans, const char *cons
 		rc = add_name(list, &count, cn, SRC_CN, false, err);
 	} else {
 		rc = ca_fail(err, CA_ERR_BAD_REQUEST,
-			     "the request names no DNS name or IP address; give them in 'sans', in "
-			     "the CSR's subjectAltName, or as the CSR's common name");
+			     "the request names no DNS name or IP address; give them with the "
+			     "request, in the CSR's subjectAltName, or as the CSR's common name");
 	}
 	if (rc != CA_OK) {
 		free(list);

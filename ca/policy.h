@@ -26,7 +26,7 @@ struct policy_token {
 	const char *const *allow_ip;
 	size_t nallow_ip;
 	bool allow_wildcard;
-	int max_days; /* 0 = no extra limit */
+	int max_days;	   /* 0 = no extra limit */
 	unsigned profiles; /* bit (1 << enum ca_profile); 0 = all */
 	bool admin;
 };

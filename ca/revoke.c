@@ -18,9 +18,9 @@
 #include <time.h>
 
 #include "codec.h"
-#include "crl.h"
+#include "x509/crl.h"
 #include "internal.h"
-#include "ocsp.h"
+#include "x509/ocsp.h"
 #include "tokens.h"
 
 #define CRL_VALIDITY  (7 * 86400)
@@ -100,6 +100,16 @@ static void gen_set(struct crl_cache *c, int64_t g)
 	__atomic_store_n(&c->gen, g, __ATOMIC_RELEASE);
 }
 
+/* Is the background thread running? thread_running is written under mu
+ * by ca_serve_start while request threads read it. */
+static bool background_running(struct crl_cache *c)
+{
+	pthread_mutex_lock(&c->mu);
+	bool running = c->thread_running;
+	pthread_mutex_unlock(&c->mu);
+	return running;
+}
+
 /* ---- CRL ---- */
 
 /*
@@ -116,7 +126,7 @@ static enum ca_err crl_next(struct ca *ca, int64_t *gen, struct ca_blob **out, s
 	size_t n = 0;
 	struct store_crl rec;
 	enum ca_err rc;
-	int64_t now = ca_now(ca), g;
+	int64_t now = clock_now(&ca->clock), g;
 
 	/* The generation first, then the list: the list holds at least what
 	 * the generation counts, so the label is never ahead of the content. */
@@ -234,15 +244,13 @@ static enum ca_err crl_rebuild(struct ca *ca, int64_t gen, struct ca_blob **out,
 static bool crl_stale(struct ca *ca, const struct ca_blob *b, int64_t built_gen)
 {
 	return b == NULL || built_gen != gen_get(ca->crl) ||
-	       ca_now(ca) >= b->this_update + CRL_REFRESH;
+	       clock_now(&ca->clock) >= b->this_update + CRL_REFRESH;
 }
 
 enum ca_err ca_crl(struct ca *ca, struct ca_blob **out, struct ca_error *err)
 {
 	struct crl_cache *c = ca->crl;
-	pthread_mutex_lock(&c->mu);
-	bool background = c->thread_running;
-	pthread_mutex_unlock(&c->mu);
+	bool background = background_running(c);
 	/* Without the background thread nobody watches the store for
 	 * revocations made elsewhere: look now (one indexed read). */
 	int64_t g;
@@ -406,7 +414,7 @@ enum ca_err ca_revoke(struct ca *ca, const char *serial, enum ca_reason reason,
 			       "no certificate with that serial (serials are 32 hex digits)");
 	const char *who = actor ? ca_token_name(actor) : "cli";
 	const char *only = actor && !ca_token_is_admin(actor) ? ca_token_name(actor) : NULL;
-	struct store_revocation r = {s, ca_now(ca), reason, who, only};
+	struct store_revocation r = {s, clock_now(&ca->clock), reason, who, only};
 	enum ca_err rc = store_revoke(ca->store, &r, err);
 	if (rc == CA_ERR_FORBIDDEN)
 		return ca_fail(
@@ -418,7 +426,7 @@ enum ca_err ca_revoke(struct ca *ca, const char *serial, enum ca_reason reason,
 		return rc;
 	revocation_changed(ca);
 	if (out != NULL)
-		return store_cert_get(ca->store, s, ca_now(ca), out, err);
+		return store_cert_get(ca->store, s, clock_now(&ca->clock), out, err);
 	return CA_OK;
 }
 
@@ -472,7 +480,7 @@ enum ca_err ca_ocsp(struct ca *ca, const uint8_t *req, size_t req_len, uint8_t *
 	struct crl_cache *c = ca->crl;
 	struct ocsp_request r;
 	struct ca_error perr;
-	int64_t now = ca_now(ca);
+	int64_t now = clock_now(&ca->clock);
 	int64_t gen = gen_get(c);
 	uint8_t key[32];
 
@@ -480,9 +488,10 @@ enum ca_err ca_ocsp(struct ca *ca, const uint8_t *req, size_t req_len, uint8_t *
 		ca_fail(err, CA_ERR_BAD_REQUEST, "%s", perr.detail);
 		return ocsp_error(OCSP_MALFORMED_REQUEST, resp, resp_len, err);
 	}
-	bool cacheable = r.nonce == NULL && c->thread_running;
+	/* No cache key, no cache: the answer is computed afresh. */
+	bool cacheable =
+	    r.nonce == NULL && background_running(c) && hash_sha256(req, req_len, key) == CA_OK;
 	if (cacheable) {
-		sha256_bytes(req, req_len, key);
 		if (cache_get(c, key, gen, now, resp, resp_len)) {
 			ocsp_request_free(&r);
 			return CA_OK;

@@ -3,6 +3,7 @@
  * is shown once; only its SHA-256 is stored), bearer authentication,
  * listing and revocation.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,8 @@ enum ca_err ca_token_create(struct ca *ca, const char *name, const struct ca_tok
 			       name);
 	if (!p->admin && p->nallow == 0 && p->nallow_ip == 0)
 		return ca_fail(err, CA_ERR_BAD_REQUEST,
-			       "a token needs at least one --allow or --allow-ip, or --admin");
+			       "a token needs at least one name or address pattern, or to be an "
+			       "admin");
 	for (size_t i = 0; i < p->nallow; i++)
 		if ((rc = pattern_check(p->allow[i], err)) != CA_OK)
 			return rc;
@@ -79,10 +81,12 @@ enum ca_err ca_token_create(struct ca *ca, const char *name, const struct ca_tok
 		if ((rc = cidr_check(p->allow_ip[i], err)) != CA_OK)
 			return rc;
 	if (p->max_days < 0 || p->max_days > ca->settings.max_days)
-		return ca_fail(err, CA_ERR_BAD_REQUEST, "--max-days must be from 1 to %d",
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "a token's maximum validity must be from 1 to %d days",
 			       ca->settings.max_days);
 	if (p->profiles >= (1u << CA_PROFILE_MAX))
-		return ca_fail(err, CA_ERR_BAD_REQUEST, "unknown profile in --profiles");
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "the token's profiles name an unknown profile");
 
 	uint8_t raw[32];
 	if (rand_bytes(raw, sizeof(raw)) != CA_OK)
@@ -94,7 +98,10 @@ enum ca_err ca_token_create(struct ca *ca, const char *name, const struct ca_tok
 		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
 	}
 	char hash[65];
-	sha256_hex((const uint8_t *)text, CA_TOKEN_LEN, hash);
+	if (hash_sha256_hex((const uint8_t *)text, CA_TOKEN_LEN, hash) != CA_OK) {
+		ca_secret_free(text);
+		return ca_fail(err, CA_ERR_CRYPTO, "cannot hash the new token");
+	}
 	struct store_token st = {
 	    .name = (char *)name,
 	    .allow = (char **)p->allow,
@@ -105,7 +112,7 @@ enum ca_err ca_token_create(struct ca *ca, const char *name, const struct ca_tok
 	    .max_days = p->max_days,
 	    .profiles = p->profiles,
 	    .admin = p->admin,
-	    .created_at = ca_now(ca),
+	    .created_at = clock_now(&ca->clock),
 	};
 	rc = store_token_put(ca->store, &st, hash, err);
 	if (rc == CA_OK)
@@ -129,7 +136,8 @@ enum ca_err ca_token_auth(struct ca *ca, const char *bearer, struct ca_token **o
 		    "it was copied whole, or ask the CA operator for a new one",
 		    CA_TOKEN_LEN);
 	char hash[65];
-	sha256_hex((const uint8_t *)bearer, n, hash);
+	if (hash_sha256_hex((const uint8_t *)bearer, n, hash) != CA_OK)
+		return ca_fail(err, CA_ERR_CRYPTO, "cannot hash the token");
 	struct store_token *st = NULL;
 	enum ca_err rc = store_token_by_hash(ca->store, hash, &st);
 	if (rc == CA_ERR_NOT_FOUND)
@@ -148,7 +156,23 @@ enum ca_err ca_token_auth(struct ca *ca, const char *bearer, struct ca_token **o
 	return CA_OK;
 }
 
-/* "allow=a,b ip=c wildcard max-days=90 profiles=server,peer" */
+/* Append to s (cap bytes, *n used). Once something does not fit, *n is
+ * cap and every later call is refused: the caller checks once at the end. */
+static void add(char *s, size_t cap, size_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void add(char *s, size_t cap, size_t *n, const char *fmt, ...)
+{
+	if (*n >= cap)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(s + *n, cap - *n, fmt, ap);
+	va_end(ap);
+	*n = k < 0 || (size_t)k >= cap - *n ? cap : *n + (size_t)k;
+}
+
+/* "allow=a,b ip=c wildcard max-days=90 profiles=server,peer"; NULL if no
+ * memory (or, impossibly, if the summary outgrew its size). */
 static char *summary(const struct store_token *t)
 {
 	size_t cap = 256;
@@ -161,7 +185,7 @@ static char *summary(const struct store_token *t)
 		return NULL;
 	size_t n = 0;
 	s[0] = '\0';
-#define ADD(...) n += (size_t)snprintf(s + n, cap - n, __VA_ARGS__)
+#define ADD(...) add(s, cap, &n, __VA_ARGS__)
 	if (t->admin)
 		ADD("admin ");
 	for (size_t i = 0; i < t->nallow; i++)
@@ -186,6 +210,10 @@ static char *summary(const struct store_token *t)
 			}
 	}
 #undef ADD
+	if (n >= cap) {
+		free(s);
+		return NULL;
+	}
 	while (n > 0 && s[n - 1] == ' ')
 		s[--n] = '\0';
 	return s;
@@ -230,5 +258,5 @@ enum ca_err ca_token_list(struct ca *ca, struct ca_token_info **out, size_t *n,
 
 enum ca_err ca_token_revoke(struct ca *ca, const char *name, struct ca_error *err)
 {
-	return store_token_revoke(ca->store, name, ca_now(ca), err);
+	return store_token_revoke(ca->store, name, clock_now(&ca->clock), err);
 }

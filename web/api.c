@@ -103,7 +103,7 @@ void api_metrics(const struct http_req *r, struct http_resp *w)
 	bool valid = ca_validity(r->ca, &left, &err) == CA_OK;
 	buf_puts(b, "# HELP privca_ca_not_after_seconds End of the issuing CA's certificate "
 		    "(Unix time).\n# TYPE privca_ca_not_after_seconds gauge\n");
-	buf_printf(b, "privca_ca_not_after_seconds %lld\n", (long long)ca_root(r->ca)->not_after);
+	buf_printf(b, "privca_ca_not_after_seconds %lld\n", (long long)ca_issuer(r->ca)->not_after);
 	buf_puts(b, "# HELP privca_ca_valid 1 while the issuing CA's certificate is valid and "
 		    "it issues.\n# TYPE privca_ca_valid gauge\n");
 	buf_printf(b, "privca_ca_valid %d\n", valid ? 1 : 0);
@@ -205,7 +205,7 @@ static json_t *cert_json(struct ca *ca, const struct ca_cert *c, bool full)
 		json_object_set_new(o, "validity_clamped", json_true());
 	json_object_set_new(o, "certificate", pem_json(c));
 	json_t *chain = json_array();
-	json_array_append_new(chain, json_text(ca_root(ca)->pem));
+	json_array_append_new(chain, json_text(ca_issuer(ca)->pem));
 	json_object_set_new(o, "chain", chain);
 	char url[64];
 	snprintf(url, sizeof(url), "/certs/%s.pem", c->serial);
@@ -484,7 +484,7 @@ void api_issue(const struct http_req *r, struct http_resp *w)
 			goto out;
 		}
 		buf_puts(&w->body, pem);
-		buf_puts(&w->body, ca_root(r->ca)->pem);
+		buf_puts(&w->body, ca_issuer(r->ca)->pem);
 		free(pem);
 		w->status = 201;
 		w->content_type = fmt_types[f];
@@ -655,7 +655,7 @@ out:
 
 void api_ca(const struct http_req *r, struct http_resp *w)
 {
-	const struct ca_root *root = ca_root(r->ca);
+	const struct ca_issuer *root = ca_issuer(r->ca);
 	const char *base = ca_settings(r->ca)->base_url;
 	struct ca_counts counts = {0};
 	struct ca_error err = {{0}};

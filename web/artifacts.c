@@ -116,7 +116,7 @@ static void bytes(struct http_resp *w, const char *type, const void *p, size_t n
 
 static bool ca_fresh(const struct http_req *r, struct http_resp *w, const char *kind)
 {
-	const struct ca_root *root = ca_root(r->ca);
+	const struct ca_issuer *root = ca_issuer(r->ca);
 	char etag[96], lm[40];
 	snprintf(etag, sizeof(etag), "\"%.16s-%s\"", root->fingerprint_sha256, kind);
 	http_date(root->not_before, lm);
@@ -125,7 +125,7 @@ static bool ca_fresh(const struct http_req *r, struct http_resp *w, const char *
 
 void art_ca_pem(const struct http_req *r, struct http_resp *w)
 {
-	const struct ca_root *root = ca_root(r->ca);
+	const struct ca_issuer *root = ca_issuer(r->ca);
 	if (ca_fresh(r, w, "pem"))
 		return;
 	attachment(w, "ca.pem");
@@ -134,7 +134,7 @@ void art_ca_pem(const struct http_req *r, struct http_resp *w)
 
 void art_ca_crt(const struct http_req *r, struct http_resp *w)
 {
-	const struct ca_root *root = ca_root(r->ca);
+	const struct ca_issuer *root = ca_issuer(r->ca);
 	if (ca_fresh(r, w, "crt"))
 		return;
 	attachment(w, "ca.crt");
@@ -143,7 +143,7 @@ void art_ca_crt(const struct http_req *r, struct http_resp *w)
 
 void art_ca_p7b(const struct http_req *r, struct http_resp *w)
 {
-	const struct ca_root *root = ca_root(r->ca);
+	const struct ca_issuer *root = ca_issuer(r->ca);
 	if (ca_fresh(r, w, "p7b"))
 		return;
 	attachment(w, "ca.p7b");

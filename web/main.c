@@ -68,8 +68,13 @@ static int open_ca(struct ca **ca)
 {
 	struct ca_error err;
 	enum ca_err rc = ca_open(data_dir(), ca, &err);
-	if (rc != CA_OK)
-		return fail("cannot open the CA", rc, &err);
+	if (rc != CA_OK) {
+		int code = fail("cannot open the CA", rc, &err);
+		if (rc == CA_ERR_NOT_FOUND) /* the core names no command: this does */
+			fprintf(stderr, "privca: create one with: privca init --dir %s\n",
+				data_dir());
+		return code;
+	}
 	return 0;
 }
 
@@ -193,7 +198,7 @@ static int cmd_init(int argc, char **argv)
 	struct ca *ca;
 	if (open_ca(&ca) != 0)
 		return EXIT_REFUSED;
-	const struct ca_root *r = ca_root(ca);
+	const struct ca_issuer *r = ca_issuer(ca);
 	fprintf(stderr, "privca: new %s CA in %s\n  subject %s\n  sha256 %s\n",
 		ca_key_type_name(r->key_type), data_dir(), r->subject, r->fingerprint_sha256);
 	ca_close(ca);

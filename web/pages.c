@@ -20,6 +20,7 @@
 #include "form.h"
 #include "html.h"
 #include "pages.h"
+#include "privca/certinfo.h"
 
 #define CSP                                                                                        \
 	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "                \
@@ -65,7 +66,7 @@ static char *cn_of(const char *dn);
 static void page_begin(const struct http_req *r, struct buf *b, const char *title,
 		       enum html_nav nav, const char *const *scripts)
 {
-	const struct ca_root *root = ca_root(r->ca);
+	const struct ca_issuer *root = ca_issuer(r->ca);
 	char *cn = root ? cn_of(root->subject) : NULL;
 	html_page_begin(b, title, cn ? cn : root ? root->subject : NULL, nav, scripts);
 	free(cn);
@@ -408,7 +409,7 @@ static void fingerprint_row(struct buf *b, const char *label, const char *hex, c
 void pages_home(const struct http_req *r, struct http_resp *w)
 {
 	struct buf *b = &w->body;
-	const struct ca_root *root = ca_root(r->ca);
+	const struct ca_issuer *root = ca_issuer(r->ca);
 	const struct ca_settings *set = ca_settings(r->ca);
 	int64_t now = ca_now(r->ca);
 	struct ca_error err = {{0}};
@@ -955,7 +956,7 @@ static void kv_text(struct buf *b, const char *k, const char *v, const char *cls
 static void cert_download(const struct http_req *r, struct http_resp *w, const struct ca_cert *c,
 			  const char *kind)
 {
-	const struct ca_root *root = ca_root(r->ca);
+	const struct ca_issuer *root = ca_issuer(r->ca);
 	char disp[96];
 	if (strcmp(kind, ".pem") == 0 || strcmp(kind, ".chain.pem") == 0) {
 		char *pem = ca_cert_pem(c);

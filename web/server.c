@@ -962,7 +962,7 @@ static void ca_validity_warn(struct ca *ca)
 	}
 	if (left < (int64_t)CA_EXPIRY_WARN_DAYS * 86400) {
 		char end[21];
-		ca_time_rfc3339(ca_root(ca)->not_after, end);
+		ca_time_rfc3339(ca_issuer(ca)->not_after, end);
 		fprintf(stderr,
 			"privca: WARNING: the CA's certificate expires at %s, in %lld days; "
 			"renew the CA before then\n",

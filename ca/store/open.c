@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "errors.h"
 #include "store.h"
 
 enum ca_err store_open(const char *url, bool create, struct store **out, struct ca_error *err)

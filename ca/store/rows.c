@@ -8,6 +8,7 @@
 
 #include "codec.h"
 #include "rows.h"
+#include "errors.h"
 
 char *rows_join(char *const *v, size_t n, char sep)
 {

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "sqlite_int.h"
+#include "errors.h"
 
 struct embed_file {
 	const char *name;
@@ -30,11 +31,10 @@ extern const struct embed_file schema_files[];
 
 #define GROUP_MAX 64
 /* How often store_watch looks at PRAGMA data_version while it waits. */
-#define WATCH_POLL_MS 20
 
 static int next_slot; /* the last slot handed to an sq_sql */
 
-static void conn_free(struct sq_conn *c)
+void sq_conn_free(struct sq_conn *c)
 {
 	for (int i = 0; i < SQ_STMT_MAX; i++)
 		sqlite3_finalize(c->st[i]);
@@ -43,7 +43,7 @@ static void conn_free(struct sq_conn *c)
 }
 
 /* Thread exit: close this thread's connection. */
-static void conn_release(void *p)
+void sq_conn_release(void *p)
 {
 	struct sq_conn *c = p;
 	struct sq_store *s = c->s;
@@ -54,7 +54,7 @@ static void conn_release(void *p)
 			break;
 		}
 	pthread_mutex_unlock(&s->mu);
-	conn_free(c);
+	sq_conn_free(c);
 }
 
 int sq_exec(sqlite3 *db, const char *sql)
@@ -62,7 +62,7 @@ int sq_exec(sqlite3 *db, const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
-static struct sq_conn *conn_open(struct sq_store *s, int flags)
+struct sq_conn *sq_conn_open(struct sq_store *s, int flags)
 {
 	struct sq_conn *c = calloc(1, sizeof(*c));
 	if (c == NULL)
@@ -75,7 +75,7 @@ static struct sq_conn *conn_open(struct sq_store *s, int flags)
 		goto bad;
 	return c;
 bad:
-	conn_free(c);
+	sq_conn_free(c);
 	return NULL;
 }
 
@@ -84,11 +84,11 @@ struct sq_conn *sq_conn(struct sq_store *s)
 	struct sq_conn *c = pthread_getspecific(s->key);
 	if (c != NULL)
 		return c;
-	c = conn_open(s, SQLITE_OPEN_READWRITE);
+	c = sq_conn_open(s, SQLITE_OPEN_READWRITE);
 	if (c == NULL)
 		return NULL;
 	if (pthread_setspecific(s->key, c) != 0) {
-		conn_free(c);
+		sq_conn_free(c);
 		return NULL;
 	}
 	pthread_mutex_lock(&s->mu);
@@ -190,7 +190,7 @@ enum ca_err sq_end(struct sq_conn *c, enum ca_err rc, struct ca_error *err)
 
 /* ---- migrations (schema/sqlite/NNN_*.sql, tracked in PRAGMA user_version) ---- */
 
-static enum ca_err migrate(sqlite3 *db, struct ca_error *err)
+enum ca_err sq_migrate(sqlite3 *db, struct ca_error *err)
 {
 	sqlite3_stmt *st;
 	int version = 0;
@@ -361,7 +361,7 @@ enum ca_err sq_submit_async(struct sq_store *s, struct sq_job *j)
 
 /* ---- open, close, ping, backup ---- */
 
-static void sq_close(struct store *base)
+void sq_close(struct store *base)
 {
 	struct sq_store *s = sq_of(base);
 	pthread_mutex_lock(&s->qmu);
@@ -378,7 +378,7 @@ static void sq_close(struct store *base)
 	pthread_mutex_unlock(&s->mu);
 	while (c != NULL) {
 		struct sq_conn *next = c->next;
-		conn_free(c);
+		sq_conn_free(c);
 		c = next;
 	}
 	pthread_key_delete(s->key);
@@ -389,7 +389,7 @@ static void sq_close(struct store *base)
 	free(s);
 }
 
-static enum ca_err sq_ping(struct store *base, struct ca_error *err)
+enum ca_err sq_ping(struct store *base, struct ca_error *err)
 {
 	struct sq_conn *c = sq_conn(sq_of(base));
 	if (c == NULL || sq_exec(c->db, "SELECT count(*) FROM crl_state") != SQLITE_OK)
@@ -435,7 +435,7 @@ static void unlink_copy(const char *path)
  * 0600: it holds token hashes and the event log), and synced before it is
  * called done; on failure nothing is left behind.
  */
-static enum ca_err sq_backup(struct store *base, const char *path, struct ca_error *err)
+enum ca_err sq_backup(struct store *base, const char *path, struct ca_error *err)
 {
 	struct sq_conn *c = sq_conn(sq_of(base));
 	if (c == NULL)
@@ -467,7 +467,7 @@ static enum ca_err sq_backup(struct store *base, const char *path, struct ca_err
 
 /* ---- watch and maintain ---- */
 
-static enum ca_err data_version(struct sq_conn *c, int64_t *v)
+enum ca_err sq_data_version(struct sq_conn *c, int64_t *v)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(c->db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK)
@@ -477,131 +477,4 @@ static enum ca_err data_version(struct sq_conn *c, int64_t *v)
 		*v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return r == SQLITE_ROW ? CA_OK : CA_ERR_STORE;
-}
-
-/*
- * What the store holds now, read again only when another connection has
- * committed since this one last read it (PRAGMA data_version changes
- * then) or this connection wrote (sq_revoke and sq_crl_put clear
- * watch_valid).
- */
-static enum ca_err watch_look(struct sq_store *s, struct sq_conn *c)
-{
-	int64_t dv;
-	if (data_version(c, &dv) != CA_OK)
-		return CA_ERR_STORE;
-	if (c->watch_valid && dv == c->watch_dv)
-		return CA_OK;
-	struct store_change now = {0};
-	if (sq_revocation_gen(&s->base, &now.revocation_gen) != CA_OK ||
-	    sq_crl_number(&s->base, &now.crl_number) != CA_OK)
-		return CA_ERR_STORE;
-	c->watch_dv = dv;
-	c->watch_seen = now;
-	c->watch_valid = true;
-	return CA_OK;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static enum ca_err sq_watch(struct store *base, struct store_change *seen, int timeout_ms)
-{
-	struct sq_store *s = sq_of(base);
-	struct sq_conn *c = sq_conn(s);
-	if (c == NULL)
-		return CA_ERR_STORE;
-	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-	for (;;) {
-		if (watch_look(s, c) != CA_OK)
-			return CA_ERR_STORE;
-		struct store_change *w = &c->watch_seen;
-		if (w->revocation_gen != seen->revocation_gen ||
-		    w->crl_number != seen->crl_number) {
-			*seen = *w;
-			seen->changed = true;
-			return CA_OK;
-		}
-		int64_t left = deadline - now_ms();
-		if (left <= 0)
-			break;
-		struct timespec nap = {0, (left < WATCH_POLL_MS ? left : WATCH_POLL_MS) * 1000000L};
-		nanosleep(&nap, NULL);
-	}
-	seen->changed = false;
-	return CA_OK;
-}
-
-static enum ca_err sq_maintain(struct store *base)
-{
-	return sq_index_catch_up(sq_of(base));
-}
-
-static const struct store_ops sqlite_ops = {
-    .scheme = "sqlite",
-    .close = sq_close,
-    .ping = sq_ping,
-    .backup = sq_backup,
-    .cert_put = sq_cert_put,
-    .cert_get = sq_cert_get,
-    .list = sq_list,
-    .count = sq_count,
-    .revoke = sq_revoke,
-    .revoked_list = sq_revoked_list,
-    .status = sq_status,
-    .revocation_gen = sq_revocation_gen,
-    .crl_get = sq_crl_get,
-    .crl_number = sq_crl_number,
-    .crl_put = sq_crl_put,
-    .token_put = sq_token_put,
-    .token_by_hash = sq_token_by_hash,
-    .token_list = sq_token_list,
-    .token_revoke = sq_token_revoke,
-    .event = sq_event,
-    .event_list = sq_event_list,
-    .watch = sq_watch,
-    .maintain = sq_maintain,
-};
-
-/* The first connection: this thread's, in WAL mode, schema up to date. */
-static enum ca_err first_conn(struct sq_store *s, bool create, struct ca_error *err)
-{
-	struct sq_conn *c = conn_open(s, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0));
-	if (c == NULL)
-		return ca_fail(err, CA_ERR_STORE, "cannot open the database %s", s->path);
-	if (pthread_setspecific(s->key, c) != 0) {
-		conn_free(c);
-		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
-	}
-	s->conns = c;
-	if (sq_exec(c->db, "PRAGMA journal_mode = WAL") != SQLITE_OK)
-		return ca_fail(err, CA_ERR_STORE, "cannot switch %s to WAL: %s", s->path,
-			       sqlite3_errmsg(c->db));
-	return migrate(c->db, err);
-}
-
-enum ca_err store_sqlite_open(const char *path, bool create, struct store **out,
-			      struct ca_error *err)
-{
-	struct sq_store *s = calloc(1, sizeof(*s));
-	enum ca_err rc;
-	if (s == NULL || (s->path = strdup(path)) == NULL) {
-		free(s);
-		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
-	}
-	s->base.ops = &sqlite_ops;
-	pthread_key_create(&s->key, conn_release);
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_mutex_init(&s->qmu, NULL);
-	pthread_cond_init(&s->qcv, NULL);
-	if ((rc = first_conn(s, create, err)) != CA_OK) {
-		sq_close(&s->base);
-		return rc;
-	}
-	*out = &s->base;
-	return CA_OK;
 }

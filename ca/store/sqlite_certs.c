@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rows.h"
+#include "errors.h"
 #include "sqlite_int.h"
 
 static struct sq_sql q_cert_put =

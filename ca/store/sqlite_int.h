@@ -175,4 +175,15 @@ enum ca_err sq_list(struct store *s, const struct ca_list_query *q, int64_t now,
 /* Bring the trigram index up to date (store_maintain; before a search). */
 enum ca_err sq_index_catch_up(struct sq_store *s);
 
+/* sqlite.c, for sqlite_store.c: connections, migrations, the class's
+ * own operations. */
+struct sq_conn *sq_conn_open(struct sq_store *s, int flags);
+void sq_conn_free(struct sq_conn *c);
+void sq_conn_release(void *p);
+enum ca_err sq_migrate(sqlite3 *db, struct ca_error *err);
+enum ca_err sq_data_version(struct sq_conn *c, int64_t *v);
+void sq_close(struct store *base);
+enum ca_err sq_ping(struct store *base, struct ca_error *err);
+enum ca_err sq_backup(struct store *base, const char *path, struct ca_error *err);
+
 #endif

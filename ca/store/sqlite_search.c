@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "rows.h"
+#include "errors.h"
 #include "sqlite_int.h"
 
 /* Rows indexed per transaction when catching up (about 0.2 s of work). */

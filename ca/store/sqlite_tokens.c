@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rows.h"
+#include "errors.h"
 #include "sqlite_int.h"
 
 #define TOKEN_COLS                                                                                 \

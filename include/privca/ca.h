@@ -24,81 +24,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CA_WUR __attribute__((warn_unused_result))
+#include "privca/types.h"
 
 struct ca;
 struct ca_token;
 struct ca_blob;
-
-/* Errors. Each maps to one problem type in the HTTP layer. */
-enum ca_err {
-	CA_OK = 0,
-	CA_ERR_BAD_REQUEST,	 /* bad-request 400: a parameter is wrong */
-	CA_ERR_BAD_CSR,		 /* bad-csr 400: not a parsable CSR */
-	CA_ERR_BAD_SIGNATURE,	 /* bad-signature 400: self-signature does not verify */
-	CA_ERR_WEAK_KEY,	 /* weak-key 400: key or signature algorithm refused */
-	CA_ERR_UNAUTHORIZED,	 /* unauthorized 401: token missing or unknown */
-	CA_ERR_FORBIDDEN,	 /* forbidden 403: token may not do this */
-	CA_ERR_NAME_NOT_ALLOWED, /* name-not-allowed 403: a name outside policy */
-	CA_ERR_NOT_FOUND,	 /* not-found 404 */
-	CA_ERR_ALREADY_REVOKED,	 /* already-revoked 409 */
-	CA_ERR_EXISTS,		 /* the thing to create exists already (a CA, a token) */
-	CA_ERR_IO,		 /* a file could not be read or written */
-	CA_ERR_STORE,		 /* the database failed */
-	CA_ERR_CRYPTO,		 /* wolfCrypt failed */
-	CA_ERR_NOMEM,		 /* out of memory */
-	CA_ERR_INTERNAL,	 /* a bug or an impossible state */
-	CA_ERR_UNAVAILABLE,	 /* unavailable 503: the CA cannot do this now (expired CA, ...) */
-	CA_ERR_MAX
-};
-
-struct ca_error {
-	char detail[512];
-};
-
-/* Short stable name of an error ("bad-csr", ...), never NULL. */
-const char *ca_strerror(enum ca_err err);
-
-/* Format into err->detail (if err is not NULL) and return code. */
-enum ca_err ca_fail(struct ca_error *err, enum ca_err code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-enum ca_key_type {
-	CA_KEY_EC_P256,
-	CA_KEY_EC_P384,
-	CA_KEY_RSA_2048,
-	CA_KEY_RSA_3072,
-	CA_KEY_RSA_4096,
-	CA_KEY_ED25519,
-	CA_KEY_TYPE_MAX
-};
-
-/* "ec-p256", ...; ca_key_type_parse returns false for an unknown name. */
-const char *ca_key_type_name(enum ca_key_type t);
-bool ca_key_type_parse(const char *name, enum ca_key_type *out) CA_WUR;
-
-enum ca_profile { CA_PROFILE_SERVER, CA_PROFILE_CLIENT, CA_PROFILE_PEER, CA_PROFILE_MAX };
-
-const char *ca_profile_name(enum ca_profile p);
-bool ca_profile_parse(const char *name, enum ca_profile *out) CA_WUR;
-
-/* CRL reason codes (RFC 5280 5.3.1); the values are the DER values. */
-enum ca_reason {
-	CA_REASON_UNSPECIFIED = 0,
-	CA_REASON_KEY_COMPROMISE = 1,
-	CA_REASON_AFFILIATION_CHANGED = 3,
-	CA_REASON_SUPERSEDED = 4,
-	CA_REASON_CESSATION_OF_OPERATION = 5,
-	CA_REASON_MAX = 6
-};
-
-/* "keyCompromise", ...; NULL for a value that is not one of the above. */
-const char *ca_reason_name(enum ca_reason r);
-bool ca_reason_parse(const char *name, enum ca_reason *out) CA_WUR;
-
-enum ca_status { CA_STATUS_VALID, CA_STATUS_REVOKED, CA_STATUS_EXPIRED, CA_STATUS_MAX };
-
-const char *ca_status_name(enum ca_status s);
 
 /* The wolfSSL privca runs on: wolfssl is the library's own version
  * ("5.5.4"), math its big-number code: "sp-asm" (SP code with x86_64
@@ -127,8 +57,12 @@ struct ca_init_opts {
 
 /*
  * Create a new CA in dir (created if missing, mode 0700): ca.key (0600),
- * ca.pem, tls.key, tls.pem, privca.db, privca.conf. Refuses (CA_ERR_EXISTS)
- * a directory that already holds a ca.key or ca.pem.
+ * ca.pem, tls.key (0600), tls.pem, privca.db (0600), privca.conf.
+ * CA_ERR_BAD_REQUEST for a bad option (base URL not http(s), days out of
+ * 1..36500, a bad subject or hostname), checked before anything is
+ * written. CA_ERR_EXISTS if dir already holds any of those six files. On
+ * any later failure what init wrote is removed again (and dir, if init
+ * made it and it is empty).
  */
 enum ca_err ca_init(const char *dir, const struct ca_init_opts *opts, struct ca_error *err) CA_WUR;
 
@@ -144,16 +78,27 @@ struct ca_settings {
 };
 
 /*
- * Open the CA in dir. Refuses a ca.key readable by group or others. On
- * success *out is freed with ca_close.
+ * Open the CA in dir. On success *out is freed with ca_close.
+ * CA_ERR_NOT_FOUND: dir holds no CA (no ca.pem). CA_ERR_BAD_REQUEST: a
+ * bad privca.conf (the message names file and line). CA_ERR_IO: ca.key
+ * readable or writable by group or others, ca.pem not a certificate, or
+ * ca.key not its key. CA_ERR_STORE: privca.db cannot be opened or
+ * migrated. CA_ERR_NOMEM.
  */
 enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err) CA_WUR;
+
+/* Stop the background work (ca_serve_start) and free everything the CA
+ * holds; pointers from ca_settings, ca_issuer and ca_chain die here.
+ * NULL is fine. */
 void ca_close(struct ca *ca);
 
+/* The settings in use; valid until ca_close. */
 const struct ca_settings *ca_settings(const struct ca *ca);
 
-/* Replace the clock (tests). now(arg) returns Unix seconds. */
+/* Replace the clock (tests). now(arg) returns Unix seconds; NULL restores
+ * the system clock. Not thread-safe: call before the CA is shared. */
 void ca_set_clock(struct ca *ca, int64_t (*now)(void *arg), void *arg);
+/* The CA's time now (its clock, Unix seconds). */
 int64_t ca_now(const struct ca *ca);
 
 /*
@@ -183,9 +128,13 @@ enum ca_err ca_health(struct ca *ca, struct ca_error *err) CA_WUR;
  */
 enum ca_err ca_validity(struct ca *ca, int64_t *seconds_left, struct ca_error *err) CA_WUR;
 
-/* ---- The CA's own certificate --------------------------------------- */
+/* ---- The CA's own certificates --------------------------------------- */
 
-struct ca_root {
+/*
+ * A CA certificate of this CA: the issuing CA (the one that signs leaves,
+ * CRLs and OCSP answers) or one above it in the chain.
+ */
+struct ca_issuer {
 	const uint8_t *der; /* certificate DER */
 	size_t der_len;
 	const char *pem;    /* certificate PEM, NUL-terminated */
@@ -198,8 +147,14 @@ struct ca_root {
 	enum ca_key_type key_type;
 };
 
-/* Everything points into the struct ca: valid until ca_close. */
-const struct ca_root *ca_root(const struct ca *ca);
+/* The issuing CA. Everything points into the struct ca: valid until ca_close. */
+const struct ca_issuer *ca_issuer(const struct ca *ca);
+
+/*
+ * The chain from the issuing CA up to the root, the issuer first, *n
+ * entries (today one: the issuer is the root). Valid until ca_close.
+ */
+const struct ca_issuer *const *ca_chain(const struct ca *ca, size_t *n);
 
 /*
  * The TLS key and certificate PEM for the HTTPS listener (tls.key, tls.pem).
@@ -207,6 +162,7 @@ const struct ca_root *ca_root(const struct ca *ca);
  */
 enum ca_err ca_tls_load(struct ca *ca, char **key_pem, char **cert_pem,
 			struct ca_error *err) CA_WUR;
+/* Wipe a NUL-terminated secret (a key PEM) and free it. NULL is fine. */
 void ca_secret_free(char *s);
 
 /*
@@ -229,7 +185,8 @@ struct ca_cert {
 	size_t n_ip;
 	int64_t not_before, not_after;
 	enum ca_profile profile;
-	char *requester; /* token name, or "cli" */
+	char *requester; /* token name, "cli" (the operator), "init" or "renew"
+			    (the service's own TLS certificate) */
 	char fingerprint_sha256[65];
 	uint8_t *der;
 	size_t der_len;
@@ -240,6 +197,7 @@ struct ca_cert {
 	bool clamped; /* at issuance only: notAfter was cut to the CA's (clamp_to_ca) */
 };
 
+/* Free a record and everything it points to. NULL is fine. */
 void ca_cert_free(struct ca_cert *c);
 
 /* PEM of an issued certificate; free() it. */
@@ -260,7 +218,12 @@ struct ca_issue_req {
 /*
  * Check the CSR (signature, key, names) against the global rules and the
  * token's policy, sign, record durably, return the record in *out
- * (ca_cert_free). Nothing is recorded on failure.
+ * (ca_cert_free). Nothing is recorded on failure. Errors:
+ * CA_ERR_BAD_CSR (not a CSR, or no names), CA_ERR_BAD_SIGNATURE,
+ * CA_ERR_WEAK_KEY, CA_ERR_BAD_REQUEST (validity or profile out of range,
+ * a bad name given in req->sans), CA_ERR_NAME_NOT_ALLOWED and
+ * CA_ERR_FORBIDDEN (the token's policy), CA_ERR_STORE, CA_ERR_CRYPTO,
+ * CA_ERR_NOMEM.
  */
 enum ca_err ca_issue(struct ca *ca, const struct ca_issue_req *req, struct ca_cert **out,
 		     struct ca_error *err) CA_WUR;
@@ -286,15 +249,23 @@ struct ca_cert_list {
 	char *next_cursor; /* NULL on the last page */
 };
 
-/* One page, newest first. Free with ca_cert_list_free. */
+/*
+ * One page, newest first (or by expiry with CA_SORT_EXPIRES). Free with
+ * ca_cert_list_free. CA_ERR_BAD_REQUEST: an unknown status or sort, a
+ * search text over 256 characters, expires_within_days out of 0..36500, a
+ * limit out of 1..500, a malformed cursor. CA_ERR_STORE.
+ */
 enum ca_err ca_list(struct ca *ca, const struct ca_list_query *q, struct ca_cert_list *out,
 		    struct ca_error *err) CA_WUR;
+/* Free the items and cursor of l and zero it (l itself is the caller's). */
 void ca_cert_list_free(struct ca_cert_list *l);
 
 struct ca_counts {
 	uint64_t valid, revoked, expired, expiring_30d;
 };
 
+/* How many certificates are in each state now (for /metrics and the home
+ * page). CA_ERR_STORE. */
 enum ca_err ca_count(struct ca *ca, struct ca_counts *out, struct ca_error *err) CA_WUR;
 
 /*
@@ -317,16 +288,19 @@ enum ca_err ca_revoke(struct ca *ca, const char *serial, enum ca_reason reason,
 		      struct ca_error *err) CA_WUR;
 
 /*
- * The current CRL DER, rebuilt if a revocation happened (in this process or
- * another) or nextUpdate is near. *der is a reference-counted snapshot:
- * release it with ca_blob_release. this_update and next_update may be NULL.
+ * The current CRL, rebuilt if a revocation happened (in this process or
+ * another) or nextUpdate is near. *out is a reference-counted snapshot,
+ * shared with other callers and immutable: read it with the ca_blob_*
+ * accessors and release it with ca_blob_release. CA_ERR_STORE,
+ * CA_ERR_CRYPTO, CA_ERR_NOMEM.
  */
-struct ca_blob;
 enum ca_err ca_crl(struct ca *ca, struct ca_blob **out, struct ca_error *err) CA_WUR;
+/* The CRL DER and its length; valid while b is held. */
 const uint8_t *ca_blob_data(const struct ca_blob *b, size_t *len);
 int64_t ca_blob_time(const struct ca_blob *b);	  /* thisUpdate for a CRL */
 int64_t ca_blob_expires(const struct ca_blob *b); /* nextUpdate for a CRL */
 uint64_t ca_blob_number(const struct ca_blob *b); /* cRLNumber */
+/* Drop one reference; the last frees the snapshot. NULL is fine. */
 void ca_blob_release(struct ca_blob *b);
 
 /*
@@ -362,7 +336,9 @@ enum ca_err ca_token_create(struct ca *ca, const char *name, const struct ca_tok
 /* Find the live token for a bearer string (CA_ERR_UNAUTHORIZED). */
 enum ca_err ca_token_auth(struct ca *ca, const char *bearer, struct ca_token **out,
 			  struct ca_error *err) CA_WUR;
+/* Free a token from ca_token_auth. NULL is fine. */
 void ca_token_free(struct ca_token *t);
+/* The token's name (valid while t lives) and whether it is an admin. */
 const char *ca_token_name(const struct ca_token *t);
 bool ca_token_is_admin(const struct ca_token *t);
 
@@ -373,12 +349,24 @@ struct ca_token_info {
 	int64_t created_at, revoked_at;
 };
 
+/* Every token, revoked ones too: *out (n entries) is freed with
+ * ca_token_list_free. CA_ERR_STORE, CA_ERR_NOMEM. */
 enum ca_err ca_token_list(struct ca *ca, struct ca_token_info **out, size_t *n,
 			  struct ca_error *err) CA_WUR;
 void ca_token_list_free(struct ca_token_info *l, size_t n);
+/* Revoke the token NAME: it no longer authenticates. CA_ERR_NOT_FOUND if
+ * there is no live token of that name. */
 enum ca_err ca_token_revoke(struct ca *ca, const char *name, struct ca_error *err) CA_WUR;
 
 /* ---- Small helpers the front-ends share -------------------------------- */
+
+/*
+ * Normalise a certificate serial as written in a URL or on the command
+ * line: exactly 32 hex digits, either case, into out as lowercase
+ * (NUL-terminated). False for anything else. The one serial validator:
+ * the front-ends use it rather than their own.
+ */
+bool ca_serial_norm(const char *in, char out[33]) CA_WUR;
 
 /* PEM of DER bytes under label ("X509 CRL", ...); free(). NULL if no memory. */
 char *ca_pem(const char *label, const uint8_t *der, size_t len);
@@ -392,43 +380,13 @@ bool ca_base64_decode(const char *s, uint8_t **out, size_t *len) CA_WUR;
 /* Format t as RFC 3339 UTC ("2026-11-29T20:24:54Z"); buf >= 21 bytes. */
 void ca_time_rfc3339(int64_t t, char buf[21]);
 
-/* PKCS#7 certs-only of one certificate DER (for /certs/{serial}.p7b); free(). */
+/*
+ * PKCS#7 certs-only SignedData (RFC 5652 5.1, no signers) of the n
+ * certificate DERs certs[i] (lens[i] bytes each), in that order: a
+ * certificate with its chain, say. *out is freed with free().
+ * CA_ERR_NOMEM.
+ */
 enum ca_err ca_p7b(const uint8_t *const *certs, const size_t *lens, size_t n, uint8_t **out,
 		   size_t *out_len) CA_WUR;
-
-/* ---- Reading a certificate for people (ca/certinfo.c) -------------------- */
-
-/* One extension, decoded into words for a detail page. */
-struct ca_cert_ext {
-	char oid[64];	  /* dotted decimal */
-	const char *name; /* "subjectAltName", ... (static); NULL if unknown */
-	bool critical;
-	char *value; /* "DNS:a.example, IP:10.0.0.1", hex for unknown ones */
-};
-
-/* What a person checks on a certificate, beyond struct ca_cert. */
-struct ca_cert_info {
-	char *subject, *issuer; /* RFC 4514 strings */
-	char *serial_hex;	/* lowercase hex, no colons, as in URLs */
-	char *serial_dec;	/* decimal */
-	int version;		/* 3 for X.509 v3 */
-	const char *key_type;	/* "ECDSA", "RSA", "Ed25519" (static) */
-	const char *key_curve;	/* "P-256", ... or NULL (static) */
-	unsigned key_bits;	/* RSA modulus bits, curve bits */
-	const char *sig_alg;	/* "ecdsa-with-SHA256", ... (static) */
-	char fingerprint_sha256[65], fingerprint_sha1[41]; /* lowercase hex */
-	int64_t not_before, not_after;
-	struct ca_cert_ext *exts;
-	size_t n_exts;
-};
-
-/*
- * Decode a certificate DER for display. *out is freed with
- * ca_cert_info_free. CA_ERR_BAD_REQUEST if der is not a certificate this
- * reader understands.
- */
-enum ca_err ca_cert_info(const uint8_t *der, size_t len, struct ca_cert_info **out,
-			 struct ca_error *err) CA_WUR;
-void ca_cert_info_free(struct ca_cert_info *i);
 
 #endif

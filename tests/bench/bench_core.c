@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "internal.h"
-#include "key.h"
+#include "crypto/signer.h"
 #include "privca/ca.h"
 
 #include <sqlite3.h>

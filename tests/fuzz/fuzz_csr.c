@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csr.h"
-#include "der.h"
-#include "dn.h"
+#include "x509/csr.h"
+#include "x509/der.h"
+#include "x509/dn.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "ocsp.h"
+#include "x509/ocsp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,9 +20,9 @@
 #include <string.h>
 
 #include "codec.h"
-#include "csr.h"
-#include "der.h"
-#include "oid.h"
+#include "x509/csr.h"
+#include "x509/der.h"
+#include "x509/oid.h"
 
 /* ---- Fixtures ------------------------------------------------------------ */
 

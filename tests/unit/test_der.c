@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "der.h"
+#include "x509/der.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csr.h"
-#include "der.h"
-#include "dn.h"
-#include "oid.h"
+#include "x509/csr.h"
+#include "x509/der.h"
+#include "x509/dn.h"
+#include "x509/oid.h"
 
 #define AT_O  "\x55\x04\x0a"
 #define AT_OU "\x55\x04\x0b"

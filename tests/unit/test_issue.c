@@ -506,6 +506,42 @@ static void test_crl_numbers_unique_across_handles(void **state)
 	ca_close(other);
 }
 
+/* The policy summary of ca_token_list, whole, for a token with many long
+ * patterns and every option: nothing cut, nothing written past its end. */
+static void test_token_summary_whole(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 40 };
+	static char pats[N][64];
+	const char *allow[N];
+	char want[N * 64 + 256] = "allow=";
+	for (int i = 0; i < N; i++) {
+		snprintf(pats[i], sizeof(pats[i]),
+			 ".team-%02d-with-a-rather-long-name.example.test", i);
+		allow[i] = pats[i];
+		strcat(want, i ? "," : "");
+		strcat(want, pats[i]);
+	}
+	strcat(want, " allow-ip=10.0.0.0/8 wildcard max-days=90 profiles=server,client,peer");
+	const char *ips[] = {"10.0.0.0/8"};
+	struct ca_token_policy p = {.allow = allow,
+				    .nallow = N,
+				    .allow_ip = ips,
+				    .nallow_ip = 1,
+				    .allow_wildcard = true,
+				    .max_days = 90,
+				    .profiles = 7};
+	char t[CA_TOKEN_LEN + 1];
+	struct ca_error e;
+	assert_int_equal(ca_token_create(f->ca, "many", &p, t, &e), CA_OK);
+	struct ca_token_info *l = NULL;
+	size_t n = 0;
+	assert_int_equal(ca_token_list(f->ca, &l, &n, &e), CA_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(l[0].policy, want);
+	ca_token_list_free(l, n);
+}
+
 static void test_token_policy_and_revocation(void **state)
 {
 	struct fx *f = *state;
@@ -654,6 +690,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_crl_numbers_unique_across_handles, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_token_policy_and_revocation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_token_summary_whole, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_readable_by_others_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tls_certificate_renewed_before_expiry, setup,
 					    teardown),

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 
 #include "codec.h"
-#include "oid.h"
+#include "x509/oid.h"
 #include "testca.h"
 
 void name_cn(const char *cn, uint8_t **out, size_t *len)

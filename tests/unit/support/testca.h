@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "der.h"
-#include "key.h"
+#include "x509/der.h"
+#include "crypto/signer.h"
 
 #define T0 INT64_C(1780000000) /* 2026-05-28: notBefore/notAfter are around it */
 

@@ -20,10 +20,10 @@
 #include <time.h>
 
 #include "codec.h"
-#include "der.h"
-#include "key.h"
-#include "ocsp.h"
-#include "oid.h"
+#include "x509/der.h"
+#include "crypto/signer.h"
+#include "x509/ocsp.h"
+#include "x509/oid.h"
 
 #include "support/testca.h"
 

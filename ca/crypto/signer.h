@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "der.h"
+#include "x509/der.h"
 #include "privca/ca.h"
 
 struct key;
@@ -65,8 +65,5 @@ enum ca_err key_signature(struct key *k, const uint8_t *msg, size_t n, uint8_t *
  */
 void key_thread_init(void);
 void key_thread_done(void);
-
-/* Fill buf with n random bytes from the wolfCrypt RNG. Thread-safe. */
-enum ca_err rand_bytes(uint8_t *buf, size_t n) CA_WUR;
 
 #endif

@@ -14,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "der.h"
-#include "ocsp.h"
-#include "oid.h"
+#include "errors.h"
+#include "x509/der.h"
+#include "x509/ocsp.h"
+#include "x509/oid.h"
 
 #define SHA1_LEN   20
 #define SHA256_LEN 32

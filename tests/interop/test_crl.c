@@ -19,10 +19,10 @@
 #include <time.h>
 
 #include "codec.h"
-#include "crl.h"
-#include "der.h"
-#include "key.h"
-#include "oid.h"
+#include "x509/crl.h"
+#include "x509/der.h"
+#include "crypto/signer.h"
+#include "x509/oid.h"
 
 #include "support/testca.h"
 

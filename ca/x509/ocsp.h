@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "key.h"
+#include "crypto/signer.h"
 #include "privca/ca.h"
 
 /* Most CertIDs one request may ask about; more is a malformed request. */

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "key.h"
+#include "crypto/signer.h"
 #include "privca/ca.h"
 
 /* Longest serial number RFC 5280 4.1.2.2 allows, in octets. */

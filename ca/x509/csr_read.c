@@ -24,7 +24,8 @@
 #include <wolfssl/wolfcrypt/hash.h>
 #include <wolfssl/wolfcrypt/rsa.h>
 
-#include "csr.h"
+#include "errors.h"
+#include "x509/csr.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -33,9 +34,9 @@
 #include <string.h>
 
 #include "codec.h"
-#include "der.h"
-#include "dn.h"
-#include "oid.h"
+#include "x509/der.h"
+#include "x509/dn.h"
+#include "x509/oid.h"
 
 /* Far above any real request (a 4096-bit key and hundreds of SANs is < 32 KiB). */
 #define CSR_MAX_INPUT (256 * 1024)

@@ -5,63 +5,16 @@
  * exact, and every extension has the criticality RFC 5280 asks for; wolfCrypt
  * only signs (wolfssl-notes.md explains why its encoder is not used).
  */
-#include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/sha.h>
-#include <wolfssl/wolfcrypt/sha256.h>
-#include <wolfssl/wolfcrypt/hash.h>
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "codec.h"
-#include "der.h"
+#include "x509/der.h"
 #include "internal.h"
-#include "oid.h"
+#include "x509/oid.h"
 
 #define OID(w, o) der_oid((w), (const uint8_t *)(o), OID_LEN(o))
-
-void sha256_hex(const uint8_t *p, size_t n, char out[65])
-{
-	uint8_t h[WC_SHA256_DIGEST_SIZE];
-	if (wc_Sha256Hash(p, (word32)n, h) != 0)
-		memset(h, 0, sizeof(h));
-	hex_encode(h, sizeof(h), out);
-}
-
-void sha256_bytes(const uint8_t *p, size_t n, uint8_t out[32])
-{
-	if (wc_Sha256Hash(p, (word32)n, out) != 0)
-		memset(out, 0, 32);
-}
-
-void sha1_hex(const uint8_t *p, size_t n, char out[41])
-{
-	uint8_t h[WC_SHA_DIGEST_SIZE];
-	if (wc_ShaHash(p, (word32)n, h) != 0)
-		memset(h, 0, sizeof(h));
-	hex_encode(h, sizeof(h), out);
-}
-
-enum ca_err cert_serial(uint8_t serial[16])
-{
-	if (rand_bytes(serial, 16) != CA_OK)
-		return CA_ERR_CRYPTO;
-	serial[0] = (uint8_t)(serial[0] % 0x7f + 1); /* 0x01..0x7f: positive, 16 bytes */
-	return CA_OK;
-}
-
-bool cert_key_id(const uint8_t *spki, size_t len, uint8_t id[20])
-{
-	struct der_r r = {spki, len}, in;
-	struct der_elem seq, alg, bits;
-	if (!der_expect(&r, DER_SEQUENCE, &seq))
-		return false;
-	in = der_in(&seq);
-	if (!der_expect(&in, DER_SEQUENCE, &alg) || !der_expect(&in, DER_BIT_STRING, &bits) ||
-	    bits.len < 2 || bits.val[0] != 0)
-		return false;
-	return wc_ShaHash(bits.val + 1, (word32)(bits.len - 1), id) == 0;
-}
 
 /* Extension { extnID, critical DEFAULT FALSE, extnValue OCTET STRING { ... } } */
 static size_t ext_begin(struct der_w *w, const char *oid, size_t oid_len, bool critical,

@@ -20,11 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
 #include "codec.h"
-#include "der.h"
-#include "dn.h"
-#include "oid.h"
+#include "x509/der.h"
+#include "x509/dn.h"
+#include "x509/oid.h"
 #include "privca/ca.h"
+#include "privca/certinfo.h"
 
 /* A growable string with sticky failure, for extension summaries. */
 struct str {

@@ -28,9 +28,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errors.h"
 #include "codec.h"
-#include "key.h"
-#include "oid.h"
+#include "file.h"
+#include "crypto/signer.h"
+#include "x509/oid.h"
 
 #define SLOTS 4
 
@@ -92,30 +94,6 @@ void key_thread_init(void)
 void key_thread_done(void)
 {
 	wc_ecc_fp_free();
-}
-
-/* ---- process RNG for serials and tokens ---- */
-
-static pthread_mutex_t rng_mu = PTHREAD_MUTEX_INITIALIZER;
-static WC_RNG proc_rng;
-static bool proc_rng_ok;
-
-enum ca_err rand_bytes(uint8_t *buf, size_t n)
-{
-	enum ca_err rc = CA_OK;
-	pthread_mutex_lock(&rng_mu);
-	if (!proc_rng_ok) {
-		if (wc_InitRng(&proc_rng) != 0) {
-			rc = CA_ERR_CRYPTO;
-			goto out;
-		}
-		proc_rng_ok = true;
-	}
-	if (n > UINT32_MAX || wc_RNG_GenerateBlock(&proc_rng, buf, (word32)n) != 0)
-		rc = CA_ERR_CRYPTO;
-out:
-	pthread_mutex_unlock(&rng_mu);
-	return rc;
 }
 
 /* ---- slots ---- */
@@ -368,50 +346,13 @@ out:
 
 enum ca_err key_load(const char *path, struct key **out, struct ca_error *err)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return ca_fail(err, CA_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-	struct stat st;
-	enum ca_err rc = CA_OK;
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = ca_fail(err, CA_ERR_IO, "%s is not a regular file", path);
-		goto out;
-	}
-	if (st.st_mode & 077) {
-		rc = ca_fail(err, CA_ERR_IO,
-			     "%s is readable or writable by group or others (mode %03o); run "
-			     "chmod 600 %s",
-			     path, (unsigned)(st.st_mode & 0777), path);
-		goto out;
-	}
-	if (st.st_size <= 0 || st.st_size > 1 << 20) {
-		rc = ca_fail(err, CA_ERR_IO, "%s has an implausible size", path);
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size);
-	if (buf == NULL) {
-		rc = CA_ERR_NOMEM;
-		goto out;
-	}
-	while (len < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + len, (size_t)st.st_size - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			rc = ca_fail(err, CA_ERR_IO, "cannot read %s", path);
-			goto out;
-		}
-		len += (size_t)r;
-	}
+	enum ca_err rc = file_read(path, FILE_SECRET, &buf, &len, err);
+	if (rc != CA_OK)
+		return rc;
 	rc = key_load_pem(buf, len, out, err);
-out:
-	if (buf != NULL) {
-		explicit_bzero(buf, len);
-		free(buf);
-	}
-	close(fd);
+	ca_secret_free((char *)buf);
 	return rc;
 }
 
@@ -419,9 +360,6 @@ enum ca_err key_save(const struct key *k, const char *path, struct ca_error *err
 {
 	uint8_t *der = NULL;
 	size_t len = 0;
-	char *pem = NULL;
-	enum ca_err rc = CA_OK;
-	int fd = -1;
 	struct slot *s = (struct slot *)&k->slot[0];
 
 	pthread_mutex_lock(&s->mu);
@@ -429,42 +367,14 @@ enum ca_err key_save(const struct key *k, const char *path, struct ca_error *err
 	pthread_mutex_unlock(&s->mu);
 	if (r != 0)
 		return ca_fail(err, CA_ERR_CRYPTO, "could not encode the key");
-	pem = pem_encode("PRIVATE KEY", der, len);
-	if (pem == NULL) {
-		rc = CA_ERR_NOMEM;
-		goto out;
-	}
-	/* Created 0600 from the start: the key is never readable by others. */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = ca_fail(err, errno == EEXIST ? CA_ERR_EXISTS : CA_ERR_IO,
-			     "cannot create %s: %s", path, strerror(errno));
-		goto out;
-	}
-	size_t n = strlen(pem), off = 0;
-	while (off < n) {
-		ssize_t w = write(fd, pem + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			rc = ca_fail(err, CA_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0)
-		rc = ca_fail(err, CA_ERR_IO, "cannot sync %s: %s", path, strerror(errno));
-out:
-	if (fd >= 0 && close(fd) != 0 && rc == CA_OK)
-		rc = ca_fail(err, CA_ERR_IO, "cannot close %s", path);
-	if (rc != CA_OK && fd >= 0)
-		unlink(path);
-	if (pem != NULL) {
-		explicit_bzero(pem, strlen(pem));
-		free(pem);
-	}
+	char *pem = pem_encode("PRIVATE KEY", der, len);
 	explicit_bzero(der, len);
 	free(der);
+	if (pem == NULL)
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	/* Created 0600 from the start: the key is never readable by others. */
+	enum ca_err rc = file_write_new(path, 0600, pem, strlen(pem), err);
+	ca_secret_free(pem);
 	return rc;
 }
 

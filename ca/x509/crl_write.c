@@ -9,14 +9,15 @@
  * one byte; only the revokedCertificates SEQUENCE and the TBSCertList are
  * that large, so the whole list is moved twice, never once per entry.
  */
-#include "crl.h"
+#include "errors.h"
+#include "x509/crl.h"
 
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "der.h"
-#include "oid.h"
+#include "x509/der.h"
+#include "x509/oid.h"
 
 /*
  * Upper bound of one encoded CRLEntry: SEQUENCE header 2, INTEGER 2 + 21,

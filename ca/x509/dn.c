@@ -9,15 +9,16 @@
  * Names come from CSRs, i.e. from the network: every walk re-checks the
  * structure and nothing here trusts a length it has not read with der.h.
  */
-#include "dn.h"
+#include "errors.h"
+#include "x509/dn.h"
 
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "der.h"
-#include "oid.h"
+#include "x509/der.h"
+#include "x509/oid.h"
 
 /* Longest string dn_from_string accepts (a subject is a few hundred bytes). */
 #define DN_MAX_INPUT 4096

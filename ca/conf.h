@@ -1,0 +1,43 @@
+/*
+ * privca.conf: the CA's settings, read at open and written once by init.
+ * One table (conf.c) names every key with its type and bounds, so the
+ * reader, the writer and the defaults cannot disagree.
+ */
+#ifndef PRIVCA_CONF_H
+#define PRIVCA_CONF_H
+
+#include "privca/ca.h"
+
+#define CONF_DEFAULT_URL "http://127.0.0.1:8080"
+#define CONF_LINE_MAX	 1023 /* bytes of one line, without its newline */
+
+/* The settings; strings are owned (conf_free). */
+struct conf {
+	char *base_url; /* no trailing slash */
+	char *http, *https;
+	int default_days, max_days;
+	int clamp_to_ca; /* 1: a leaf that would outlive the CA ends with it */
+};
+
+/* Fill c with the defaults (CONF_DEFAULT_URL, CA_DEFAULT_DAYS, ...). */
+enum ca_err conf_defaults(struct conf *c, struct ca_error *err) CA_WUR;
+
+/*
+ * Read path over c (a missing file leaves c as it is). A line that is not
+ * "key = value", an unknown key, a value out of its bounds, a line over
+ * CONF_LINE_MAX bytes: CA_ERR_BAD_REQUEST naming the file and line.
+ * default_days over max_days is refused too.
+ */
+enum ca_err conf_read(struct conf *c, const char *path, struct ca_error *err) CA_WUR;
+
+/* Write c to the new file path (0644, with comments); never overwrites. */
+enum ca_err conf_write(const char *path, const struct conf *c, struct ca_error *err) CA_WUR;
+
+/* Set c's base URL to a copy of url (written as given; read back without
+ * its trailing slashes). */
+enum ca_err conf_set_base_url(struct conf *c, const char *url, struct ca_error *err) CA_WUR;
+
+/* Free c's strings and zero it; a zeroed c is fine. */
+void conf_free(struct conf *c);
+
+#endif

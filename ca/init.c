@@ -1,0 +1,172 @@
+/*
+ * The code in this file implements privca init (ca_init): a new CA
+ * directory with its key, its self-signed certificate, privca.conf, an
+ * empty database and the server's TLS pair. A failed init leaves nothing
+ * of what it wrote and everything it found.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "x509/dn.h"
+#include "file.h"
+#include "internal.h"
+#include "tls.h"
+
+#define DEFAULT_SUBJECT "CN=privca demo CA,O=privca"
+
+static const char *const init_files[] = {"ca.key",	  "ca.pem",	  "tls.key",
+					 "tls.pem",	  "privca.db",	  "privca.conf",
+					 "privca.db-wal", "privca.db-shm"};
+#define N_FOUND 6 /* the first six are refused when found; all are removed on failure */
+
+/* The arguments and the directory, before anything is written. */
+static enum ca_err init_check(const char *dir, const char *base, int days, struct ca_error *err)
+{
+	char path[PATH_MAX];
+	if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0)
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "the base URL must start with http:// or https:// (got '%s')", base);
+	if (days < 1 || days > 36500)
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "the CA's validity must be from 1 to 36500 days");
+	/* Any of the files there already: refused, so that a failed init,
+	 * which removes what it wrote, never removes what it found. */
+	for (size_t i = 0; i < N_FOUND; i++) {
+		if (file_path(path, dir, init_files[i], err) != CA_OK)
+			return CA_ERR_IO;
+		if (access(path, F_OK) == 0)
+			return ca_fail(
+			    err, CA_ERR_EXISTS,
+			    i < 2 ? "%s already holds a CA (%s exists); privca init never "
+				    "overwrites one"
+				  : "%s already holds %s; privca init needs a directory "
+				    "without a CA's files (move it away, or restore the CA "
+				    "whole)",
+			    dir, init_files[i]);
+	}
+	return CA_OK;
+}
+
+/* A new key k and its self-signed certificate *der (free()) for subj. */
+static enum ca_err init_root(const struct ca_init_opts *o, const uint8_t *subj, size_t subj_len,
+			     int days, struct key **k, uint8_t **der, size_t *der_len,
+			     struct ca_error *err)
+{
+	uint8_t serial[16], ski[20], *spki = NULL;
+	size_t spki_len;
+	enum ca_err rc;
+	if ((rc = key_generate(o->key_type, k, err)) != CA_OK)
+		return rc;
+	if ((rc = key_spki(*k, &spki, &spki_len)) != CA_OK || !hash_key_id(spki, spki_len, ski)) {
+		rc = ca_fail(err, CA_ERR_CRYPTO, "cannot encode the CA public key");
+		goto out;
+	}
+	if ((rc = rand_serial(serial)) != CA_OK)
+		goto out;
+	int64_t now = clock_system();
+	struct cert_tpl t = {
+	    .serial = serial,
+	    .serial_len = sizeof(serial),
+	    .issuer = subj,
+	    .issuer_len = subj_len,
+	    .subject = subj,
+	    .subject_len = subj_len,
+	    .spki = spki,
+	    .spki_len = spki_len,
+	    .not_before = now - CERT_SKEW,
+	    .not_after = now - CERT_SKEW + (int64_t)days * 86400,
+	    .ski = ski,
+	    .is_ca = true,
+	};
+	if ((rc = cert_build(&t, *k, der, der_len)) != CA_OK)
+		rc = ca_fail(err, rc, "cannot sign the CA certificate");
+out:
+	free(spki);
+	return rc;
+}
+
+/* ca.key, ca.pem, privca.conf and an empty privca.db in dir. */
+static enum ca_err init_write(const char *dir, const char *base, struct key *k, const uint8_t *der,
+			      size_t der_len, struct ca_error *err)
+{
+	char path[PATH_MAX];
+	struct conf c = {0};
+	struct store *st;
+	enum ca_err rc;
+	if ((rc = file_path(path, dir, "ca.key", err)) != CA_OK ||
+	    (rc = key_save(k, path, err)) != CA_OK ||
+	    (rc = file_path(path, dir, "ca.pem", err)) != CA_OK ||
+	    (rc = file_write_cert(path, der, der_len, false, err)) != CA_OK)
+		return rc;
+	if ((rc = conf_defaults(&c, err)) == CA_OK &&
+	    (rc = conf_set_base_url(&c, base, err)) == CA_OK &&
+	    (rc = file_path(path, dir, "privca.conf", err)) == CA_OK)
+		rc = conf_write(path, &c, err);
+	conf_free(&c);
+	if (rc != CA_OK)
+		return rc;
+	/* The database is made 0600 first: SQLite keeps a file's mode, and its
+	 * -wal and -shm files take the database's. */
+	if ((rc = file_path(path, dir, "privca.db", err)) != CA_OK ||
+	    (rc = file_write_new(path, 0600, "", 0, err)) != CA_OK ||
+	    (rc = store_open(path, true, &st, err)) != CA_OK)
+		return rc;
+	store_close(st);
+	return CA_OK;
+}
+
+enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_error *err)
+{
+	char path[PATH_MAX];
+	struct key *k = NULL;
+	uint8_t *subj = NULL, *der = NULL;
+	size_t subj_len, der_len;
+	struct ca *ca = NULL;
+	struct name *tls = NULL; /* the TLS certificate's names */
+	size_t ntls = 0;
+	bool created = false, made_dir = false;
+	const char *base = o->base_url ? o->base_url : CONF_DEFAULT_URL;
+	int days = o->days ? o->days : CA_ROOT_DAYS;
+
+	/* The arguments first: a bad one leaves the file system untouched. */
+	enum ca_err rc = init_check(dir, base, days, err);
+	if (rc != CA_OK)
+		return rc;
+	if ((rc = tls_names(o, &tls, &ntls, err)) != CA_OK ||
+	    (rc = dn_from_string(o->subject ? o->subject : DEFAULT_SUBJECT, &subj, &subj_len,
+				 err)) != CA_OK)
+		goto out;
+	if (mkdir(dir, 0700) == 0) {
+		made_dir = true;
+	} else if (errno != EEXIST) {
+		rc = ca_fail(err, CA_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if ((rc = init_root(o, subj, subj_len, days, &k, &der, &der_len, err)) != CA_OK)
+		goto out;
+	created = true;
+	if ((rc = init_write(dir, base, k, der, der_len, err)) != CA_OK ||
+	    (rc = ca_open(dir, &ca, err)) != CA_OK)
+		goto out;
+	rc = tls_init(ca, o, tls, ntls, err);
+out:
+	ca_close(ca);
+	if (rc != CA_OK && created) {
+		/* Leave no half-made CA behind: a rerun must not be refused. */
+		for (size_t i = 0; i < sizeof(init_files) / sizeof(init_files[0]); i++)
+			if (file_path(path, dir, init_files[i], NULL) == CA_OK)
+				unlink(path);
+	}
+	if (rc != CA_OK && made_dir)
+		rmdir(dir); /* only if empty: never what was there before */
+	key_free(k);
+	free(tls);
+	free(subj);
+	free(der);
+	return rc;
+}

@@ -1,0 +1,144 @@
+/*
+ * The code in this file implements the SQLite store as a class (store.h):
+ * its ops table, store_sqlite_open, and watch. It sits above sqlite.c
+ * (connections, writer, migrations) and the files of each part
+ * (sqlite_certs.c, sqlite_search.c, sqlite_tokens.c), so that those never
+ * call up into each other through the table.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "errors.h"
+#include "sqlite_int.h"
+
+#define WATCH_POLL_MS 20
+
+/*
+ * What the store holds now, read again only when another connection has
+ * committed since this one last read it (PRAGMA data_version changes
+ * then) or this connection wrote (sq_revoke and sq_crl_put clear
+ * watch_valid).
+ */
+static enum ca_err watch_look(struct sq_store *s, struct sq_conn *c)
+{
+	int64_t dv;
+	if (sq_data_version(c, &dv) != CA_OK)
+		return CA_ERR_STORE;
+	if (c->watch_valid && dv == c->watch_dv)
+		return CA_OK;
+	struct store_change now = {0};
+	if (sq_revocation_gen(&s->base, &now.revocation_gen) != CA_OK ||
+	    sq_crl_number(&s->base, &now.crl_number) != CA_OK)
+		return CA_ERR_STORE;
+	c->watch_dv = dv;
+	c->watch_seen = now;
+	c->watch_valid = true;
+	return CA_OK;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static enum ca_err sq_watch(struct store *base, struct store_change *seen, int timeout_ms)
+{
+	struct sq_store *s = sq_of(base);
+	struct sq_conn *c = sq_conn(s);
+	if (c == NULL)
+		return CA_ERR_STORE;
+	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	for (;;) {
+		if (watch_look(s, c) != CA_OK)
+			return CA_ERR_STORE;
+		struct store_change *w = &c->watch_seen;
+		if (w->revocation_gen != seen->revocation_gen ||
+		    w->crl_number != seen->crl_number) {
+			*seen = *w;
+			seen->changed = true;
+			return CA_OK;
+		}
+		int64_t left = deadline - now_ms();
+		if (left <= 0)
+			break;
+		struct timespec nap = {0, (left < WATCH_POLL_MS ? left : WATCH_POLL_MS) * 1000000L};
+		nanosleep(&nap, NULL);
+	}
+	seen->changed = false;
+	return CA_OK;
+}
+
+static enum ca_err sq_maintain(struct store *base)
+{
+	return sq_index_catch_up(sq_of(base));
+}
+
+static const struct store_ops sqlite_ops = {
+    .scheme = "sqlite",
+    .close = sq_close,
+    .ping = sq_ping,
+    .backup = sq_backup,
+    .cert_put = sq_cert_put,
+    .cert_get = sq_cert_get,
+    .list = sq_list,
+    .count = sq_count,
+    .revoke = sq_revoke,
+    .revoked_list = sq_revoked_list,
+    .status = sq_status,
+    .revocation_gen = sq_revocation_gen,
+    .crl_get = sq_crl_get,
+    .crl_number = sq_crl_number,
+    .crl_put = sq_crl_put,
+    .token_put = sq_token_put,
+    .token_by_hash = sq_token_by_hash,
+    .token_list = sq_token_list,
+    .token_revoke = sq_token_revoke,
+    .event = sq_event,
+    .event_list = sq_event_list,
+    .watch = sq_watch,
+    .maintain = sq_maintain,
+};
+
+/* The first connection: this thread's, in WAL mode, schema up to date. */
+static enum ca_err first_conn(struct sq_store *s, bool create, struct ca_error *err)
+{
+	struct sq_conn *c =
+	    sq_conn_open(s, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0));
+	if (c == NULL)
+		return ca_fail(err, CA_ERR_STORE, "cannot open the database %s", s->path);
+	if (pthread_setspecific(s->key, c) != 0) {
+		sq_conn_free(c);
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	}
+	s->conns = c;
+	if (sq_exec(c->db, "PRAGMA journal_mode = WAL") != SQLITE_OK)
+		return ca_fail(err, CA_ERR_STORE, "cannot switch %s to WAL: %s", s->path,
+			       sqlite3_errmsg(c->db));
+	return sq_migrate(c->db, err);
+}
+
+enum ca_err store_sqlite_open(const char *path, bool create, struct store **out,
+			      struct ca_error *err)
+{
+	struct sq_store *s = calloc(1, sizeof(*s));
+	enum ca_err rc;
+	if (s == NULL || (s->path = strdup(path)) == NULL) {
+		free(s);
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	}
+	s->base.ops = &sqlite_ops;
+	pthread_key_create(&s->key, sq_conn_release);
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->qmu, NULL);
+	pthread_cond_init(&s->qcv, NULL);
+	if ((rc = first_conn(s, create, err)) != CA_OK) {
+		sq_close(&s->base);
+		return rc;
+	}
+	*out = &s->base;
+	return CA_OK;
+}

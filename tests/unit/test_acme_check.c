@@ -21,11 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "acme/check.h"
+#include "internal.h"
 
 #define KEY_AUTH "tok-123_ABC.thumbprintthumbprintthumbprint_0123456"
 #define TOKEN	 "tok-123_ABC"
@@ -115,6 +117,9 @@ enum mode { M_OK, M_WRONG, M_404, M_LOOP, M_BIG, M_BIGCL, M_HANG, M_BADPORT, M_R
 static struct {
 	int http_port, dns_port, mgmt_port, dead_dns_port, dead_fd;
 	pid_t pebble;
+	char dir[64];
+	int caa_fd, caa_port;
+	pthread_t caa_th;
 	int lfd;
 	volatile enum mode mode;
 	volatile bool stop;
@@ -228,6 +233,8 @@ static void *http_server(void *arg)
 	return NULL;
 }
 
+static void *caa_server(void *arg);
+
 static int setup(void **state)
 {
 	(void)state;
@@ -276,6 +283,17 @@ static int setup(void **state)
 			NULL};
 	S.pebble = spawn(argv);
 	wait_port(S.mgmt_port);
+
+	/* Our own CAA responder, and a directory for certificates. */
+	S.caa_fd = socket(AF_INET, SOCK_DGRAM, 0);
+	a.sin_port = 0;
+	assert_int_equal(bind(S.caa_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	l = sizeof(a);
+	assert_int_equal(getsockname(S.caa_fd, (struct sockaddr *)&a, &l), 0);
+	S.caa_port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(&S.caa_th, NULL, caa_server, NULL), 0);
+	snprintf(S.dir, sizeof(S.dir), "/tmp/privca-acme-XXXXXX");
+	assert_non_null(mkdtemp(S.dir));
 	return 0;
 }
 
@@ -284,7 +302,13 @@ static int teardown(void **state)
 	(void)state;
 	S.stop = true;
 	pthread_join(S.th, NULL);
+	pthread_join(S.caa_th, NULL);
+	close(S.caa_fd);
 	close(S.lfd);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", S.dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", S.dir);
 	close(S.dead_fd);
 	reap(S.pebble);
 	return 0;
@@ -661,6 +685,424 @@ static void pool_bad_settings_refused(void **state)
 	assert_int_equal(t.done, 0);
 }
 
+/* ---- tls-alpn-01: openssl s_server shows a certificate made by openssl req ---- */
+
+/* Make a self-signed certificate in S.dir/NAME.{crt,key} with the given -addext values. */
+static void make_cert(const char *name, const char *san, const char *acme_ext)
+{
+	char cmd[2048], crt[300], key[300];
+	snprintf(crt, sizeof(crt), "%s/%s.crt", S.dir, name);
+	snprintf(key, sizeof(key), "%s/%s.key", S.dir, name);
+	int n = snprintf(cmd, sizeof(cmd),
+			 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+			 "-keyout %s -out %s -subj /CN=acme -days 1 -addext subjectAltName=%s",
+			 key, crt, san);
+	if (acme_ext != NULL)
+		n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " -addext '1.3.6.1.5.5.7.1.31=%s'",
+			      acme_ext);
+	snprintf(cmd + n, sizeof(cmd) - (size_t)n, " >/dev/null 2>&1");
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A TLS server in Python that writes each SNI it is sent to S.dir/sni.txt. */
+static const char sni_server_py[] =
+    "import socket, ssl, sys\n"
+    "crt, key, port, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]\n"
+    "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
+    "ctx.load_cert_chain(crt, key)\n"
+    "ctx.set_alpn_protocols(['acme-tls/1'])\n"
+    "def seen(sock, name, c):\n"
+    "    with open(out, 'a') as f:\n"
+    "        f.write('%s\\n' % name)\n"
+    "ctx.sni_callback = seen\n"
+    "s = socket.socket()\n"
+    "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+    "s.bind(('127.0.0.1', port))\n"
+    "s.listen(8)\n"
+    "while True:\n"
+    "    c, _ = s.accept()\n"
+    "    c.settimeout(5)\n"
+    "    try:\n"
+    "        t = ctx.wrap_socket(c, server_side=True)\n"
+    "        t.recv(1)\n"
+    "    except Exception:\n"
+    "        pass\n"
+    "    c.close()\n";
+
+/* What the SNI server saw, as one string of lines. */
+static void sni_seen(char *out, size_t cap)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "%s/sni.txt", S.dir);
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(out, 1, cap - 1, f) : 0;
+	out[n] = '\0';
+	if (f)
+		fclose(f);
+	unlink(path);
+}
+
+static int tls_serve_sni(const char *name, pid_t *pid)
+{
+	char crt[300], key[300], port_s[16], out[300];
+	int port = free_port(SOCK_STREAM);
+	snprintf(crt, sizeof(crt), "%s/%s.crt", S.dir, name);
+	snprintf(key, sizeof(key), "%s/%s.key", S.dir, name);
+	snprintf(out, sizeof(out), "%s/sni.txt", S.dir);
+	snprintf(port_s, sizeof(port_s), "%d", port);
+	char *argv[] = {"python3", "-c", (char *)sni_server_py, crt, key, port_s, out, NULL};
+	*pid = spawn(argv);
+	wait_port(port);
+	return port;
+}
+
+static int tls_serve(const char *name, const char *alpn, pid_t *pid)
+{
+	char crt[300], key[300], acc[64];
+	int port = free_port(SOCK_STREAM);
+	snprintf(crt, sizeof(crt), "%s/%s.crt", S.dir, name);
+	snprintf(key, sizeof(key), "%s/%s.key", S.dir, name);
+	snprintf(acc, sizeof(acc), "127.0.0.1:%d", port);
+	char *argv[] = {"openssl",    "s_server", "-quiet", "-accept", acc,
+			"-cert",      crt,	  "-key",   key,       alpn ? "-alpn" : NULL,
+			(char *)alpn, NULL};
+	*pid = spawn(argv);
+	wait_port(port);
+	return port;
+}
+
+static void der_ext(char *out, size_t cap, bool critical, const char *key_auth)
+{
+	char hex[65];
+	sha256_hex((const uint8_t *)key_auth, strlen(key_auth), hex);
+	snprintf(out, cap, "%sDER:0420%s", critical ? "critical," : "", hex);
+}
+
+static void run_tls(const char *cert, const char *alpn, const char *ident, bool is_ip,
+		    struct acme_check_result *r)
+{
+	pid_t pid;
+	int port = tls_serve(cert, alpn, &pid);
+	struct acme_check_cfg k = cfg(4000);
+	k.tls_port = port;
+	struct acme_check c = chk(ACME_CHALL_TLSALPN01, ident);
+	c.is_ip = is_ip;
+	acme_check_run(&k, &c, r);
+	reap(pid);
+}
+
+static void tls_sends_sni(void **state)
+{
+	(void)state;
+	struct acme_check_result r;
+	char ext[200];
+	pid_t pid;
+	der_ext(ext, sizeof(ext), true, KEY_AUTH);
+	char seen[256];
+	make_cert("good", "DNS:t.test", ext);
+	make_cert("goodip", "IP:127.0.0.1", ext);
+	struct acme_check_cfg k = cfg(4000);
+	struct acme_check c = chk(ACME_CHALL_TLSALPN01, "t.test");
+	k.tls_port = tls_serve_sni("good", &pid);
+	acme_check_run(&k, &c, &r);
+	reap(pid);
+	if (!r.valid)
+		fail_msg("%s: %s", r.problem, r.detail);
+	sni_seen(seen, sizeof(seen));
+	assert_string_equal(seen, "t.test\n");
+	/* RFC 8738 6: an address goes into SNI as its reverse-mapping name. */
+	c = chk(ACME_CHALL_TLSALPN01, "127.0.0.1");
+	c.is_ip = true;
+	k.tls_port = tls_serve_sni("goodip", &pid);
+	acme_check_run(&k, &c, &r);
+	reap(pid);
+	if (!r.valid)
+		fail_msg("%s: %s", r.problem, r.detail);
+	sni_seen(seen, sizeof(seen));
+	assert_string_equal(seen, "1.0.0.127.in-addr.arpa\n");
+}
+
+static void tls_right_cert_is_valid(void **state)
+{
+	(void)state;
+	struct acme_check_result r;
+	char ext[200];
+	der_ext(ext, sizeof(ext), true, KEY_AUTH);
+	make_cert("good", "DNS:t.test", ext);
+	run_tls("good", "acme-tls/1", "t.test", false, &r);
+	if (!r.valid)
+		fail_msg("%s: %s", r.problem, r.detail);
+	make_cert("goodip", "IP:127.0.0.1", ext);
+	run_tls("goodip", "acme-tls/1", "127.0.0.1", true, &r);
+	if (!r.valid)
+		fail_msg("%s: %s", r.problem, r.detail);
+	/* The name's certificate does not prove the address, nor the other way round. */
+	run_tls("good", "acme-tls/1", "127.0.0.1", true, &r);
+	assert_false(r.valid);
+	assert_string_equal(r.problem, "unauthorized");
+	assert_contains(r.detail, "subjectAltName");
+}
+
+static void tls_wrong_digest_is_incorrect(void **state)
+{
+	(void)state;
+	struct acme_check_result r;
+	char ext[200];
+	der_ext(ext, sizeof(ext), true, "some.other-key-authorization");
+	make_cert("wrongdigest", "DNS:t.test", ext);
+	run_tls("wrongdigest", "acme-tls/1", "t.test", false, &r);
+	assert_false(r.valid);
+	assert_string_equal(r.problem, "incorrectResponse");
+	assert_contains(r.detail, "id-pe-acmeIdentifier is ");
+}
+
+static void tls_missing_extension_refused(void **state)
+{
+	(void)state;
+	struct acme_check_result r;
+	make_cert("noext", "DNS:t.test", NULL);
+	run_tls("noext", "acme-tls/1", "t.test", false, &r);
+	assert_false(r.valid);
+	assert_string_equal(r.problem, "unauthorized");
+	assert_contains(r.detail, "no id-pe-acmeIdentifier");
+}
+
+static void tls_noncritical_extension_refused(void **state)
+{
+	(void)state;
+	struct acme_check_result r;
+	char ext[200];
+	der_ext(ext, sizeof(ext), false, KEY_AUTH);
+	make_cert("noncrit", "DNS:t.test", ext);
+	run_tls("noncrit", "acme-tls/1", "t.test", false, &r);
+	assert_false(r.valid);
+	assert_string_equal(r.problem, "unauthorized");
+	assert_contains(r.detail, "not critical");
+}
+
+static void tls_wrong_names_refused(void **state)
+{
+	(void)state;
+	struct acme_check_result r;
+	char ext[200];
+	der_ext(ext, sizeof(ext), true, KEY_AUTH);
+	make_cert("twonames", "DNS:t.test,DNS:u.test", ext);
+	run_tls("twonames", "acme-tls/1", "t.test", false, &r);
+	assert_false(r.valid);
+	assert_string_equal(r.problem, "unauthorized");
+	assert_contains(r.detail, "has 2 names");
+	make_cert("othername", "DNS:u.test", ext);
+	run_tls("othername", "acme-tls/1", "t.test", false, &r);
+	assert_false(r.valid);
+	assert_string_equal(r.problem, "unauthorized");
+	assert_contains(r.detail, "\"u.test\"");
+}
+
+static void tls_without_alpn_refused(void **state)
+{
+	(void)state;
+	struct acme_check_result r;
+	char ext[200];
+	der_ext(ext, sizeof(ext), true, KEY_AUTH);
+	make_cert("good", "DNS:t.test", ext);
+	run_tls("good", NULL, "t.test", false, &r);
+	assert_false(r.valid);
+	assert_string_equal(r.problem, "tls");
+	assert_contains(r.detail, "acme-tls/1");
+}
+
+static void tls_silent_target_bounded(void **state)
+{
+	(void)state;
+	struct acme_check_result r;
+	struct acme_check_cfg k = cfg(1500);
+	k.tls_port = S.http_port; /* the HTTP responder, hanging: accepts, says nothing */
+	struct acme_check c = chk(ACME_CHALL_TLSALPN01, "t.test");
+	S.mode = M_HANG;
+	int64_t t0 = check_now_ms();
+	acme_check_run(&k, &c, &r);
+	int64_t took = check_now_ms() - t0;
+	assert_false(r.valid);
+	assert_string_equal(r.problem, "connection");
+	assert_contains(r.detail, "deadline");
+	assert_true(took >= 1300 && took < 2500);
+	/* Nothing listening at all. */
+	k.tls_port = free_port(SOCK_STREAM);
+	acme_check_run(&k, &c, &r);
+	assert_false(r.valid);
+	assert_string_equal(r.problem, "connection");
+	assert_contains(r.detail, "refused");
+}
+
+/* ---- CAA: a DNS responder of our own, for records pebble cannot make (flags) ---- */
+
+struct caa_rec {
+	const char *name;
+	uint8_t flags;
+	const char *tag, *value;
+};
+
+static const struct caa_rec caa_zone[] = {
+    {"ok.test", 0, "issue", "privca.example"},
+    {"ok.test", 0, "iodef", "mailto:ops@ok.test"},
+    {"no.test", 0, "issue", "other.example"},
+    {"crit.test", 0, "issue", "privca.example"},
+    {"crit.test", 128, "tbs", "unknown"},
+    {"noncrit.test", 0, "issue", "privca.example"},
+    {"noncrit.test", 0, "tbs", "unknown"},
+    {"wild.test", 0, "issue", "privca.example"},
+    {"wild.test", 0, "issuewild", "other.example"},
+    {"iodef.test", 0, "iodef", "mailto:ops@iodef.test"},
+    {"meth.test", 0, "issue", "privca.example; validationmethods=dns-01"},
+    {"empty.test", 0, "issue", ";"},
+    {"case.test", 0, "issue", " PrivCA.Example ; accounturi=https://x/acct/1"},
+};
+
+static void *caa_server(void *arg)
+{
+	(void)arg;
+	while (!S.stop) {
+		uint8_t q[512], a[2048];
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		struct pollfd p = {.fd = S.caa_fd, .events = POLLIN};
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		ssize_t n = recvfrom(S.caa_fd, q, sizeof(q), 0, (struct sockaddr *)&from, &fl);
+		if (n < 17)
+			continue;
+		/* The question: one name, then type and class. */
+		char name[256];
+		size_t o = 12, w = 0;
+		while (o < (size_t)n && q[o] != 0 && w < 200) {
+			size_t l = q[o];
+			if (o + 1 + l > (size_t)n)
+				break;
+			if (w)
+				name[w++] = '.';
+			memcpy(name + w, q + o + 1, l);
+			w += l;
+			o += 1 + l;
+		}
+		name[w] = '\0';
+		size_t qend = o + 5;
+		if (qend > (size_t)n)
+			continue;
+		uint16_t qtype = (uint16_t)(q[o + 1] << 8 | q[o + 2]);
+		memcpy(a, q, qend);
+		a[2] = 0x81;
+		a[3] = 0x80;
+		a[6] = a[7] = a[8] = a[9] = a[10] = a[11] = 0;
+		size_t len = qend;
+		unsigned an = 0;
+		if (strcmp(name, "fail.test") == 0)
+			a[3] = 0x82; /* SERVFAIL */
+		for (size_t i = 0; qtype == 257 && i < sizeof(caa_zone) / sizeof(caa_zone[0]);
+		     i++) {
+			const struct caa_rec *rr = &caa_zone[i];
+			if (strcasecmp(rr->name, name) != 0)
+				continue;
+			size_t tl = strlen(rr->tag), vl = strlen(rr->value), rl = 2 + tl + vl;
+			uint8_t *p2 = a + len;
+			p2[0] = 0xc0;
+			p2[1] = 12;
+			p2[2] = 1; /* type 257 */
+			p2[3] = 1;
+			p2[4] = 0;
+			p2[5] = 1;
+			memset(p2 + 6, 0, 4);
+			p2[10] = (uint8_t)(rl >> 8);
+			p2[11] = (uint8_t)rl;
+			p2[12] = rr->flags;
+			p2[13] = (uint8_t)tl;
+			memcpy(p2 + 14, rr->tag, tl);
+			memcpy(p2 + 14 + tl, rr->value, vl);
+			len += 12 + rl;
+			an++;
+		}
+		a[7] = (uint8_t)an;
+		(void)sendto(S.caa_fd, a, len, 0, (struct sockaddr *)&from, fl);
+	}
+	return NULL;
+}
+
+static bool caa(const char *ident, bool wildcard, enum acme_chall type, struct acme_check_result *r)
+{
+	char dns[64];
+	snprintf(dns, sizeof(dns), "127.0.0.1:%d", S.caa_port);
+	struct acme_check_cfg k = cfg(2000);
+	k.dns_server = dns;
+	k.caa_identity = "privca.example";
+	struct acme_check c = chk(type, ident);
+	c.wildcard = wildcard;
+	memset(r, 0, sizeof(*r));
+	return caa_check(&k, &c, check_now_ms() + 2000, r);
+}
+
+static void caa_verdicts(void **state)
+{
+	(void)state;
+	struct acme_check_result r;
+	assert_true(caa("ok.test", false, ACME_CHALL_HTTP01, &r));
+	assert_true(caa("www.ok.test", false, ACME_CHALL_HTTP01, &r));	/* climbs to ok.test */
+	assert_true(caa("none.test", false, ACME_CHALL_HTTP01, &r));	/* no CAA anywhere */
+	assert_true(caa("iodef.test", false, ACME_CHALL_HTTP01, &r));	/* nothing restricts */
+	assert_true(caa("noncrit.test", false, ACME_CHALL_HTTP01, &r)); /* unknown, not critical */
+	assert_true(caa("case.test", false, ACME_CHALL_HTTP01, &r));
+	assert_true(caa("wild.test", false, ACME_CHALL_DNS01, &r)); /* issue governs the base */
+	assert_true(caa("meth.test", false, ACME_CHALL_DNS01, &r));
+
+	assert_false(caa("no.test", false, ACME_CHALL_HTTP01, &r));
+	assert_string_equal(r.problem, "caa");
+	assert_contains(r.detail, "no.test");
+	assert_false(caa("a.b.no.test", false, ACME_CHALL_HTTP01, &r));
+	assert_string_equal(r.problem, "caa");
+	assert_contains(r.detail, "CAA record for no.test");
+	assert_false(caa("crit.test", false, ACME_CHALL_HTTP01, &r));
+	assert_string_equal(r.problem, "caa");
+	assert_contains(r.detail, "critical unknown tag \"tbs\"");
+	assert_false(caa("wild.test", true, ACME_CHALL_DNS01, &r));
+	assert_string_equal(r.problem, "caa");
+	assert_contains(r.detail, "issuewild");
+	assert_false(caa("meth.test", false, ACME_CHALL_HTTP01, &r));
+	assert_string_equal(r.problem, "caa");
+	assert_false(caa("empty.test", false, ACME_CHALL_HTTP01, &r));
+	assert_string_equal(r.problem, "caa");
+	assert_false(caa("fail.test", false, ACME_CHALL_HTTP01, &r));
+	assert_string_equal(r.problem, "dns");
+}
+
+static void caa_after_valid_challenge(void **state)
+{
+	(void)state;
+	char want[44], body[256];
+	struct acme_check_result r;
+	check_key_auth_digest(KEY_AUTH, want);
+	set_txt("_acme-challenge.caa1.test.", want);
+	snprintf(body, sizeof(body),
+		 "{\"host\":\"caa1.test.\",\"policies\":[{\"tag\":\"issue\",\"value\":\"other."
+		 "example\"}]}");
+	assert_int_equal(post(S.mgmt_port, "/add-caa", body), 200);
+	struct acme_check_cfg k = cfg(3000);
+	k.caa_identity = "privca.example";
+	struct acme_check c = chk(ACME_CHALL_DNS01, "caa1.test");
+	acme_check_run(&k, &c, &r);
+	assert_false(r.valid);
+	assert_string_equal(r.problem, "caa");
+	/* The same CA named in the record: valid. */
+	k.caa_identity = "other.example";
+	acme_check_run(&k, &c, &r);
+	if (!r.valid)
+		fail_msg("%s: %s", r.problem, r.detail);
+	/* An IP identifier has no CAA (RFC 8738 7). */
+	k.caa_identity = "privca.example";
+	S.mode = M_OK;
+	c = chk(ACME_CHALL_HTTP01, "127.0.0.1");
+	c.is_ip = true;
+	acme_check_run(&k, &c, &r);
+	assert_true(r.valid);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -683,6 +1125,16 @@ int main(void)
 	    cmocka_unit_test(pool_done_once_per_check),
 	    cmocka_unit_test(pool_full_refused_and_stop_drops_queued),
 	    cmocka_unit_test(pool_bad_settings_refused),
+	    cmocka_unit_test(tls_right_cert_is_valid),
+	    cmocka_unit_test(tls_sends_sni),
+	    cmocka_unit_test(tls_wrong_digest_is_incorrect),
+	    cmocka_unit_test(tls_missing_extension_refused),
+	    cmocka_unit_test(tls_noncritical_extension_refused),
+	    cmocka_unit_test(tls_wrong_names_refused),
+	    cmocka_unit_test(tls_without_alpn_refused),
+	    cmocka_unit_test(tls_silent_target_bounded),
+	    cmocka_unit_test(caa_verdicts),
+	    cmocka_unit_test(caa_after_valid_challenge),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "acme/check.h"
+#include "acme/resolver.h"
 #include "internal.h"
 
 #define KEY_AUTH "tok-123_ABC.thumbprintthumbprintthumbprint_0123456"
@@ -1103,10 +1104,124 @@ static void caa_after_valid_challenge(void **state)
 	assert_true(r.valid);
 }
 
+/* ---- the reply reader, on the fuzz seeds ---- */
+
+static size_t seed(const char *name, uint8_t *buf, size_t cap)
+{
+	char path[512];
+	const char *slash = strrchr(__FILE__, '/');
+	snprintf(path, sizeof(path), "%.*s/../fuzz/dns/%s", (int)(slash - __FILE__), __FILE__,
+		 name);
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	size_t n = fread(buf, 1, cap, f);
+	fclose(f);
+	return n;
+}
+
+static void dns_reader_on_seeds(void **state)
+{
+	(void)state;
+	uint8_t m[4096];
+	struct dns_reply rep;
+	char txt[256], name[64], methods[32];
+	struct dns_caa caa;
+
+	size_t n = seed("txt-two-records", m, sizeof(m));
+	assert_true(dns_reply_parse(m, n, DNS_T_TXT, &rep));
+	assert_int_equal(rep.rcode, 0);
+	assert_int_equal(rep.n, 2);
+	assert_true(dns_txt_join(&rep.rr[0], txt, sizeof(txt)));
+	assert_true(strcmp(txt, "second") == 0 ||
+		    strcmp(txt, "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0") == 0);
+	assert_false(dns_txt_join(&rep.rr[0], txt, 4)); /* does not fit: refused, not cut */
+
+	n = seed("caa-issue-issuewild-iodef", m, sizeof(m));
+	assert_true(dns_reply_parse(m, n, DNS_T_CAA, &rep));
+	assert_int_equal(rep.n, 3);
+	assert_true(dns_caa_parse(&rep.rr[0], &caa));
+	assert_string_equal(caa.tag, "issue");
+	assert_true(
+	    dns_caa_issuer(caa.value, caa.value_len, name, sizeof(name), methods, sizeof(methods)));
+	assert_string_equal(name, "privca.example");
+	assert_string_equal(methods, "dns-01");
+	assert_true(dns_caa_parse(&rep.rr[1], &caa));
+	assert_string_equal(caa.tag, "issuewild");
+	assert_true(
+	    dns_caa_issuer(caa.value, caa.value_len, name, sizeof(name), methods, sizeof(methods)));
+	assert_string_equal(name, "");
+
+	n = seed("txt-cname-strings", m, sizeof(m));
+	assert_true(dns_reply_parse(m, n, DNS_T_TXT, &rep));
+	assert_int_equal(rep.n, 1);
+	assert_true(dns_txt_join(&rep.rr[0], txt, sizeof(txt)));
+	assert_string_equal(txt, "abcdefgh");
+	assert_true(dns_reply_parse(m, n, DNS_T_CNAME, &rep));
+	assert_int_equal(rep.n, 1);
+
+	n = seed("caa-critical-unknown", m, sizeof(m));
+	assert_true(dns_reply_parse(m, n, DNS_T_CAA, &rep));
+	assert_int_equal(rep.n, 2);
+	assert_true(dns_caa_parse(&rep.rr[0], &caa));
+	assert_int_equal(caa.flags, 128);
+	assert_string_equal(caa.tag, "tbs");
+
+	n = seed("nxdomain", m, sizeof(m));
+	assert_true(dns_reply_parse(m, n, DNS_T_TXT, &rep));
+	assert_int_equal(rep.rcode, DNS_RCODE_NXDOMAIN);
+	assert_int_equal(rep.n, 0);
+
+	/* Every truncation of a good reply is refused or parsed within bounds. */
+	n = seed("a-default", m, sizeof(m));
+	assert_true(dns_reply_parse(m, n, DNS_T_A, &rep));
+	assert_int_equal(rep.n, 1);
+	assert_int_equal(rep.rr[0].len, 4);
+	for (size_t k = 0; k < n; k++)
+		assert_false(dns_reply_parse(m, k, DNS_T_A, &rep) && rep.n == 1 &&
+			     rep.rr[0].data + rep.rr[0].len > m + k);
+	assert_false(dns_reply_parse(m, 11, DNS_T_A, &rep));
+}
+
+static void caa_issue_grammar(void **state)
+{
+	(void)state;
+	char name[64], methods[32];
+	static const struct {
+		const char *v;
+		bool ok;
+		const char *name;
+	} cases[] = {
+	    {"privca.example", true, "privca.example"},
+	    {"  PrivCA.Example  ", true, "privca.example"},
+	    {";", true, ""},
+	    {"", true, ""},
+	    {"ca.example; accounturi=https://a/b; validationmethods=http-01", true, "ca.example"},
+	    {"ca.example;", true, "ca.example"},
+	    {"ca.example.", false, NULL},
+	    {"-ca.example", false, NULL},
+	    {"ca..example", false, NULL},
+	    {"ca.example x", false, NULL},
+	    {"ca.example; =v", false, NULL},
+	    {"ca.example; k", false, NULL},
+	    {"ca_example", false, NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool ok = dns_caa_issuer((const uint8_t *)cases[i].v, strlen(cases[i].v), name,
+					 sizeof(name), methods, sizeof(methods));
+		if (ok != cases[i].ok)
+			fail_msg("\"%s\": %d", cases[i].v, ok);
+		if (ok)
+			assert_string_equal(name, cases[i].name);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(chall_names),
+	    cmocka_unit_test(dns_reader_on_seeds),
+	    cmocka_unit_test(caa_issue_grammar),
 	    cmocka_unit_test(bad_fields_refused),
 	    cmocka_unit_test(http_right_answer_is_valid),
 	    cmocka_unit_test(http_wrong_body_shows_the_body),

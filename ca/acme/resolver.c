@@ -136,6 +136,21 @@ static bool is_ws(uint8_t ch)
 	return ch == ' ' || ch == '\t';
 }
 
+/* After a part: white space, then the end (*end = true) or ";"; false for anything else. */
+static bool separator(const uint8_t *v, size_t len, size_t *i, bool *end)
+{
+	while (*i < len && is_ws(v[*i]))
+		(*i)++;
+	if (*i == len) {
+		*end = true;
+		return true;
+	}
+	if (v[*i] != ';')
+		return false;
+	(*i)++;
+	return true;
+}
+
 /*
  * RFC 8659 4.2:
  *   issue-value = *WSP [issuer-domain-name *WSP] [";" *WSP [parameters *WSP]]
@@ -176,15 +191,11 @@ bool dns_caa_issuer(const uint8_t *v, size_t len, char *name, size_t cap, char *
 		name[w++] = (char)((ch >= 'A' && ch <= 'Z') ? ch + 32 : ch);
 	}
 	name[w] = '\0';
-	while (i < len && is_ws(v[i]))
-		i++;
-	if (i == len)
-		return true;
-	if (v[i] != ';')
+	bool end = false;
+	if (!separator(v, len, &i, &end))
 		return false;
-	i++;
 	/* parameters */
-	for (;;) {
+	while (!end) {
 		while (i < len && is_ws(v[i]))
 			i++;
 		if (i == len)
@@ -213,14 +224,10 @@ bool dns_caa_issuer(const uint8_t *v, size_t len, char *name, size_t cap, char *
 			memcpy(methods, v + vs, ve - vs);
 			methods[ve - vs] = '\0';
 		}
-		while (i < len && is_ws(v[i]))
-			i++;
-		if (i == len)
-			return true;
-		if (v[i] != ';')
+		if (!separator(v, len, &i, &end))
 			return false;
-		i++;
 	}
+	return true;
 }
 
 /* ---- transport ---- */

@@ -844,72 +844,38 @@ static void tls_right_cert_is_valid(void **state)
 	assert_contains(r.detail, "subjectAltName");
 }
 
-static void tls_wrong_digest_is_incorrect(void **state)
+/* Certificates and servers that must not pass, each with what the CA says. */
+static void tls_wrong_certificates_refused(void **state)
 {
 	(void)state;
-	struct acme_check_result r;
-	char ext[200];
-	der_ext(ext, sizeof(ext), true, "some.other-key-authorization");
-	make_cert("wrongdigest", "DNS:t.test", ext);
-	run_tls("wrongdigest", "acme-tls/1", "t.test", false, &r);
-	assert_false(r.valid);
-	assert_string_equal(r.problem, "incorrectResponse");
-	assert_contains(r.detail, "id-pe-acmeIdentifier is ");
-}
-
-static void tls_missing_extension_refused(void **state)
-{
-	(void)state;
-	struct acme_check_result r;
-	make_cert("noext", "DNS:t.test", NULL);
-	run_tls("noext", "acme-tls/1", "t.test", false, &r);
-	assert_false(r.valid);
-	assert_string_equal(r.problem, "unauthorized");
-	assert_contains(r.detail, "no id-pe-acmeIdentifier");
-}
-
-static void tls_noncritical_extension_refused(void **state)
-{
-	(void)state;
-	struct acme_check_result r;
-	char ext[200];
-	der_ext(ext, sizeof(ext), false, KEY_AUTH);
-	make_cert("noncrit", "DNS:t.test", ext);
-	run_tls("noncrit", "acme-tls/1", "t.test", false, &r);
-	assert_false(r.valid);
-	assert_string_equal(r.problem, "unauthorized");
-	assert_contains(r.detail, "not critical");
-}
-
-static void tls_wrong_names_refused(void **state)
-{
-	(void)state;
-	struct acme_check_result r;
-	char ext[200];
-	der_ext(ext, sizeof(ext), true, KEY_AUTH);
-	make_cert("twonames", "DNS:t.test,DNS:u.test", ext);
-	run_tls("twonames", "acme-tls/1", "t.test", false, &r);
-	assert_false(r.valid);
-	assert_string_equal(r.problem, "unauthorized");
-	assert_contains(r.detail, "has 2 names");
-	make_cert("othername", "DNS:u.test", ext);
-	run_tls("othername", "acme-tls/1", "t.test", false, &r);
-	assert_false(r.valid);
-	assert_string_equal(r.problem, "unauthorized");
-	assert_contains(r.detail, "\"u.test\"");
-}
-
-static void tls_without_alpn_refused(void **state)
-{
-	(void)state;
-	struct acme_check_result r;
-	char ext[200];
-	der_ext(ext, sizeof(ext), true, KEY_AUTH);
-	make_cert("good", "DNS:t.test", ext);
-	run_tls("good", NULL, "t.test", false, &r);
-	assert_false(r.valid);
-	assert_string_equal(r.problem, "tls");
-	assert_contains(r.detail, "acme-tls/1");
+	enum ext { RIGHT, WRONG_DIGEST, NONE, NOT_CRITICAL };
+	static const struct {
+		const char *cert, *san;
+		enum ext ext;
+		const char *alpn, *problem, *detail;
+	} cases[] = {
+	    {"wrongdigest", "DNS:t.test", WRONG_DIGEST, "acme-tls/1", "incorrectResponse",
+	     "id-pe-acmeIdentifier is "},
+	    {"noext", "DNS:t.test", NONE, "acme-tls/1", "unauthorized", "no id-pe-acmeIdentifier"},
+	    {"noncrit", "DNS:t.test", NOT_CRITICAL, "acme-tls/1", "unauthorized", "not critical"},
+	    {"twonames", "DNS:t.test,DNS:u.test", RIGHT, "acme-tls/1", "unauthorized",
+	     "has 2 names"},
+	    {"othername", "DNS:u.test", RIGHT, "acme-tls/1", "unauthorized", "\"u.test\""},
+	    {"addr", "IP:127.0.0.1", RIGHT, "acme-tls/1", "unauthorized", "must be exactly t.test"},
+	    {"good", "DNS:t.test", RIGHT, NULL, "tls", "did not negotiate ALPN \"acme-tls/1\""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct acme_check_result r;
+		char ext[200];
+		der_ext(ext, sizeof(ext), cases[i].ext != NOT_CRITICAL,
+			cases[i].ext == WRONG_DIGEST ? "some.other-key-authorization" : KEY_AUTH);
+		make_cert(cases[i].cert, cases[i].san, cases[i].ext == NONE ? NULL : ext);
+		run_tls(cases[i].cert, cases[i].alpn, "t.test", false, &r);
+		if (r.valid)
+			fail_msg("%s: valid", cases[i].cert);
+		assert_string_equal(r.problem, cases[i].problem);
+		assert_contains(r.detail, cases[i].detail);
+	}
 }
 
 static void tls_silent_target_bounded(void **state)
@@ -1242,11 +1208,7 @@ int main(void)
 	    cmocka_unit_test(pool_bad_settings_refused),
 	    cmocka_unit_test(tls_right_cert_is_valid),
 	    cmocka_unit_test(tls_sends_sni),
-	    cmocka_unit_test(tls_wrong_digest_is_incorrect),
-	    cmocka_unit_test(tls_missing_extension_refused),
-	    cmocka_unit_test(tls_noncritical_extension_refused),
-	    cmocka_unit_test(tls_wrong_names_refused),
-	    cmocka_unit_test(tls_without_alpn_refused),
+	    cmocka_unit_test(tls_wrong_certificates_refused),
 	    cmocka_unit_test(tls_silent_target_bounded),
 	    cmocka_unit_test(caa_verdicts),
 	    cmocka_unit_test(caa_after_valid_challenge),

@@ -81,6 +81,14 @@ void acme_validator_stop(struct acme_validator *v);
  */
 #include <stdint.h>
 
+/*
+ * For the protocol code and the CLI too: true if server is a DNS server
+ * list c-ares takes ("127.0.0.1:5353", "[::1]:53"), the form --acme-dns and
+ * acme_dns must have. acme_validator_start refuses any other with
+ * CA_ERR_BAD_REQUEST and no sentence, so check it first to say why.
+ */
+bool acme_check_dns_server_ok(const char *server);
+
 #define ACME_CHECK_DEFAULT_TIMEOUT_MS 10000
 #define ACME_HTTP01_BODY_MAX	      8192 /* bytes of a challenge response read before giving up */
 #define ACME_HTTP01_REDIRECTS_MAX     10

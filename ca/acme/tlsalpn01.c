@@ -297,7 +297,7 @@ static void handshake(const struct acme_check *c, int fd, const char *sni, const
 		check_fail(r, "serverInternal", "GnuTLS: no credentials");
 		goto out;
 	}
-	if (gnutls_init(&ss, GNUTLS_CLIENT | GNUTLS_NONBLOCK) < 0) {
+	if (gnutls_init(&ss, GNUTLS_CLIENT | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL) < 0) {
 		ss = NULL;
 		check_fail(r, "serverInternal", "GnuTLS: no session");
 		goto out;

@@ -45,6 +45,11 @@ bool acme_chall_parse(const char *s, enum acme_chall *out)
 	return false;
 }
 
+bool acme_check_dns_server_ok(const char *server)
+{
+	return resolver_server_ok(server);
+}
+
 int64_t check_now_ms(void)
 {
 	struct timespec ts;

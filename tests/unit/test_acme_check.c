@@ -678,6 +678,11 @@ static void pool_bad_settings_refused(void **state)
 	assert_int_equal(acme_validator_start(&k, 0, 4, on_done, &t, &v), CA_ERR_BAD_REQUEST);
 	assert_null(v);
 	assert_int_equal(acme_validator_start(&k, 1, 0, on_done, &t, &v), CA_ERR_BAD_REQUEST);
+	assert_true(acme_check_dns_server_ok("127.0.0.1:5353"));
+	assert_true(acme_check_dns_server_ok("[::1]:53"));
+	assert_false(acme_check_dns_server_ok("not an address"));
+	assert_false(acme_check_dns_server_ok(""));
+	assert_false(acme_check_dns_server_ok(NULL));
 	k.dns_server = "not an address";
 	assert_int_equal(acme_validator_start(&k, 1, 4, on_done, &t, &v), CA_ERR_BAD_REQUEST);
 	k = cfg(1000);

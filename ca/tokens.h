@@ -11,7 +11,5 @@
 /* The token's policy; pointers stay valid while the token lives. */
 void token_policy(const struct ca_token *t, struct policy_token *out);
 
-/* Serial normalised to 32 lowercase hex digits (issue.c). */
-bool ca_serial_norm(const char *in, char out[33]);
 
 #endif

@@ -10,126 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http/auth.h"
 #include "routes.h"
 
 #define MAX_SANS 100
-
-/* ---- metrics ------------------------------------------------------------ */
-
-static atomic_ullong m_issued, m_revoked;
-
-static const char *const refusal_codes[] = {
-    "bad-request",
-    "bad-csr",
-    "bad-signature",
-    "weak-key",
-    "unauthorized",
-    "forbidden",
-    "name-not-allowed",
-    "https-required",
-    "not-found",
-    "method-not-allowed",
-    "already-revoked",
-    "payload-too-large",
-    "unsupported-media-type",
-    "exists",
-    "internal",
-    "other",
-};
-#define NREFUSAL (sizeof(refusal_codes) / sizeof(refusal_codes[0]))
-static atomic_ullong m_refusals[NREFUSAL];
-
-static atomic_ullong m_status[600];
-
-/* Latency buckets, in microseconds (printed in seconds). */
-static const uint64_t bucket_us[] = {500,    1000,   2500,   5000,    10000,   25000,	50000,
-				     100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
-#define NBUCKET (sizeof(bucket_us) / sizeof(bucket_us[0]))
-static atomic_ullong m_bucket[NBUCKET + 1]; /* not cumulative; last is +Inf */
-static atomic_ullong m_count, m_sum_us;
-
-void metrics_request(int status, uint64_t usec)
-{
-	size_t i;
-	if (status >= 100 && status < 600)
-		atomic_fetch_add_explicit(&m_status[status], 1, memory_order_relaxed);
-	for (i = 0; i < NBUCKET && usec > bucket_us[i]; i++)
-		;
-	atomic_fetch_add_explicit(&m_bucket[i], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&m_count, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&m_sum_us, usec, memory_order_relaxed);
-}
-
-void metrics_refusal(const char *code)
-{
-	size_t i;
-	for (i = 0; i < NREFUSAL - 1; i++)
-		if (strcmp(refusal_codes[i], code) == 0)
-			break;
-	atomic_fetch_add_explicit(&m_refusals[i], 1, memory_order_relaxed);
-}
-
-static unsigned long long get(atomic_ullong *v)
-{
-	return atomic_load_explicit(v, memory_order_relaxed);
-}
-
-void api_metrics(const struct http_req *r, struct http_resp *w)
-{
-	struct buf *b = &w->body;
-	struct ca_counts counts;
-	struct ca_error err;
-
-	buf_puts(b, "# HELP privca_certificates_issued_total Certificates issued over HTTP by "
-		    "this process.\n# TYPE privca_certificates_issued_total counter\n");
-	buf_printf(b, "privca_certificates_issued_total %llu\n", get(&m_issued));
-	buf_puts(b, "# HELP privca_certificates_revoked_total Certificates revoked over HTTP by "
-		    "this process.\n# TYPE privca_certificates_revoked_total counter\n");
-	buf_printf(b, "privca_certificates_revoked_total %llu\n", get(&m_revoked));
-
-	if (ca_count(r->ca, &counts, &err) == CA_OK) {
-		buf_puts(b, "# HELP privca_certificates Certificates in the store by status.\n"
-			    "# TYPE privca_certificates gauge\n");
-		buf_printf(b, "privca_certificates{status=\"valid\"} %llu\n",
-			   (unsigned long long)counts.valid);
-		buf_printf(b, "privca_certificates{status=\"revoked\"} %llu\n",
-			   (unsigned long long)counts.revoked);
-		buf_printf(b, "privca_certificates{status=\"expired\"} %llu\n",
-			   (unsigned long long)counts.expired);
-	}
-
-	buf_puts(b, "# HELP privca_refusals_total Problem answers by error code.\n"
-		    "# TYPE privca_refusals_total counter\n");
-	for (size_t i = 0; i < NREFUSAL; i++)
-		buf_printf(b, "privca_refusals_total{code=\"%s\"} %llu\n", refusal_codes[i],
-			   get(&m_refusals[i]));
-
-	buf_puts(b, "# HELP privca_http_requests_total HTTP requests answered, by status.\n"
-		    "# TYPE privca_http_requests_total counter\n");
-	for (int s = 100; s < 600; s++) {
-		unsigned long long v = get(&m_status[s]);
-		if (v)
-			buf_printf(b, "privca_http_requests_total{status=\"%d\"} %llu\n", s, v);
-	}
-
-	buf_puts(b, "# HELP privca_http_request_duration_seconds Time from the request "
-		    "headers to the end of the answer.\n"
-		    "# TYPE privca_http_request_duration_seconds histogram\n");
-	unsigned long long cum = 0;
-	for (size_t i = 0; i < NBUCKET; i++) {
-		cum += get(&m_bucket[i]);
-		buf_printf(b, "privca_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-			   (double)bucket_us[i] / 1e6, cum);
-	}
-	cum += get(&m_bucket[NBUCKET]);
-	buf_printf(b, "privca_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
-	buf_printf(b, "privca_http_request_duration_seconds_sum %.6f\n",
-		   (double)get(&m_sum_us) / 1e6);
-	buf_printf(b, "privca_http_request_duration_seconds_count %llu\n", get(&m_count));
-
-	w->status = 200;
-	w->content_type = "text/plain; version=0.0.4; charset=utf-8";
-}
 
 /* ---- rendering ---------------------------------------------------------- */
 
@@ -221,94 +105,6 @@ static const char *const fmt_types[FMT_MAX] = {
     [FMT_DER] = "application/pkix-cert",
 };
 
-/* q of one media range ("text/plain;q=0.5"), 1000ths; -1 if unparsable. */
-static int range_q(const char *p, size_t n)
-{
-	for (size_t i = 0; i + 2 < n; i++) {
-		if (p[i] != ';')
-			continue;
-		size_t j = i + 1;
-		while (j < n && p[j] == ' ')
-			j++;
-		if (j + 2 > n || (p[j] != 'q' && p[j] != 'Q') || p[j + 1] != '=')
-			continue;
-		j += 2;
-		int q = 0, digits = 0;
-		if (j < n && p[j] == '1')
-			return 1000;
-		if (j < n && p[j] == '0') {
-			j++;
-			if (j < n && p[j] == '.') {
-				for (j++; j < n && digits < 3 && p[j] >= '0' && p[j] <= '9'; j++) {
-					q = q * 10 + (p[j] - '0');
-					digits++;
-				}
-			}
-			while (digits++ < 3)
-				q *= 10;
-			return q;
-		}
-		return -1;
-	}
-	return 1000;
-}
-
-/*
- * RFC 9110 12.5.1, kept small: for each format, the q of the most specific
- * range that names it; the best q wins, the default on a tie. No Accept, or
- * nothing acceptable, gives the default (answering beats a 406 here).
- */
-static enum fmt negotiate(const char *accept, enum fmt dflt)
-{
-	int best_q[FMT_MAX], best_spec[FMT_MAX];
-	if (accept == NULL || *accept == '\0')
-		return dflt;
-	for (int f = 0; f < FMT_MAX; f++)
-		best_q[f] = 0, best_spec[f] = -1;
-
-	const char *p = accept;
-	while (*p) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (*p == '\0')
-			break;
-		const char *end = strchr(p, ',');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		size_t tl = 0;
-		while (tl < n && p[tl] != ';' && p[tl] != ' ')
-			tl++;
-		int q = range_q(p, n);
-		for (int f = 0; f < FMT_MAX && q >= 0; f++) {
-			const char *t = fmt_types[f];
-			const char *slash = strchr(t, '/');
-			size_t major = (size_t)(slash - t);
-			int spec = -1;
-			if (tl == strlen(t) && strncasecmp(p, t, tl) == 0)
-				spec = 2;
-			else if (tl == major + 2 && strncasecmp(p, t, major + 1) == 0 &&
-				 p[major + 1] == '*')
-				spec = 1;
-			else if (tl == 3 && strncmp(p, "*/*", 3) == 0)
-				spec = 0;
-			if (spec > best_spec[f]) {
-				best_spec[f] = spec;
-				best_q[f] = q;
-			}
-		}
-		p += n;
-	}
-	int top = 0;
-	for (int f = 0; f < FMT_MAX; f++)
-		if (best_q[f] > top)
-			top = best_q[f];
-	if (top == 0 || best_q[dflt] == top)
-		return dflt;
-	for (int f = 0; f < FMT_MAX; f++)
-		if (best_q[f] == top)
-			return (enum fmt)f;
-	return dflt;
-}
-
 static void bad_request(struct http_resp *w, const char *detail)
 {
 	http_problem(w, CA_ERR_BAD_REQUEST, detail);
@@ -330,8 +126,12 @@ void api_issue(const struct http_req *r, struct http_resp *w)
 	char ct[80];
 	bool json_req = false;
 
-	if (http_auth(r, NULL, &tok, w) != CA_OK)
+	struct http_auth_error ae;
+	if (http_auth(r, NULL, &tok, &ae) != CA_OK) {
+		http_auth_problem(w, &ae);
 		return;
+	}
+	http_resp_token(w, tok);
 	if (!http_content_type(r, ct, sizeof(ct))) {
 		http_problem_code(w, 415, "unsupported-media-type",
 				  "Send the CSR as application/json, application/pkcs10, "
@@ -434,13 +234,13 @@ void api_issue(const struct http_req *r, struct http_resp *w)
 	req.nsans = nsans;
 	req.token = tok;
 
-	enum fmt f = negotiate(http_header(r, "Accept"), json_req ? FMT_JSON : FMT_PEM);
-	enum ca_err e = ca_issue(r->ca, &req, &cert, &err);
+	enum fmt f = (enum fmt)http_negotiate(http_header(r, "Accept"), fmt_types, FMT_MAX,
+					      json_req ? FMT_JSON : FMT_PEM);
+	enum ca_err e = metrics_issue(r->ca, &req, &cert, &err);
 	if (e != CA_OK) {
 		http_problem(w, e, err.detail);
 		goto out;
 	}
-	atomic_fetch_add_explicit(&m_issued, 1, memory_order_relaxed);
 
 	char loc[64];
 	snprintf(loc, sizeof(loc), "/api/v1/certificates/%s", cert->serial);
@@ -548,7 +348,7 @@ void api_list(const struct http_req *r, struct http_resp *w)
 
 static bool serial_param(const struct http_req *r, struct http_resp *w, char serial[33])
 {
-	if (r->nparams < 1 || !http_serial_ok(r->params[0], serial)) {
+	if (r->nparams < 1 || !ca_serial_norm(r->params[0], serial)) {
 		http_problem(w, CA_ERR_NOT_FOUND,
 			     "No certificate has that serial: serials are 32 hex digits, as "
 			     "listed by /api/v1/certificates.");
@@ -585,8 +385,12 @@ void api_revoke(const struct http_req *r, struct http_resp *w)
 	enum ca_reason reason = CA_REASON_UNSPECIFIED;
 	json_t *doc = NULL;
 
-	if (http_auth(r, NULL, &tok, w) != CA_OK)
+	struct http_auth_error ae;
+	if (http_auth(r, NULL, &tok, &ae) != CA_OK) {
+		http_auth_problem(w, &ae);
 		return;
+	}
+	http_resp_token(w, tok);
 	if (!serial_param(r, w, serial))
 		goto out;
 	if (r->body_len > 0) {
@@ -605,12 +409,11 @@ void api_revoke(const struct http_req *r, struct http_resp *w)
 			goto out;
 		}
 	}
-	enum ca_err e = ca_revoke(r->ca, serial, reason, tok, &c, &err);
+	enum ca_err e = metrics_revoke(r->ca, serial, reason, tok, &c, &err);
 	if (e != CA_OK) {
 		http_problem(w, e, err.detail);
 		goto out;
 	}
-	atomic_fetch_add_explicit(&m_revoked, 1, memory_order_relaxed);
 	if (c != NULL) {
 		http_json(w, 200, cert_json(r->ca, c, true));
 	} else {

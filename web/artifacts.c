@@ -158,7 +158,7 @@ static void cert_download(const struct http_req *r, struct http_resp *w, bool pe
 	struct ca_cert *c = NULL;
 	struct ca_error err = {{0}};
 
-	if (r->nparams < 1 || !http_serial_ok(r->params[0], serial)) {
+	if (r->nparams < 1 || !ca_serial_norm(r->params[0], serial)) {
 		http_problem(w, CA_ERR_NOT_FOUND,
 			     "No certificate has that serial: serials are 32 hex digits.");
 		return;

@@ -17,7 +17,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "http.h"
+#include "http/http.h"
 
 /* Escaped text: & < > " ' become entities. NULL writes nothing. */
 void html_text(struct buf *b, const char *s);

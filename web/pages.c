@@ -18,6 +18,8 @@
 #include <strings.h>
 
 #include "form.h"
+#include "http/auth.h"
+#include "metrics.h"
 #include "html.h"
 #include "pages.h"
 
@@ -303,23 +305,6 @@ static bool form_parse(const struct http_req *r, struct form *f)
 {
 	return form_parse_body(http_header(r, "Content-Type"), (const char *)r->body, r->body_len,
 			       f);
-}
-
-/* The "detail" of the problem+json http_auth wrote into w, copied. */
-/* The title and detail of the problem http_auth wrote into w, for a page. */
-static void problem_detail(const struct http_resp *w, char *title, size_t tsize, char *out,
-			   size_t size)
-{
-	snprintf(title, tsize, "The token was not accepted");
-	snprintf(out, size, "The token was refused.");
-	json_t *j = json_loadb(w->body.data ? w->body.data : "", w->body.len, 0, NULL);
-	const char *t = json_string_value(json_object_get(j, "title"));
-	const char *d = json_string_value(json_object_get(j, "detail"));
-	if (t != NULL)
-		snprintf(title, tsize, "%s", t);
-	if (d != NULL)
-		snprintf(out, size, "%s", d);
-	json_decref(j);
 }
 
 /* A refusal box: what was refused, in words, and the sentence from the core. */
@@ -930,17 +915,6 @@ void pages_certs_csv(const struct http_req *r, struct http_resp *w)
 
 /* ---- /certs/{serial} ------------------------------------------------------- */
 
-/* Serials in URLs: hex digits only (ca_cert_get checks the length). */
-static bool serial_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
 static void kv_text(struct buf *b, const char *k, const char *v, const char *cls)
 {
 	html_lit(b, "<div class=\"kv\"><dt>");
@@ -1188,30 +1162,16 @@ static void cert_page(const struct http_req *r, struct http_resp *w, const struc
 	send_html(w, status);
 }
 
-static const char *const download_suffixes[] = {".chain.pem", ".pem", ".crt", ".der", ".p7b", NULL};
-
-void pages_cert(const struct http_req *r, struct http_resp *w)
+/* The certificate at params[0] (its serial) as a page, or as the download
+ * kind (".chain.pem", ".p7b", ".der") when not NULL. */
+static void cert_or_download(const struct http_req *r, struct http_resp *w, const char *kind)
 {
-	const char *arg = r->nparams > 0 ? r->params[0] : "";
-	size_t n = strlen(arg);
-	const char *kind = NULL;
-	for (size_t i = 0; download_suffixes[i]; i++) {
-		size_t sl = strlen(download_suffixes[i]);
-		if (n > sl && strcmp(arg + n - sl, download_suffixes[i]) == 0) {
-			kind = download_suffixes[i];
-			n -= sl;
-			break;
-		}
-	}
-	char serial[65];
+	char serial[33];
 	struct ca_cert *c = NULL;
 	struct ca_error err = {{0}};
 	enum ca_err e = CA_ERR_NOT_FOUND;
-	if (serial_ok(arg, n)) {
-		memcpy(serial, arg, n);
-		serial[n] = '\0';
+	if (r->nparams > 0 && ca_serial_norm(r->params[0], serial))
 		e = ca_cert_get(r->ca, serial, &c, &err);
-	}
 	if (e != CA_OK) {
 		if (e == CA_ERR_NOT_FOUND)
 			error_page(
@@ -1236,6 +1196,26 @@ void pages_cert(const struct http_req *r, struct http_resp *w)
 	ca_cert_free(c);
 }
 
+void pages_cert(const struct http_req *r, struct http_resp *w)
+{
+	cert_or_download(r, w, NULL);
+}
+
+void pages_cert_chain(const struct http_req *r, struct http_resp *w)
+{
+	cert_or_download(r, w, ".chain.pem");
+}
+
+void pages_cert_p7b(const struct http_req *r, struct http_resp *w)
+{
+	cert_or_download(r, w, ".p7b");
+}
+
+void pages_cert_der(const struct http_req *r, struct http_resp *w)
+{
+	cert_or_download(r, w, ".der");
+}
+
 void pages_cert_revoke(const struct http_req *r, struct http_resp *w)
 {
 	const char *arg = r->nparams > 0 ? r->params[0] : "";
@@ -1245,7 +1225,8 @@ void pages_cert_revoke(const struct http_req *r, struct http_resp *w)
 	struct ca_error err = {{0}};
 	char detail[sizeof(err.detail)];
 
-	if (!serial_ok(arg, strlen(arg)) || ca_cert_get(r->ca, arg, &c, &err) != CA_OK) {
+	char sn[33];
+	if (!ca_serial_norm(arg, sn) || ca_cert_get(r->ca, sn, &c, &err) != CA_OK) {
 		error_page(r, w, 404, "Certificate not found",
 			   "No certificate of this CA has that serial number.");
 		return;
@@ -1262,16 +1243,22 @@ void pages_cert_revoke(const struct http_req *r, struct http_resp *w)
 			  400);
 		goto out;
 	}
-	enum ca_err e = http_auth(r, form_get(&f, "token", NULL), &tok, w);
+	struct http_auth_error ae;
+	enum ca_err e = http_auth(r, form_get(&f, "token", NULL), &tok, &ae);
 	if (e != CA_OK) {
-		int status = w->status;
-		char title[96];
-		problem_detail(w, title, sizeof(title), detail, sizeof(detail));
+		const char *title = ae.title;
+		int status = ae.status;
+		w->refusal = ae.problem;
+		if (ae.challenge != NULL)
+			(void)http_set_header(w, "WWW-Authenticate", ae.challenge);
+		snprintf(detail, sizeof(detail), "%s", ae.detail);
 		cert_page(r, w, c, NULL, title, detail, status);
 		goto out;
 	}
-	e = ca_revoke(r->ca, c->serial, reason, tok, NULL, &err);
+	http_resp_token(w, tok);
+	e = metrics_revoke(r->ca, c->serial, reason, tok, NULL, &err);
 	if (e != CA_OK) {
+		w->refusal = http_code_of(e);
 		int status = http_status_of(e);
 		if (status >= 500)
 			fprintf(stderr, "privca: revoke: %s\n", err.detail);
@@ -1441,17 +1428,23 @@ void pages_request(const struct http_req *r, struct http_resp *w)
 		req.validity_days = (int)d;
 	}
 
-	enum ca_err e = http_auth(r, form_get(&f, "token", NULL), &tok, w);
+	struct http_auth_error ae;
+	enum ca_err e = http_auth(r, form_get(&f, "token", NULL), &tok, &ae);
 	if (e != CA_OK) {
-		int status = w->status;
-		char title[96];
-		problem_detail(w, title, sizeof(title), detail, sizeof(detail));
+		const char *title = ae.title;
+		int status = ae.status;
+		w->refusal = ae.problem;
+		if (ae.challenge != NULL)
+			(void)http_set_header(w, "WWW-Authenticate", ae.challenge);
+		snprintf(detail, sizeof(detail), "%s", ae.detail);
 		request_page(r, w, &in, title, detail, status);
 		goto out;
 	}
+	http_resp_token(w, tok);
 	req.token = tok; /* never NULL here: NULL would mean the operator */
-	e = ca_issue(r->ca, &req, &c, &err);
+	e = metrics_issue(r->ca, &req, &c, &err);
 	if (e != CA_OK) {
+		w->refusal = http_code_of(e);
 		int status = http_status_of(e);
 		if (status >= 500)
 			fprintf(stderr, "privca: issue: %s\n", err.detail);

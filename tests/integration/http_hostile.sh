@@ -39,6 +39,14 @@ expect_problem "JSON nested 100000 deep (over 64 KiB)" "$T/g7" "$st" 413 payload
 python3 -c 'print("[" * 30000 + "]" * 30000)' >"$T/deep2.json"
 st=$(http "$T/g8" "${AUTH[@]}" -H "Content-Type: application/json" --data-binary "@$T/deep2.json" "$API")
 expect_problem "JSON nested 30000 deep" "$T/g8" "$st" 400 bad-request
+# A NUL in the path is 400, never a cut path (/static/style.css%00.pem
+# used to serve the stylesheet).
+st=$(http "$T/nul1" --path-as-is "$BASE/static/style.css%00.pem")
+expect_problem "%00 in a path" "$T/nul1" "$st" 400 bad-request
+st=$(http "$T/nul2" --path-as-is "$BASE/ca.pem%00")
+expect_problem "%00 at the end of a path" "$T/nul2" "$st" 400 bad-request
+st=$(http "$T/nul3" "$BASE/static/style.css")
+eq "the stylesheet itself is still served" "$st" 200
 printf '{"csr": "\xff\xfe\x00garbage"}' >"$T/bin.json"
 st=$(http "$T/g9" "${AUTH[@]}" -H "Content-Type: application/json" --data-binary "@$T/bin.json" "$API")
 expect_problem "JSON with invalid UTF-8 and NUL" "$T/g9" "$st" 400 bad-request

@@ -100,7 +100,7 @@ expect_problem "unknown path" "$T/r1" "$st" 404 not-found
 st=$(http "$T/r2" "$BASE/api/v1/certificates/../../../etc/passwd")
 check "dot-dot path: 404 (got $st)" test "$st" = 404
 st=$(http "$T/r3" "$BASE/certs/%00.pem")
-expect_problem "NUL in the path" "$T/r3" "$st" 404 not-found
+expect_problem "NUL in the path (issue 13 item 6: 400, not a cut path)" "$T/r3" "$st" 400 bad-request
 st=$(http "$T/r4" -X PUT --data x "$BASE/ca.pem")
 expect_problem "PUT /ca.pem" "$T/r4" "$st" 405 method-not-allowed
 check "  Allow: GET, HEAD" grep -qi "^Allow: GET, HEAD" "$T/r4.hdr"

@@ -11,6 +11,8 @@
 #include <strings.h>
 
 #include "http/auth.h"
+#include "http/params.h"
+#include "http/urls.h"
 #include "routes.h"
 
 #define MAX_SANS 100
@@ -71,9 +73,9 @@ static json_t *cert_json(struct ca *ca, const struct ca_cert *c, bool full)
 	json_array_append_new(chain, json_text(ca_root(ca)->pem));
 	json_object_set_new(o, "chain", chain);
 	char url[64];
-	snprintf(url, sizeof(url), "/certs/%s.pem", c->serial);
+	snprintf(url, sizeof(url), URL_CERT_PEM_FMT, c->serial);
 	json_object_set_new(o, "pem_url", json_string(url));
-	snprintf(url, sizeof(url), "/certs/%s.crt", c->serial);
+	snprintf(url, sizeof(url), URL_CERT_CRT_FMT, c->serial);
 	json_object_set_new(o, "der_url", json_string(url));
 	return o;
 }
@@ -112,86 +114,115 @@ static void bad_request(struct http_resp *w, const char *detail)
 
 /* ---- POST /api/v1/certificates ------------------------------------------ */
 
-void api_issue(const struct http_req *r, struct http_resp *w)
-{
-	struct ca_token *tok = NULL;
-	json_t *doc = NULL;
-	struct ca_cert *cert = NULL;
-	struct ca_error err = {{0}};
-	struct ca_issue_req req = {0};
+/* An issue request as decoded from either body form. The strings point
+ * into the request or into doc, which this owns (json_decref). */
+struct issue_in {
+	struct ca_issue_req req;
 	const char *sans[MAX_SANS + 1];
-	const char *profile = NULL, *days = NULL;
-	long days_v = 0;
-	size_t nsans = 0;
-	char ct[80];
-	bool json_req = false;
+	size_t nsans;
+	const char *profile;
+	long days;
+	json_t *doc;
+	bool json;
+};
 
-	struct http_auth_error ae;
-	if (http_auth(r, NULL, &tok, &ae) != CA_OK) {
-		http_auth_problem(w, &ae);
-		return;
+/* "sans" of a JSON body, absent or null meaning none. False: the problem is
+ * in w. */
+static bool decode_json_sans(json_t *v, struct http_resp *w, struct issue_in *in)
+{
+	size_t i;
+	json_t *e;
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (!json_is_array(v) || json_array_size(v) > MAX_SANS) {
+		bad_request(w, "\"sans\" must be a list of at most 100 DNS names or IP addresses.");
+		return false;
 	}
-	http_resp_token(w, tok);
+	json_array_foreach(v, i, e)
+	{
+		if (!json_is_string(e)) {
+			bad_request(w, "Every entry of \"sans\" must be a string.");
+			return false;
+		}
+		in->sans[in->nsans++] = json_string_value(e);
+	}
+	return true;
+}
+
+/* {"csr", "profile", "validity_days", "sans"} into in. False: the problem is
+ * in w. */
+static bool decode_json_req(const struct http_req *r, struct http_resp *w, struct issue_in *in)
+{
+	json_error_t jerr;
+	in->json = true;
+	in->doc = json_loadb((const char *)r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (in->doc == NULL || !json_is_object(in->doc)) {
+		bad_request(w, "The body is not a JSON object; send {\"csr\": \"-----BEGIN "
+			       "CERTIFICATE REQUEST-----...\"}.");
+		return false;
+	}
+	json_t *csr = json_object_get(in->doc, "csr");
+	if (!json_is_string(csr)) {
+		bad_request(w, "The JSON body needs \"csr\": the PEM certificate request "
+			       "as a string.");
+		return false;
+	}
+	in->req.csr = (const uint8_t *)json_string_value(csr);
+	in->req.csr_len = json_string_length(csr);
+	json_t *v = json_object_get(in->doc, "profile");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_string(v)) {
+			bad_request(w, "\"profile\" must be a string: server, client or peer.");
+			return false;
+		}
+		in->profile = json_string_value(v);
+	}
+	v = json_object_get(in->doc, "validity_days");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > 100000) {
+			bad_request(w,
+				    "\"validity_days\" must be a whole number of days from 1 up.");
+			return false;
+		}
+		in->days = (long)json_integer_value(v);
+	}
+	return decode_json_sans(json_object_get(in->doc, "sans"), w, in);
+}
+
+/* The body as the CSR itself, profile, validity_days and san from the query
+ * string. False: the problem is in w. */
+static bool decode_raw_req(const struct http_req *r, struct http_resp *w, struct issue_in *in)
+{
+	in->req.csr = r->body;
+	in->req.csr_len = r->body_len;
+	in->profile = http_query(r, "profile");
+	const char *days = http_query(r, "validity_days");
+	if (days != NULL && !parse_int(days, 1, 100000, &in->days)) {
+		bad_request(w, "validity_days must be a whole number of days from 1 up.");
+		return false;
+	}
+	in->nsans = http_query_all(r, "san", in->sans, MAX_SANS + 1);
+	if (in->nsans > MAX_SANS) {
+		bad_request(w, "At most 100 san parameters are accepted.");
+		return false;
+	}
+	return true;
+}
+
+/* Decode the body by its Content-Type. False: the problem is in w. */
+static bool decode_issue_req(const struct http_req *r, struct http_resp *w, struct issue_in *in)
+{
+	char ct[80];
+	bool ok;
 	if (!http_content_type(r, ct, sizeof(ct))) {
 		http_problem_code(w, 415, "unsupported-media-type",
 				  "Send the CSR as application/json, application/pkcs10, "
 				  "application/x-pem-file or text/plain.");
-		goto out;
+		return false;
 	}
 	if (strcmp(ct, "application/json") == 0) {
-		json_error_t jerr;
-		json_req = true;
-		doc = json_loadb((const char *)r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
-		if (doc == NULL || !json_is_object(doc)) {
-			bad_request(w, "The body is not a JSON object; send {\"csr\": \"-----BEGIN "
-				       "CERTIFICATE REQUEST-----...\"}.");
-			goto out;
-		}
-		json_t *csr = json_object_get(doc, "csr");
-		if (!json_is_string(csr)) {
-			bad_request(w, "The JSON body needs \"csr\": the PEM certificate request "
-				       "as a string.");
-			goto out;
-		}
-		req.csr = (const uint8_t *)json_string_value(csr);
-		req.csr_len = json_string_length(csr);
-		json_t *v = json_object_get(doc, "profile");
-		if (v != NULL && !json_is_null(v)) {
-			if (!json_is_string(v)) {
-				bad_request(w, "\"profile\" must be a string: server, client or "
-					       "peer.");
-				goto out;
-			}
-			profile = json_string_value(v);
-		}
-		v = json_object_get(doc, "validity_days");
-		if (v != NULL && !json_is_null(v)) {
-			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-			    json_integer_value(v) > 100000) {
-				bad_request(w, "\"validity_days\" must be a whole number of days "
-					       "from 1 up.");
-				goto out;
-			}
-			days_v = (long)json_integer_value(v);
-		}
-		v = json_object_get(doc, "sans");
-		if (v != NULL && !json_is_null(v)) {
-			size_t i;
-			json_t *e;
-			if (!json_is_array(v) || json_array_size(v) > MAX_SANS) {
-				bad_request(w, "\"sans\" must be a list of at most 100 DNS names "
-					       "or IP addresses.");
-				goto out;
-			}
-			json_array_foreach(v, i, e)
-			{
-				if (!json_is_string(e)) {
-					bad_request(w, "Every entry of \"sans\" must be a string.");
-					goto out;
-				}
-				sans[nsans++] = json_string_value(e);
-			}
-		}
+		ok = decode_json_req(r, w, in);
 	} else if (ct[0] == '\0' || strcmp(ct, "application/pkcs10") == 0 ||
 		   strcmp(ct, "application/x-pem-file") == 0 || strcmp(ct, "text/plain") == 0 ||
 		   strcmp(ct, "application/x-www-form-urlencoded") == 0) {
@@ -199,51 +230,33 @@ void api_issue(const struct http_req *r, struct http_resp *w)
 		 * PowerShell's Invoke-WebRequest -InFile send unless told
 		 * otherwise, and no type at all is what a script's plain POST
 		 * sends: the body is the CSR as is. */
-		req.csr = r->body;
-		req.csr_len = r->body_len;
-		profile = http_query(r, "profile");
-		days = http_query(r, "validity_days");
-		if (days != NULL && !parse_int(days, 1, 100000, &days_v)) {
-			bad_request(w, "validity_days must be a whole number of days from 1 up.");
-			goto out;
-		}
-		nsans = http_query_all(r, "san", sans, MAX_SANS + 1);
-		if (nsans > MAX_SANS) {
-			bad_request(w, "At most 100 san parameters are accepted.");
-			goto out;
-		}
+		ok = decode_raw_req(r, w, in);
 	} else {
 		http_problem_code(w, 415, "unsupported-media-type",
 				  "Send the CSR as application/json, application/pkcs10 (DER, "
 				  "base64 or PEM), application/x-pem-file or text/plain.");
-		goto out;
+		return false;
 	}
-	if (req.csr == NULL || req.csr_len == 0) {
+	if (ok && (in->req.csr == NULL || in->req.csr_len == 0)) {
 		http_problem(w, CA_ERR_BAD_CSR,
 			     "The request has no CSR; send the PEM or DER certificate request "
 			     "as the body (for example curl --data-binary @req.csr).");
-		goto out;
+		return false;
 	}
-	req.profile = CA_PROFILE_SERVER;
-	if (profile != NULL && !ca_profile_parse(profile, &req.profile)) {
+	in->req.profile = CA_PROFILE_SERVER;
+	if (ok && in->profile != NULL && !ca_profile_parse(in->profile, &in->req.profile)) {
 		bad_request(w, "profile must be server, client or peer.");
-		goto out;
+		return false;
 	}
-	req.validity_days = (int)days_v;
-	req.sans = sans;
-	req.nsans = nsans;
-	req.token = tok;
+	return ok;
+}
 
-	enum fmt f = (enum fmt)http_negotiate(http_header(r, "Accept"), fmt_types, FMT_MAX,
-					      json_req ? FMT_JSON : FMT_PEM);
-	enum ca_err e = metrics_issue(r->ca, &req, &cert, &err);
-	if (e != CA_OK) {
-		http_problem(w, e, err.detail);
-		goto out;
-	}
-
+/* 201 with the new certificate as f (JSON, DER, or PEM with the CA after). */
+static void render_issued(const struct http_req *r, struct http_resp *w, const struct ca_cert *cert,
+			  enum fmt f)
+{
 	char loc[64];
-	snprintf(loc, sizeof(loc), "/api/v1/certificates/%s", cert->serial);
+	snprintf(loc, sizeof(loc), URL_API_CERT_FMT, cert->serial);
 	http_set_header(w, "Location", loc);
 	http_set_header(w, "Cache-Control", "no-store");
 	if (f == FMT_JSON) {
@@ -256,7 +269,7 @@ void api_issue(const struct http_req *r, struct http_resp *w)
 		char *pem = ca_cert_pem(cert);
 		if (pem == NULL) {
 			http_problem(w, CA_ERR_NOMEM, "out of memory encoding the certificate");
-			goto out;
+			return;
 		}
 		buf_puts(&w->body, pem);
 		buf_puts(&w->body, ca_root(r->ca)->pem);
@@ -264,9 +277,38 @@ void api_issue(const struct http_req *r, struct http_resp *w)
 		w->status = 201;
 		w->content_type = fmt_types[f];
 	}
+}
+
+void api_issue(const struct http_req *r, struct http_resp *w)
+{
+	struct ca_token *tok = NULL;
+	struct ca_cert *cert = NULL;
+	struct ca_error err = {{0}};
+	struct issue_in in = {0};
+
+	struct http_auth_error ae;
+	if (http_auth(r, NULL, &tok, &ae) != CA_OK) {
+		http_auth_problem(w, &ae);
+		return;
+	}
+	http_resp_token(w, tok);
+	if (!decode_issue_req(r, w, &in))
+		goto out;
+	in.req.validity_days = (int)in.days;
+	in.req.sans = in.sans;
+	in.req.nsans = in.nsans;
+	in.req.token = tok;
+
+	enum fmt f = (enum fmt)http_negotiate(http_header(r, "Accept"), fmt_types, FMT_MAX,
+					      in.json ? FMT_JSON : FMT_PEM);
+	enum ca_err e = metrics_issue(r->ca, &in.req, &cert, &err);
+	if (e != CA_OK)
+		http_problem(w, e, err.detail);
+	else
+		render_issued(r, w, cert, f);
 out:
 	ca_cert_free(cert);
-	json_decref(doc);
+	json_decref(in.doc);
 	ca_token_free(tok);
 }
 
@@ -274,58 +316,15 @@ out:
 
 void api_list(const struct http_req *r, struct http_resp *w)
 {
-	struct ca_list_query q = {.status = -1, .sort = CA_SORT_ISSUED, .limit = 50};
+	struct http_list_query lq;
 	struct ca_cert_list l = {0};
 	struct ca_error err = {{0}};
-	const char *s;
-	long v;
 
-	if ((s = http_query(r, "status")) != NULL && strcmp(s, "all") != 0) {
-		if (strcmp(s, "valid") == 0)
-			q.status = CA_STATUS_VALID;
-		else if (strcmp(s, "revoked") == 0)
-			q.status = CA_STATUS_REVOKED;
-		else if (strcmp(s, "expired") == 0)
-			q.status = CA_STATUS_EXPIRED;
-		else {
-			bad_request(w, "status must be valid, revoked, expired or all.");
-			return;
-		}
+	if (!http_list_query_parse(r, &lq)) {
+		bad_request(w, lq.problem);
+		return;
 	}
-	if ((s = http_query(r, "limit")) != NULL) {
-		if (!parse_int(s, 1, 500, &v)) {
-			bad_request(w, "limit must be a whole number from 1 to 500.");
-			return;
-		}
-		q.limit = (int)v;
-	}
-	if ((s = http_query(r, "sort")) != NULL) {
-		if (strcmp(s, "issued") == 0)
-			q.sort = CA_SORT_ISSUED;
-		else if (strcmp(s, "expires") == 0)
-			q.sort = CA_SORT_EXPIRES;
-		else {
-			bad_request(w, "sort must be issued or expires.");
-			return;
-		}
-	}
-	if ((s = http_query(r, "q")) != NULL && *s) {
-		if (strlen(s) > 256) {
-			bad_request(w, "q is limited to 256 characters.");
-			return;
-		}
-		q.q = s;
-	}
-	if ((s = http_query(r, "cursor")) != NULL && *s) {
-		if (strlen(s) > 512) {
-			bad_request(w, "cursor is not one this server handed out; start "
-				       "again without it.");
-			return;
-		}
-		q.cursor = s;
-	}
-
-	enum ca_err e = ca_list(r->ca, &q, &l, &err);
+	enum ca_err e = ca_list(r->ca, &lq.q, &l, &err);
 	if (e != CA_OK) {
 		http_problem(w, e, err.detail);
 		return;
@@ -348,7 +347,7 @@ void api_list(const struct http_req *r, struct http_resp *w)
 
 static bool serial_param(const struct http_req *r, struct http_resp *w, char serial[33])
 {
-	if (r->nparams < 1 || !ca_serial_norm(r->params[0], serial)) {
+	if (!http_serial_param(r, serial)) {
 		http_problem(w, CA_ERR_NOT_FOUND,
 			     "No certificate has that serial: serials are 32 hex digits, as "
 			     "listed by /api/v1/certificates.");
@@ -465,11 +464,11 @@ void api_ca(const struct http_req *r, struct http_resp *w)
 	json_object_set_new(o, "key_type", json_text(ca_key_type_name(root->key_type)));
 	static const struct {
 		const char *key, *path;
-	} links[] = {{"ca", "/ca.pem"},
-		     {"ca_der", "/ca.crt"},
-		     {"ca_p7b", "/ca.p7b"},
-		     {"crl", "/crl"},
-		     {"ocsp", "/ocsp"}};
+	} links[] = {{"ca", URL_CA_PEM},
+		     {"ca_der", URL_CA_CRT},
+		     {"ca_p7b", URL_CA_P7B},
+		     {"crl", URL_CRL},
+		     {"ocsp", URL_OCSP}};
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		snprintf(url, sizeof(url), "%s%s", base ? base : "", links[i].path);
 		json_object_set_new(urls, links[i].key, json_text(url));

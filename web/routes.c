@@ -14,7 +14,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "pages.h"
+#include "http/urls.h"
+#include "pages/pages.h"
 #include "routes.h"
 
 struct route {
@@ -25,35 +26,35 @@ struct route {
 
 static const struct route routes[] = {
     /* JSON API */
-    {"POST", "/api/v1/certificates", api_issue},
-    {"GET", "/api/v1/certificates", api_list},
-    {"GET", "/api/v1/certificates/{serial}", api_cert},
-    {"POST", "/api/v1/certificates/{serial}/revoke", api_revoke},
-    {"GET", "/api/v1/ca", api_ca},
-    {"GET", "/healthz", api_healthz},
-    {"GET", "/metrics", api_metrics},
+    {"POST", URL_API_CERTS, api_issue},
+    {"GET", URL_API_CERTS, api_list},
+    {"GET", URL_API_CERT, api_cert},
+    {"POST", URL_API_CERT_REVOKE, api_revoke},
+    {"GET", URL_API_CA, api_ca},
+    {"GET", URL_HEALTHZ, api_healthz},
+    {"GET", URL_METRICS, api_metrics},
     /* downloads and revocation artifacts */
-    {"GET", "/ca.pem", art_ca_pem},
-    {"GET", "/ca.crt", art_ca_crt},
-    {"GET", "/ca.p7b", art_ca_p7b},
-    {"GET", "/certs/{serial}.chain.pem", pages_cert_chain},
-    {"GET", "/certs/{serial}.p7b", pages_cert_p7b},
-    {"GET", "/certs/{serial}.der", pages_cert_der},
-    {"GET", "/certs/{serial}.pem", art_cert_pem},
-    {"GET", "/certs/{serial}.crt", art_cert_crt},
-    {"GET", "/crl", art_crl},
-    {"GET", "/crl.pem", art_crl_pem},
-    {"POST", "/ocsp", art_ocsp_post},
-    {"GET", "/ocsp/{request*}", art_ocsp_get},
-    /* HTML pages (pages.c) */
-    {"GET", "/", pages_home},
-    {"GET", "/certs", pages_certs},
-    {"GET", "/certs.csv", pages_certs_csv},
-    {"GET", "/certs/{serial}", pages_cert},
-    {"POST", "/certs/{serial}/revoke", pages_cert_revoke},
-    {"GET", "/request", pages_request},
-    {"POST", "/request", pages_request},
-    {"GET", "/static/{name}", pages_static},
+    {"GET", URL_CA_PEM, art_ca_pem},
+    {"GET", URL_CA_CRT, art_ca_crt},
+    {"GET", URL_CA_P7B, art_ca_p7b},
+    {"GET", URL_CERT_CHAIN, pages_cert_chain},
+    {"GET", URL_CERT_P7B, pages_cert_p7b},
+    {"GET", URL_CERT_DER, pages_cert_der},
+    {"GET", URL_CERT_PEM, art_cert_pem},
+    {"GET", URL_CERT_CRT, art_cert_crt},
+    {"GET", URL_CRL, art_crl},
+    {"GET", URL_CRL_PEM, art_crl_pem},
+    {"POST", URL_OCSP, art_ocsp_post},
+    {"GET", URL_OCSP_GET, art_ocsp_get},
+    /* HTML pages (pages/) */
+    {"GET", URL_HOME, pages_home},
+    {"GET", URL_CERTS, pages_certs},
+    {"GET", URL_CERTS_CSV, pages_certs_csv},
+    {"GET", URL_CERT, pages_cert},
+    {"POST", URL_CERT_REVOKE, pages_cert_revoke},
+    {"GET", URL_REQUEST, pages_request},
+    {"POST", URL_REQUEST, pages_request},
+    {"GET", URL_STATIC, pages_static},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -32,6 +32,7 @@
 #include "metrics.h"
 #include "routes.h"
 #include "server.h"
+#include "sockaddr.h"
 #include "tls_listener.h"
 
 /*
@@ -172,21 +173,7 @@ static bool peer_is_loopback(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || ci->client_addr == NULL)
-		return false;
-	const struct sockaddr *sa = ci->client_addr;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
-		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
-			return true;
-		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
-			return in6->sin6_addr.s6_addr[12] == 127;
-	}
-	return false;
+	return ci != NULL && ci->client_addr != NULL && sockaddr_is_loopback(ci->client_addr);
 }
 
 /* A streamed body on its way out: what fill made, sent from off. */
@@ -324,74 +311,73 @@ static bool parse_size(const char *s, uint64_t *out)
 	return true;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version, const char *upload_data,
-				  size_t *upload_data_size, void **con_cls)
+/* The first call for a request: the exchange, and the refusals that come
+ * before reading a body (a NUL in the path, credentials in clear from
+ * another host, a declared body over the cap). */
+static enum MHD_Result begin_exchange(struct listener *l, struct MHD_Connection *c, const char *url,
+				      const char *method, void **con_cls)
 {
-	struct listener *l = cls;
-	struct exchange *x = *con_cls;
-	(void)version;
+	struct exchange *x = calloc(1, sizeof(*x));
+	if (x == NULL)
+		return MHD_NO;
+	x->conn = c;
+	x->l = l;
+	clock_gettime(CLOCK_MONOTONIC, &x->start);
+	x->receiving = true;
+	atomic_fetch_add(&receiving, 1);
+	atomic_store(&last_body_ms, mono_ms());
+	x->method = log_escape(method);
+	x->path = log_escape(url);
+	*con_cls = x;
+	if (x->method == NULL || x->path == NULL)
+		return MHD_NO;
 
-	if (x == NULL) {
-		x = calloc(1, sizeof(*x));
-		if (x == NULL)
-			return MHD_NO;
-		x->conn = c;
-		x->l = l;
-		clock_gettime(CLOCK_MONOTONIC, &x->start);
-		x->receiving = true;
-		atomic_fetch_add(&receiving, 1);
-		atomic_store(&last_body_ms, mono_ms());
-		x->method = log_escape(method);
-		x->path = log_escape(url);
-		*con_cls = x;
-		if (x->method == NULL || x->path == NULL)
-			return MHD_NO;
+	if (url[0] == '\0')
+		return answer_problem(x, 400, "bad-request",
+				      "The path holds a NUL byte (%00), which no path "
+				      "of this service has.");
+	if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization") != NULL &&
+	    http_creds_refused(l->tls, peer_is_loopback(c))) {
+		struct http_resp w = {0};
+		struct http_auth_error e;
+		http_auth_https_required(&e);
+		http_auth_problem(&w, &e);
+		return answer(x, &w);
+	}
+	const char *cl =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	uint64_t n;
+	if (cl != NULL && parse_size(cl, &n) && n > HTTP_BODY_MAX)
+		return answer_problem(x, 413, "payload-too-large",
+				      "The request body is over 64 KiB; a CSR is a few KiB.");
+	return MHD_YES;
+}
 
-		if (url[0] == '\0')
-			return answer_problem(x, 400, "bad-request",
-					      "The path holds a NUL byte (%00), which no path "
-					      "of this service has.");
-		/* Refuse before reading a body: credentials in clear from
-		 * another host, or a declared body over the cap. */
-		if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization") != NULL &&
-		    http_creds_refused(l->tls, peer_is_loopback(c))) {
-			struct http_resp w = {0};
-			struct http_auth_error e;
-			http_auth_https_required(&e);
-			http_auth_problem(&w, &e);
-			return answer(x, &w);
-		}
-		const char *cl =
-		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		uint64_t n;
-		if (cl != NULL && parse_size(cl, &n) && n > HTTP_BODY_MAX)
-			return answer_problem(
-			    x, 413, "payload-too-large",
-			    "The request body is over 64 KiB; a CSR is a few KiB.");
+/* One chunk of the body: kept up to the cap, then counted and dropped. */
+static enum MHD_Result take_body(struct exchange *x, const char *data, size_t n)
+{
+	if (x->answered)
+		return MHD_YES;
+	x->seen += n;
+	atomic_store(&last_body_ms, mono_ms());
+	if (x->seen > DISCARD_MAX)
+		return MHD_NO; /* a client that keeps streaming past 413 */
+	if (x->too_large)
+		return MHD_YES;
+	if (x->body.len + n > HTTP_BODY_MAX) {
+		x->too_large = true;
+		buf_free(&x->body);
 		return MHD_YES;
 	}
+	buf_add(&x->body, data, n);
+	return MHD_YES;
+}
 
-	if (*upload_data_size > 0) {
-		size_t n = *upload_data_size;
-		*upload_data_size = 0;
-		if (x->answered)
-			return MHD_YES;
-		x->seen += n;
-		atomic_store(&last_body_ms, mono_ms());
-		if (x->seen > DISCARD_MAX)
-			return MHD_NO; /* a client that keeps streaming past 413 */
-		if (x->too_large)
-			return MHD_YES;
-		if (x->body.len + n > HTTP_BODY_MAX) {
-			x->too_large = true;
-			buf_free(&x->body);
-			return MHD_YES;
-		}
-		buf_add(&x->body, upload_data, n);
-		return MHD_YES;
-	}
-
+/* The whole request is in: route it and answer. */
+static enum MHD_Result dispatch(struct exchange *x, struct MHD_Connection *c, const char *url,
+				const char *method)
+{
+	struct listener *l = x->l;
 	if (x->answered)
 		return MHD_YES;
 	if (x->too_large)
@@ -420,6 +406,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct http_resp w = {0};
 	routes_dispatch(&r, &w);
 	return answer(x, &w);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct exchange *x = *con_cls;
+	(void)version;
+	if (x == NULL)
+		return begin_exchange(cls, c, url, method, con_cls);
+	if (*upload_data_size > 0) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		return take_body(x, upload_data, n);
+	}
+	return dispatch(x, c, url, method);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -485,45 +487,13 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *uri)
 	return n;
 }
 
-/* "127.0.0.1:8080", "[::1]:8443", "localhost:80". */
-static bool parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *sslen)
-{
-	char host[256];
-	const char *colon = strrchr(spec, ':');
-	if (colon == NULL || colon[1] == '\0')
-		return false;
-	const char *h = spec;
-	size_t hl = (size_t)(colon - spec);
-	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
-		h++;
-		hl -= 2;
-	}
-	if (hl >= sizeof(host))
-		return false;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-
-	struct addrinfo hints = {0}, *res = NULL;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
-	if (getaddrinfo(hl ? host : NULL, colon + 1, &hints, &res) != 0 || res == NULL)
-		return false;
-	bool ok = res->ai_addrlen <= sizeof(*ss);
-	if (ok) {
-		memcpy(ss, res->ai_addr, res->ai_addrlen);
-		*sslen = res->ai_addrlen;
-	}
-	freeaddrinfo(res);
-	return ok;
-}
-
 /* Start a daemon on spec, or on fd (a quiesced daemon's listening socket). */
 struct MHD_Daemon *daemon_start(struct listener *l, const char *spec, unsigned threads,
 				unsigned conn_limit, const char *key, const char *cert, int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
-	if (!parse_listen(spec, &ss, &sslen)) {
+	if (!sockaddr_parse_listen(spec, &ss, &sslen)) {
 		fprintf(stderr, "privca: cannot parse listen address '%s' (want ADDR:PORT)\n",
 			spec);
 		return NULL;
@@ -620,49 +590,38 @@ static unsigned fd_budget(void)
 								     : (unsigned)rl.rlim_cur;
 }
 
-int server_run(struct ca *ca, const struct server_opts *opts)
+/* Issuance handlers sleep while their record's group commit is fsynced;
+ * more workers than cores let one commit carry more certificates (bench
+ * http on 2 cores, c=16: 3.6k/s with 2 workers, 4.2k/s with 8, 4.4k/s with
+ * 16). Each worker keeps wolfSSL's ECC cache and a SQLite connection, so
+ * memory grows with the count. */
+static unsigned worker_count(const struct server_opts *opts)
 {
-	const struct ca_settings *st = ca_settings(ca);
-	const char *http = opts && opts->http ? opts->http : st->http_listen;
-	const char *https = opts && opts->https ? opts->https : st->https_listen;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	/* Issuance handlers sleep while their record's group commit is
-	 * fsynced; more workers than cores let one commit carry more
-	 * certificates (bench http on 2 cores, c=16: 3.6k/s with 2 workers,
-	 * 4.2k/s with 8, 4.4k/s with 16). Each worker keeps wolfSSL's ECC
-	 * cache and a SQLite connection, so memory grows with the count. */
 	unsigned threads = opts && opts->threads
 			       ? opts->threads
 			       : (unsigned)(cores > 0 ? cores : 1) * WORKERS_PER_CORE;
-	if (threads > 64)
-		threads = 64;
-	bool want_http = http != NULL && *http;
-	bool want_https = https != NULL && *https;
-	int rc = 1;
-	struct listener lh = {ca, false, "http"}, ls = {ca, true, "https"};
-	struct MHD_Daemon *http_d = NULL;
-	struct https h = {.l = &ls, .spec = https, .threads = threads, .retire_ms = RETIRE_MS};
-	struct sigaction sa = {0}, old_pipe;
-	bool sig_set = false;
+	return threads > 64 ? 64 : threads;
+}
 
-	if (!want_http && !want_https) {
-		fprintf(stderr, "privca: neither --http nor --https is enabled\n");
-		return 1;
-	}
-	/* Seed jansson's hash before threads exist (it is lazy otherwise). */
-	json_object_seed(0);
-
-	/* Descriptors shared by the daemons: HTTP, HTTPS, and a replaced HTTPS
-	 * daemon finishing its connections after a certificate change. */
+/* Connections per daemon: descriptors are shared by HTTP, HTTPS, and a
+ * replaced HTTPS daemon finishing its connections after a certificate
+ * change. */
+static unsigned connection_limit(void)
+{
 	unsigned budget = fd_budget();
 	unsigned conn_limit = budget > 256 ? (budget - 128) / 3 : 64;
-	if (conn_limit > CONN_LIMIT)
-		conn_limit = CONN_LIMIT;
-	h.conn_limit = conn_limit;
+	return conn_limit > CONN_LIMIT ? CONN_LIMIT : conn_limit;
+}
 
+/* The self-pipe and the handlers of SIGINT, SIGTERM and SIGHUP; SIGPIPE
+ * ignored (its old action into *old_pipe). False: no pipe, nothing set. */
+static bool signals_install(struct sigaction *old_pipe)
+{
+	struct sigaction sa = {0};
 	if (pipe(sig_pipe) != 0) {
 		fprintf(stderr, "privca: pipe: %s\n", strerror(errno));
-		return 1;
+		return false;
 	}
 	for (int i = 0; i < 2; i++) {
 		int fl = fcntl(sig_pipe[i], F_GETFL);
@@ -675,55 +634,68 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, &old_pipe);
-	sig_set = true;
-	atomic_store(&stopping, false);
+	sigaction(SIGPIPE, &sa, old_pipe);
+	return true;
+}
 
-	if (want_https) {
-		if (!tls_start(&h))
-			goto out;
-	}
-	if (want_http) {
-		http_d = daemon_start(&lh, http, threads, conn_limit, NULL, NULL, -1);
-		if (http_d == NULL)
-			goto out;
-	}
-	fprintf(stderr, "privca: serving%s%s%s%s with %u threads; stop with Ctrl-C\n",
-		want_http ? " http://" : "", want_http ? http : "", want_https ? " https://" : "",
-		want_https ? https : "", threads);
+/* A second SIGINT/SIGTERM while the caller closes the store must not kill
+ * the process half-way (a supervisor may well send two): ignore them from
+ * now on; SIGKILL still works. Only then may the pipe close, so the handler
+ * never writes to a reused descriptor. */
+static void signals_restore(const struct sigaction *old_pipe)
+{
+	struct sigaction sa = {0};
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, old_pipe, NULL);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	sig_pipe[0] = sig_pipe[1] = -1;
+}
 
+/* Until SIGINT or SIGTERM: SIGHUP and the periodic check refresh the HTTPS
+ * certificate, and a replaced daemon is retired once idle. */
+static void serve_loop(struct https *h, bool want_https)
+{
 	long long next_check = mono_ms() + TLS_CHECK_MS;
 	for (;;) {
 		unsigned char b;
 		struct pollfd pfd = {sig_pipe[0], POLLIN, 0};
 		long long wait = next_check - mono_ms();
-		if (h.old.d != NULL && wait > 1000)
+		if (h->old.d != NULL && wait > 1000)
 			wait = 1000; /* look at the retiring daemon every second */
 		if (poll(&pfd, 1, wait > 0 ? (int)wait : 0) < 0 && errno != EINTR) {
 			fprintf(stderr, "privca: poll: %s\n", strerror(errno));
-			break;
+			return;
 		}
 		if (read(sig_pipe[0], &b, 1) == 1) {
 			if (b == SIGHUP) {
 				if (want_https)
-					tls_refresh(&h, true);
+					tls_refresh(h, true);
 				continue;
 			}
 			fprintf(stderr, "privca: %s: finishing requests in flight, then stopping\n",
 				b == SIGINT ? "SIGINT" : "SIGTERM");
-			break;
+			return;
 		}
 		if (mono_ms() >= next_check) {
 			if (want_https)
-				tls_refresh(&h, false);
+				tls_refresh(h, false);
 			next_check = mono_ms() + TLS_CHECK_MS;
 		}
-		tls_retire(&h, false);
+		tls_retire(h, false);
 	}
+}
 
-	/* Stop accepting, let requests in flight finish, then stop. */
+/* Stop accepting, and let requests in flight finish (at most
+ * STOP_GRACE_MS; a body gone quiet does not hold the stop up). */
+static void drain(struct MHD_Daemon *http_d, struct MHD_Daemon *https_d)
+{
 	atomic_store(&stopping, true);
-	struct MHD_Daemon *ds[2] = {http_d, h.cur.d};
+	struct MHD_Daemon *ds[2] = {http_d, https_d};
 	for (int i = 0; i < 2; i++)
 		if (ds[i] != NULL) {
 			MHD_socket fd = MHD_quiesce_daemon(ds[i]);
@@ -739,26 +711,52 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
+}
+
+int server_run(struct ca *ca, const struct server_opts *opts)
+{
+	const struct ca_settings *st = ca_settings(ca);
+	const char *http = opts && opts->http ? opts->http : st->http_listen;
+	const char *https = opts && opts->https ? opts->https : st->https_listen;
+	unsigned threads = worker_count(opts);
+	bool want_http = http != NULL && *http;
+	bool want_https = https != NULL && *https;
+	int rc = 1;
+	struct listener lh = {ca, false, "http"}, ls = {ca, true, "https"};
+	struct MHD_Daemon *http_d = NULL;
+	struct https h = {.l = &ls, .spec = https, .threads = threads, .retire_ms = RETIRE_MS};
+	struct sigaction old_pipe;
+
+	if (!want_http && !want_https) {
+		fprintf(stderr, "privca: neither --http nor --https is enabled\n");
+		return 1;
+	}
+	/* Seed jansson's hash before threads exist (it is lazy otherwise). */
+	json_object_seed(0);
+	h.conn_limit = connection_limit();
+	if (!signals_install(&old_pipe))
+		return 1;
+	atomic_store(&stopping, false);
+
+	if (want_https && !tls_start(&h))
+		goto out;
+	if (want_http) {
+		http_d = daemon_start(&lh, http, threads, h.conn_limit, NULL, NULL, -1);
+		if (http_d == NULL)
+			goto out;
+	}
+	fprintf(stderr, "privca: serving%s%s%s%s with %u threads; stop with Ctrl-C\n",
+		want_http ? " http://" : "", want_http ? http : "", want_https ? " https://" : "",
+		want_https ? https : "", threads);
+	serve_loop(&h, want_https);
+	drain(http_d, h.cur.d);
 	rc = 0;
 out:
 	if (http_d != NULL)
 		MHD_stop_daemon(http_d);
 	tls_daemon_stop(&h.old);
 	tls_daemon_stop(&h.cur);
-	if (sig_set) {
-		/* A second SIGINT/SIGTERM while the caller closes the store must
-		 * not kill the process half-way (a supervisor may well send two):
-		 * ignore them from now on; SIGKILL still works. Only then may the
-		 * pipe close, so the handler never writes to a reused descriptor. */
-		sa.sa_handler = SIG_IGN;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-		sigaction(SIGPIPE, &old_pipe, NULL);
-	}
-	close(sig_pipe[0]);
-	close(sig_pipe[1]);
-	sig_pipe[0] = sig_pipe[1] = -1;
+	signals_restore(&old_pipe);
 	if (rc == 0)
 		fprintf(stderr, "privca: stopped\n");
 	return rc;

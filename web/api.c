@@ -10,145 +10,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http/auth.h"
+#include "http/params.h"
+#include "http/urls.h"
 #include "routes.h"
 
 #define MAX_SANS 100
-
-/* ---- metrics ------------------------------------------------------------ */
-
-static atomic_ullong m_issued, m_revoked;
-
-static const char *const refusal_codes[] = {
-    "bad-request",
-    "bad-csr",
-    "bad-signature",
-    "weak-key",
-    "unauthorized",
-    "forbidden",
-    "name-not-allowed",
-    "https-required",
-    "not-found",
-    "method-not-allowed",
-    "already-revoked",
-    "payload-too-large",
-    "unsupported-media-type",
-    "exists",
-    "internal",
-    "unavailable",
-    "other",
-};
-#define NREFUSAL (sizeof(refusal_codes) / sizeof(refusal_codes[0]))
-static atomic_ullong m_refusals[NREFUSAL];
-
-static atomic_ullong m_status[600];
-
-/* Latency buckets, in microseconds (printed in seconds). */
-static const uint64_t bucket_us[] = {500,    1000,   2500,   5000,    10000,   25000,	50000,
-				     100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
-#define NBUCKET (sizeof(bucket_us) / sizeof(bucket_us[0]))
-static atomic_ullong m_bucket[NBUCKET + 1]; /* not cumulative; last is +Inf */
-static atomic_ullong m_count, m_sum_us;
-
-void metrics_request(int status, uint64_t usec)
-{
-	size_t i;
-	if (status >= 100 && status < 600)
-		atomic_fetch_add_explicit(&m_status[status], 1, memory_order_relaxed);
-	for (i = 0; i < NBUCKET && usec > bucket_us[i]; i++)
-		;
-	atomic_fetch_add_explicit(&m_bucket[i], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&m_count, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&m_sum_us, usec, memory_order_relaxed);
-}
-
-void metrics_refusal(const char *code)
-{
-	size_t i;
-	for (i = 0; i < NREFUSAL - 1; i++)
-		if (strcmp(refusal_codes[i], code) == 0)
-			break;
-	atomic_fetch_add_explicit(&m_refusals[i], 1, memory_order_relaxed);
-}
-
-static unsigned long long get(atomic_ullong *v)
-{
-	return atomic_load_explicit(v, memory_order_relaxed);
-}
-
-void api_metrics(const struct http_req *r, struct http_resp *w)
-{
-	struct buf *b = &w->body;
-	struct ca_counts counts;
-	struct ca_error err;
-
-	buf_puts(b, "# HELP privca_certificates_issued_total Certificates issued over HTTP by "
-		    "this process.\n# TYPE privca_certificates_issued_total counter\n");
-	buf_printf(b, "privca_certificates_issued_total %llu\n", get(&m_issued));
-	buf_puts(b, "# HELP privca_certificates_revoked_total Certificates revoked over HTTP by "
-		    "this process.\n# TYPE privca_certificates_revoked_total counter\n");
-	buf_printf(b, "privca_certificates_revoked_total %llu\n", get(&m_revoked));
-
-	if (ca_count(r->ca, &counts, &err) == CA_OK) {
-		buf_puts(b, "# HELP privca_certificates Certificates in the store by status.\n"
-			    "# TYPE privca_certificates gauge\n");
-		buf_printf(b, "privca_certificates{status=\"valid\"} %llu\n",
-			   (unsigned long long)counts.valid);
-		buf_printf(b, "privca_certificates{status=\"revoked\"} %llu\n",
-			   (unsigned long long)counts.revoked);
-		buf_printf(b, "privca_certificates{status=\"expired\"} %llu\n",
-			   (unsigned long long)counts.expired);
-	}
-
-	int64_t left;
-	bool valid = ca_validity(r->ca, &left, &err) == CA_OK;
-	buf_puts(b, "# HELP privca_ca_not_after_seconds End of the issuing CA's certificate "
-		    "(Unix time).\n# TYPE privca_ca_not_after_seconds gauge\n");
-	buf_printf(b, "privca_ca_not_after_seconds %lld\n", (long long)ca_issuer(r->ca)->not_after);
-	buf_puts(b, "# HELP privca_ca_valid 1 while the issuing CA's certificate is valid and "
-		    "it issues.\n# TYPE privca_ca_valid gauge\n");
-	buf_printf(b, "privca_ca_valid %d\n", valid ? 1 : 0);
-	buf_puts(b, "# HELP privca_ca_expiring 1 when the CA's certificate ends within 30 days "
-		    "or has ended.\n# TYPE privca_ca_expiring gauge\n");
-	buf_printf(b, "privca_ca_expiring %d\n",
-		   !valid || left < (int64_t)CA_EXPIRY_WARN_DAYS * 86400 ? 1 : 0);
-
-	buf_puts(b, "# HELP privca_refusals_total Problem answers by error code.\n"
-		    "# TYPE privca_refusals_total counter\n");
-	for (size_t i = 0; i < NREFUSAL; i++)
-		buf_printf(b, "privca_refusals_total{code=\"%s\"} %llu\n", refusal_codes[i],
-			   get(&m_refusals[i]));
-
-	buf_puts(b, "# HELP privca_http_requests_total HTTP requests answered, by status.\n"
-		    "# TYPE privca_http_requests_total counter\n");
-	for (int s = 100; s < 600; s++) {
-		unsigned long long v = get(&m_status[s]);
-		if (v)
-			buf_printf(b, "privca_http_requests_total{status=\"%d\"} %llu\n", s, v);
-	}
-
-	buf_puts(b, "# HELP privca_http_request_duration_seconds Time from the request "
-		    "headers to the end of the answer.\n"
-		    "# TYPE privca_http_request_duration_seconds histogram\n");
-	unsigned long long cum = 0;
-	for (size_t i = 0; i < NBUCKET; i++) {
-		cum += get(&m_bucket[i]);
-		buf_printf(b, "privca_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-			   (double)bucket_us[i] / 1e6, cum);
-	}
-	cum += get(&m_bucket[NBUCKET]);
-	buf_printf(b, "privca_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
-	buf_printf(b, "privca_http_request_duration_seconds_sum %.6f\n",
-		   (double)get(&m_sum_us) / 1e6);
-	buf_printf(b, "privca_http_request_duration_seconds_count %llu\n", get(&m_count));
-
-	struct ca_crypto_info info = ca_crypto_build();
-	buf_printf(b,
-		   "# HELP privca_build_info The wolfSSL build in use.\n# TYPE privca_build_info "
-		   "gauge\nprivca_build_info{wolfssl=\"%s\",math=\"%s\"} 1\n",
-		   info.wolfssl, info.math);
-	w->status = 200;
-	w->content_type = "text/plain; version=0.0.4; charset=utf-8";
-}
 
 /* ---- rendering ---------------------------------------------------------- */
 
@@ -208,9 +75,9 @@ static json_t *cert_json(struct ca *ca, const struct ca_cert *c, bool full)
 	json_array_append_new(chain, json_text(ca_issuer(ca)->pem));
 	json_object_set_new(o, "chain", chain);
 	char url[64];
-	snprintf(url, sizeof(url), "/certs/%s.pem", c->serial);
+	snprintf(url, sizeof(url), URL_CERT_PEM_FMT, c->serial);
 	json_object_set_new(o, "pem_url", json_string(url));
-	snprintf(url, sizeof(url), "/certs/%s.crt", c->serial);
+	snprintf(url, sizeof(url), URL_CERT_CRT_FMT, c->serial);
 	json_object_set_new(o, "der_url", json_string(url));
 	return o;
 }
@@ -242,94 +109,6 @@ static const char *const fmt_types[FMT_MAX] = {
     [FMT_DER] = "application/pkix-cert",
 };
 
-/* q of one media range ("text/plain;q=0.5"), 1000ths; -1 if unparsable. */
-static int range_q(const char *p, size_t n)
-{
-	for (size_t i = 0; i + 2 < n; i++) {
-		if (p[i] != ';')
-			continue;
-		size_t j = i + 1;
-		while (j < n && p[j] == ' ')
-			j++;
-		if (j + 2 > n || (p[j] != 'q' && p[j] != 'Q') || p[j + 1] != '=')
-			continue;
-		j += 2;
-		int q = 0, digits = 0;
-		if (j < n && p[j] == '1')
-			return 1000;
-		if (j < n && p[j] == '0') {
-			j++;
-			if (j < n && p[j] == '.') {
-				for (j++; j < n && digits < 3 && p[j] >= '0' && p[j] <= '9'; j++) {
-					q = q * 10 + (p[j] - '0');
-					digits++;
-				}
-			}
-			while (digits++ < 3)
-				q *= 10;
-			return q;
-		}
-		return -1;
-	}
-	return 1000;
-}
-
-/*
- * RFC 9110 12.5.1, kept small: for each format, the q of the most specific
- * range that names it; the best q wins, the default on a tie. No Accept, or
- * nothing acceptable, gives the default (answering beats a 406 here).
- */
-static enum fmt negotiate(const char *accept, enum fmt dflt)
-{
-	int best_q[FMT_MAX], best_spec[FMT_MAX];
-	if (accept == NULL || *accept == '\0')
-		return dflt;
-	for (int f = 0; f < FMT_MAX; f++)
-		best_q[f] = 0, best_spec[f] = -1;
-
-	const char *p = accept;
-	while (*p) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (*p == '\0')
-			break;
-		const char *end = strchr(p, ',');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		size_t tl = 0;
-		while (tl < n && p[tl] != ';' && p[tl] != ' ')
-			tl++;
-		int q = range_q(p, n);
-		for (int f = 0; f < FMT_MAX && q >= 0; f++) {
-			const char *t = fmt_types[f];
-			const char *slash = strchr(t, '/');
-			size_t major = (size_t)(slash - t);
-			int spec = -1;
-			if (tl == strlen(t) && strncasecmp(p, t, tl) == 0)
-				spec = 2;
-			else if (tl == major + 2 && strncasecmp(p, t, major + 1) == 0 &&
-				 p[major + 1] == '*')
-				spec = 1;
-			else if (tl == 3 && strncmp(p, "*/*", 3) == 0)
-				spec = 0;
-			if (spec > best_spec[f]) {
-				best_spec[f] = spec;
-				best_q[f] = q;
-			}
-		}
-		p += n;
-	}
-	int top = 0;
-	for (int f = 0; f < FMT_MAX; f++)
-		if (best_q[f] > top)
-			top = best_q[f];
-	if (top == 0 || best_q[dflt] == top)
-		return dflt;
-	for (int f = 0; f < FMT_MAX; f++)
-		if (best_q[f] == top)
-			return (enum fmt)f;
-	return dflt;
-}
-
 static void bad_request(struct http_resp *w, const char *detail)
 {
 	http_problem(w, CA_ERR_BAD_REQUEST, detail);
@@ -337,82 +116,115 @@ static void bad_request(struct http_resp *w, const char *detail)
 
 /* ---- POST /api/v1/certificates ------------------------------------------ */
 
-void api_issue(const struct http_req *r, struct http_resp *w)
-{
-	struct ca_token *tok = NULL;
-	json_t *doc = NULL;
-	struct ca_cert *cert = NULL;
-	struct ca_error err = {{0}};
-	struct ca_issue_req req = {0};
+/* An issue request as decoded from either body form. The strings point
+ * into the request or into doc, which this owns (json_decref). */
+struct issue_in {
+	struct ca_issue_req req;
 	const char *sans[MAX_SANS + 1];
-	const char *profile = NULL, *days = NULL;
-	long days_v = 0;
-	size_t nsans = 0;
-	char ct[80];
-	bool json_req = false;
+	size_t nsans;
+	const char *profile;
+	long days;
+	json_t *doc;
+	bool json;
+};
 
-	if (http_auth(r, NULL, &tok, w) != CA_OK)
-		return;
+/* "sans" of a JSON body, absent or null meaning none. False: the problem is
+ * in w. */
+static bool decode_json_sans(json_t *v, struct http_resp *w, struct issue_in *in)
+{
+	size_t i;
+	json_t *e;
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (!json_is_array(v) || json_array_size(v) > MAX_SANS) {
+		bad_request(w, "\"sans\" must be a list of at most 100 DNS names or IP addresses.");
+		return false;
+	}
+	json_array_foreach(v, i, e)
+	{
+		if (!json_is_string(e)) {
+			bad_request(w, "Every entry of \"sans\" must be a string.");
+			return false;
+		}
+		in->sans[in->nsans++] = json_string_value(e);
+	}
+	return true;
+}
+
+/* {"csr", "profile", "validity_days", "sans"} into in. False: the problem is
+ * in w. */
+static bool decode_json_req(const struct http_req *r, struct http_resp *w, struct issue_in *in)
+{
+	json_error_t jerr;
+	in->json = true;
+	in->doc = json_loadb((const char *)r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (in->doc == NULL || !json_is_object(in->doc)) {
+		bad_request(w, "The body is not a JSON object; send {\"csr\": \"-----BEGIN "
+			       "CERTIFICATE REQUEST-----...\"}.");
+		return false;
+	}
+	json_t *csr = json_object_get(in->doc, "csr");
+	if (!json_is_string(csr)) {
+		bad_request(w, "The JSON body needs \"csr\": the PEM certificate request "
+			       "as a string.");
+		return false;
+	}
+	in->req.csr = (const uint8_t *)json_string_value(csr);
+	in->req.csr_len = json_string_length(csr);
+	json_t *v = json_object_get(in->doc, "profile");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_string(v)) {
+			bad_request(w, "\"profile\" must be a string: server, client or peer.");
+			return false;
+		}
+		in->profile = json_string_value(v);
+	}
+	v = json_object_get(in->doc, "validity_days");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > 100000) {
+			bad_request(w,
+				    "\"validity_days\" must be a whole number of days from 1 up.");
+			return false;
+		}
+		in->days = (long)json_integer_value(v);
+	}
+	return decode_json_sans(json_object_get(in->doc, "sans"), w, in);
+}
+
+/* The body as the CSR itself, profile, validity_days and san from the query
+ * string. False: the problem is in w. */
+static bool decode_raw_req(const struct http_req *r, struct http_resp *w, struct issue_in *in)
+{
+	in->req.csr = r->body;
+	in->req.csr_len = r->body_len;
+	in->profile = http_query(r, "profile");
+	const char *days = http_query(r, "validity_days");
+	if (days != NULL && !parse_int(days, 1, 100000, &in->days)) {
+		bad_request(w, "validity_days must be a whole number of days from 1 up.");
+		return false;
+	}
+	in->nsans = http_query_all(r, "san", in->sans, MAX_SANS + 1);
+	if (in->nsans > MAX_SANS) {
+		bad_request(w, "At most 100 san parameters are accepted.");
+		return false;
+	}
+	return true;
+}
+
+/* Decode the body by its Content-Type. False: the problem is in w. */
+static bool decode_issue_req(const struct http_req *r, struct http_resp *w, struct issue_in *in)
+{
+	char ct[80];
+	bool ok;
 	if (!http_content_type(r, ct, sizeof(ct))) {
 		http_problem_code(w, 415, "unsupported-media-type",
 				  "Send the CSR as application/json, application/pkcs10, "
 				  "application/x-pem-file or text/plain.");
-		goto out;
+		return false;
 	}
 	if (strcmp(ct, "application/json") == 0) {
-		json_error_t jerr;
-		json_req = true;
-		doc = json_loadb((const char *)r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
-		if (doc == NULL || !json_is_object(doc)) {
-			bad_request(w, "The body is not a JSON object; send {\"csr\": \"-----BEGIN "
-				       "CERTIFICATE REQUEST-----...\"}.");
-			goto out;
-		}
-		json_t *csr = json_object_get(doc, "csr");
-		if (!json_is_string(csr)) {
-			bad_request(w, "The JSON body needs \"csr\": the PEM certificate request "
-				       "as a string.");
-			goto out;
-		}
-		req.csr = (const uint8_t *)json_string_value(csr);
-		req.csr_len = json_string_length(csr);
-		json_t *v = json_object_get(doc, "profile");
-		if (v != NULL && !json_is_null(v)) {
-			if (!json_is_string(v)) {
-				bad_request(w, "\"profile\" must be a string: server, client or "
-					       "peer.");
-				goto out;
-			}
-			profile = json_string_value(v);
-		}
-		v = json_object_get(doc, "validity_days");
-		if (v != NULL && !json_is_null(v)) {
-			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-			    json_integer_value(v) > 100000) {
-				bad_request(w, "\"validity_days\" must be a whole number of days "
-					       "from 1 up.");
-				goto out;
-			}
-			days_v = (long)json_integer_value(v);
-		}
-		v = json_object_get(doc, "sans");
-		if (v != NULL && !json_is_null(v)) {
-			size_t i;
-			json_t *e;
-			if (!json_is_array(v) || json_array_size(v) > MAX_SANS) {
-				bad_request(w, "\"sans\" must be a list of at most 100 DNS names "
-					       "or IP addresses.");
-				goto out;
-			}
-			json_array_foreach(v, i, e)
-			{
-				if (!json_is_string(e)) {
-					bad_request(w, "Every entry of \"sans\" must be a string.");
-					goto out;
-				}
-				sans[nsans++] = json_string_value(e);
-			}
-		}
+		ok = decode_json_req(r, w, in);
 	} else if (ct[0] == '\0' || strcmp(ct, "application/pkcs10") == 0 ||
 		   strcmp(ct, "application/x-pem-file") == 0 || strcmp(ct, "text/plain") == 0 ||
 		   strcmp(ct, "application/x-www-form-urlencoded") == 0) {
@@ -420,51 +232,33 @@ void api_issue(const struct http_req *r, struct http_resp *w)
 		 * PowerShell's Invoke-WebRequest -InFile send unless told
 		 * otherwise, and no type at all is what a script's plain POST
 		 * sends: the body is the CSR as is. */
-		req.csr = r->body;
-		req.csr_len = r->body_len;
-		profile = http_query(r, "profile");
-		days = http_query(r, "validity_days");
-		if (days != NULL && !parse_int(days, 1, 100000, &days_v)) {
-			bad_request(w, "validity_days must be a whole number of days from 1 up.");
-			goto out;
-		}
-		nsans = http_query_all(r, "san", sans, MAX_SANS + 1);
-		if (nsans > MAX_SANS) {
-			bad_request(w, "At most 100 san parameters are accepted.");
-			goto out;
-		}
+		ok = decode_raw_req(r, w, in);
 	} else {
 		http_problem_code(w, 415, "unsupported-media-type",
 				  "Send the CSR as application/json, application/pkcs10 (DER, "
 				  "base64 or PEM), application/x-pem-file or text/plain.");
-		goto out;
+		return false;
 	}
-	if (req.csr == NULL || req.csr_len == 0) {
+	if (ok && (in->req.csr == NULL || in->req.csr_len == 0)) {
 		http_problem(w, CA_ERR_BAD_CSR,
 			     "The request has no CSR; send the PEM or DER certificate request "
 			     "as the body (for example curl --data-binary @req.csr).");
-		goto out;
+		return false;
 	}
-	req.profile = CA_PROFILE_SERVER;
-	if (profile != NULL && !ca_profile_parse(profile, &req.profile)) {
+	in->req.profile = CA_PROFILE_SERVER;
+	if (ok && in->profile != NULL && !ca_profile_parse(in->profile, &in->req.profile)) {
 		bad_request(w, "profile must be server, client or peer.");
-		goto out;
+		return false;
 	}
-	req.validity_days = (int)days_v;
-	req.sans = sans;
-	req.nsans = nsans;
-	req.token = tok;
+	return ok;
+}
 
-	enum fmt f = negotiate(http_header(r, "Accept"), json_req ? FMT_JSON : FMT_PEM);
-	enum ca_err e = ca_issue(r->ca, &req, &cert, &err);
-	if (e != CA_OK) {
-		http_problem(w, e, err.detail);
-		goto out;
-	}
-	atomic_fetch_add_explicit(&m_issued, 1, memory_order_relaxed);
-
+/* 201 with the new certificate as f (JSON, DER, or PEM with the CA after). */
+static void render_issued(const struct http_req *r, struct http_resp *w, const struct ca_cert *cert,
+			  enum fmt f)
+{
 	char loc[64];
-	snprintf(loc, sizeof(loc), "/api/v1/certificates/%s", cert->serial);
+	snprintf(loc, sizeof(loc), URL_API_CERT_FMT, cert->serial);
 	http_set_header(w, "Location", loc);
 	http_set_header(w, "Cache-Control", "no-store");
 	if (cert->clamped)
@@ -481,7 +275,7 @@ void api_issue(const struct http_req *r, struct http_resp *w)
 		char *pem = ca_cert_pem(cert);
 		if (pem == NULL) {
 			http_problem(w, CA_ERR_NOMEM, "out of memory encoding the certificate");
-			goto out;
+			return;
 		}
 		buf_puts(&w->body, pem);
 		buf_puts(&w->body, ca_issuer(r->ca)->pem);
@@ -489,9 +283,38 @@ void api_issue(const struct http_req *r, struct http_resp *w)
 		w->status = 201;
 		w->content_type = fmt_types[f];
 	}
+}
+
+void api_issue(const struct http_req *r, struct http_resp *w)
+{
+	struct ca_token *tok = NULL;
+	struct ca_cert *cert = NULL;
+	struct ca_error err = {{0}};
+	struct issue_in in = {0};
+
+	struct http_auth_error ae;
+	if (http_auth(r, NULL, &tok, &ae) != CA_OK) {
+		http_auth_problem(w, &ae);
+		return;
+	}
+	http_resp_token(w, tok);
+	if (!decode_issue_req(r, w, &in))
+		goto out;
+	in.req.validity_days = (int)in.days;
+	in.req.sans = in.sans;
+	in.req.nsans = in.nsans;
+	in.req.token = tok;
+
+	enum fmt f = (enum fmt)http_negotiate(http_header(r, "Accept"), fmt_types, FMT_MAX,
+					      in.json ? FMT_JSON : FMT_PEM);
+	enum ca_err e = metrics_issue(r->ca, &in.req, &cert, &err);
+	if (e != CA_OK)
+		http_problem(w, e, err.detail);
+	else
+		render_issued(r, w, cert, f);
 out:
 	ca_cert_free(cert);
-	json_decref(doc);
+	json_decref(in.doc);
 	ca_token_free(tok);
 }
 
@@ -499,58 +322,15 @@ out:
 
 void api_list(const struct http_req *r, struct http_resp *w)
 {
-	struct ca_list_query q = {.status = -1, .sort = CA_SORT_ISSUED, .limit = 50};
+	struct http_list_query lq;
 	struct ca_cert_list l = {0};
 	struct ca_error err = {{0}};
-	const char *s;
-	long v;
 
-	if ((s = http_query(r, "status")) != NULL && strcmp(s, "all") != 0) {
-		if (strcmp(s, "valid") == 0)
-			q.status = CA_STATUS_VALID;
-		else if (strcmp(s, "revoked") == 0)
-			q.status = CA_STATUS_REVOKED;
-		else if (strcmp(s, "expired") == 0)
-			q.status = CA_STATUS_EXPIRED;
-		else {
-			bad_request(w, "status must be valid, revoked, expired or all.");
-			return;
-		}
+	if (!http_list_query_parse(r, &lq)) {
+		bad_request(w, lq.problem);
+		return;
 	}
-	if ((s = http_query(r, "limit")) != NULL) {
-		if (!parse_int(s, 1, 500, &v)) {
-			bad_request(w, "limit must be a whole number from 1 to 500.");
-			return;
-		}
-		q.limit = (int)v;
-	}
-	if ((s = http_query(r, "sort")) != NULL) {
-		if (strcmp(s, "issued") == 0)
-			q.sort = CA_SORT_ISSUED;
-		else if (strcmp(s, "expires") == 0)
-			q.sort = CA_SORT_EXPIRES;
-		else {
-			bad_request(w, "sort must be issued or expires.");
-			return;
-		}
-	}
-	if ((s = http_query(r, "q")) != NULL && *s) {
-		if (strlen(s) > 256) {
-			bad_request(w, "q is limited to 256 characters.");
-			return;
-		}
-		q.q = s;
-	}
-	if ((s = http_query(r, "cursor")) != NULL && *s) {
-		if (strlen(s) > 512) {
-			bad_request(w, "cursor is not one this server handed out; start "
-				       "again without it.");
-			return;
-		}
-		q.cursor = s;
-	}
-
-	enum ca_err e = ca_list(r->ca, &q, &l, &err);
+	enum ca_err e = ca_list(r->ca, &lq.q, &l, &err);
 	if (e != CA_OK) {
 		http_problem(w, e, err.detail);
 		return;
@@ -573,7 +353,7 @@ void api_list(const struct http_req *r, struct http_resp *w)
 
 static bool serial_param(const struct http_req *r, struct http_resp *w, char serial[33])
 {
-	if (r->nparams < 1 || !http_serial_ok(r->params[0], serial)) {
+	if (!http_serial_param(r, serial)) {
 		http_problem(w, CA_ERR_NOT_FOUND,
 			     "No certificate has that serial: serials are 32 hex digits, as "
 			     "listed by /api/v1/certificates.");
@@ -610,8 +390,12 @@ void api_revoke(const struct http_req *r, struct http_resp *w)
 	enum ca_reason reason = CA_REASON_UNSPECIFIED;
 	json_t *doc = NULL;
 
-	if (http_auth(r, NULL, &tok, w) != CA_OK)
+	struct http_auth_error ae;
+	if (http_auth(r, NULL, &tok, &ae) != CA_OK) {
+		http_auth_problem(w, &ae);
 		return;
+	}
+	http_resp_token(w, tok);
 	if (!serial_param(r, w, serial))
 		goto out;
 	if (r->body_len > 0) {
@@ -630,12 +414,11 @@ void api_revoke(const struct http_req *r, struct http_resp *w)
 			goto out;
 		}
 	}
-	enum ca_err e = ca_revoke(r->ca, serial, reason, tok, &c, &err);
+	enum ca_err e = metrics_revoke(r->ca, serial, reason, tok, &c, &err);
 	if (e != CA_OK) {
 		http_problem(w, e, err.detail);
 		goto out;
 	}
-	atomic_fetch_add_explicit(&m_revoked, 1, memory_order_relaxed);
 	if (c != NULL) {
 		http_json(w, 200, cert_json(r->ca, c, true));
 	} else {
@@ -687,11 +470,11 @@ void api_ca(const struct http_req *r, struct http_resp *w)
 	json_object_set_new(o, "key_type", json_text(ca_key_type_name(root->key_type)));
 	static const struct {
 		const char *key, *path;
-	} links[] = {{"ca", "/ca.pem"},
-		     {"ca_der", "/ca.crt"},
-		     {"ca_p7b", "/ca.p7b"},
-		     {"crl", "/crl"},
-		     {"ocsp", "/ocsp"}};
+	} links[] = {{"ca", URL_CA_PEM},
+		     {"ca_der", URL_CA_CRT},
+		     {"ca_p7b", URL_CA_P7B},
+		     {"crl", URL_CRL},
+		     {"ocsp", URL_OCSP}};
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		snprintf(url, sizeof(url), "%s%s", base ? base : "", links[i].path);
 		json_object_set_new(urls, links[i].key, json_text(url));

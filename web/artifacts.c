@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http/params.h"
 #include "routes.h"
 
 /* CRL caches may keep a copy this long at most (and never past nextUpdate):
@@ -158,7 +159,7 @@ static void cert_download(const struct http_req *r, struct http_resp *w, bool pe
 	struct ca_cert *c = NULL;
 	struct ca_error err = {{0}};
 
-	if (r->nparams < 1 || !http_serial_ok(r->params[0], serial)) {
+	if (!http_serial_param(r, serial)) {
 		http_problem(w, CA_ERR_NOT_FOUND,
 			     "No certificate has that serial: serials are 32 hex digits.");
 		return;

@@ -17,7 +17,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "http.h"
+#include "embed.h"
+#include "http/http.h"
 
 /* Escaped text: & < > " ' become entities. NULL writes nothing. */
 void html_text(struct buf *b, const char *s);
@@ -65,11 +66,6 @@ void html_query_add(struct buf *q, const char *name, const char *value);
 void html_template(struct buf *b, const char *name, const char *const *vars);
 
 /* An embedded file (web/NAME, e.g. "static/style.css") or NULL. */
-struct embed_file {
-	const char *name;
-	const unsigned char *data;
-	size_t len;
-};
 const struct embed_file *html_embedded(const char *name);
 
 /* Navigation entries of the page header. */

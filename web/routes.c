@@ -1,7 +1,6 @@
 /*
  * The code in this file implements the route table of the service
- * ({method, path pattern, handler}) and its dispatch, plus the small
- * helpers the handlers share (routes.h).
+ * ({method, path pattern, handler}) and its dispatch.
  *
  * Patterns are '/'-separated segments: a literal, "{x}" (one non-empty
  * segment, captured), "{x}.ext" (a segment ending in .ext, the part before
@@ -15,7 +14,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "pages.h"
+#include "http/urls.h"
+#include "pages/pages.h"
 #include "routes.h"
 
 struct route {
@@ -26,32 +26,35 @@ struct route {
 
 static const struct route routes[] = {
     /* JSON API */
-    {"POST", "/api/v1/certificates", api_issue},
-    {"GET", "/api/v1/certificates", api_list},
-    {"GET", "/api/v1/certificates/{serial}", api_cert},
-    {"POST", "/api/v1/certificates/{serial}/revoke", api_revoke},
-    {"GET", "/api/v1/ca", api_ca},
-    {"GET", "/healthz", api_healthz},
-    {"GET", "/metrics", api_metrics},
+    {"POST", URL_API_CERTS, api_issue},
+    {"GET", URL_API_CERTS, api_list},
+    {"GET", URL_API_CERT, api_cert},
+    {"POST", URL_API_CERT_REVOKE, api_revoke},
+    {"GET", URL_API_CA, api_ca},
+    {"GET", URL_HEALTHZ, api_healthz},
+    {"GET", URL_METRICS, api_metrics},
     /* downloads and revocation artifacts */
-    {"GET", "/ca.pem", art_ca_pem},
-    {"GET", "/ca.crt", art_ca_crt},
-    {"GET", "/ca.p7b", art_ca_p7b},
-    {"GET", "/certs/{serial}.pem", art_cert_pem},
-    {"GET", "/certs/{serial}.crt", art_cert_crt},
-    {"GET", "/crl", art_crl},
-    {"GET", "/crl.pem", art_crl_pem},
-    {"POST", "/ocsp", art_ocsp_post},
-    {"GET", "/ocsp/{request*}", art_ocsp_get},
-    /* HTML pages (pages.c) */
-    {"GET", "/", pages_home},
-    {"GET", "/certs", pages_certs},
-    {"GET", "/certs.csv", pages_certs_csv},
-    {"GET", "/certs/{serial}", pages_cert},
-    {"POST", "/certs/{serial}/revoke", pages_cert_revoke},
-    {"GET", "/request", pages_request},
-    {"POST", "/request", pages_request},
-    {"GET", "/static/{name}", pages_static},
+    {"GET", URL_CA_PEM, art_ca_pem},
+    {"GET", URL_CA_CRT, art_ca_crt},
+    {"GET", URL_CA_P7B, art_ca_p7b},
+    {"GET", URL_CERT_CHAIN, pages_cert_chain},
+    {"GET", URL_CERT_P7B, pages_cert_p7b},
+    {"GET", URL_CERT_DER, pages_cert_der},
+    {"GET", URL_CERT_PEM, art_cert_pem},
+    {"GET", URL_CERT_CRT, art_cert_crt},
+    {"GET", URL_CRL, art_crl},
+    {"GET", URL_CRL_PEM, art_crl_pem},
+    {"POST", URL_OCSP, art_ocsp_post},
+    {"GET", URL_OCSP_GET, art_ocsp_get},
+    /* HTML pages (pages/) */
+    {"GET", URL_HOME, pages_home},
+    {"GET", URL_CERTS, pages_certs},
+    {"GET", URL_CERTS_CSV, pages_certs_csv},
+    {"GET", URL_CERT, pages_cert},
+    {"POST", URL_CERT_REVOKE, pages_cert_revoke},
+    {"GET", URL_REQUEST, pages_request},
+    {"POST", URL_REQUEST, pages_request},
+    {"GET", URL_STATIC, pages_static},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -144,98 +147,4 @@ void routes_dispatch(struct http_req *r, struct http_resp *w)
 	http_problem_code(w, 404, "not-found",
 			  "There is nothing at this path; the API is under /api/v1/ and the CA "
 			  "certificate at /ca.pem.");
-}
-
-/* ---- shared helpers ---------------------------------------------------- */
-
-json_t *json_text(const char *s)
-{
-	if (s == NULL)
-		return json_null();
-	json_t *v = json_string(s);
-	if (v != NULL)
-		return v;
-	/* Not UTF-8: keep ASCII, replace every other byte with U+FFFD. */
-	struct buf b = {0};
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x80)
-			buf_add(&b, p, 1);
-		else
-			buf_puts(&b, "\xef\xbf\xbd");
-	}
-	v = b.failed ? NULL : json_string(b.data ? b.data : "");
-	buf_free(&b);
-	return v ? v : json_null();
-}
-
-void http_json(struct http_resp *w, int status, json_t *v)
-{
-	char *s = v ? json_dumps(v, JSON_INDENT(2)) : NULL;
-	json_decref(v);
-	if (s == NULL) {
-		http_problem(w, CA_ERR_NOMEM, "out of memory building the JSON answer");
-		return;
-	}
-	buf_free(&w->body);
-	buf_puts(&w->body, s);
-	buf_puts(&w->body, "\n");
-	free(s);
-	w->status = status;
-	w->content_type = "application/json";
-}
-
-bool http_content_type(const struct http_req *r, char *out, size_t size)
-{
-	const char *ct = http_header(r, "Content-Type");
-	size_t n = 0;
-	if (size == 0)
-		return false;
-	out[0] = '\0';
-	if (ct == NULL)
-		return true;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	for (; ct[n] && ct[n] != ';' && ct[n] != ' ' && ct[n] != '\t'; n++) {
-		if (n + 1 >= size)
-			return false;
-		char c = ct[n];
-		out[n] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-	}
-	out[n] = '\0';
-	return true;
-}
-
-bool http_serial_ok(const char *s, char out[33])
-{
-	size_t i;
-	for (i = 0; s[i] && i < 32; i++) {
-		char c = s[i];
-		if (c >= '0' && c <= '9')
-			out[i] = c;
-		else if (c >= 'a' && c <= 'f')
-			out[i] = c;
-		else if (c >= 'A' && c <= 'F')
-			out[i] = (char)(c - 'A' + 'a');
-		else
-			return false;
-	}
-	if (i != 32 || s[i] != '\0')
-		return false;
-	out[32] = '\0';
-	return true;
-}
-
-void http_date(int64_t t, char buf[40])
-{
-	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	struct tm tm;
-	time_t tt = (time_t)t;
-	if (gmtime_r(&tt, &tm) == NULL) {
-		snprintf(buf, 40, "Thu, 01 Jan 1970 00:00:00 GMT");
-		return;
-	}
-	snprintf(buf, 40, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7], tm.tm_mday,
-		 months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }

@@ -27,8 +27,13 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "daemon.h"
+#include "http/auth.h"
+#include "metrics.h"
 #include "routes.h"
 #include "server.h"
+#include "sockaddr.h"
+#include "tls_listener.h"
 
 /*
  * Limits. The per-IP limit is generous because every loopback client
@@ -47,16 +52,12 @@
 #define DISCARD_MAX	 (2 * 1024 * 1024)
 #define STOP_GRACE_MS	 10000
 #define WORKERS_PER_CORE 4
-#define TLS_PRIORITIES	 "NORMAL:-VERS-TLS1.0:-VERS-TLS1.1" /* TLS 1.2 and up */
-#define TLS_RENEW_DAYS	 30			     /* tls.pem is renewed when it has less left */
-#define TLS_CHECK_MS	 (60 * 60 * 1000)	     /* and looked at this often, and on SIGHUP */
-#define RETIRE_MS	 (2 * CONN_TIMEOUT_S * 1000) /* a replaced daemon's last connections */
-
-struct listener {
-	struct ca *ca;
-	bool tls;
-	const char *name;
-};
+/* TLS 1.3, and TLS 1.2 with ECDHE and AEAD suites only (AES-GCM,
+ * ChaCha20-Poly1305): no CBC, no SHA-1 MACs, no RSA key exchange. */
+#define TLS_PRIORITIES                                                                             \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:"        \
+	"+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
+#define RETIRE_MS (2 * CONN_TIMEOUT_S * 1000) /* a replaced daemon's last connections */
 
 /* One request, from its first callback to MHD's completion notice. */
 struct exchange {
@@ -85,7 +86,7 @@ static atomic_int inflight, receiving;
 static atomic_llong last_body_ms; /* CLOCK_MONOTONIC, of the last body bytes */
 #define QUIET_BODY_MS 2000
 
-static long long mono_ms(void)
+long long mono_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -94,77 +95,6 @@ static long long mono_ms(void)
 static atomic_bool stopping;
 static int sig_pipe[2] = {-1, -1};
 
-/* ---- buf ------------------------------------------------------------- */
-
-void buf_free(struct buf *b)
-{
-	free(b->data);
-	b->data = NULL;
-	b->len = b->cap = 0;
-	b->failed = false;
-}
-
-static bool buf_reserve(struct buf *b, size_t n)
-{
-	if (b->failed)
-		return false;
-	if (n > SIZE_MAX - b->len - 1) {
-		b->failed = true;
-		return false;
-	}
-	if (b->len + n + 1 <= b->cap)
-		return true;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < b->len + n + 1)
-		cap = cap > SIZE_MAX / 2 ? b->len + n + 1 : cap * 2;
-	char *p = realloc(b->data, cap);
-	if (p == NULL) {
-		b->failed = true;
-		return false;
-	}
-	b->data = p;
-	b->cap = cap;
-	return true;
-}
-
-void buf_add(struct buf *b, const void *p, size_t n)
-{
-	if (n == 0 || !buf_reserve(b, n))
-		return;
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void buf_puts(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-void buf_printf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char small[256];
-
-	va_start(ap, fmt);
-	int n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->failed = true;
-		return;
-	}
-	if ((size_t)n < sizeof(small)) {
-		buf_add(b, small, (size_t)n);
-		return;
-	}
-	if (!buf_reserve(b, (size_t)n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
 /* ---- request accessors ------------------------------------------------ */
 
 static struct MHD_Connection *conn_of(const struct http_req *r)
@@ -172,12 +102,12 @@ static struct MHD_Connection *conn_of(const struct http_req *r)
 	return ((struct exchange *)r->conn)->conn;
 }
 
-const char *http_header(const struct http_req *r, const char *name)
+static const char *req_header(const struct http_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(conn_of(r), MHD_HEADER_KIND, name);
 }
 
-const char *http_query(const struct http_req *r, const char *name)
+static const char *req_query(const struct http_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(conn_of(r), MHD_GET_ARGUMENT_KIND, name);
 }
@@ -201,7 +131,8 @@ static enum MHD_Result query_one(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
-size_t http_query_all(const struct http_req *r, const char *name, const char **out, size_t max)
+static size_t req_query_all(const struct http_req *r, const char *name, const char **out,
+			    size_t max)
 {
 	struct query_all q = {name, out, max, 0};
 	if (max == 0)
@@ -210,191 +141,7 @@ size_t http_query_all(const struct http_req *r, const char *name, const char **o
 	return q.n;
 }
 
-/* ---- responses --------------------------------------------------------- */
-
-void http_set_header(struct http_resp *w, const char *name, const char *value)
-{
-	if (w->nheaders >= HTTP_MAX_HEADERS)
-		return;
-	char *v = strdup(value);
-	if (v == NULL)
-		return;
-	w->headers[w->nheaders].name = name;
-	w->headers[w->nheaders].value = v;
-	w->nheaders++;
-}
-
-/* The one mapping from core errors to HTTP (cfssl's handleError). */
-static const struct {
-	int status;
-	const char *code;
-	const char *title;
-} err_map[CA_ERR_MAX] = {
-    [CA_OK] = {200, "ok", "OK"},
-    [CA_ERR_BAD_REQUEST] = {400, "bad-request", "Bad request"},
-    [CA_ERR_BAD_CSR] = {400, "bad-csr", "The CSR could not be read"},
-    [CA_ERR_BAD_SIGNATURE] = {400, "bad-signature", "The CSR's signature does not verify"},
-    [CA_ERR_WEAK_KEY] = {400, "weak-key", "Key or signature algorithm refused"},
-    [CA_ERR_UNAUTHORIZED] = {401, "unauthorized", "A valid token is needed"},
-    [CA_ERR_FORBIDDEN] = {403, "forbidden", "This token may not do that"},
-    [CA_ERR_NAME_NOT_ALLOWED] = {403, "name-not-allowed", "Name outside the token's policy"},
-    [CA_ERR_NOT_FOUND] = {404, "not-found", "Not found"},
-    [CA_ERR_ALREADY_REVOKED] = {409, "already-revoked", "Already revoked"},
-    [CA_ERR_EXISTS] = {409, "exists", "Already exists"},
-    [CA_ERR_IO] = {500, "internal", "Internal error"},
-    [CA_ERR_STORE] = {500, "internal", "Internal error"},
-    [CA_ERR_CRYPTO] = {500, "internal", "Internal error"},
-    [CA_ERR_NOMEM] = {500, "internal", "Internal error"},
-    [CA_ERR_INTERNAL] = {500, "internal", "Internal error"},
-    [CA_ERR_UNAVAILABLE] = {503, "unavailable", "The CA cannot do this now"},
-};
-
-static unsigned err_index(enum ca_err err)
-{
-	if ((unsigned)err >= CA_ERR_MAX || err_map[err].code == NULL || err == CA_OK)
-		return CA_ERR_INTERNAL;
-	return (unsigned)err;
-}
-
-int http_status_of(enum ca_err err)
-{
-	return err_map[err_index(err)].status;
-}
-
-static const struct {
-	const char *code;
-	const char *title;
-} code_titles[] = {
-    {"not-found", "Not found"},
-    {"method-not-allowed", "Method not allowed"},
-    {"payload-too-large", "Payload too large"},
-    {"unsupported-media-type", "Unsupported media type"},
-    {"https-required", "HTTPS required"},
-    {"bad-request", "Bad request"},
-    {"unauthorized", "A valid token is needed"},
-    {"forbidden", "Forbidden"},
-    {"internal", "Internal error"},
-};
-
-static void problem(struct http_resp *w, int status, const char *code, const char *title,
-		    const char *detail)
-{
-	char type[96];
-	snprintf(type, sizeof(type), "urn:privca:error:%s", code);
-	json_t *o = json_object();
-	if (o != NULL) {
-		json_object_set_new(o, "type", json_string(type));
-		json_object_set_new(o, "title", json_string(title));
-		json_object_set_new(o, "status", json_integer(status));
-		json_object_set_new(o, "detail", json_text(detail));
-	}
-	char *s = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
-	json_decref(o);
-	buf_free(&w->body);
-	w->status = status;
-	w->content_type = "application/problem+json";
-	if (s != NULL) {
-		buf_puts(&w->body, s);
-		buf_puts(&w->body, "\n");
-		free(s);
-	} else {
-		w->body.failed = true;
-	}
-	metrics_refusal(code);
-}
-
-void http_problem(struct http_resp *w, enum ca_err err, const char *detail)
-{
-	unsigned i = err_index(err);
-	w->err = (enum ca_err)i;
-	if (err_map[i].status >= 500 && err != CA_ERR_UNAVAILABLE) {
-		/* The core's sentence may name files or SQLite: log it, answer
-		 * something generic. Unavailable (an expired CA) is said to the
-		 * client as the core wrote it. */
-		fprintf(stderr, "privca: internal error (%s): %s\n", ca_strerror(err),
-			detail ? detail : "");
-		detail = "The server could not complete the request; try again, and tell the "
-			 "operator if it persists (details are in the server log).";
-	}
-	problem(w, err_map[i].status, err_map[i].code, err_map[i].title,
-		detail && *detail ? detail : err_map[i].title);
-}
-
-void http_problem_code(struct http_resp *w, int status, const char *code, const char *detail)
-{
-	const char *title = code;
-	for (size_t i = 0; i < sizeof(code_titles) / sizeof(code_titles[0]); i++)
-		if (strcmp(code_titles[i].code, code) == 0)
-			title = code_titles[i].title;
-	problem(w, status, code, title, detail ? detail : title);
-}
-
-/* ---- authentication ----------------------------------------------------- */
-
-/* The credentials rule of design section 4: no token over plain HTTP from
- * another host, whether or not the token is good. */
-static bool creds_refused(bool tls, bool loopback)
-{
-	return !tls && !loopback;
-}
-
-static void https_required(struct http_resp *w)
-{
-	http_problem_code(w, 403, "https-required",
-			  "Credentials are only accepted over HTTPS from another host: use the "
-			  "https:// address of this CA (and revoke the token if it crossed a "
-			  "network in clear).");
-}
-
-enum ca_err http_auth(const struct http_req *r, const char *form_token, struct ca_token **tok,
-		      struct http_resp *w)
-{
-	const char *auth = http_header(r, "Authorization");
-	const char *bearer = NULL;
-
-	*tok = NULL;
-	if ((auth != NULL || (form_token != NULL && *form_token)) &&
-	    creds_refused(r->tls, r->loopback)) {
-		https_required(w);
-		return CA_ERR_FORBIDDEN;
-	}
-	if (auth != NULL) {
-		while (*auth == ' ')
-			auth++;
-		if (strncasecmp(auth, "Bearer ", 7) == 0) {
-			bearer = auth + 7;
-			while (*bearer == ' ')
-				bearer++;
-		}
-	} else if (form_token != NULL && *form_token) {
-		bearer = form_token;
-	}
-	if (bearer == NULL || *bearer == '\0') {
-		http_set_header(w, "WWW-Authenticate", "Bearer realm=\"privca\"");
-		http_problem(w, CA_ERR_UNAUTHORIZED,
-			     auth != NULL ? "The Authorization header must be 'Bearer TOKEN'."
-					  : "This request needs a token: send 'Authorization: "
-					    "Bearer TOKEN' (ask the CA operator for one).");
-		return CA_ERR_UNAUTHORIZED;
-	}
-	struct ca_error err = {{0}};
-	enum ca_err e = ca_token_auth(r->ca, bearer, tok, &err);
-	if (e != CA_OK) {
-		*tok = NULL;
-		if (e == CA_ERR_UNAUTHORIZED)
-			http_set_header(w, "WWW-Authenticate",
-					"Bearer realm=\"privca\", error=\"invalid_token\"");
-		http_problem(w, e, err.detail);
-		return e;
-	}
-	struct exchange *x = r->conn;
-	const char *name = ca_token_name(*tok);
-	if (name != NULL && strlen(name) < sizeof(x->token_name)) {
-		memcpy(x->token_name, name, strlen(name) + 1);
-		w->token_name = x->token_name;
-	}
-	return CA_OK;
-}
+static const struct http_ops server_ops = {req_header, req_query, req_query_all};
 
 /* ---- libmicrohttpd glue ------------------------------------------------- */
 
@@ -426,32 +173,7 @@ static bool peer_is_loopback(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || ci->client_addr == NULL)
-		return false;
-	const struct sockaddr *sa = ci->client_addr;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
-		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
-			return true;
-		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
-			return in6->sin6_addr.s6_addr[12] == 127;
-	}
-	return false;
-}
-
-static void resp_clear(struct http_resp *w)
-{
-	if (w->stream.done != NULL)
-		w->stream.done(w->stream.ctx);
-	w->stream = (struct http_stream){0};
-	buf_free(&w->body);
-	for (size_t i = 0; i < w->nheaders; i++)
-		free(w->headers[i].value);
-	w->nheaders = 0;
+	return ci != NULL && ci->client_addr != NULL && sockaddr_is_loopback(ci->client_addr);
 }
 
 /* A streamed body on its way out: what fill made, sent from off. */
@@ -524,17 +246,26 @@ static enum MHD_Result answer(struct exchange *x, struct http_resp *w)
 {
 	if (w->status < 100 || w->status > 599) {
 		fprintf(stderr, "privca: handler for %s %s set no status\n", x->method, x->path);
-		resp_clear(w);
+		http_resp_clear(w);
 		http_problem(w, CA_ERR_INTERNAL, "handler set no status");
 	}
 	if (w->body.failed) {
-		resp_clear(w);
+		http_resp_clear(w);
 		http_problem(w, CA_ERR_NOMEM, "out of memory building the response");
 	}
+	if (w->headers_failed) {
+		/* Never an answer without a header its handler set. */
+		fprintf(stderr, "privca: handler for %s %s set more than %d headers\n", x->method,
+			x->path, HTTP_MAX_HEADERS);
+		http_resp_clear(w);
+		http_problem(w, CA_ERR_INTERNAL, "too many response headers");
+	}
+	if (w->refusal != NULL)
+		metrics_refusal(w->refusal);
 	size_t len;
 	struct MHD_Response *resp = response_of(x, w, &len);
 	if (resp == NULL) {
-		resp_clear(w);
+		http_resp_clear(w);
 		return MHD_NO;
 	}
 	buf_free(&w->body);
@@ -550,10 +281,9 @@ static enum MHD_Result answer(struct exchange *x, struct http_resp *w)
 	x->status = w->status;
 	x->bytes += len;
 	x->answered = true;
-	if (w->token_name != NULL && w->token_name != x->token_name &&
-	    strlen(w->token_name) < sizeof(x->token_name))
-		memcpy(x->token_name, w->token_name, strlen(w->token_name) + 1);
-	resp_clear(w);
+	if (w->token_name[0] != '\0')
+		memcpy(x->token_name, w->token_name, sizeof(x->token_name));
+	http_resp_clear(w);
 	return ret;
 }
 
@@ -581,68 +311,73 @@ static bool parse_size(const char *s, uint64_t *out)
 	return true;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version, const char *upload_data,
-				  size_t *upload_data_size, void **con_cls)
+/* The first call for a request: the exchange, and the refusals that come
+ * before reading a body (a NUL in the path, credentials in clear from
+ * another host, a declared body over the cap). */
+static enum MHD_Result begin_exchange(struct listener *l, struct MHD_Connection *c, const char *url,
+				      const char *method, void **con_cls)
 {
-	struct listener *l = cls;
-	struct exchange *x = *con_cls;
-	(void)version;
+	struct exchange *x = calloc(1, sizeof(*x));
+	if (x == NULL)
+		return MHD_NO;
+	x->conn = c;
+	x->l = l;
+	clock_gettime(CLOCK_MONOTONIC, &x->start);
+	x->receiving = true;
+	atomic_fetch_add(&receiving, 1);
+	atomic_store(&last_body_ms, mono_ms());
+	x->method = log_escape(method);
+	x->path = log_escape(url);
+	*con_cls = x;
+	if (x->method == NULL || x->path == NULL)
+		return MHD_NO;
 
-	if (x == NULL) {
-		x = calloc(1, sizeof(*x));
-		if (x == NULL)
-			return MHD_NO;
-		x->conn = c;
-		x->l = l;
-		clock_gettime(CLOCK_MONOTONIC, &x->start);
-		x->receiving = true;
-		atomic_fetch_add(&receiving, 1);
-		atomic_store(&last_body_ms, mono_ms());
-		x->method = log_escape(method);
-		x->path = log_escape(url);
-		*con_cls = x;
-		if (x->method == NULL || x->path == NULL)
-			return MHD_NO;
+	if (url[0] == '\0')
+		return answer_problem(x, 400, "bad-request",
+				      "The path holds a NUL byte (%00), which no path "
+				      "of this service has.");
+	if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization") != NULL &&
+	    http_creds_refused(l->tls, peer_is_loopback(c))) {
+		struct http_resp w = {0};
+		struct http_auth_error e;
+		http_auth_https_required(&e);
+		http_auth_problem(&w, &e);
+		return answer(x, &w);
+	}
+	const char *cl =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	uint64_t n;
+	if (cl != NULL && parse_size(cl, &n) && n > HTTP_BODY_MAX)
+		return answer_problem(x, 413, "payload-too-large",
+				      "The request body is over 64 KiB; a CSR is a few KiB.");
+	return MHD_YES;
+}
 
-		/* Refuse before reading a body: credentials in clear from
-		 * another host, or a declared body over the cap. */
-		if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization") != NULL &&
-		    creds_refused(l->tls, peer_is_loopback(c))) {
-			struct http_resp w = {0};
-			https_required(&w);
-			return answer(x, &w);
-		}
-		const char *cl =
-		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		uint64_t n;
-		if (cl != NULL && parse_size(cl, &n) && n > HTTP_BODY_MAX)
-			return answer_problem(
-			    x, 413, "payload-too-large",
-			    "The request body is over 64 KiB; a CSR is a few KiB.");
+/* One chunk of the body: kept up to the cap, then counted and dropped. */
+static enum MHD_Result take_body(struct exchange *x, const char *data, size_t n)
+{
+	if (x->answered)
+		return MHD_YES;
+	x->seen += n;
+	atomic_store(&last_body_ms, mono_ms());
+	if (x->seen > DISCARD_MAX)
+		return MHD_NO; /* a client that keeps streaming past 413 */
+	if (x->too_large)
+		return MHD_YES;
+	if (x->body.len + n > HTTP_BODY_MAX) {
+		x->too_large = true;
+		buf_free(&x->body);
 		return MHD_YES;
 	}
+	buf_add(&x->body, data, n);
+	return MHD_YES;
+}
 
-	if (*upload_data_size > 0) {
-		size_t n = *upload_data_size;
-		*upload_data_size = 0;
-		if (x->answered)
-			return MHD_YES;
-		x->seen += n;
-		atomic_store(&last_body_ms, mono_ms());
-		if (x->seen > DISCARD_MAX)
-			return MHD_NO; /* a client that keeps streaming past 413 */
-		if (x->too_large)
-			return MHD_YES;
-		if (x->body.len + n > HTTP_BODY_MAX) {
-			x->too_large = true;
-			buf_free(&x->body);
-			return MHD_YES;
-		}
-		buf_add(&x->body, upload_data, n);
-		return MHD_YES;
-	}
-
+/* The whole request is in: route it and answer. */
+static enum MHD_Result dispatch(struct exchange *x, struct MHD_Connection *c, const char *url,
+				const char *method)
+{
+	struct listener *l = x->l;
 	if (x->answered)
 		return MHD_YES;
 	if (x->too_large)
@@ -658,6 +393,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	x->receiving = false;
 	atomic_fetch_sub(&receiving, 1);
 	struct http_req r = {
+	    .ops = &server_ops,
 	    .method = method,
 	    .path = url,
 	    .body = x->body.len ? (const uint8_t *)x->body.data : NULL,
@@ -670,6 +406,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct http_resp w = {0};
 	routes_dispatch(&r, &w);
 	return answer(x, &w);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct exchange *x = *con_cls;
+	(void)version;
+	if (x == NULL)
+		return begin_exchange(cls, c, url, method, con_cls);
+	if (*upload_data_size > 0) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		return take_body(x, upload_data, n);
+	}
+	return dispatch(x, c, url, method);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -717,46 +469,31 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
 	fprintf(stderr, "privca: libmicrohttpd: %s\n", msg);
 }
 
-/* "127.0.0.1:8080", "[::1]:8443", "localhost:80". */
-static bool parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *sslen)
+/*
+ * Percent-decoding of the path and query values. A %00 would cut the C
+ * string the handlers see (/static/style.css%00.pem would serve the
+ * stylesheet): such a path becomes empty, which on_request answers with
+ * 400, and such a query value becomes empty.
+ */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *uri)
 {
-	char host[256];
-	const char *colon = strrchr(spec, ':');
-	if (colon == NULL || colon[1] == '\0')
-		return false;
-	const char *h = spec;
-	size_t hl = (size_t)(colon - spec);
-	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
-		h++;
-		hl -= 2;
+	(void)cls;
+	(void)c;
+	size_t n = MHD_http_unescape(uri);
+	if (memchr(uri, '\0', n) != NULL) {
+		uri[0] = '\0';
+		return 0;
 	}
-	if (hl >= sizeof(host))
-		return false;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-
-	struct addrinfo hints = {0}, *res = NULL;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
-	if (getaddrinfo(hl ? host : NULL, colon + 1, &hints, &res) != 0 || res == NULL)
-		return false;
-	bool ok = res->ai_addrlen <= sizeof(*ss);
-	if (ok) {
-		memcpy(ss, res->ai_addr, res->ai_addrlen);
-		*sslen = res->ai_addrlen;
-	}
-	freeaddrinfo(res);
-	return ok;
+	return n;
 }
 
 /* Start a daemon on spec, or on fd (a quiesced daemon's listening socket). */
-static struct MHD_Daemon *start(struct listener *l, const char *spec, unsigned threads,
-				unsigned conn_limit, const char *key, const char *cert,
-				MHD_socket fd)
+struct MHD_Daemon *daemon_start(struct listener *l, const char *spec, unsigned threads,
+				unsigned conn_limit, const char *key, const char *cert, int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
-	if (!parse_listen(spec, &ss, &sslen)) {
+	if (!sockaddr_parse_listen(spec, &ss, &sslen)) {
 		fprintf(stderr, "privca: cannot parse listen address '%s' (want ADDR:PORT)\n",
 			spec);
 		return NULL;
@@ -778,7 +515,7 @@ static struct MHD_Daemon *start(struct listener *l, const char *spec, unsigned t
 	    {MHD_OPTION_END, 0, NULL},
 	};
 	struct MHD_OptionItem no_opts[] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
-	if (fd != MHD_INVALID_SOCKET) {
+	if (fd >= 0) {
 		struct MHD_OptionItem *end = l->tls ? &tls_opts[3] : &no_opts[0];
 		*end = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, (intptr_t)fd, NULL};
 	}
@@ -790,11 +527,43 @@ static struct MHD_Daemon *start(struct listener *l, const char *spec, unsigned t
 	    (unsigned)PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE,
 	    (unsigned)LISTEN_BACKLOG, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-	    MHD_OPTION_ARRAY, l->tls ? tls_opts : no_opts, MHD_OPTION_END);
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_ARRAY,
+	    l->tls ? tls_opts : no_opts, MHD_OPTION_END);
 	if (d == NULL)
 		fprintf(stderr, "privca: cannot listen on %s (%s): %s\n", spec, l->name,
 			errno ? strerror(errno) : "libmicrohttpd refused the options");
 	return d;
+}
+
+void daemon_stop(struct MHD_Daemon *d)
+{
+	if (d != NULL)
+		MHD_stop_daemon(d);
+}
+
+int daemon_quiesce(struct MHD_Daemon *d)
+{
+	MHD_socket fd = MHD_quiesce_daemon(d);
+	return fd == MHD_INVALID_SOCKET ? -1 : (int)fd;
+}
+
+unsigned daemon_connections(struct MHD_Daemon *d)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return i == NULL ? 0 : i->num_connections;
+}
+
+bool daemon_tls_pair_usable(const char *key, const char *cert)
+{
+	struct MHD_Daemon *d =
+	    MHD_start_daemon(MHD_USE_TLS | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, 0, NULL,
+			     NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			     MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_MEM_CERT, cert,
+			     MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES, MHD_OPTION_END);
+	if (d == NULL)
+		return false;
+	MHD_stop_daemon(d);
+	return true;
 }
 
 static void on_signal(int sig)
@@ -821,135 +590,74 @@ static unsigned fd_budget(void)
 								     : (unsigned)rl.rlim_cur;
 }
 
-/*
- * The HTTPS daemon's key and certificate can change while it serves:
- * tls.pem renewed before it expires, or replaced by the operator (then
- * SIGHUP). GnuTLS credentials are fixed per daemon, so a change starts a
- * new daemon on the same listening socket (the old one is quiesced: it
- * accepts nothing more) and retires the old one once its connections are
- * gone, or after RETIRE_MS. No connection is refused in between.
- */
-struct tls_daemon {
-	struct MHD_Daemon *d;
-	char *key, *cert; /* the PEM it was started with */
-	long long since;  /* retiring: when it was quiesced (mono_ms) */
-};
-
-struct https {
-	struct listener *l;
-	const char *spec;
-	unsigned threads, conn_limit;
-	struct tls_daemon cur, old;
-};
-
-static void tls_daemon_stop(struct tls_daemon *t)
+/* Issuance handlers sleep while their record's group commit is fsynced;
+ * more workers than cores let one commit carry more certificates (bench
+ * http on 2 cores, c=16: 3.6k/s with 2 workers, 4.2k/s with 8, 4.4k/s with
+ * 16). Each worker keeps wolfSSL's ECC cache and a SQLite connection, so
+ * memory grows with the count. */
+static unsigned worker_count(const struct server_opts *opts)
 {
-	if (t->d != NULL)
-		MHD_stop_daemon(t->d);
-	if (t->key != NULL)
-		ca_secret_free(t->key);
-	free(t->cert);
-	*t = (struct tls_daemon){0};
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = opts && opts->threads
+			       ? opts->threads
+			       : (unsigned)(cores > 0 ? cores : 1) * WORKERS_PER_CORE;
+	return threads > 64 ? 64 : threads;
 }
 
-/* Stop the replaced daemon once it has no connections left, or it is late. */
-static void tls_retire(struct https *h, bool now)
+/* Connections per daemon: descriptors are shared by HTTP, HTTPS, and a
+ * replaced HTTPS daemon finishing its connections after a certificate
+ * change. */
+static unsigned connection_limit(void)
 {
-	if (h->old.d == NULL)
-		return;
-	const union MHD_DaemonInfo *i =
-	    MHD_get_daemon_info(h->old.d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-	if (now || i == NULL || i->num_connections == 0 || mono_ms() - h->old.since > RETIRE_MS)
-		tls_daemon_stop(&h->old);
+	unsigned budget = fd_budget();
+	unsigned conn_limit = budget > 256 ? (budget - 128) / 3 : 64;
+	return conn_limit > CONN_LIMIT ? CONN_LIMIT : conn_limit;
 }
 
-/* Would GnuTLS (through libmicrohttpd) take this key and certificate? */
-static bool tls_pair_usable(const char *key, const char *cert)
+/* The self-pipe and the handlers of SIGINT, SIGTERM and SIGHUP; SIGPIPE
+ * ignored (its old action into *old_pipe). False: no pipe, nothing set. */
+static bool signals_install(struct sigaction *old_pipe)
 {
-	struct MHD_Daemon *d =
-	    MHD_start_daemon(MHD_USE_TLS | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, 0, NULL,
-			     NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-			     MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_MEM_CERT, cert,
-			     MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES, MHD_OPTION_END);
-	if (d == NULL)
+	struct sigaction sa = {0};
+	if (pipe(sig_pipe) != 0) {
+		fprintf(stderr, "privca: pipe: %s\n", strerror(errno));
 		return false;
-	MHD_stop_daemon(d);
+	}
+	for (int i = 0; i < 2; i++) {
+		int fl = fcntl(sig_pipe[i], F_GETFL);
+		(void)fcntl(sig_pipe[i], F_SETFL, fl | O_NONBLOCK);
+		(void)fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+	}
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, old_pipe);
 	return true;
 }
 
-/* Renew tls.pem if it is due, and serve what tls.key and tls.pem now hold. */
-static void tls_refresh(struct https *h, bool asked)
+/* A second SIGINT/SIGTERM while the caller closes the store must not kill
+ * the process half-way (a supervisor may well send two): ignore them from
+ * now on; SIGKILL still works. Only then may the pipe close, so the handler
+ * never writes to a reused descriptor. */
+static void signals_restore(const struct sigaction *old_pipe)
 {
-	struct ca_error err = {{0}};
-	bool renewed = false;
-	if (ca_tls_renew(h->l->ca, TLS_RENEW_DAYS, &renewed, &err) != CA_OK)
-		fprintf(stderr, "privca: warning: the TLS certificate was not renewed: %s\n",
-			err.detail);
-	else if (renewed)
-		fprintf(stderr,
-			"privca: renewed the TLS certificate (tls.pem), which expired within %d "
-			"days\n",
-			TLS_RENEW_DAYS);
-	if (h->cur.d == NULL)
-		return;
-	struct tls_daemon next = {0};
-	if (ca_tls_load(h->l->ca, &next.key, &next.cert, &err) != CA_OK) {
-		fprintf(stderr, "privca: https: %s; still serving the previous TLS certificate\n",
-			err.detail);
-		return;
-	}
-	if (strcmp(next.cert, h->cur.cert) == 0 && strcmp(next.key, h->cur.key) == 0) {
-		if (asked)
-			fprintf(stderr, "privca: https: tls.key and tls.pem are unchanged\n");
-		tls_daemon_stop(&next);
-		return;
-	}
-	/* GnuTLS judges the pair first, on a daemon without a socket, so the
-	 * listener is only handed over to a pair that will start. */
-	if (!tls_pair_usable(next.key, next.cert)) {
-		fprintf(stderr, "privca: https: GnuTLS refused the new tls.key/tls.pem; still "
-				"serving the previous TLS certificate\n");
-		tls_daemon_stop(&next);
-		return;
-	}
-	tls_retire(h, true); /* at most one daemon winds down at a time */
-	MHD_socket fd = MHD_quiesce_daemon(h->cur.d);
-	if (fd == MHD_INVALID_SOCKET) {
-		fprintf(stderr, "privca: https: cannot hand the listening socket over; still "
-				"serving the previous TLS certificate\n");
-		tls_daemon_stop(&next);
-		return;
-	}
-	/* A daemon that fails to start closes the socket it was given: each
-	 * attempt gets its own copy, and fd stays ours. */
-	next.d = start(h->l, h->spec, h->threads, h->conn_limit, next.key, next.cert,
-		       fcntl(fd, F_DUPFD_CLOEXEC, 0));
-	if (next.d == NULL) {
-		fprintf(stderr, "privca: https: the new pair did not start; still serving the "
-				"previous one\n");
-		tls_daemon_stop(&next);
-		next.d = start(h->l, h->spec, h->threads, h->conn_limit, h->cur.key, h->cur.cert,
-			       fcntl(fd, F_DUPFD_CLOEXEC, 0));
-		if (next.d == NULL) {
-			fprintf(stderr, "privca: https: stopped, the listener could not restart\n");
-			close(fd);
-			h->old = h->cur;
-			h->old.since = mono_ms();
-			h->cur = (struct tls_daemon){0};
-			return;
-		}
-		next.key = h->cur.key;
-		next.cert = h->cur.cert;
-		h->cur.key = h->cur.cert = NULL;
-	} else {
-		fprintf(stderr, "privca: https: now serving the TLS certificate in tls.pem\n");
-	}
-	close(fd);
-	h->old = h->cur;
-	h->old.since = mono_ms();
-	h->cur = next;
+	struct sigaction sa = {0};
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, old_pipe, NULL);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	sig_pipe[0] = sig_pipe[1] = -1;
 }
 
+/* Until SIGINT or SIGTERM: SIGHUP and the periodic check refresh the HTTPS
+ * certificate, and a replaced daemon is retired once idle. */
 /* Say loudly, at start and every hour, when the CA cannot issue or soon
  * cannot: an expired CA otherwise fails one request at a time. */
 static void ca_validity_warn(struct ca *ca)
@@ -970,121 +678,46 @@ static void ca_validity_warn(struct ca *ca)
 	}
 }
 
-int server_run(struct ca *ca, const struct server_opts *opts)
+static void serve_loop(struct https *h, bool want_https)
 {
-	const struct ca_settings *st = ca_settings(ca);
-	const char *http = opts && opts->http ? opts->http : st->http_listen;
-	const char *https = opts && opts->https ? opts->https : st->https_listen;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	/* Issuance handlers sleep while their record's group commit is
-	 * fsynced; more workers than cores let one commit carry more
-	 * certificates (bench http on 2 cores, c=16: 3.6k/s with 2 workers,
-	 * 4.2k/s with 8, 4.4k/s with 16). Each worker keeps wolfSSL's ECC
-	 * cache and a SQLite connection, so memory grows with the count. */
-	unsigned threads = opts && opts->threads
-			       ? opts->threads
-			       : (unsigned)(cores > 0 ? cores : 1) * WORKERS_PER_CORE;
-	if (threads > 64)
-		threads = 64;
-	bool want_http = http != NULL && *http;
-	bool want_https = https != NULL && *https;
-	int rc = 1;
-	struct listener lh = {ca, false, "http"}, ls = {ca, true, "https"};
-	struct MHD_Daemon *http_d = NULL;
-	struct https h = {.l = &ls, .spec = https, .threads = threads};
-	struct sigaction sa = {0}, old_pipe;
-	bool sig_set = false;
-
-	if (!want_http && !want_https) {
-		fprintf(stderr, "privca: neither --http nor --https is enabled\n");
-		return 1;
-	}
-	/* Seed jansson's hash before threads exist (it is lazy otherwise). */
-	json_object_seed(0);
-
-	/* Descriptors shared by the daemons: HTTP, HTTPS, and a replaced HTTPS
-	 * daemon finishing its connections after a certificate change. */
-	unsigned budget = fd_budget();
-	unsigned conn_limit = budget > 256 ? (budget - 128) / 3 : 64;
-	if (conn_limit > CONN_LIMIT)
-		conn_limit = CONN_LIMIT;
-	h.conn_limit = conn_limit;
-
-	if (pipe(sig_pipe) != 0) {
-		fprintf(stderr, "privca: pipe: %s\n", strerror(errno));
-		return 1;
-	}
-	for (int i = 0; i < 2; i++) {
-		int fl = fcntl(sig_pipe[i], F_GETFL);
-		(void)fcntl(sig_pipe[i], F_SETFL, fl | O_NONBLOCK);
-		(void)fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
-	}
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, &old_pipe);
-	sig_set = true;
-	atomic_store(&stopping, false);
-
-	if (want_https) {
-		tls_refresh(&h, false); /* renews tls.pem if it is due */
-		struct ca_error err = {{0}};
-		if (ca_tls_load(ca, &h.cur.key, &h.cur.cert, &err) != CA_OK) {
-			fprintf(stderr, "privca: cannot load the TLS key and certificate: %s\n",
-				err.detail);
-			goto out;
-		}
-		h.cur.d = start(&ls, https, threads, conn_limit, h.cur.key, h.cur.cert,
-				MHD_INVALID_SOCKET);
-		if (h.cur.d == NULL)
-			goto out;
-	}
-	if (want_http) {
-		http_d = start(&lh, http, threads, conn_limit, NULL, NULL, MHD_INVALID_SOCKET);
-		if (http_d == NULL)
-			goto out;
-	}
-	fprintf(stderr, "privca: serving%s%s%s%s with %u threads; stop with Ctrl-C\n",
-		want_http ? " http://" : "", want_http ? http : "", want_https ? " https://" : "",
-		want_https ? https : "", threads);
-
-	ca_validity_warn(ca);
+	ca_validity_warn(h->l->ca);
 	long long next_check = mono_ms() + TLS_CHECK_MS;
 	for (;;) {
 		unsigned char b;
 		struct pollfd pfd = {sig_pipe[0], POLLIN, 0};
 		long long wait = next_check - mono_ms();
-		if (h.old.d != NULL && wait > 1000)
+		if (h->old.d != NULL && wait > 1000)
 			wait = 1000; /* look at the retiring daemon every second */
 		if (poll(&pfd, 1, wait > 0 ? (int)wait : 0) < 0 && errno != EINTR) {
 			fprintf(stderr, "privca: poll: %s\n", strerror(errno));
-			break;
+			return;
 		}
 		if (read(sig_pipe[0], &b, 1) == 1) {
 			if (b == SIGHUP) {
 				if (want_https)
-					tls_refresh(&h, true);
+					tls_refresh(h, true);
 				continue;
 			}
 			fprintf(stderr, "privca: %s: finishing requests in flight, then stopping\n",
 				b == SIGINT ? "SIGINT" : "SIGTERM");
-			break;
+			return;
 		}
 		if (mono_ms() >= next_check) {
-			ca_validity_warn(ca);
+			ca_validity_warn(h->l->ca);
 			if (want_https)
-				tls_refresh(&h, false);
+				tls_refresh(h, false);
 			next_check = mono_ms() + TLS_CHECK_MS;
 		}
-		tls_retire(&h, false);
+		tls_retire(h, false);
 	}
+}
 
-	/* Stop accepting, let requests in flight finish, then stop. */
+/* Stop accepting, and let requests in flight finish (at most
+ * STOP_GRACE_MS; a body gone quiet does not hold the stop up). */
+static void drain(struct MHD_Daemon *http_d, struct MHD_Daemon *https_d)
+{
 	atomic_store(&stopping, true);
-	struct MHD_Daemon *ds[2] = {http_d, h.cur.d};
+	struct MHD_Daemon *ds[2] = {http_d, https_d};
 	for (int i = 0; i < 2; i++)
 		if (ds[i] != NULL) {
 			MHD_socket fd = MHD_quiesce_daemon(ds[i]);
@@ -1100,26 +733,52 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
+}
+
+int server_run(struct ca *ca, const struct server_opts *opts)
+{
+	const struct ca_settings *st = ca_settings(ca);
+	const char *http = opts && opts->http ? opts->http : st->http_listen;
+	const char *https = opts && opts->https ? opts->https : st->https_listen;
+	unsigned threads = worker_count(opts);
+	bool want_http = http != NULL && *http;
+	bool want_https = https != NULL && *https;
+	int rc = 1;
+	struct listener lh = {ca, false, "http"}, ls = {ca, true, "https"};
+	struct MHD_Daemon *http_d = NULL;
+	struct https h = {.l = &ls, .spec = https, .threads = threads, .retire_ms = RETIRE_MS};
+	struct sigaction old_pipe;
+
+	if (!want_http && !want_https) {
+		fprintf(stderr, "privca: neither --http nor --https is enabled\n");
+		return 1;
+	}
+	/* Seed jansson's hash before threads exist (it is lazy otherwise). */
+	json_object_seed(0);
+	h.conn_limit = connection_limit();
+	if (!signals_install(&old_pipe))
+		return 1;
+	atomic_store(&stopping, false);
+
+	if (want_https && !tls_start(&h))
+		goto out;
+	if (want_http) {
+		http_d = daemon_start(&lh, http, threads, h.conn_limit, NULL, NULL, -1);
+		if (http_d == NULL)
+			goto out;
+	}
+	fprintf(stderr, "privca: serving%s%s%s%s with %u threads; stop with Ctrl-C\n",
+		want_http ? " http://" : "", want_http ? http : "", want_https ? " https://" : "",
+		want_https ? https : "", threads);
+	serve_loop(&h, want_https);
+	drain(http_d, h.cur.d);
 	rc = 0;
 out:
 	if (http_d != NULL)
 		MHD_stop_daemon(http_d);
 	tls_daemon_stop(&h.old);
 	tls_daemon_stop(&h.cur);
-	if (sig_set) {
-		/* A second SIGINT/SIGTERM while the caller closes the store must
-		 * not kill the process half-way (a supervisor may well send two):
-		 * ignore them from now on; SIGKILL still works. Only then may the
-		 * pipe close, so the handler never writes to a reused descriptor. */
-		sa.sa_handler = SIG_IGN;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-		sigaction(SIGPIPE, &old_pipe, NULL);
-	}
-	close(sig_pipe[0]);
-	close(sig_pipe[1]);
-	sig_pipe[0] = sig_pipe[1] = -1;
+	signals_restore(&old_pipe);
 	if (rc == 0)
 		fprintf(stderr, "privca: stopped\n");
 	return rc;

@@ -228,6 +228,10 @@ struct ca_issue_req {
 enum ca_err ca_issue(struct ca *ca, const struct ca_issue_req *req, struct ca_cert **out,
 		     struct ca_error *err) CA_WUR;
 
+/* True if in is 32 hex digits (either case); out receives them lowercased
+ * and NUL-terminated. The one serial validator, for every front-end. */
+bool ca_serial_norm(const char *in, char out[33]);
+
 /* Look up by serial (32 hex digits; case-insensitive). CA_ERR_NOT_FOUND. */
 enum ca_err ca_cert_get(struct ca *ca, const char *serial, struct ca_cert **out,
 			struct ca_error *err) CA_WUR;

@@ -39,6 +39,14 @@ expect_problem "JSON nested 100000 deep (over 64 KiB)" "$T/g7" "$st" 413 payload
 python3 -c 'print("[" * 30000 + "]" * 30000)' >"$T/deep2.json"
 st=$(http "$T/g8" "${AUTH[@]}" -H "Content-Type: application/json" --data-binary "@$T/deep2.json" "$API")
 expect_problem "JSON nested 30000 deep" "$T/g8" "$st" 400 bad-request
+# A NUL in the path is 400, never a cut path (/static/style.css%00.pem
+# used to serve the stylesheet).
+st=$(http "$T/nul1" --path-as-is "$BASE/static/style.css%00.pem")
+expect_problem "%00 in a path" "$T/nul1" "$st" 400 bad-request
+st=$(http "$T/nul2" --path-as-is "$BASE/ca.pem%00")
+expect_problem "%00 at the end of a path" "$T/nul2" "$st" 400 bad-request
+st=$(http "$T/nul3" "$BASE/static/style.css")
+eq "the stylesheet itself is still served" "$st" 200
 printf '{"csr": "\xff\xfe\x00garbage"}' >"$T/bin.json"
 st=$(http "$T/g9" "${AUTH[@]}" -H "Content-Type: application/json" --data-binary "@$T/bin.json" "$API")
 expect_problem "JSON with invalid UTF-8 and NUL" "$T/g9" "$st" 400 bad-request
@@ -92,7 +100,7 @@ expect_problem "unknown path" "$T/r1" "$st" 404 not-found
 st=$(http "$T/r2" "$BASE/api/v1/certificates/../../../etc/passwd")
 check "dot-dot path: 404 (got $st)" test "$st" = 404
 st=$(http "$T/r3" "$BASE/certs/%00.pem")
-expect_problem "NUL in the path" "$T/r3" "$st" 404 not-found
+expect_problem "NUL in the path (issue 13 item 6: 400, not a cut path)" "$T/r3" "$st" 400 bad-request
 st=$(http "$T/r4" -X PUT --data x "$BASE/ca.pem")
 expect_problem "PUT /ca.pem" "$T/r4" "$st" 405 method-not-allowed
 check "  Allow: GET, HEAD" grep -qi "^Allow: GET, HEAD" "$T/r4.hdr"

@@ -197,6 +197,10 @@ st=$(http "$T/csvv" "$BASE/certs.csv?status=revoked")
 check "CSV with status=revoked has the 2 revoked rows" test "$(($(wc -l <"$T/csvv.body") - 1))" = 2
 
 # Forms without a browser.
+metric() { curl -sS "$BASE/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
+m_issued0=$(metric privca_certificates_issued_total)
+m_unauth0=$(metric 'privca_refusals_total{code="unauthorized"}')
+m_name0=$(metric 'privca_refusals_total{code="name-not-allowed"}')
 st=$(http "$T/f1" -F "token=$TEAM" -F "csr=<$T/web3.csr" -F profile=server -F days=30 "$BASE/request")
 loc=$(header "$T/f1.hdr" Location)
 check "POST /request (multipart, pasted CSR) redirects to the new certificate ($st $loc)" \
@@ -212,6 +216,10 @@ check "wrong token: HTML, not JSON" grep -q '<!doctype html>' "$T/f4.body"
 check "wrong token: CSP on the refusal page" grep -qi '^Content-Security-Policy:' "$T/f4.hdr"
 st=$(http "$T/f5" -F "token=$OTHER" -F "csr=<$T/web3.csr" "$BASE/request")
 eq "name outside the token's policy: 403" "$st" 403
+# /metrics counts what the form did as it counts the API (issue 13 item 4).
+eq "/metrics counts the 3 form issuances" "$(metric privca_certificates_issued_total)" "$((m_issued0 + 3))"
+eq "/metrics counts the form's wrong token once" "$(metric 'privca_refusals_total{code="unauthorized"}')" "$((m_unauth0 + 1))"
+eq "/metrics counts the form's refused name" "$(metric 'privca_refusals_total{code="name-not-allowed"}')" "$((m_name0 + 1))"
 check "the refusal names the name" grep -q 'web3.team-a.internal' "$T/f5.body"
 st=$(http "$T/r1" --data-urlencode "token=$OTHER" -d reason=keyCompromise "$BASE/certs/${SERIALS[5]}/revoke")
 eq "revoke with another team's token: 403" "$st" 403
@@ -229,6 +237,16 @@ curl -sS "$BASE/certs/$EVIL.pem" "$BASE/ca.pem" >"$T/chain.want"
 cmp -s "$T/chain.body" "$T/chain.want" && ok "chain PEM = leaf PEM + CA PEM" || bad "chain PEM differs"
 http "$T/p7" "$BASE/certs/$EVIL.p7b" >/dev/null
 check "p7b holds leaf and root" sh -c "openssl pkcs7 -inform DER -in '$T/p7.body' -print_certs 2>/dev/null | grep -c 'BEGIN CERTIFICATE' | grep -qx 2"
+# The download paths of their own (the .pem route used to capture .chain.pem: 404).
+st=$(http "$T/chainp" "$BASE/certs/$EVIL.chain.pem")
+eq "/certs/{serial}.chain.pem: 200" "$st" 200
+cmp -s "$T/chainp.body" "$T/chain.want" && ok ".chain.pem = leaf PEM + CA PEM" || bad ".chain.pem differs"
+check ".chain.pem verifies against the CA" sh -c "curl -sS '$BASE/ca.pem' >'$T/ca-only.pem' && openssl verify -x509_strict -CAfile '$T/ca-only.pem' '$T/chainp.body' >/dev/null"
+st=$(http "$T/derp" "$BASE/certs/$EVIL.der")
+eq "/certs/{serial}.der: 200" "$st" 200
+check ".der is the leaf in DER" sh -c "openssl x509 -inform DER -in '$T/derp.body' -noout -serial | grep -qi '$EVIL'"
+st=$(http "$T/chainbad" "$BASE/certs/zz$EVIL.chain.pem")
+eq "a bad serial in .chain.pem: 404" "$st" 404
 
 # Hostile forms: the form parser takes bytes from the network. Each gets a
 # 4xx page, issues nothing, and the server keeps serving.

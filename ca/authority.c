@@ -355,9 +355,13 @@ static enum ca_err conf_read(struct ca *ca, const char *path, struct ca_error *e
 				ca->settings.default_days = (int)d;
 			else
 				ca->settings.max_days = (int)d;
-		} else {
+		} else if ((rc = acme_conf(ca, k, v, err)) == CA_ERR_NOT_FOUND) {
 			rc = ca_fail(err, CA_ERR_BAD_REQUEST, "%s:%d: unknown setting '%s'", path,
 				     lineno, k);
+		} else if (rc != CA_OK) {
+			char why[sizeof(err->detail)];
+			snprintf(why, sizeof(why), "%s", err ? err->detail : "");
+			rc = ca_fail(err, rc, "%s:%d: %s", path, lineno, why);
 		}
 	}
 	fclose(f);
@@ -621,7 +625,8 @@ enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 			     "%s holds no CA; create one with: privca init --dir %s", dir, dir);
 		goto bad;
 	}
-	if ((rc = dir_file(path, dir, "privca.conf", err)) != CA_OK ||
+	if ((rc = acme_open(ca, err)) != CA_OK ||
+	    (rc = dir_file(path, dir, "privca.conf", err)) != CA_OK ||
 	    (rc = conf_read(ca, path, err)) != CA_OK)
 		goto bad;
 	ca->settings.base_url = ca->base_url;
@@ -707,6 +712,7 @@ void ca_close(struct ca *ca)
 {
 	if (ca == NULL)
 		return;
+	acme_close(ca);
 	revocation_close(ca);
 	store_close(ca->store);
 	key_free(ca->key);

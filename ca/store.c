@@ -45,6 +45,7 @@ enum stmt {
 	ST_CRL_PUT,
 	ST_TOKEN_PUT,
 	ST_TOKEN_BY_HASH,
+	ST_TOKEN_BY_NAME,
 	ST_TOKEN_LIST,
 	ST_TOKEN_REVOKE,
 	ST_REVOCATION_GEN,
@@ -89,6 +90,8 @@ static const char *const stmt_sql[ST_MAX] = {
     [ST_TOKEN_PUT] = "INSERT INTO tokens (name, sha256, allow, allow_ip, allow_wildcard, "
 		     "max_days, profiles, admin, created_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
     [ST_TOKEN_BY_HASH] = "SELECT " TOKEN_COLS " FROM tokens WHERE sha256 = ?1 AND "
+			 "revoked_at IS NULL",
+    [ST_TOKEN_BY_NAME] = "SELECT " TOKEN_COLS " FROM tokens WHERE name = ?1 AND "
 			 "revoked_at IS NULL",
     [ST_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM tokens ORDER BY name",
     [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ?2 WHERE name = ?1 AND "
@@ -1328,6 +1331,30 @@ enum ca_err store_token_by_hash(struct store *s, const char *sha256_hex, struct 
 	}
 	done(st);
 	return rc;
+}
+
+enum ca_err store_token_by_name(struct store *s, const char *name, struct store_token **out)
+{
+	sqlite3_stmt *st = stmt(s, ST_TOKEN_BY_NAME, NULL);
+	if (st == NULL)
+		return CA_ERR_STORE;
+	bind_text(st, 1, name);
+	int r = sqlite3_step(st);
+	enum ca_err rc = CA_OK;
+	if (r == SQLITE_ROW) {
+		if ((*out = row_token(st)) == NULL)
+			rc = CA_ERR_NOMEM;
+	} else {
+		rc = r == SQLITE_DONE ? CA_ERR_NOT_FOUND : CA_ERR_STORE;
+	}
+	done(st);
+	return rc;
+}
+
+struct sqlite3 *store_sqlite_db(struct store *s)
+{
+	struct conn *c = conn_get(s);
+	return c != NULL ? c->db : NULL;
 }
 
 enum ca_err store_token_list(struct store *s, struct store_token ***out, size_t *n)

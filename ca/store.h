@@ -132,10 +132,21 @@ enum ca_err store_token_put(struct store *s, const struct store_token *t, const 
 /* Live (not revoked) token by hash; CA_ERR_NOT_FOUND. *out freed with store_token_free. */
 enum ca_err store_token_by_hash(struct store *s, const char *sha256_hex,
 				struct store_token **out) CA_WUR;
+/* Live (not revoked) token by name; CA_ERR_NOT_FOUND. *out freed with store_token_free. */
+enum ca_err store_token_by_name(struct store *s, const char *name, struct store_token **out) CA_WUR;
 enum ca_err store_token_list(struct store *s, struct store_token ***out, size_t *n) CA_WUR;
 void store_token_list_free(struct store_token **v, size_t n);
 enum ca_err store_token_revoke(struct store *s, const char *name, int64_t at,
 			       struct ca_error *err) CA_WUR;
+
+/*
+ * This thread's SQLite connection, for the store's other files
+ * (store/sqlite_acme.c) until the store becomes a class; NULL if it cannot
+ * be opened. Owned by the store; valid until this thread ends or
+ * store_close.
+ */
+struct sqlite3;
+struct sqlite3 *store_sqlite_db(struct store *s);
 
 /* Append an event row. */
 enum ca_err store_event(struct store *s, int64_t at, const char *kind, const char *serial,

@@ -148,6 +148,25 @@ enum ca_err ca_token_auth(struct ca *ca, const char *bearer, struct ca_token **o
 	return CA_OK;
 }
 
+enum ca_err token_by_name(struct ca *ca, const char *name, struct ca_token **out,
+			  struct ca_error *err)
+{
+	struct store_token *st = NULL;
+	enum ca_err rc = store_token_by_name(ca->store, name, &st);
+	if (rc == CA_ERR_NOT_FOUND)
+		return ca_fail(err, CA_ERR_UNAUTHORIZED, "the team '%s' has no live token", name);
+	if (rc != CA_OK)
+		return ca_fail(err, rc, "the team's token could not be read");
+	struct ca_token *t = malloc(sizeof(*t));
+	if (t == NULL) {
+		store_token_free(st);
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	}
+	t->st = st;
+	*out = t;
+	return CA_OK;
+}
+
 /* "allow=a,b ip=c wildcard max-days=90 profiles=server,peer" */
 static char *summary(const struct store_token *t)
 {

@@ -12,8 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "privca/acme.h"
 #include "privca/ca.h"
 #include "server.h"
+
+int cmd_acme(int argc, char **argv); /* cli/acme.c */
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE   2
@@ -207,13 +210,33 @@ static const char serve_help[] =
     "Run the CA service until SIGINT or SIGTERM. Defaults come from privca.conf\n"
     "(127.0.0.1:8080 and 127.0.0.1:8443); an empty address turns a listener off.\n"
     "  --threads  worker threads per listener (default 4 per core: issuance waits\n"
-    "             for its group commit, and more workers share each commit)\n";
+    "             for its group commit, and more workers share each commit)\n"
+    "  --acme-dns ADDR:PORT  DNS server for ACME validation (default: the system's)\n"
+    "  --acme-http-port N    port of http-01 validation (default 80)\n"
+    "  --acme-tls-port N     port of tls-alpn-01 validation (default 443)\n";
+
+struct serve_ctx {
+	struct server_opts so;
+	struct acme_serve_opts ao;
+};
 
 static const char *serve_flag(int c, const char *arg, void *p)
 {
-	struct server_opts *so = p;
+	struct server_opts *so = &((struct serve_ctx *)p)->so;
+	struct acme_serve_opts *ao = &((struct serve_ctx *)p)->ao;
 	int threads;
 	switch (c) {
+	case 'D':
+		ao->dns = arg;
+		return NULL;
+	case 'H':
+		return parse_int(arg, 1, 65535, &ao->http_port)
+			   ? NULL
+			   : "--acme-http-port must be 1 to 65535";
+	case 'T':
+		return parse_int(arg, 1, 65535, &ao->tls_port)
+			   ? NULL
+			   : "--acme-tls-port must be 1 to 65535";
 	case 'p':
 		so->http = arg;
 		return NULL;
@@ -233,9 +256,12 @@ static int cmd_serve(int argc, char **argv)
 	static const struct option opts[] = {{"http", required_argument, NULL, 'p'},
 					     {"https", required_argument, NULL, 's'},
 					     {"threads", required_argument, NULL, 't'},
+					     {"acme-dns", required_argument, NULL, 'D'},
+					     {"acme-http-port", required_argument, NULL, 'H'},
+					     {"acme-tls-port", required_argument, NULL, 'T'},
 					     {0}};
-	struct server_opts so = {0};
-	int st = parse_flags("serve", serve_help, opts, serve_flag, &so, 0, argc, argv);
+	struct serve_ctx sc = {0};
+	int st = parse_flags("serve", serve_help, opts, serve_flag, &sc, 0, argc, argv);
 	if (st != GO_ON)
 		return st;
 	struct ca *ca;
@@ -243,7 +269,9 @@ static int cmd_serve(int argc, char **argv)
 		return EXIT_REFUSED;
 	struct ca_error err;
 	enum ca_err rc = ca_serve_start(ca, &err);
-	int status = rc != CA_OK ? fail("serve", rc, &err) : server_run(ca, &so);
+	if (rc == CA_OK)
+		rc = acme_serve_start(ca, &sc.ao, &err);
+	int status = rc != CA_OK ? fail("serve", rc, &err) : server_run(ca, &sc.so);
 	ca_close(ca);
 	return status;
 }
@@ -597,6 +625,7 @@ static const char token_help[] =
     "usage: privca token create NAME [--allow PATTERN]... [--allow-ip CIDR]...\n"
     "                          [--allow-wildcard] [--max-days N]\n"
     "                          [--profiles server,client,peer] [--admin]\n"
+    "                          [--acme-open]\n"
     "       privca token list\n"
     "       privca token revoke NAME\n"
     "PATTERN: an exact name, *.suffix (names under suffix) or .suffix (suffix and\n"
@@ -605,6 +634,7 @@ static const char token_help[] =
 
 struct token_ctx {
 	struct ca_token_policy p;
+	bool acme_open; /* the ACME open team (design section 10) */
 	const char *allow[MAX_LIST], *ips[MAX_LIST];
 };
 
@@ -632,6 +662,9 @@ static const char *token_flag(int c, const char *arg, void *ctx)
 	case 'A':
 		x->p.admin = true;
 		return NULL;
+	case 'O':
+		x->acme_open = true;
+		return NULL;
 	default: { /* 'p': server,client,peer */
 		char buf[64];
 		if (strlen(arg) >= sizeof(buf))
@@ -652,13 +685,11 @@ static const char *token_flag(int c, const char *arg, void *ctx)
 
 static int token_create(int argc, char **argv)
 {
-	static const struct option opts[] = {{"allow", required_argument, NULL, 'a'},
-					     {"allow-ip", required_argument, NULL, 'i'},
-					     {"allow-wildcard", no_argument, NULL, 'w'},
-					     {"max-days", required_argument, NULL, 'm'},
-					     {"profiles", required_argument, NULL, 'p'},
-					     {"admin", no_argument, NULL, 'A'},
-					     {0}};
+	static const struct option opts[] = {
+	    {"allow", required_argument, NULL, 'a'},	{"allow-ip", required_argument, NULL, 'i'},
+	    {"allow-wildcard", no_argument, NULL, 'w'}, {"max-days", required_argument, NULL, 'm'},
+	    {"profiles", required_argument, NULL, 'p'}, {"admin", no_argument, NULL, 'A'},
+	    {"acme-open", no_argument, NULL, 'O'},	{0}};
 	struct token_ctx x = {0};
 	x.p.allow = x.allow;
 	x.p.allow_ip = x.ips;
@@ -671,6 +702,11 @@ static int token_create(int argc, char **argv)
 	char token[CA_TOKEN_LEN + 1];
 	struct ca_error err;
 	enum ca_err rc = ca_token_create(ca, argv[optind], &x.p, token, &err);
+	if (rc == CA_OK && x.acme_open &&
+	    (rc = acme_open_team_set(ca, argv[optind], &err)) != CA_OK)
+		if (ca_token_revoke(ca, argv[optind], NULL) != CA_OK) /* no half-made open team */
+			fprintf(stderr, "privca: token create: revoke '%s' by hand\n",
+				argv[optind]);
 	int status = 0;
 	if (rc != CA_OK)
 		status = fail_args("token create", rc, &err);
@@ -743,6 +779,7 @@ static const char main_help[] =
     "  show     show one certificate\n"
     "  token    create, list or revoke team tokens\n"
     "  backup   copy the database, also while serving\n"
+    "  acme     ACME external account binding keys (acme eab --help)\n"
     "'privca COMMAND --help' tells more.\n";
 
 int main(int argc, char **argv)
@@ -754,6 +791,7 @@ int main(int argc, char **argv)
 	    {"init", cmd_init},	    {"serve", cmd_serve}, {"sign", cmd_sign},
 	    {"revoke", cmd_revoke}, {"crl", cmd_crl},	  {"list", cmd_list},
 	    {"show", cmd_show},	    {"token", cmd_token}, {"backup", cmd_backup},
+	    {"acme", cmd_acme},
 	};
 	if (argc < 2) {
 		fputs(main_help, stderr);

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "acme/acme_web.h"
 #include "pages.h"
 #include "routes.h"
 
@@ -52,6 +53,9 @@ static const struct route routes[] = {
     {"GET", "/request", pages_request},
     {"POST", "/request", pages_request},
     {"GET", "/static/{name}", pages_static},
+    /* ACME (web/acme/routes.c dispatches below /acme/) */
+    {"GET", "/acme/{rest*}", acme_dispatch},
+    {"POST", "/acme/{rest*}", acme_dispatch},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

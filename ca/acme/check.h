@@ -35,9 +35,9 @@ struct acme_check {
 	enum acme_chall type;
 	char identifier[256]; /* DNS name without any "*." prefix, or an IP literal */
 	bool is_ip;
-	bool wildcard;	    /* the order asked for *.identifier (CAA issuewild) */
-	char token[128];    /* the challenge token (base64url) */
-	char key_auth[256]; /* token "." base64url(SHA-256 JWK thumbprint) */
+	bool wildcard;	     /* the order asked for *.identifier (CAA issuewild) */
+	char token[128];     /* the challenge token (base64url) */
+	char key_auth[256];  /* token "." base64url(SHA-256 JWK thumbprint) */
 };
 
 struct acme_check_result {
@@ -71,5 +71,50 @@ enum ca_err acme_validator_submit(struct acme_validator *v, const struct acme_ch
 				  struct ca_error *err) CA_WUR;
 /* Stop: running checks finish (bounded by their deadline), queued ones get done(r = NULL). */
 void acme_validator_stop(struct acme_validator *v);
+/*
+ * Below: declarations shared by the validator files only (validate.c,
+ * http01.c, dns01.c, tlsalpn01.c, caa.c); the protocol code needs none of
+ * them. Each check function runs in the calling thread, returns by the
+ * monotonic deadline (check_now_ms() + the time left) and fills *r; r->detail
+ * is always printable ASCII (bytes the target sent are quoted as \xNN), so it
+ * can go into JSON as it is.
+ */
+#include <stdint.h>
+
+#define ACME_CHECK_DEFAULT_TIMEOUT_MS 10000
+#define ACME_HTTP01_BODY_MAX	      8192 /* bytes of a challenge response read before giving up */
+#define ACME_HTTP01_REDIRECTS_MAX     10
+
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t check_now_ms(void);
+/* Milliseconds until deadline, at least 0. */
+int check_left_ms(int64_t deadline);
+
+/* r->valid = false, r->problem = problem (a static string), detail formatted (cut, never overrun).
+ */
+void check_fail(struct acme_check_result *r, const char *problem, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Quote n bytes of p into out (cap bytes, NUL-terminated) as printable
+ * ASCII: \" \\ and \xNN for anything else; "..." is appended when cut. */
+void check_quote(char *out, size_t cap, const uint8_t *p, size_t n);
+/* True if s is a DNS name of letter-digit-hyphen labels (underscore allowed), 1..253 bytes, no
+ * final dot. */
+bool check_dns_name_ok(const char *s);
+/* base64url(SHA-256(key_auth)) into out (44 bytes: 43 characters and NUL). */
+void check_key_auth_digest(const char *key_auth, char out[44]);
+
+void http01_check(const struct acme_check_cfg *cfg, const struct acme_check *c, int64_t deadline,
+		  struct acme_check_result *r);
+void dns01_check(const struct acme_check_cfg *cfg, const struct acme_check *c, int64_t deadline,
+		 struct acme_check_result *r);
+void tlsalpn01_check(const struct acme_check_cfg *cfg, const struct acme_check *c, int64_t deadline,
+		     struct acme_check_result *r);
+/*
+ * CAA (RFC 8659) for c->identifier as the CA named cfg->caa_identity, for a
+ * check of type c->type (RFC 8657 validationmethods): true when issuance is
+ * permitted; false with r filled ("caa", or "dns" when a lookup failed).
+ */
+bool caa_check(const struct acme_check_cfg *cfg, const struct acme_check *c, int64_t deadline,
+	       struct acme_check_result *r);
 
 #endif

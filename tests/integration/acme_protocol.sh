@@ -23,6 +23,13 @@ code=$(curl -s -o "$T/plain.body" -w '%{http_code}' "$BASE/acme/directory")
 eq "plain HTTP: 403" "$code" 403
 check "plain HTTP: https-required" grep -q 'urn:privca:error:https-required' "$T/plain.body"
 
+code=$(curl -s --cacert "$DIR/ca.pem" -H "Host: evil.test:$HTTPS_PORT" -o "$T/evil.json" \
+	-w '%{http_code}' "$DIRURL")
+check "a Host that is none of the TLS names gets links on the configured address" \
+	sh -c "test $code = 200 && grep -q '\"https://127.0.0.1:8443/acme/new-nonce\"' '$T/evil.json'"
+check "a TLS name as Host gets links on it" sh -c "curl -s --cacert '$DIR/ca.pem' \
+	-H 'Host: localhost:$HTTPS_PORT' '$DIRURL' | grep -q '\"https://localhost:$HTTPS_PORT/acme/new-order\"'"
+
 eab team-p
 KA=$KID HA=$HMAC
 eab team-q

@@ -12,24 +12,105 @@
  *   POST /acme/authz/{id} /acme/chall/{id} /acme/cert/{serial}
  *   GET  /acme/renewal-info/{certid}
  */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "acme_web.h"
 
-/* A Host header we may put into links: a name or address and a port, in
- * the characters those have. Anything else gets the configured address. */
-static bool host_ok(const char *h)
+/*
+ * The service's own TLS names and addresses (tls.pem's subjectAltName),
+ * read once: links go to the authority the client used only when it is
+ * one of them (design section 10), so a forged Host header cannot steer
+ * them elsewhere.
+ */
+static pthread_mutex_t names_mu = PTHREAD_MUTEX_INITIALIZER;
+static char tls_names[4096]; /* "\nname\nname\n", lowercase */
+static bool names_loaded;
+
+static void load_names(struct ca *ca)
+{
+	char *key = NULL, *cert = NULL;
+	uint8_t *der = NULL;
+	size_t len = 0;
+	struct ca_cert_info *info = NULL;
+	struct ca_error err;
+	snprintf(tls_names, sizeof(tls_names), "\n");
+	if (ca_tls_load(ca, &key, &cert, &err) != CA_OK)
+		return;
+	ca_secret_free(key);
+	const char *b = strstr(cert, "-----BEGIN CERTIFICATE-----");
+	const char *e = b ? strstr(b, "-----END CERTIFICATE-----") : NULL;
+	if (e != NULL) {
+		b += strlen("-----BEGIN CERTIFICATE-----");
+		char *body = strndup(b, (size_t)(e - b));
+		if (body != NULL && ca_base64_decode(body, &der, &len) &&
+		    ca_cert_info(der, len, &info, &err) == CA_OK) {
+			for (size_t i = 0; i < info->n_exts; i++) {
+				if (info->exts[i].name == NULL ||
+				    strcmp(info->exts[i].name, "subjectAltName") != 0)
+					continue;
+				char *save, *v = info->exts[i].value;
+				for (char *t = strtok_r(v, ", ", &save); t;
+				     t = strtok_r(NULL, ", ", &save)) {
+					const char *n = strncmp(t, "DNS:", 4) == 0  ? t + 4
+							: strncmp(t, "IP:", 3) == 0 ? t + 3
+										    : NULL;
+					size_t used = strlen(tls_names);
+					if (n != NULL && used + strlen(n) + 2 < sizeof(tls_names))
+						snprintf(tls_names + used, sizeof(tls_names) - used,
+							 "%s\n", n);
+				}
+			}
+		}
+		free(body);
+	}
+	for (char *p = tls_names; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	ca_cert_info_free(info);
+	free(der);
+	free(cert);
+}
+
+/* Host is NAME[:PORT] or [V6][:PORT] with NAME one of the TLS names. */
+static bool host_ok(struct ca *ca, const char *h)
 {
 	size_t n = h ? strlen(h) : 0;
+	char name[300];
 	if (n == 0 || n > 255)
 		return false;
 	for (const char *p = h; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || strchr(".-:[]", *p) != NULL))
 			return false;
-	return true;
+	const char *port;
+	if (h[0] == '[') {
+		const char *close = strchr(h, ']');
+		if (close == NULL)
+			return false;
+		snprintf(name, sizeof(name), "\n%.*s\n", (int)(close - h - 1), h + 1);
+		port = close[1] == ':' ? close + 2 : close[1] == '\0' ? NULL : "x";
+	} else {
+		const char *colon = strchr(h, ':');
+		snprintf(name, sizeof(name), "\n%.*s\n", (int)(colon ? colon - h : (long)n), h);
+		port = colon ? colon + 1 : NULL;
+	}
+	if (port != NULL && (*port == '\0' || strspn(port, "0123456789") != strlen(port)))
+		return false;
+	for (char *p = name; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	pthread_mutex_lock(&names_mu);
+	if (!names_loaded) {
+		load_names(ca);
+		names_loaded = true;
+	}
+	bool ok = strstr(tls_names, name) != NULL;
+	pthread_mutex_unlock(&names_mu);
+	return ok;
 }
 
 bool acme_web_auth(struct acme_req *q, enum acme_key_mode mode)
@@ -72,7 +153,7 @@ void acme_dispatch(const struct http_req *r, struct http_resp *w)
 	}
 	struct acme_req q = {.r = r, .w = w};
 	const char *host = http_header(r, "Host");
-	if (host_ok(host))
+	if (host_ok(r->ca, host))
 		snprintf(q.base, sizeof(q.base), "https://%s", host);
 	else
 		snprintf(q.base, sizeof(q.base), "https://%s", ca_settings(r->ca)->https_listen);

@@ -1315,12 +1315,14 @@ static struct store_token *row_token(sqlite3_stmt *st)
 	return t;
 }
 
-enum ca_err store_token_by_hash(struct store *s, const char *sha256_hex, struct store_token **out)
+/* The live token whose column (by statement id) is key. */
+static enum ca_err token_one(struct store *s, enum stmt id, const char *key,
+			     struct store_token **out)
 {
-	sqlite3_stmt *st = stmt(s, ST_TOKEN_BY_HASH, NULL);
+	sqlite3_stmt *st = stmt(s, id, NULL);
 	if (st == NULL)
 		return CA_ERR_STORE;
-	bind_text(st, 1, sha256_hex);
+	bind_text(st, 1, key);
 	int r = sqlite3_step(st);
 	enum ca_err rc = CA_OK;
 	if (r == SQLITE_ROW) {
@@ -1333,22 +1335,14 @@ enum ca_err store_token_by_hash(struct store *s, const char *sha256_hex, struct 
 	return rc;
 }
 
+enum ca_err store_token_by_hash(struct store *s, const char *sha256_hex, struct store_token **out)
+{
+	return token_one(s, ST_TOKEN_BY_HASH, sha256_hex, out);
+}
+
 enum ca_err store_token_by_name(struct store *s, const char *name, struct store_token **out)
 {
-	sqlite3_stmt *st = stmt(s, ST_TOKEN_BY_NAME, NULL);
-	if (st == NULL)
-		return CA_ERR_STORE;
-	bind_text(st, 1, name);
-	int r = sqlite3_step(st);
-	enum ca_err rc = CA_OK;
-	if (r == SQLITE_ROW) {
-		if ((*out = row_token(st)) == NULL)
-			rc = CA_ERR_NOMEM;
-	} else {
-		rc = r == SQLITE_DONE ? CA_ERR_NOT_FOUND : CA_ERR_STORE;
-	}
-	done(st);
-	return rc;
+	return token_one(s, ST_TOKEN_BY_NAME, name, out);
 }
 
 struct sqlite3 *store_sqlite_db(struct store *s)

@@ -276,7 +276,7 @@ enum acme_problem acme_order_get(struct ca *ca, const struct acme_auth *auth, co
 	}
 	for (size_t i = 0; i < naz; i++) {
 		snprintf(out->idents[i].type, sizeof(out->idents[i].type), "%s", az[i].type);
-		snprintf(out->idents[i].value, sizeof(out->idents[i].value), "%s%s",
+		snprintf(out->idents[i].value, sizeof(out->idents[i].value), "%s%.253s",
 			 az[i].wildcard ? "*." : "", az[i].value);
 		snprintf(out->authz[i], ACME_ID_LEN, "%s", az[i].id);
 	}

@@ -53,6 +53,12 @@ const struct ca_issuer *const *ca_chain(const struct ca *ca, size_t *n)
 
 /* ---- open / close ---- */
 
+/* privca.conf's ACME keys go to acme/state.c. */
+static enum ca_err conf_acme(void *arg, const char *key, const char *value, struct ca_error *err)
+{
+	return acme_conf(arg, key, value, err);
+}
+
 enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 {
 	static const char *const pem_labels[] = {"CERTIFICATE", NULL};
@@ -76,7 +82,10 @@ enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 		rc = ca_fail(err, CA_ERR_NOT_FOUND, "%s holds no CA (it has no ca.pem)", dir);
 		goto bad;
 	}
-	if ((rc = file_path(path, dir, "privca.conf", err)) != CA_OK ||
+	ca->conf.extra = conf_acme;
+	ca->conf.extra_arg = ca;
+	if ((rc = acme_open(ca, err)) != CA_OK ||
+	    (rc = file_path(path, dir, "privca.conf", err)) != CA_OK ||
 	    (rc = conf_read(&ca->conf, path, err)) != CA_OK)
 		goto bad;
 	ca->settings = (struct ca_settings){
@@ -171,6 +180,7 @@ void ca_close(struct ca *ca)
 {
 	if (ca == NULL)
 		return;
+	acme_close(ca);
 	revocation_close(ca);
 	store_close(ca->store);
 	key_free(ca->key);

@@ -136,6 +136,16 @@ static enum ca_err conf_line(struct conf *c, char *line, const char *path, int l
 	for (size_t i = 0; i < NKEYS; i++)
 		if (strcmp(k, keys[i].key) == 0)
 			return set_key(c, &keys[i], v, path, lineno, err);
+	if (c->extra != NULL) {
+		enum ca_err rc = c->extra(c->extra_arg, k, v, err);
+		if (rc == CA_OK)
+			return CA_OK;
+		if (rc != CA_ERR_NOT_FOUND) {
+			char why[sizeof(err->detail)];
+			snprintf(why, sizeof(why), "%s", err != NULL ? err->detail : "");
+			return ca_fail(err, rc, "%s:%d: %s", path, lineno, why);
+		}
+	}
 	return ca_fail(err, CA_ERR_BAD_REQUEST, "%s:%d: unknown setting '%s'", path, lineno, k);
 }
 

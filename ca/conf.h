@@ -11,12 +11,23 @@
 #define CONF_DEFAULT_URL "http://127.0.0.1:8080"
 #define CONF_LINE_MAX	 1023 /* bytes of one line, without its newline */
 
+/*
+ * A reader for keys another part of the core owns (ACME's, acme/state.c),
+ * asked for a key that is not in conf.c's table: CA_OK when it took the
+ * value, CA_ERR_NOT_FOUND when the key is not its either, another error
+ * (with a sentence) for a bad value.
+ */
+typedef enum ca_err (*conf_extra_fn)(void *arg, const char *key, const char *value,
+				     struct ca_error *err);
+
 /* The settings; strings are owned (conf_free). */
 struct conf {
 	char *base_url; /* no trailing slash */
 	char *http, *https;
 	int default_days, max_days;
-	int clamp_to_ca; /* 1: a leaf that would outlive the CA ends with it */
+	int clamp_to_ca;     /* 1: a leaf that would outlive the CA ends with it */
+	conf_extra_fn extra; /* may be NULL; not owned */
+	void *extra_arg;
 };
 
 /* Fill c with the defaults (CONF_DEFAULT_URL, CA_DEFAULT_DAYS, ...). */

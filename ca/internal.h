@@ -18,6 +18,7 @@
 #include "privca/ca.h"
 #include "store/store.h"
 
+struct acme;	   /* acme/acme_int.h */
 struct crl_cache;  /* revoke.c */
 struct ocsp_cache; /* ocsp_responder.c */
 
@@ -47,7 +48,14 @@ struct ca {
 
 	struct crl_cache *crl;
 	struct ocsp_cache *ocsp;
+	struct acme *acme; /* ACME settings and validators (acme/state.c) */
 };
+
+/* ACME hooks for ca_open/ca_close and privca.conf (acme/state.c). */
+enum ca_err acme_open(struct ca *ca, struct ca_error *err) CA_WUR;
+void acme_close(struct ca *ca);
+enum ca_err acme_conf(struct ca *ca, const char *key, const char *value,
+		      struct ca_error *err) CA_WUR;
 
 /* What a certificate carries besides its subject and key. */
 struct cert_tpl {

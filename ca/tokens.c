@@ -122,6 +122,19 @@ enum ca_err ca_token_create(struct ca *ca, const char *name, const struct ca_tok
 	return rc;
 }
 
+/* A handle owning st (freed on failure). */
+static enum ca_err wrap(struct store_token *st, struct ca_token **out, struct ca_error *err)
+{
+	struct ca_token *t = malloc(sizeof(*t));
+	if (t == NULL) {
+		store_token_free(st);
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	}
+	t->st = st;
+	*out = t;
+	return CA_OK;
+}
+
 enum ca_err ca_token_auth(struct ca *ca, const char *bearer, struct ca_token **out,
 			  struct ca_error *err)
 {
@@ -146,14 +159,19 @@ enum ca_err ca_token_auth(struct ca *ca, const char *bearer, struct ca_token **o
 			       "for a new one");
 	if (rc != CA_OK)
 		return ca_fail(err, rc, "the token could not be checked");
-	struct ca_token *t = malloc(sizeof(*t));
-	if (t == NULL) {
-		store_token_free(st);
-		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
-	}
-	t->st = st;
-	*out = t;
-	return CA_OK;
+	return wrap(st, out, err);
+}
+
+enum ca_err token_by_name(struct ca *ca, const char *name, struct ca_token **out,
+			  struct ca_error *err)
+{
+	struct store_token *st = NULL;
+	enum ca_err rc = store_token_by_name(ca->store, name, &st);
+	if (rc == CA_ERR_NOT_FOUND)
+		return ca_fail(err, CA_ERR_UNAUTHORIZED, "the team '%s' has no live token", name);
+	if (rc != CA_OK)
+		return ca_fail(err, rc, "the team's token could not be read");
+	return wrap(st, out, err);
 }
 
 /* Append to s (cap bytes, *n used). Once something does not fit, *n is

@@ -11,4 +11,12 @@
 /* The token's policy; pointers stay valid while the token lives. */
 void token_policy(const struct ca_token *t, struct policy_token *out);
 
+/*
+ * The live token of team name (ACME accounts act for their team).
+ * CA_ERR_UNAUTHORIZED if it is unknown or revoked. *out freed with
+ * ca_token_free.
+ */
+enum ca_err token_by_name(struct ca *ca, const char *name, struct ca_token **out,
+			  struct ca_error *err) CA_WUR;
+
 #endif

@@ -16,6 +16,7 @@
 
 #include "http/urls.h"
 #include "pages/pages.h"
+#include "acme/acme_web.h"
 #include "routes.h"
 
 struct route {
@@ -55,6 +56,9 @@ static const struct route routes[] = {
     {"GET", URL_REQUEST, pages_request},
     {"POST", URL_REQUEST, pages_request},
     {"GET", URL_STATIC, pages_static},
+    /* ACME (web/acme/routes.c dispatches below /acme/) */
+    {"GET", "/acme/{rest*}", acme_dispatch},
+    {"POST", "/acme/{rest*}", acme_dispatch},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -167,6 +167,7 @@ enum ca_err sq_event_list(struct store *s, size_t limit, struct store_event_row 
 enum ca_err sq_token_put(struct store *s, const struct store_token *t, const char *sha256_hex,
 			 struct ca_error *err);
 enum ca_err sq_token_by_hash(struct store *s, const char *sha256_hex, struct store_token **out);
+enum ca_err sq_token_by_name(struct store *s, const char *name, struct store_token **out);
 enum ca_err sq_token_list(struct store *s, struct store_token ***out, size_t *n);
 enum ca_err sq_token_revoke(struct store *s, const char *name, int64_t at, struct ca_error *err);
 /* sqlite_search.c */

@@ -12,6 +12,7 @@
 
 #include "errors.h"
 #include "sqlite_int.h"
+#include "store_acme.h"
 
 #define WATCH_POLL_MS 20
 
@@ -95,6 +96,7 @@ static const struct store_ops sqlite_ops = {
     .crl_put = sq_crl_put,
     .token_put = sq_token_put,
     .token_by_hash = sq_token_by_hash,
+    .token_by_name = sq_token_by_name,
     .token_list = sq_token_list,
     .token_revoke = sq_token_revoke,
     .event = sq_event,
@@ -141,4 +143,12 @@ enum ca_err store_sqlite_open(const char *path, bool create, struct store **out,
 	}
 	*out = &s->base;
 	return CA_OK;
+}
+
+struct sqlite3 *store_sqlite_db(struct store *s)
+{
+	if (strcmp(s->ops->scheme, "sqlite") != 0)
+		return NULL;
+	struct sq_conn *c = sq_conn(sq_of(s));
+	return c != NULL ? c->db : NULL;
 }

@@ -18,6 +18,8 @@ static struct sq_sql q_token_put =
 	   "profiles, admin, created_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
 static struct sq_sql q_token_by_hash =
     SQ_SQL("SELECT " TOKEN_COLS " FROM tokens WHERE sha256 = ?1 AND revoked_at IS NULL");
+static struct sq_sql q_token_by_name =
+    SQ_SQL("SELECT " TOKEN_COLS " FROM tokens WHERE name = ?1 AND revoked_at IS NULL");
 static struct sq_sql q_token_list = SQ_SQL("SELECT " TOKEN_COLS " FROM tokens ORDER BY name");
 static struct sq_sql q_token_revoke =
     SQ_SQL("UPDATE tokens SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL");
@@ -91,12 +93,14 @@ static struct store_token *row_token(sqlite3_stmt *st)
 	return t;
 }
 
-enum ca_err sq_token_by_hash(struct store *base, const char *sha256_hex, struct store_token **out)
+/* The live token whose column (by statement) is key. */
+static enum ca_err token_one(struct store *base, struct sq_sql *q, const char *key,
+			     struct store_token **out)
 {
-	sqlite3_stmt *st = sq_stmt(sq_of(base), &q_token_by_hash, NULL);
+	sqlite3_stmt *st = sq_stmt(sq_of(base), q, NULL);
 	if (st == NULL)
 		return CA_ERR_STORE;
-	sq_bind_text(st, 1, sha256_hex);
+	sq_bind_text(st, 1, key);
 	int r = sqlite3_step(st);
 	enum ca_err rc = CA_OK;
 	if (r == SQLITE_ROW) {
@@ -107,6 +111,16 @@ enum ca_err sq_token_by_hash(struct store *base, const char *sha256_hex, struct 
 	}
 	sq_done(st);
 	return rc;
+}
+
+enum ca_err sq_token_by_hash(struct store *base, const char *sha256_hex, struct store_token **out)
+{
+	return token_one(base, &q_token_by_hash, sha256_hex, out);
+}
+
+enum ca_err sq_token_by_name(struct store *base, const char *name, struct store_token **out)
+{
+	return token_one(base, &q_token_by_name, name, out);
 }
 
 enum ca_err sq_token_list(struct store *base, struct store_token ***out, size_t *n)

@@ -131,6 +131,7 @@ struct store_ops {
 				 const char *sha256_hex, struct ca_error *err);
 	enum ca_err (*token_by_hash)(struct store *s, const char *sha256_hex,
 				     struct store_token **out);
+	enum ca_err (*token_by_name)(struct store *s, const char *name, struct store_token **out);
 	enum ca_err (*token_list)(struct store *s, struct store_token ***out, size_t *n);
 	enum ca_err (*token_revoke)(struct store *s, const char *name, int64_t at,
 				    struct ca_error *err);
@@ -296,6 +297,14 @@ static inline CA_WUR enum ca_err store_token_by_hash(struct store *s, const char
 						     struct store_token **out)
 {
 	return s->ops->token_by_hash(s, sha256_hex, out);
+}
+
+/* Live (not revoked) token by name; CA_ERR_NOT_FOUND. *out freed with
+ * store_token_free. */
+static inline CA_WUR enum ca_err store_token_by_name(struct store *s, const char *name,
+						     struct store_token **out)
+{
+	return s->ops->token_by_name(s, name, out);
 }
 
 /* Every token, by name; freed with store_token_list_free. */

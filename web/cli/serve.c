@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "privca/acme.h"
 #include "server.h"
 
 static const char serve_help[] =
@@ -16,13 +17,33 @@ static const char serve_help[] =
     "Run the CA service until SIGINT or SIGTERM. Defaults come from privca.conf\n"
     "(127.0.0.1:8080 and 127.0.0.1:8443); an empty address turns a listener off.\n"
     "  --threads  worker threads per listener (default 4 per core: issuance waits\n"
-    "             for its group commit, and more workers share each commit)\n";
+    "             for its group commit, and more workers share each commit)\n"
+    "  --acme-dns ADDR:PORT  DNS server for ACME validation (default: the system's)\n"
+    "  --acme-http-port N    port of http-01 validation (default 80)\n"
+    "  --acme-tls-port N     port of tls-alpn-01 validation (default 443)\n";
+
+struct serve_ctx {
+	struct server_opts so;
+	struct acme_serve_opts ao;
+};
 
 static const char *serve_flag(int c, const char *arg, void *p)
 {
-	struct server_opts *so = p;
+	struct server_opts *so = &((struct serve_ctx *)p)->so;
+	struct acme_serve_opts *ao = &((struct serve_ctx *)p)->ao;
 	int threads;
 	switch (c) {
+	case 'D':
+		ao->dns = arg;
+		return NULL;
+	case 'H':
+		return parse_int(arg, 1, 65535, &ao->http_port)
+			   ? NULL
+			   : "--acme-http-port must be 1 to 65535";
+	case 'T':
+		return parse_int(arg, 1, 65535, &ao->tls_port)
+			   ? NULL
+			   : "--acme-tls-port must be 1 to 65535";
 	case 'p':
 		so->http = arg;
 		return NULL;
@@ -42,9 +63,12 @@ int cmd_serve(int argc, char **argv)
 	static const struct option opts[] = {{"http", required_argument, NULL, 'p'},
 					     {"https", required_argument, NULL, 's'},
 					     {"threads", required_argument, NULL, 't'},
+					     {"acme-dns", required_argument, NULL, 'D'},
+					     {"acme-http-port", required_argument, NULL, 'H'},
+					     {"acme-tls-port", required_argument, NULL, 'T'},
 					     {0}};
-	struct server_opts so = {0};
-	int st = parse_flags("serve", serve_help, opts, serve_flag, &so, 0, argc, argv);
+	struct serve_ctx sc = {0};
+	int st = parse_flags("serve", serve_help, opts, serve_flag, &sc, 0, argc, argv);
 	if (st != GO_ON)
 		return st;
 	struct ca *ca;
@@ -52,7 +76,9 @@ int cmd_serve(int argc, char **argv)
 		return EXIT_REFUSED;
 	struct ca_error err;
 	enum ca_err rc = ca_serve_start(ca, &err);
-	int status = rc != CA_OK ? fail("serve", rc, &err) : server_run(ca, &so);
+	if (rc == CA_OK)
+		rc = acme_serve_start(ca, &sc.ao, &err);
+	int status = rc != CA_OK ? fail("serve", rc, &err) : server_run(ca, &sc.so);
 	ca_close(ca);
 	return status;
 }

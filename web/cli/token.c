@@ -9,11 +9,13 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "privca/acme.h"
 
 static const char token_help[] =
     "usage: privca token create NAME [--allow PATTERN]... [--allow-ip CIDR]...\n"
     "                          [--allow-wildcard] [--max-days N]\n"
     "                          [--profiles server,client,peer] [--admin]\n"
+    "                          [--acme-open]\n"
     "       privca token list\n"
     "       privca token revoke NAME\n"
     "PATTERN: an exact name, *.suffix (names under suffix) or .suffix (suffix and\n"
@@ -23,6 +25,7 @@ static const char token_help[] =
 struct token_ctx {
 	struct ca_token_policy p;
 	const char *allow[MAX_LIST], *ips[MAX_LIST];
+	bool acme_open; /* the ACME open team (design section 10) */
 };
 
 static const char *token_flag(int c, const char *arg, void *ctx)
@@ -49,6 +52,9 @@ static const char *token_flag(int c, const char *arg, void *ctx)
 	case 'A':
 		x->p.admin = true;
 		return NULL;
+	case 'O':
+		x->acme_open = true;
+		return NULL;
 	default: { /* 'p': server,client,peer */
 		char buf[64];
 		if (strlen(arg) >= sizeof(buf))
@@ -69,13 +75,11 @@ static const char *token_flag(int c, const char *arg, void *ctx)
 
 static int token_create(int argc, char **argv)
 {
-	static const struct option opts[] = {{"allow", required_argument, NULL, 'a'},
-					     {"allow-ip", required_argument, NULL, 'i'},
-					     {"allow-wildcard", no_argument, NULL, 'w'},
-					     {"max-days", required_argument, NULL, 'm'},
-					     {"profiles", required_argument, NULL, 'p'},
-					     {"admin", no_argument, NULL, 'A'},
-					     {0}};
+	static const struct option opts[] = {
+	    {"allow", required_argument, NULL, 'a'},	{"allow-ip", required_argument, NULL, 'i'},
+	    {"allow-wildcard", no_argument, NULL, 'w'}, {"max-days", required_argument, NULL, 'm'},
+	    {"profiles", required_argument, NULL, 'p'}, {"admin", no_argument, NULL, 'A'},
+	    {"acme-open", no_argument, NULL, 'O'},	{0}};
 	struct token_ctx x = {0};
 	x.p.allow = x.allow;
 	x.p.allow_ip = x.ips;
@@ -88,6 +92,11 @@ static int token_create(int argc, char **argv)
 	char token[CA_TOKEN_LEN + 1];
 	struct ca_error err;
 	enum ca_err rc = ca_token_create(ca, argv[optind], &x.p, token, &err);
+	if (rc == CA_OK && x.acme_open &&
+	    (rc = acme_open_team_set(ca, argv[optind], &err)) != CA_OK)
+		if (ca_token_revoke(ca, argv[optind], NULL) != CA_OK) /* no half-made open team */
+			fprintf(stderr, "privca: token create: revoke '%s' by hand\n",
+				argv[optind]);
 	int status = 0;
 	if (rc != CA_OK)
 		status = fail_args("token create", rc, &err);

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# ACME protocol cases with a small client of the tests' own
+# (tests/integration/acme/client.py): EAB (missing, wrong, reused), badNonce
+# and retry, a JWS that does not verify, a url that does not match, another
+# account's kid, policy at newOrder (rejectedIdentifier with subproblems,
+# nothing ordered), a wildcard without --allow-wildcard, finalize with the
+# wrong names (badCSR), a wrong challenge answer, keyChange, deactivation,
+# an account and a pending order surviving a restart, the open team, and
+# 403 https-required on plain HTTP.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/acme_lib.sh"
+PY=$(dirname "$0")/acme/protocol.py
+
+DIR=$T/ca
+new_ca "$DIR"
+token team-p --allow .p.test >/dev/null
+token team-q --allow .q.test >/dev/null
+start_dns
+start_acme "$DIR"
+
+code=$(curl -s -o "$T/plain.body" -w '%{http_code}' "$BASE/acme/directory")
+eq "plain HTTP: 403" "$code" 403
+check "plain HTTP: https-required" grep -q 'urn:privca:error:https-required' "$T/plain.body"
+
+code=$(curl -s --cacert "$DIR/ca.pem" -H "Host: evil.test:$HTTPS_PORT" -o "$T/evil.json" \
+	-w '%{http_code}' "$DIRURL")
+check "a Host that is none of the TLS names gets links on the configured address" \
+	sh -c "test $code = 200 && grep -q '\"https://127.0.0.1:8443/acme/new-nonce\"' '$T/evil.json'"
+check "a TLS name as Host gets links on it" sh -c "curl -s --cacert '$DIR/ca.pem' \
+	-H 'Host: localhost:$HTTPS_PORT' '$DIRURL' | grep -q '\"https://localhost:$HTTPS_PORT/acme/new-order\"'"
+
+eab team-p
+KA=$KID HA=$HMAC
+eab team-q
+python3 "$PY" 1 "$DIRURL" "$DIR/ca.pem" "$T/state.json" "$ACME_HTTP" "$KA" "$HA" "$KID" "$HMAC" \
+	>"$T/p1.out" 2>&1 || bad "protocol.py phase 1 stopped early"
+report "$T/p1.out"
+check "the wrong EAB MAC did not spend the key; the good one did" \
+	sh -c "'$PRIVCA' acme eab list team-p --dir '$DIR' | grep -q '^$KA	used'"
+
+stop_server
+start_acme "$DIR"
+python3 "$PY" 2 "$DIRURL" "$DIR/ca.pem" "$T/state.json" "$ACME_HTTP" >"$T/p2.out" 2>&1 || bad "protocol.py phase 2 stopped early"
+report "$T/p2.out"
+
+# EAB CLI: revoke, list, refusals.
+eab team-p
+check "acme eab revoke" "$PRIVCA" acme eab revoke "$KID" --dir "$DIR"
+check "acme eab list shows it revoked" \
+	sh -c "'$PRIVCA' acme eab list team-p --dir '$DIR' | grep -q '^$KID	revoked'"
+check "acme eab revoke again: refused (1)" sh -c "! '$PRIVCA' acme eab revoke '$KID' --dir '$DIR' 2>/dev/null"
+check "acme eab for an unknown team: refused" \
+	sh -c "! '$PRIVCA' acme eab nosuchteam --dir '$DIR' 2>/dev/null"
+"$PRIVCA" acme eab team-p --json --dir "$DIR" >"$T/eab.json"
+check "acme eab --json: kid and hmac_key" python3 -c "import json,sys
+d = json.load(open('$T/eab.json'))
+assert set(d) == {'kid', 'hmac_key'} and len(d['hmac_key']) == 43" 
+check "acme with no subcommand: usage (2)" sh -c "'$PRIVCA' acme --dir '$DIR' 2>/dev/null; test \$? -eq 2"
+check "the EAB secret file is 0600" sh -c "test \"\$(stat -c %a '$DIR/acme-eab.key')\" = 600"
+check "the database holds no HMAC key" sh -c "! sqlite3 '$DIR/privca.db' .dump | grep -q \"\$(python3 -c \"import json; print(json.load(open('$T/eab.json'))['hmac_key'])\")\""
+
+# The open team.
+token open-team --allow .open.test --acme-open >/dev/null
+check "a second open team is refused" sh -c "! '$PRIVCA' token create other --allow .x.test --acme-open --dir '$DIR' >/dev/null 2>&1"
+python3 "$PY" open "$DIRURL" "$DIR/ca.pem" "$T/state.json" "$ACME_HTTP" >"$T/p3.out" 2>&1 || bad "protocol.py open phase stopped early"
+report "$T/p3.out"
+
+# Revoking a team's token deactivates its accounts.
+"$PRIVCA" token revoke open-team --dir "$DIR"
+eq "after revoking the open team's token, EAB is required again" \
+	"$(curl -sf --cacert "$DIR/ca.pem" "$DIRURL" | python3 -c 'import json,sys; print(json.load(sys.stdin)["meta"]["externalAccountRequired"])')" True
+
+check "the server is still up" server_alive
+finish

@@ -1,0 +1,122 @@
+/*
+ * privca acme: the operator's side of ACME external account binding
+ * (design section 10).
+ *
+ *   privca acme eab NAME [--json]   a new binding key for team NAME, shown once:
+ *                                   "kid KID" and "hmac KEY" lines, or
+ *                                   {"kid": ..., "hmac_key": ...}
+ *   privca acme eab list NAME       the team's keys and their state
+ *   privca acme eab revoke KID      revoke an unused key
+ *
+ * --dir DIR as everywhere (default $PRIVCA_DIR, else ./privca-data). Exit 0,
+ * 1 refused, 2 usage.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "privca/acme.h"
+#include "privca/ca.h"
+
+static const char help[] =
+    "usage: privca acme eab NAME [--json] [--dir DIR]\n"
+    "       privca acme eab list NAME [--dir DIR]\n"
+    "       privca acme eab revoke KID [--dir DIR]\n"
+    "eab NAME makes an external account binding key for the team NAME (a live\n"
+    "token's name) and prints it once: 'kid KID' and 'hmac KEY' (base64url), or\n"
+    "with --json {\"kid\": ..., \"hmac_key\": ...}. A key binds one ACME account,\n"
+    "then it is spent; unused keys expire after 7 days.\n";
+
+static int usage(const char *msg)
+{
+	fprintf(stderr, "privca acme: %s\nTry 'privca acme eab --help'.\n", msg);
+	return 2;
+}
+
+static int refused(const char *what, enum ca_err rc, const struct ca_error *err)
+{
+	fprintf(stderr, "privca: acme %s: %s (%s)\n", what, err->detail, ca_strerror(rc));
+	return 1;
+}
+
+int cmd_acme(int argc, char **argv)
+{
+	const char *dir = NULL, *args[3];
+	size_t nargs = 0;
+	bool json = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(help, stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
+			dir = argv[++i];
+		} else if (strncmp(argv[i], "--dir=", 6) == 0) {
+			dir = argv[i] + 6;
+		} else if (argv[i][0] == '-') {
+			return usage("unknown option");
+		} else if (nargs < 3) {
+			args[nargs++] = argv[i];
+		} else {
+			return usage("too many arguments");
+		}
+	}
+	if (nargs < 2 || strcmp(args[0], "eab") != 0)
+		return usage("the command is: acme eab NAME | eab list NAME | eab revoke KID");
+	bool list = nargs == 3 && strcmp(args[1], "list") == 0;
+	bool revoke = nargs == 3 && strcmp(args[1], "revoke") == 0;
+	if (nargs == 3 && !list && !revoke)
+		return usage("the subcommands of eab are list and revoke");
+	if (json && nargs != 2)
+		return usage("--json goes with eab NAME");
+	if (dir == NULL) {
+		const char *e = getenv("PRIVCA_DIR");
+		dir = e != NULL && *e ? e : "./privca-data";
+	}
+	struct ca *ca;
+	struct ca_error err;
+	enum ca_err rc = ca_open(dir, &ca, &err);
+	if (rc != CA_OK)
+		return refused("", rc, &err);
+	int status = 0;
+	if (list) {
+		struct acme_eab_info *v;
+		size_t n;
+		if ((rc = acme_eab_list(ca, args[2], &v, &n, &err)) != CA_OK) {
+			status = refused("eab list", rc, &err);
+		} else {
+			for (size_t i = 0; i < n; i++) {
+				char c[21], x[21];
+				ca_time_rfc3339(v[i].created_at, c);
+				ca_time_rfc3339(v[i].expires_at, x);
+				printf("%s\t%s\t%s\t%s\t%s\n", v[i].kid, v[i].state, c, x,
+				       v[i].account_id[0] ? v[i].account_id : "-");
+			}
+			free(v);
+		}
+	} else if (revoke) {
+		if ((rc = acme_eab_revoke(ca, args[2], &err)) != CA_OK)
+			status = refused("eab revoke", rc, &err);
+	} else {
+		char kid[ACME_EAB_KID_LEN + 1], key[ACME_EAB_KEY_LEN + 1];
+		if ((rc = acme_eab_create(ca, args[1], kid, key, &err)) != CA_OK) {
+			status = refused("eab", rc, &err);
+		} else if (json) {
+			json_t *o = json_pack("{s:s, s:s}", "kid", kid, "hmac_key", key);
+			char *s = o ? json_dumps(o, 0) : NULL;
+			json_decref(o);
+			if (s == NULL || printf("%s\n", s) < 0 || fflush(stdout) != 0)
+				status = 1;
+			if (s != NULL)
+				explicit_bzero(s, strlen(s));
+			free(s);
+		} else if (printf("kid %s\nhmac %s\n", kid, key) < 0 || fflush(stdout) != 0) {
+			status = 1;
+		}
+		explicit_bzero(key, sizeof(key));
+	}
+	ca_close(ca);
+	return status;
+}

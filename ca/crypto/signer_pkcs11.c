@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "codec.h"
 #include "crypto/pkcs8.h"
 #include "crypto/signer_pkcs11.h"
 #include "key.h"
@@ -78,17 +79,6 @@ static bool is_ec(enum ca_key_type t)
 
 /* ---- URI (RFC 7512) ---- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode [p, p+n) into out (cap bytes); length or -1. */
 static long pct_decode(const char *p, size_t n, uint8_t *out, size_t cap)
 {
@@ -96,10 +86,11 @@ static long pct_decode(const char *p, size_t n, uint8_t *out, size_t cap)
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = (uint8_t)p[i];
 		if (c == '%') {
-			int h, l;
-			if (i + 2 >= n || (h = hexval(p[i + 1])) < 0 || (l = hexval(p[i + 2])) < 0)
+			if (i + 2 >= n)
 				return -1;
-			c = (uint8_t)(h * 16 + l);
+			char h[3] = {p[i + 1], p[i + 2], 0};
+			if (!hex_decode(h, &c, 1))
+				return -1;
 			i += 2;
 		} else if (c <= ' ' || c >= 0x7f) {
 			return -1;
@@ -599,6 +590,17 @@ enum ca_err p11_open(const struct p11_uri *u, struct p11_key **out, struct ca_er
 	return CA_OK;
 }
 
+static bool abs_path(const char *in, char out[PATH_MAX])
+{
+	if (in[0] == '/') {
+		if (strlen(in) >= PATH_MAX)
+			return false;
+		strcpy(out, in);
+		return true;
+	}
+	return realpath(in, out) != NULL;
+}
+
 enum ca_err p11_generate(const char *module, const char *token, const char *pin_file,
 			 const char *object, enum ca_key_type t, struct p11_uri *out,
 			 struct ca_error *err)
@@ -619,12 +621,11 @@ enum ca_err p11_generate(const char *module, const char *token, const char *pin_
 	if (strlen(object) >= sizeof(out->object) || strlen(module) >= sizeof(out->module_path) ||
 	    strlen(token) >= sizeof(out->token))
 		return ca_fail(err, CA_ERR_BAD_REQUEST, "module path, token or label too long");
-	if (realpath(pin_file, out->pin_file) == NULL ||
-	    realpath(module, out->module_path) == NULL) {
-		/* connect_token names which file is missing */
-		snprintf(out->pin_file, sizeof(out->pin_file), "%s", pin_file);
-		snprintf(out->module_path, sizeof(out->module_path), "%s", module);
-	}
+	/* The URI is read later from another working directory: relative
+	 * paths are made absolute (absolute ones kept as given, so that a
+	 * module symlink that upgrades follow stays the path). */
+	if (!abs_path(pin_file, out->pin_file) || !abs_path(module, out->module_path))
+		return ca_fail(err, CA_ERR_IO, "cannot find '%s' or '%s'", pin_file, module);
 	snprintf(out->token, sizeof(out->token), "%s", token);
 	snprintf(out->object, sizeof(out->object), "%s", object);
 	out->id_len = 16;

@@ -223,6 +223,47 @@ enum ca_err nc_parse(const uint8_t *der, size_t n, struct nc *c, struct ca_error
 	return CA_OK;
 }
 
+enum ca_err nc_from_exts(const uint8_t *exts, size_t n, struct nc **out, struct ca_error *err)
+{
+	struct der_r r = {exts, n}, list;
+	struct der_elem seq, ext, oid, e;
+	*out = NULL;
+	if (n == 0)
+		return CA_OK;
+	if (!der_expect(&r, DER_SEQUENCE, &seq) || r.len != 0)
+		return ca_fail(err, CA_ERR_BAD_REQUEST, "corrupt extensions in the CA certificate");
+	list = der_in(&seq);
+	while (list.len > 0) {
+		if (!der_expect(&list, DER_SEQUENCE, &ext))
+			return ca_fail(err, CA_ERR_BAD_REQUEST,
+				       "corrupt extensions in the CA certificate");
+		struct der_r x = der_in(&ext);
+		if (!der_expect(&x, DER_OID, &oid))
+			return ca_fail(err, CA_ERR_BAD_REQUEST,
+				       "corrupt extensions in the CA certificate");
+		if (!der_oid_eq(&oid, (const uint8_t *)OID_CE_NAME_CONSTRAINTS,
+				sizeof(OID_CE_NAME_CONSTRAINTS) - 1))
+			continue;
+		if (der_peek(&x, DER_BOOLEAN) && !der_expect(&x, DER_BOOLEAN, &e))
+			return ca_fail(err, CA_ERR_BAD_REQUEST, "corrupt nameConstraints");
+		if (!der_expect(&x, DER_OCTET_STRING, &e) || x.len != 0 || *out != NULL) {
+			free(*out);
+			*out = NULL;
+			return ca_fail(err, CA_ERR_BAD_REQUEST, "corrupt nameConstraints");
+		}
+		struct nc *c = malloc(sizeof(*c));
+		if (c == NULL)
+			return CA_ERR_NOMEM;
+		enum ca_err rc = nc_parse(e.val, e.len, c, err);
+		if (rc != CA_OK) {
+			free(c);
+			return rc;
+		}
+		*out = c;
+	}
+	return CA_OK;
+}
+
 /* Is DNS name d (canonical, maybe "*.x") within subtree base? */
 static bool dns_within(const char *d, const char *base)
 {

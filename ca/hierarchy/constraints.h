@@ -71,6 +71,16 @@ void nc_write_ext(const struct nc *c, struct der_w *w);
 enum ca_err nc_parse(const uint8_t *der, size_t n, struct nc *c, struct ca_error *err) CA_WUR;
 
 /*
+ * The name constraints of a CA certificate, from the content of its [3]
+ * extensions element (exts, n: the SEQUENCE OF Extension). *out is NULL
+ * when there is no nameConstraints extension, else allocated (free()).
+ * Corrupt or unsupported constraints are CA_ERR_BAD_REQUEST: a CA that
+ * cannot honour its own constraints must not sign.
+ */
+enum ca_err nc_from_exts(const uint8_t *exts, size_t n, struct nc **out,
+			 struct ca_error *err) CA_WUR;
+
+/*
  * Check the names a certificate is to carry. CA_ERR_NAME_NOT_ALLOWED with
  * a sentence naming the first name outside c; CA_OK if all are inside.
  */

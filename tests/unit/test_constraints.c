@@ -188,6 +188,50 @@ static void t_der_roundtrip(void **state)
 	free(back);
 }
 
+/* From a certificate's extensions: found among others, absent, doubled. */
+static void t_from_exts(void **state)
+{
+	(void)state;
+	struct nc *c = mk(P, X), *got = NULL;
+	struct der_w w = {0};
+	uint8_t *der;
+	size_t n;
+	struct ca_error err;
+
+	size_t seq = der_begin(&w, DER_SEQUENCE);
+	size_t bc = der_begin(&w, DER_SEQUENCE); /* basicConstraints first */
+	der_oid(&w, (const uint8_t *)"\x55\x1d\x13", 3);
+	der_bool(&w, true);
+	der_tlv(&w, DER_OCTET_STRING, "\x30\x03\x01\x01\xff", 5);
+	der_end(&w, bc);
+	nc_write_ext(c, &w);
+	der_end(&w, seq);
+	assert_true(der_finish(&w, &der, &n));
+	assert_int_equal(nc_from_exts(der, n, &got, &err), CA_OK);
+	assert_non_null(got);
+	assert_int_equal(got->npermit, 3);
+	assert_int_equal(got->nexclude, 2);
+	assert_int_equal(check1(got, "a.example.internal", NULL), CA_OK);
+	assert_int_equal(check1(got, "other.test", NULL), CA_ERR_NAME_NOT_ALLOWED);
+	free(got);
+	free(der);
+
+	/* No extension: no constraints. */
+	assert_int_equal(nc_from_exts(NULL, 0, &got, &err), CA_OK);
+	assert_null(got);
+
+	/* Twice: refused. */
+	seq = der_begin(&w, DER_SEQUENCE);
+	nc_write_ext(c, &w);
+	nc_write_ext(c, &w);
+	der_end(&w, seq);
+	assert_true(der_finish(&w, &der, &n));
+	assert_int_equal(nc_from_exts(der, n, &got, &err), CA_ERR_BAD_REQUEST);
+	assert_null(got);
+	free(der);
+	free(c);
+}
+
 /*
  * The proof: root -> intermediate carrying our extension -> leaves, built
  * with openssl. openssl verify -x509_strict accepts the leaves inside and
@@ -283,9 +327,8 @@ static void t_openssl_enforces(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(t_values),
-	    cmocka_unit_test(t_check),
-	    cmocka_unit_test(t_der_roundtrip),
+	    cmocka_unit_test(t_values),		  cmocka_unit_test(t_check),
+	    cmocka_unit_test(t_der_roundtrip),	  cmocka_unit_test(t_from_exts),
 	    cmocka_unit_test(t_openssl_enforces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

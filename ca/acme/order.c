@@ -22,6 +22,7 @@
 #include "codec.h"
 #include "crypto/signer.h"
 #include "x509/csr.h"
+#include "x509/cert_read.h"
 #include "x509/der.h"
 #include "policy.h"
 #include "tokens.h"
@@ -452,25 +453,14 @@ enum acme_problem acme_cert_chain(struct ca *ca, const struct acme_auth *auth, c
 	return p;
 }
 
-/* Serial (hex) and SPKI of a certificate DER. */
+/* Serial (hex) and SPKI of a certificate DER: privca's serials are 16 bytes. */
 static bool cert_serial_spki(const uint8_t *der, size_t len, char serial[33], struct der_elem *spki)
 {
-	struct der_r r = {der, len}, c, t;
-	struct der_elem cert, tbs, e, sn;
-	if (!der_expect(&r, DER_SEQUENCE, &cert) || r.len != 0)
+	struct cert_parts p;
+	if (!cert_read(der, len, &p) || p.serial.len != 16)
 		return false;
-	c = der_in(&cert);
-	if (!der_expect(&c, DER_SEQUENCE, &tbs))
-		return false;
-	t = der_in(&tbs);
-	if (der_peek(&t, DER_CTX_CONS(0)) && !der_next(&t, &e))
-		return false;
-	if (!der_expect(&t, DER_INTEGER, &sn) || sn.len != 16 ||
-	    !der_expect(&t, DER_SEQUENCE, &e) || !der_expect(&t, DER_SEQUENCE, &e) ||
-	    !der_expect(&t, DER_SEQUENCE, &e) || !der_expect(&t, DER_SEQUENCE, &e) ||
-	    !der_expect(&t, DER_SEQUENCE, spki))
-		return false;
-	hex_encode(sn.val, sn.len, serial);
+	hex_encode(p.serial.val, p.serial.len, serial);
+	*spki = p.spki;
 	return true;
 }
 

@@ -23,7 +23,7 @@ bool cert_read(const uint8_t *der, size_t len, struct cert_parts *p)
 	t = der_in(&tbs);
 	if (der_peek(&t, DER_CTX_CONS(0)) && !der_next(&t, &e))
 		return false;
-	if (!der_expect(&t, DER_INTEGER, &e) || !der_expect(&t, DER_SEQUENCE, &e) ||
+	if (!der_expect(&t, DER_INTEGER, &p->serial) || !der_expect(&t, DER_SEQUENCE, &e) ||
 	    !der_expect(&t, DER_SEQUENCE, &p->issuer) || !der_expect(&t, DER_SEQUENCE, &val))
 		return false;
 	v = der_in(&val);

@@ -15,6 +15,7 @@
 
 /* Every der_elem points into the DER given to cert_read. */
 struct cert_parts {
+	struct der_elem serial;		       /* the INTEGER's contents */
 	struct der_elem issuer, subject, spki; /* TLVs in .tlv/.tlv_len */
 	struct der_elem exts;		       /* the [3] extensions; exts.len 0 if none */
 	int64_t not_before, not_after;

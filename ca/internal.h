@@ -75,7 +75,11 @@ struct cert_tpl {
 	enum ca_profile profile;
 	const struct name *names;
 	size_t nnames;
-	const char *base_url; /* CRL DP and AIA; NULL for none */
+	/* Written as given (urls.h makes them from the base URL); each NULL
+	 * for none: cRLDistributionPoints, AIA id-ad-ocsp, AIA id-ad-caIssuers. */
+	const char *crl_url;
+	const char *ocsp_url;
+	const char *issuer_url;
 };
 
 /* Encode and sign a certificate (cert.c). *der freed with free(). */

@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "policy.h"
 #include "tokens.h"
+#include "urls.h"
 
 /* The record of a freshly built certificate. */
 static enum ca_err cert_record(struct ca *ca, const uint8_t *der, size_t len,
@@ -119,7 +120,9 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 		return ca_fail(err, CA_ERR_BAD_CSR, "the public key is malformed");
 	int64_t nb, na;
 	bool clamped;
-	if ((rc = leaf_window(ca, l, &nb, &na, &clamped, err)) != CA_OK)
+	struct cert_urls urls;
+	if ((rc = leaf_window(ca, l, &nb, &na, &clamped, err)) != CA_OK ||
+	    (rc = cert_urls_from_base(ca->conf.base_url, &urls, err)) != CA_OK)
 		return rc;
 	rc = CA_ERR_EXISTS; /* draw a serial until one is free */
 	/* A serial collision (2^-100-ish) is retried with a fresh draw. */
@@ -146,7 +149,9 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 		    .profile = l->profile,
 		    .names = l->names,
 		    .nnames = l->nnames,
-		    .base_url = ca->conf.base_url,
+		    .crl_url = urls.crl,
+		    .ocsp_url = urls.ocsp,
+		    .issuer_url = urls.issuer,
 		};
 		free(der);
 		der = NULL;

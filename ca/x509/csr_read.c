@@ -31,6 +31,7 @@
 #include "crypto/pubkey.h"
 #include "x509/der.h"
 #include "x509/dn.h"
+#include "x509/ext.h"
 #include "x509/oid.h"
 
 /* Far above any real request (a 4096-bit key and hundreds of SANs is < 32 KiB). */
@@ -224,20 +225,13 @@ static enum ca_err read_exts(struct csr *c, const struct der_elem *exts, struct 
 {
 	struct der_r r = der_in(exts);
 	while (r.len > 0) {
-		struct der_elem ext, id, crit, val;
-		if (!der_expect(&r, DER_SEQUENCE, &ext))
+		struct der_elem e;
+		struct ext ext;
+		if (!der_expect(&r, DER_SEQUENCE, &e) || !ext_read(&e, &ext))
 			return bad(err, "an extension in its extensionRequest is malformed");
-		struct der_r x = der_in(&ext);
-		if (!der_expect(&x, DER_OID, &id) || id.len == 0)
-			return bad(err, "an extension in its extensionRequest is malformed");
-		if (der_peek(&x, DER_BOOLEAN) &&
-		    (!der_expect(&x, DER_BOOLEAN, &crit) || crit.len != 1 ||
-		     (crit.val[0] != 0 && crit.val[0] != 0xff)))
-			return bad(err, "an extension in its extensionRequest is malformed");
-		if (!der_expect(&x, DER_OCTET_STRING, &val) || x.len != 0)
-			return bad(err, "an extension in its extensionRequest is malformed");
-		if (!der_oid_eq(&id, (const uint8_t *)OID_CE_SAN, OID_LEN(OID_CE_SAN)))
+		if (!der_oid_eq(&ext.id, (const uint8_t *)OID_CE_SAN, OID_LEN(OID_CE_SAN)))
 			continue;
+		const struct der_elem val = ext.value;
 		if (*have_san) {
 			/* Windows may repeat its extensions in a second attribute. */
 			if (san->len == val.len && memcmp(san->val, val.val, val.len) == 0)

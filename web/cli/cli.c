@@ -20,9 +20,17 @@ const char *data_dir(void)
 	return e != NULL && *e ? e : "./privca-data";
 }
 
+/* What the CLI adds to a core message about one input: its flag. */
+static const char *const input_hints[CA_INPUT_MAX] = {
+    [CA_INPUT_DAYS] = " (--days)",
+    [CA_INPUT_IP_BLOCK] = "; use --allow-ip",
+};
+
 int fail(const char *what, enum ca_err rc, const struct ca_error *err)
 {
-	fprintf(stderr, "privca: %s: %s (%s)\n", what, err->detail, ca_strerror(rc));
+	const char *hint = (unsigned)err->input < CA_INPUT_MAX ? input_hints[err->input] : NULL;
+	fprintf(stderr, "privca: %s: %s%s (%s)\n", what, err->detail, hint ? hint : "",
+		ca_strerror(rc));
 	return EXIT_REFUSED;
 }
 
@@ -61,6 +69,16 @@ int open_ca(struct ca **ca)
 		return code;
 	}
 	return 0;
+}
+
+int with_ca(int (*body)(struct ca *ca, void *ctx), void *ctx)
+{
+	struct ca *ca;
+	if (open_ca(&ca) != 0)
+		return EXIT_REFUSED;
+	int status = body(ca, ctx);
+	ca_close(ca);
+	return status;
 }
 
 uint8_t *slurp(const char *path, size_t *len)

@@ -47,6 +47,12 @@ bool parse_int(const char *s, int lo, int hi, int *out);
 /* Open the CA of the data directory (--dir, $PRIVCA_DIR or ./privca-data)
  * into *ca (ca_close it). 0, or EXIT_REFUSED after the message. */
 int open_ca(struct ca **ca);
+/*
+ * Open the CA (as open_ca), run body(ca, ctx) and close the CA again.
+ * Returns body's exit code, or EXIT_REFUSED (after the message) when the CA
+ * does not open. ctx is the command's own, passed through.
+ */
+int with_ca(int (*body)(struct ca *ca, void *ctx), void *ctx);
 /* The data directory; a static string or the --dir argument. */
 const char *data_dir(void);
 /* Read a whole file (or stdin for "-"), at most 1 MiB. malloc'ed (free it);

@@ -149,6 +149,23 @@ void tca_free(struct tca *c)
 }
 
 /* Run a shell command in dir; its output (stdout and stderr) into out. */
+void tca_write_leaf(const struct tca *c, const uint8_t *serial, size_t serial_len, const char *file)
+{
+	struct key *lk;
+	uint8_t *lspki, *lname, *leaf;
+	size_t lspki_len, lname_len, leaf_len;
+	assert_int_equal(key_generate(CA_KEY_EC_P256, &lk, NULL), CA_OK);
+	assert_int_equal(key_spki(lk, &lspki, &lspki_len), CA_OK);
+	name_cn("leaf.example", &lname, &lname_len);
+	make_cert(c->key, c->name, c->name_len, lname, lname_len, lspki, lspki_len, serial,
+		  serial_len, false, NULL, &leaf, &leaf_len);
+	write_pem(c->dir, file, "CERTIFICATE", leaf, leaf_len);
+	key_free(lk);
+	free(lspki);
+	free(lname);
+	free(leaf);
+}
+
 int run(const char *dir, char *out, size_t cap, const char *fmt, ...)
 {
 	char cmd[1024];

@@ -37,6 +37,10 @@ void make_cert(struct key *signer, const uint8_t *issuer, size_t issuer_len, con
 	       size_t subject_len, const uint8_t *spki, size_t spki_len, const uint8_t *serial,
 	       size_t serial_len, bool ca, const uint8_t *ski, uint8_t **out, size_t *out_len);
 void write_file(const char *dir, const char *name, const void *p, size_t n);
+/* A leaf for a fresh P-256 key, CN leaf.example, with serial, signed by c:
+ * written to c->dir/file as PEM. */
+void tca_write_leaf(const struct tca *c, const uint8_t *serial, size_t serial_len,
+		    const char *file);
 void write_pem(const char *dir, const char *name, const char *label, const uint8_t *der, size_t n);
 /* A new CA of type t with its ca.pem in c->dir; tca_free removes it. */
 void tca_init(struct tca *c, enum ca_key_type t);

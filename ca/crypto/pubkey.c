@@ -165,6 +165,16 @@ static enum ca_err alloc_key(enum pubkey_type t, struct pubkey **out, struct ca_
 	return CA_OK;
 }
 
+/* The end of every constructor: *out = k on success, k freed on failure. */
+static enum ca_err finish(struct pubkey *k, enum ca_err rc, struct pubkey **out)
+{
+	if (rc != CA_OK)
+		pubkey_free(k);
+	else
+		*out = k;
+	return rc;
+}
+
 /* Unsigned big-endian magnitude without its leading zero bytes. */
 static void strip_zeros(const uint8_t **p, size_t *n)
 {
@@ -255,11 +265,7 @@ enum ca_err pubkey_from_rsa(const uint8_t *n, size_t nlen, const uint8_t *e, siz
 	enum ca_err rc = alloc_key(PUBKEY_RSA, &k, err);
 	if (rc == CA_OK)
 		rc = rsa_load(k, n, nlen, elen <= 8, ev, err);
-	if (rc != CA_OK)
-		pubkey_free(k);
-	else
-		*out = k;
-	return rc;
+	return finish(k, rc, out);
 }
 
 /* ---- EC ------------------------------------------------------------------ */
@@ -356,11 +362,7 @@ enum ca_err pubkey_from_ec(const char *curve, const uint8_t *x, size_t xlen, con
 	enum ca_err rc = alloc_key(PUBKEY_EC, &k, err);
 	if (rc == CA_OK)
 		rc = ec_load(k, cv, pt, err);
-	if (rc != CA_OK)
-		pubkey_free(k);
-	else
-		*out = k;
-	return rc;
+	return finish(k, rc, out);
 }
 
 /* ---- Ed25519 --------------------------------------------------------------- */
@@ -390,11 +392,7 @@ enum ca_err pubkey_from_ed25519(const uint8_t *x, size_t xlen, struct pubkey **o
 	enum ca_err rc = alloc_key(PUBKEY_ED25519, &k, err);
 	if (rc == CA_OK)
 		rc = ed_load(k, x, xlen, err);
-	if (rc != CA_OK)
-		pubkey_free(k);
-	else
-		*out = k;
-	return rc;
+	return finish(k, rc, out);
 }
 
 /* ---- SubjectPublicKeyInfo ---------------------------------------------------- */
@@ -465,11 +463,7 @@ enum ca_err pubkey_from_spki(const uint8_t *spki, size_t n, struct pubkey **out,
 	enum ca_err rc = alloc_key(PUBKEY_RSA, &k, err);
 	if (rc == CA_OK)
 		rc = load_spki(k, &p, err);
-	if (rc != CA_OK)
-		pubkey_free(k);
-	else
-		*out = k;
-	return rc;
+	return finish(k, rc, out);
 }
 
 /* ---- Accessors ----------------------------------------------------------- */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "x509/cert_read.h"
+#include "crypto/keyfile.h"
 #include "codec.h"
 #include "conf.h"
 #include "x509/der.h"
@@ -86,14 +87,14 @@ static enum ca_err open_conf(struct ca *ca, struct ca_error *err)
 	return CA_OK;
 }
 
-/* The CA's signing key, ca.key, into ca->key. */
-static enum ca_err open_signer(struct ca *ca, struct ca_error *err)
+/* The CA's signer from ca.key (keyfile.h: plain, encrypted or a token). */
+static enum ca_err open_signer(struct ca *ca, const struct ca_open_opts *opts, struct ca_error *err)
 {
 	char path[PATH_MAX];
 	enum ca_err rc = file_path(path, ca->dir, "ca.key", err);
 	if (rc != CA_OK)
 		return rc;
-	return key_load(path, &ca->key, err);
+	return keyfile_open(path, opts != NULL ? opts->key_pass_file : NULL, &ca->key, err);
 }
 
 /* The subjectPublicKey contents of spki into ca->pubkey, and the SKI. */
@@ -130,7 +131,7 @@ static enum ca_err open_cert(struct ca *ca, struct cert_parts *parts, struct ca_
 		rc = ca_fail(err, CA_ERR_IO, "%s/ca.pem does not hold a certificate", ca->dir);
 		goto out;
 	}
-	if ((rc = key_spki(ca->key, &spki, &spki_len)) != CA_OK)
+	if ((rc = signer_spki(ca->key, &spki, &spki_len)) != CA_OK)
 		goto out;
 	if (spki_len != parts->spki.tlv_len || memcmp(spki, parts->spki.tlv, spki_len) != 0) {
 		rc = ca_fail(err, CA_ERR_IO, "%s/ca.key is not the key of %s/ca.pem", ca->dir,
@@ -169,7 +170,7 @@ static enum ca_err open_issuer(struct ca *ca, const struct cert_parts *parts, st
 	    .subject = ca->subject_str,
 	    .not_before = parts->not_before,
 	    .not_after = parts->not_after,
-	    .key_type = key_type(ca->key),
+	    .key_type = signer_type(ca->key),
 	};
 	if (hash_sha256_hex(ca->cert_der, ca->cert_len, ca->issuer.fingerprint_sha256) != CA_OK ||
 	    hash_sha1_hex(ca->cert_der, ca->cert_len, ca->issuer.fingerprint_sha1) != CA_OK)
@@ -180,6 +181,12 @@ static enum ca_err open_issuer(struct ca *ca, const struct cert_parts *parts, st
 
 enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 {
+	return ca_open_ex(dir, NULL, out, err);
+}
+
+enum ca_err ca_open_ex(const char *dir, const struct ca_open_opts *opts, struct ca **out,
+		       struct ca_error *err)
+{
 	char path[PATH_MAX];
 	struct cert_parts parts;
 	enum ca_err rc;
@@ -189,7 +196,7 @@ enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 		free(ca);
 		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
 	}
-	if ((rc = open_conf(ca, err)) != CA_OK || (rc = open_signer(ca, err)) != CA_OK ||
+	if ((rc = open_conf(ca, err)) != CA_OK || (rc = open_signer(ca, opts, err)) != CA_OK ||
 	    (rc = open_cert(ca, &parts, err)) != CA_OK ||
 	    (rc = open_issuer(ca, &parts, err)) != CA_OK ||
 	    (rc = file_path(path, dir, "privca.db", err)) != CA_OK ||
@@ -209,7 +216,7 @@ void ca_close(struct ca *ca)
 	acme_close(ca);
 	revocation_close(ca);
 	store_close(ca->store);
-	key_free(ca->key);
+	signer_close(ca->key);
 	free(ca->dir);
 	conf_free(&ca->conf);
 	free(ca->cert_der);
@@ -219,7 +226,7 @@ void ca_close(struct ca *ca)
 	free(ca->subject);
 	free(ca->pubkey);
 	free(ca);
-	key_thread_done();
+	signer_thread_done();
 }
 
 enum ca_err ca_health(struct ca *ca, struct ca_error *err)
@@ -229,9 +236,9 @@ enum ca_err ca_health(struct ca *ca, struct ca_error *err)
 		return rc;
 	if ((rc = store_ping(ca->store, err)) != CA_OK)
 		return rc;
-	uint8_t sig[KEY_SIG_MAX];
+	uint8_t sig[SIGNER_SIG_MAX];
 	size_t sl;
-	if (key_signature(ca->key, (const uint8_t *)"healthz", 7, sig, &sl) != CA_OK)
+	if (signer_signature(ca->key, (const uint8_t *)"healthz", 7, sig, &sl) != CA_OK)
 		return ca_fail(err, CA_ERR_CRYPTO, "the CA key does not sign");
 	return CA_OK;
 }

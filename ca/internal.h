@@ -24,7 +24,7 @@ struct ocsp_cache; /* ocsp_responder.c */
 
 struct ca {
 	char *dir;
-	struct key *key;
+	struct signer *key;
 	struct store *store;
 	struct conf conf;	     /* privca.conf, owned */
 	struct ca_settings settings; /* the same, pointing into conf */
@@ -79,7 +79,7 @@ struct cert_tpl {
 };
 
 /* Encode and sign a certificate (cert.c). *der freed with free(). */
-enum ca_err cert_build(const struct cert_tpl *t, struct key *signer, uint8_t **der,
+enum ca_err cert_build(const struct cert_tpl *t, struct signer *signer, uint8_t **der,
 		       size_t *len) CA_WUR;
 
 /* A leaf certificate to sign and record (everything policy has decided). */

@@ -199,7 +199,7 @@ enum ca_err ca_issue(struct ca *ca, const struct ca_issue_req *req, struct ca_ce
 	enum ca_err rc;
 
 	memset(&csr, 0, sizeof(csr));
-	key_thread_init(); /* the CSR check below uses this thread's ECC cache */
+	signer_thread_init(); /* the CSR check below uses this thread's ECC cache */
 	if ((unsigned)req->profile >= CA_PROFILE_MAX)
 		return ca_fail(err, CA_ERR_BAD_REQUEST,
 			       "profile must be one of server, client, peer");

@@ -22,6 +22,7 @@
 #include "x509/der.h"
 #include "x509/dn.h"
 #include "file.h"
+#include "hierarchy/constraints.h"
 #include "internal.h"
 #include "x509/oid.h"
 #include "policy.h"
@@ -152,6 +153,18 @@ out:
 	return rc;
 }
 
+/* The CA certificate's nameConstraints, which it honours (design section
+ * 11), into ca->nc (NULL when it has none). */
+static enum ca_err open_constraints(struct ca *ca, const struct cert_parts *parts,
+				    struct ca_error *err)
+{
+	struct ca_error e = {{0}};
+	enum ca_err rc = nc_from_exts(parts->exts.val, parts->exts.len, &ca->nc, &e);
+	if (rc != CA_OK)
+		return ca_fail(err, rc, "%s/ca.pem: %s", ca->dir, e.detail);
+	return CA_OK;
+}
+
 /* ca->issuer and ca->chain from the certificate read by open_cert. */
 static enum ca_err open_issuer(struct ca *ca, const struct cert_parts *parts, struct ca_error *err)
 {
@@ -198,6 +211,7 @@ enum ca_err ca_open_ex(const char *dir, const struct ca_open_opts *opts, struct 
 	}
 	if ((rc = open_conf(ca, err)) != CA_OK || (rc = open_signer(ca, opts, err)) != CA_OK ||
 	    (rc = open_cert(ca, &parts, err)) != CA_OK ||
+	    (rc = open_constraints(ca, &parts, err)) != CA_OK ||
 	    (rc = open_issuer(ca, &parts, err)) != CA_OK ||
 	    (rc = file_path(path, dir, "privca.db", err)) != CA_OK ||
 	    (rc = store_open(path, false, &ca->store, err)) != CA_OK ||
@@ -217,6 +231,7 @@ void ca_close(struct ca *ca)
 	revocation_close(ca);
 	store_close(ca->store);
 	signer_close(ca->key);
+	free(ca->nc);
 	free(ca->dir);
 	conf_free(&ca->conf);
 	free(ca->cert_der);

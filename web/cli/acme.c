@@ -41,6 +41,18 @@ static int refused(const char *what, enum ca_err rc, const struct ca_error *err)
 	return 1;
 }
 
+/* Open the CA in dir (NULL: $PRIVCA_DIR, else ./privca-data). */
+static enum ca_err open_dir(const char *dir, const char *pass_file, struct ca **ca,
+			    struct ca_error *err)
+{
+	if (dir == NULL) {
+		const char *e = getenv("PRIVCA_DIR");
+		dir = e != NULL && *e ? e : "./privca-data";
+	}
+	struct ca_open_opts oo = {.key_pass_file = pass_file};
+	return ca_open_ex(dir, &oo, ca, err);
+}
+
 int cmd_acme(int argc, char **argv)
 {
 	const char *dir = NULL, *pass_file = NULL, *args[3];
@@ -74,14 +86,9 @@ int cmd_acme(int argc, char **argv)
 		return usage("the subcommands of eab are list and revoke");
 	if (json && nargs != 2)
 		return usage("--json goes with eab NAME");
-	if (dir == NULL) {
-		const char *e = getenv("PRIVCA_DIR");
-		dir = e != NULL && *e ? e : "./privca-data";
-	}
 	struct ca *ca;
 	struct ca_error err;
-	struct ca_open_opts oo = {.key_pass_file = pass_file};
-	enum ca_err rc = ca_open_ex(dir, &oo, &ca, &err);
+	enum ca_err rc = open_dir(dir, pass_file, &ca, &err);
 	if (rc != CA_OK)
 		return refused("", rc, &err);
 	int status = 0;

@@ -30,7 +30,7 @@
 
 #include "support/testca.h"
 
-#define MODULE "/usr/lib/softhsm/libsofthsm2.so"
+#define MODULE SOFTHSM_MODULE
 #define TOKEN  "privca-signer"
 
 static char dir[64], pass[128], wrong[128], pin[128], badpin[128];
@@ -44,14 +44,6 @@ struct impl {
 	enum ca_key_type type;
 	char path[128]; /* the ca.key this implementation opens from */
 };
-
-static void put(const char *path, const char *s, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
-	assert_int_equal(close(fd), 0);
-}
 
 /* The whole file at path (free()). */
 static char *slurp_file(const char *path)
@@ -69,37 +61,24 @@ static char *slurp_file(const char *path)
 static int setup(void **state)
 {
 	(void)state;
-	char out[4096];
 	strcpy(dir, "/tmp/privca-signer-XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	unsetenv("CREDENTIALS_DIRECTORY");
 	snprintf(pass, sizeof(pass), "%s/pass", dir);
-	put(pass, "correct horse battery staple\n", 0600);
+	put_file(pass, "correct horse battery staple\n", 0600);
 	snprintf(wrong, sizeof(wrong), "%s/wrong", dir);
-	put(wrong, "incorrect horse\n", 0600);
-	have_softhsm = access(MODULE, R_OK) == 0 &&
-		       run(dir, out, sizeof(out), "command -v softhsm2-util") == 0;
+	put_file(wrong, "incorrect horse\n", 0600);
+	int made = softhsm_token(dir, TOKEN, "2468");
+	if (made < 0)
+		return -1;
+	have_softhsm = made == 1;
 	if (!have_softhsm)
 		return 0;
-	char conf[128], body[512];
-	snprintf(conf, sizeof(conf), "%s/softhsm2.conf", dir);
-	snprintf(
-	    body, sizeof(body),
-	    "directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n",
-	    dir);
-	put(conf, body, 0600);
-	setenv("SOFTHSM2_CONF", conf, 1);
-	if (run(dir, out, sizeof(out),
-		"mkdir tokens && softhsm2-util --init-token --free --label " TOKEN
-		" --pin 2468 --so-pin 1357") != 0) {
-		print_message("softhsm2-util --init-token failed: %s\n", out);
-		return -1;
-	}
 	snprintf(pin, sizeof(pin), "%s/pin", dir);
-	put(pin, "2468\n", 0600);
+	put_file(pin, "2468\n", 0600);
 	snprintf(badpin, sizeof(badpin), "%s/badpin", dir);
-	put(badpin, "0000\n", 0600);
+	put_file(badpin, "0000\n", 0600);
 	return 0;
 }
 
@@ -301,14 +280,14 @@ static void test_no_passphrase(void **state)
 	snprintf(creds, sizeof(creds), "%s/creds", dir);
 	snprintf(cred, sizeof(cred), "%s/privca-key-pass", creds);
 	assert_int_equal(mkdir(creds, 0700), 0);
-	put(cred, "correct horse battery staple", 0600); /* no newline: the same */
+	put_file(cred, "correct horse battery staple", 0600); /* no newline: the same */
 	setenv("CREDENTIALS_DIRECTORY", creds, 1);
 	struct signer *s = NULL;
 	struct ca_error err = {{0}};
 	assert_int_equal(keyfile_open(enc.path, NULL, &s, &err), CA_OK);
 	check_signs(s);
 	signer_close(s);
-	put(cred, "incorrect horse\n", 0600);
+	put_file(cred, "incorrect horse\n", 0600);
 	open_fails(enc.path, NULL, CA_ERR_CRYPTO, "wrong passphrase");
 	unsetenv("CREDENTIALS_DIRECTORY");
 }
@@ -345,7 +324,7 @@ static void uri_variant(const char *from, const char *to, char *path, size_t cap
 	assert_non_null(at);
 	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - u), u, to, at + strlen(from));
 	snprintf(path, cap, "%s/variant-%zu.key", dir, strlen(to));
-	put(path, buf, 0600);
+	put_file(path, buf, 0600);
 	free(u);
 }
 
@@ -359,7 +338,7 @@ static void test_token_absent(void **state)
 	open_fails(path, NULL, CA_ERR_NOT_FOUND, "no token labelled 'no-such-token'");
 	char fake[160];
 	snprintf(fake, sizeof(fake), "%s/fake.so", dir);
-	put(fake, "not a library\n", 0600);
+	put_file(fake, "not a library\n", 0600);
 	char to[200];
 	snprintf(to, sizeof(to), "module-path=%s", fake);
 	uri_variant("module-path=" MODULE, to, path, sizeof(path));
@@ -387,7 +366,7 @@ static void test_corrupt_key_file(void **state)
 	(void)state;
 	char path[160];
 	snprintf(path, sizeof(path), "%s/corrupt.key", dir);
-	put(path, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", 0600);
+	put_file(path, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", 0600);
 	open_fails(path, NULL, CA_ERR_CRYPTO, path);
 	chmod(path, 0644);
 	open_fails(path, NULL, CA_ERR_IO, "chmod 600");

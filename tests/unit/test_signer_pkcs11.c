@@ -24,49 +24,28 @@
 
 #include "support/testca.h"
 
-#define MODULE "/usr/lib/softhsm/libsofthsm2.so"
+#define MODULE SOFTHSM_MODULE
 #define TOKEN  "privca-test"
 
-static char dir[64], pin[128], badpin[128], conf[128];
+static char dir[64], pin[128], badpin[128];
 static bool have_softhsm;
-
-static void put(const char *path, const char *s, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
-	close(fd);
-}
 
 static int setup(void **state)
 {
 	(void)state;
-	char out[4096];
 	strcpy(dir, "/tmp/privca-p11-XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	have_softhsm = access(MODULE, R_OK) == 0 &&
-		       run(dir, out, sizeof(out), "command -v softhsm2-util") == 0;
+	int made = softhsm_token(dir, TOKEN, "1234");
+	if (made < 0)
+		return -1;
+	have_softhsm = made == 1;
 	if (!have_softhsm)
 		return 0;
-	snprintf(conf, sizeof(conf), "%s/softhsm2.conf", dir);
-	char body[512];
-	snprintf(
-	    body, sizeof(body),
-	    "directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n",
-	    dir);
-	put(conf, body, 0600);
-	setenv("SOFTHSM2_CONF", conf, 1);
-	if (run(dir, out, sizeof(out),
-		"mkdir tokens && softhsm2-util --init-token --free --label " TOKEN
-		" --pin 1234 --so-pin 5678") != 0) {
-		print_message("softhsm2-util --init-token failed: %s\n", out);
-		return -1;
-	}
 	snprintf(pin, sizeof(pin), "%s/pin", dir);
-	put(pin, "1234\n", 0600);
+	put_file(pin, "1234\n", 0600);
 	snprintf(badpin, sizeof(badpin), "%s/badpin", dir);
-	put(badpin, "0000\n", 0600);
+	put_file(badpin, "0000\n", 0600);
 	return 0;
 }
 
@@ -249,7 +228,7 @@ static void t_refusals(void **state)
 	/* A module path that is not a module. */
 	v = u;
 	snprintf(path, sizeof(path), "%s/not-a-module.so", dir);
-	put(path, "this is text\n", 0644);
+	put_file(path, "this is text\n", 0644);
 	snprintf(v.module_path, sizeof(v.module_path), "%s", path);
 	assert_int_equal(p11_open(&v, &k, &err), CA_ERR_IO);
 	snprintf(want, sizeof(want), "'%s' is not a PKCS#11 module", path);
@@ -273,7 +252,7 @@ static void t_refusals(void **state)
 	assert_non_null(strstr(err.detail, "no private key with that id in token"));
 	v = u;
 	snprintf(path, sizeof(path), "%s/emptypin", dir);
-	put(path, "\n", 0600);
+	put_file(path, "\n", 0600);
 	snprintf(v.pin_file, sizeof(v.pin_file), "%s", path);
 	assert_int_equal(p11_open(&v, &k, &err), CA_ERR_BAD_REQUEST);
 	assert_non_null(strstr(err.detail, "is empty"));

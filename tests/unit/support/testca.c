@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "codec.h"
 #include "x509/oid.h"
@@ -99,6 +101,37 @@ void write_file(const char *dir, const char *name, const void *p, size_t n)
 	assert_non_null(f);
 	assert_int_equal(fwrite(p, 1, n, f), n);
 	assert_int_equal(fclose(f), 0);
+}
+
+void put_file(const char *path, const char *s, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+	assert_int_equal(close(fd), 0);
+}
+
+int softhsm_token(const char *dir, const char *label, const char *pin)
+{
+	char out[4096], conf[256], body[512];
+	if (access(SOFTHSM_MODULE, R_OK) != 0 ||
+	    run(dir, out, sizeof(out), "command -v softhsm2-util") != 0)
+		return 0;
+	snprintf(conf, sizeof(conf), "%s/softhsm2.conf", dir);
+	snprintf(
+	    body, sizeof(body),
+	    "directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n",
+	    dir);
+	put_file(conf, body, 0600);
+	setenv("SOFTHSM2_CONF", conf, 1);
+	if (run(dir, out, sizeof(out),
+		"mkdir tokens && softhsm2-util --init-token --free --label '%s' --pin '%s' "
+		"--so-pin 5678",
+		label, pin) != 0) {
+		print_message("softhsm2-util --init-token failed: %s\n", out);
+		return -1;
+	}
+	return 1;
 }
 
 void write_pem(const char *dir, const char *name, const char *label, const uint8_t *der, size_t n)

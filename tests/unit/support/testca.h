@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "x509/der.h"
 #include "crypto/signer.h"
@@ -42,6 +43,17 @@ void write_pem(const char *dir, const char *name, const char *label, const uint8
 /* A new CA of type t with its ca.pem in c->dir; tca_free removes it. */
 void tca_init(struct tca *c, enum ca_key_type t);
 void tca_free(struct tca *c);
+/* Write the string s to path (created or truncated) with mode. */
+void put_file(const char *path, const char *s, mode_t mode);
+/* The SoftHSM2 module the PKCS#11 tests use. */
+#define SOFTHSM_MODULE "/usr/lib/softhsm/libsofthsm2.so"
+/*
+ * A fresh SoftHSM2 token labelled label (user PIN pin) whose store is in
+ * dir/tokens, SOFTHSM2_CONF pointing at dir/softhsm2.conf. 1 made, 0 when
+ * SoftHSM2 is not installed (callers skip), -1 (with a message) when
+ * softhsm2-util failed.
+ */
+int softhsm_token(const char *dir, const char *label, const char *pin);
 /* Run a shell command in dir; its output (stdout and stderr) into out. */
 int run(const char *dir, char *out, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

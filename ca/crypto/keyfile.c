@@ -1,7 +1,9 @@
 /*
  * The code in this file implements the forms of ca.key (keyfile.h).
  */
+#define _GNU_SOURCE /* memmem */
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +68,15 @@ static enum ca_err open_token(uint8_t *buf, size_t len, struct signer **out, str
 	return p11_open(&u, out, err);
 }
 
+/* More than one PEM block: which key would be the CA's is not clear. */
+static bool several_blocks(const uint8_t *buf, size_t len)
+{
+	static const char begin[] = "-----BEGIN ";
+	const uint8_t *p = memmem(buf, len, begin, sizeof(begin) - 1);
+	return p != NULL &&
+	       memmem(p + 1, len - (size_t)(p + 1 - buf), begin, sizeof(begin) - 1) != NULL;
+}
+
 enum ca_err keyfile_open(const char *path, const char *pass_file, struct signer **out,
 			 struct ca_error *err)
 {
@@ -78,6 +89,8 @@ enum ca_err keyfile_open(const char *path, const char *pass_file, struct signer 
 		return rc;
 	if (len > 7 && memcmp(buf, "pkcs11:", 7) == 0)
 		rc = open_token(buf, len, out, &e);
+	else if (several_blocks(buf, len))
+		rc = ca_fail(&e, CA_ERR_CRYPTO, "it holds more than one PEM block; keep one key");
 	else if (pkcs8_is_encrypted(buf, len))
 		rc = open_encrypted(path, buf, len, pass_file, out, &e);
 	else

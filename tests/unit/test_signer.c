@@ -368,6 +368,19 @@ static void test_corrupt_key_file(void **state)
 	snprintf(path, sizeof(path), "%s/corrupt.key", dir);
 	put_file(path, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", 0600);
 	open_fails(path, NULL, CA_ERR_CRYPTO, path);
+	/* Two keys in one file: which one signs would be a guess. */
+	struct signer *s = NULL;
+	assert_int_equal(signer_file_generate(CA_KEY_EC_P256, &s, NULL), CA_OK);
+	char one[160];
+	snprintf(one, sizeof(one), "%s/one.key", dir);
+	unlink(one);
+	assert_int_equal(signer_file_save(s, one, NULL), CA_OK);
+	signer_close(s);
+	char *k = slurp_file(one), two[8192];
+	snprintf(two, sizeof(two), "%s%s", k, k);
+	put_file(path, two, 0600);
+	open_fails(path, NULL, CA_ERR_CRYPTO, "more than one PEM block");
+	free(k);
 	chmod(path, 0644);
 	open_fails(path, NULL, CA_ERR_IO, "chmod 600");
 }

@@ -509,7 +509,7 @@ static void make_req(const struct reqopt *o, uint8_t **der, size_t *len)
 	if (o->signature) {
 		size_t sig = der_begin(&w, DER_CTX_CONS(0));
 		size_t seq = der_begin(&w, DER_SEQUENCE);
-		key_write_alg(cas[0].key, &w);
+		signer_write_alg(cas[0].key, &w);
 		der_bits(&w, (const uint8_t *)"\x01\x02", 2);
 		der_end(&w, seq);
 		der_end(&w, sig);

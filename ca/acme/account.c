@@ -92,6 +92,7 @@ enum acme_problem acme_account_new(struct ca *ca, const struct acme_auth *auth,
 		return acme_fail(e, ACME_PROB_CONFLICT, "an account with this key was just made");
 	if (rc != CA_OK)
 		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the account could not be stored");
+	acme_count(&ca->acme->n.accounts);
 	acme_account_view(&a, out);
 	*created = true;
 	return ACME_PROB_NONE;

@@ -158,7 +158,7 @@ out:
 static enum ca_err open_constraints(struct ca *ca, const struct cert_parts *parts,
 				    struct ca_error *err)
 {
-	struct ca_error e = {{0}};
+	struct ca_error e = {0};
 	enum ca_err rc = nc_from_exts(parts->exts.val, parts->exts.len, &ca->nc, &e);
 	if (rc != CA_OK)
 		return ca_fail(err, rc, "%s/ca.pem: %s", ca->dir, e.detail);

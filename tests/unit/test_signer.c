@@ -99,7 +99,7 @@ static int make_key(void **state)
 	struct ca_init_opts o = {.key_type = m->type};
 	struct signer *s = NULL;
 	char *uri = NULL;
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 
 	if ((m->kind == TOKEN_KEY && !have_softhsm) || m->path[0] != 0)
 		return 0;
@@ -129,7 +129,7 @@ static int make_key(void **state)
 static struct signer *open_impl(const struct impl *m)
 {
 	struct signer *s = NULL;
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	if (m->kind == TOKEN_KEY && !have_softhsm) {
 		print_message("SKIP: softhsm2 is not installed (scripts/deps test installs it)\n");
 		skip();
@@ -172,7 +172,7 @@ static void check_signs(struct signer *s)
 	uint8_t *req = NULL;
 	size_t req_len = 0;
 	struct csr c;
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 
 	signed_request(s, &req, &req_len);
 	if (csr_parse(req, req_len, &c, &err) != CA_OK)
@@ -219,7 +219,7 @@ static void test_only_file_keys_save(void **state)
 	const struct impl *m = *state;
 	struct signer *s = open_impl(m);
 	char path[160];
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	snprintf(path, sizeof(path), "%s.saved", m->path);
 	if (m->kind == TOKEN_KEY) {
 		assert_int_equal(signer_file_save(s, path, &err), CA_ERR_INTERNAL);
@@ -242,7 +242,7 @@ static void open_fails(const char *path, const char *pass_file, enum ca_err want
 		       const char *detail)
 {
 	struct signer *s = (struct signer *)&s; /* not NULL: it must be reset */
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	char *before = slurp_file(path);
 	assert_int_equal(keyfile_open(path, pass_file, &s, &err), want);
 	assert_null(s);
@@ -283,7 +283,7 @@ static void test_no_passphrase(void **state)
 	put_file(cred, "correct horse battery staple", 0600); /* no newline: the same */
 	setenv("CREDENTIALS_DIRECTORY", creds, 1);
 	struct signer *s = NULL;
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	assert_int_equal(keyfile_open(enc.path, NULL, &s, &err), CA_OK);
 	check_signs(s);
 	signer_close(s);
@@ -298,7 +298,7 @@ static void test_generate_refusals(void **state)
 	(void)state;
 	struct signer *s = NULL;
 	char *uri = NULL;
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	char missing[160];
 	snprintf(missing, sizeof(missing), "%s/no-such-pass", dir);
 	struct ca_init_opts o = {.key_type = CA_KEY_EC_P256, .encrypt_key = true};

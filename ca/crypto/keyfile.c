@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
 #include "errors.h"
 #include "file.h"
 #include "crypto/keyfile.h"
@@ -37,18 +36,10 @@ static enum ca_err open_encrypted(const char *path, const uint8_t *buf, size_t l
 {
 	uint8_t *pass = NULL, *der = NULL;
 	size_t pass_len = 0, der_len = 0;
-	char *pem = NULL;
 	enum ca_err rc;
-	if ((rc = get_pass(path, pass_file, &pass, &pass_len, err)) != CA_OK ||
-	    (rc = pkcs8_decrypt_pem(buf, len, pass, pass_len, path, &der, &der_len, err)) != CA_OK)
-		goto out;
-	if ((pem = pem_encode("PRIVATE KEY", der, der_len)) == NULL) {
-		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	rc = signer_file_load_pem((const uint8_t *)pem, strlen(pem), out, err);
-out:
-	pkcs8_wipe_str(pem);
+	if ((rc = get_pass(path, pass_file, &pass, &pass_len, err)) == CA_OK &&
+	    (rc = pkcs8_decrypt_pem(buf, len, pass, pass_len, path, &der, &der_len, err)) == CA_OK)
+		rc = signer_file_load_der(der, der_len, out, err);
 	pkcs8_wipe(der, der_len);
 	pkcs8_wipe(pass, pass_len);
 	return rc;

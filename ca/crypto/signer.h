@@ -100,6 +100,11 @@ enum ca_err signer_sign(struct signer *s, const uint8_t *tbs, size_t tbs_len, ui
 enum ca_err signer_file_generate(enum ca_key_type t, struct signer **out,
 				 struct ca_error *err) CA_WUR;
 
+/* A key from unencrypted DER (PKCS#8 or traditional) in memory; der stays
+ * the caller's (wipe it). */
+enum ca_err signer_file_load_der(const uint8_t *der, size_t n, struct signer **out,
+				 struct ca_error *err) CA_WUR;
+
 /* A key from unencrypted PEM bytes (PKCS#8 or traditional) in memory. */
 enum ca_err signer_file_load_pem(const uint8_t *pem, size_t n, struct signer **out,
 				 struct ca_error *err) CA_WUR;

@@ -322,6 +322,21 @@ static int classify(const uint8_t *der, size_t n)
 	return t;
 }
 
+enum ca_err signer_file_load_der(const uint8_t *der, size_t n, struct signer **out,
+				 struct ca_error *err)
+{
+	int t = classify(der, n);
+	if (t < 0)
+		return ca_fail(
+		    err, CA_ERR_CRYPTO,
+		    "the key is not one privca uses (ec-p256, ec-p384, rsa-2048/3072/4096, "
+		    "ed25519), or it is corrupt");
+	enum ca_err rc = key_from_der((enum ca_key_type)t, der, n, out);
+	if (rc != CA_OK)
+		ca_fail(err, rc, "could not load the key");
+	return rc;
+}
+
 enum ca_err signer_file_load_pem(const uint8_t *pem, size_t n, struct signer **out,
 				 struct ca_error *err)
 {
@@ -329,23 +344,11 @@ enum ca_err signer_file_load_pem(const uint8_t *pem, size_t n, struct signer **o
 					     NULL};
 	uint8_t *der = NULL;
 	size_t len = 0;
-	enum ca_err rc;
 
 	if (!pem_decode(pem, n, labels, &der, &len))
 		return ca_fail(err, CA_ERR_CRYPTO,
 			       "the key file holds no unencrypted PEM private key");
-	int t = classify(der, len);
-	if (t < 0) {
-		rc =
-		    ca_fail(err, CA_ERR_CRYPTO,
-			    "the key is not one privca uses (ec-p256, ec-p384, rsa-2048/3072/4096, "
-			    "ed25519), or it is corrupt");
-		goto out;
-	}
-	rc = key_from_der((enum ca_key_type)t, der, len, out);
-	if (rc != CA_OK)
-		ca_fail(err, rc, "could not load the key");
-out:
+	enum ca_err rc = signer_file_load_der(der, len, out, err);
 	explicit_bzero(der, len);
 	free(der);
 	return rc;

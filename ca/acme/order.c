@@ -59,7 +59,8 @@ static void add_sub(struct acme_error *e, enum acme_problem t, const struct acme
 	s->type = t;
 	snprintf(s->id_type, sizeof(s->id_type), "%s", id->type);
 	snprintf(s->id_value, sizeof(s->id_value), "%s", id->value);
-	snprintf(s->detail, sizeof(s->detail), "%s", detail);
+	/* A core message is longer than a subproblem may be: cut it, knowingly. */
+	snprintf(s->detail, sizeof(s->detail), "%.*s", (int)sizeof(s->detail) - 1, detail);
 }
 
 /* Parse and dedupe identifiers into names; unsupported or malformed ones

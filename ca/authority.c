@@ -21,6 +21,7 @@
 #include "x509/der.h"
 #include "x509/dn.h"
 #include "file.h"
+#include "hierarchy/chain.h"
 #include "internal.h"
 #include "x509/oid.h"
 #include "policy.h"
@@ -43,12 +44,6 @@ const struct ca_settings *ca_settings(const struct ca *ca)
 const struct ca_issuer *ca_issuer(const struct ca *ca)
 {
 	return &ca->issuer;
-}
-
-const struct ca_issuer *const *ca_chain(const struct ca *ca, size_t *n)
-{
-	*n = sizeof(ca->chain) / sizeof(ca->chain[0]);
-	return ca->chain;
 }
 
 /* ---- open / close ---- */
@@ -79,7 +74,7 @@ enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 	    (rc = file_path(path, dir, "ca.pem", err)) != CA_OK)
 		goto bad;
 	if (access(path, F_OK) != 0) {
-		rc = ca_fail(err, CA_ERR_NOT_FOUND, "%s holds no CA (it has no ca.pem)", dir);
+		rc = hier_not_installed(dir, err);
 		goto bad;
 	}
 	ca->conf.extra = conf_acme;
@@ -158,7 +153,8 @@ enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 		rc = ca_fail(err, CA_ERR_CRYPTO, "cannot fingerprint the CA certificate");
 		goto bad;
 	}
-	ca->chain[0] = &ca->issuer; /* one tier: the issuer is the root */
+	if ((rc = hier_open(ca, err)) != CA_OK) /* root.pem, chain.pem */
+		goto bad;
 
 	if ((rc = file_path(path, dir, "privca.db", err)) != CA_OK ||
 	    (rc = store_open(path, false, &ca->store, err)) != CA_OK)
@@ -182,6 +178,7 @@ void ca_close(struct ca *ca)
 		return;
 	acme_close(ca);
 	revocation_close(ca);
+	hier_close(ca);
 	store_close(ca->store);
 	key_free(ca->key);
 	free(ca->dir);

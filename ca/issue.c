@@ -147,6 +147,8 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 		    .names = l->names,
 		    .nnames = l->nnames,
 		    .base_url = ca->conf.base_url,
+		    /* Under a root: AIA caIssuers names the issuer, not the root. */
+		    .issuers_path = ca_root(ca) != ca_issuer(ca) ? "/issuer.crt" : NULL,
 		};
 		free(der);
 		der = NULL;

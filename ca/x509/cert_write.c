@@ -11,6 +11,7 @@
 
 #include "codec.h"
 #include "x509/der.h"
+#include "hierarchy/constraints.h"
 #include "internal.h"
 #include "x509/oid.h"
 
@@ -59,9 +60,12 @@ static void extensions(struct der_w *w, const struct cert_tpl *t)
 	/* basicConstraints, critical (wolfSSL's encoder gets this wrong). */
 	m = EXT_BEGIN(w, OID_CE_BASIC_CONSTRAINTS, true, &oct);
 	size_t bc = der_begin(w, DER_SEQUENCE);
-	if (t->is_ca)
-		der_bool(w, true); /* cA TRUE; no pathLenConstraint */
-	der_end(w, bc);		   /* CA:FALSE is the empty SEQUENCE (DEFAULT omitted) */
+	if (t->is_ca) {
+		der_bool(w, true); /* cA TRUE */
+		if (t->has_path_len)
+			der_uint(w, t->path_len);
+	}
+	der_end(w, bc); /* CA:FALSE is the empty SEQUENCE (DEFAULT omitted) */
 	ext_end(w, m, oct);
 
 	/* keyUsage, critical: a named BIT STRING with its trailing zero bits
@@ -115,6 +119,9 @@ static void extensions(struct der_w *w, const struct cert_tpl *t)
 		ext_end(w, m, oct);
 	}
 
+	if (t->is_ca && t->nc != NULL && !nc_empty(t->nc))
+		nc_write_ext(t->nc, w);
+
 	if (t->base_url != NULL) {
 		/* cRLDistributionPoints: DistributionPoint { [0] { fullName [0] { URI } } } */
 		m = EXT_BEGIN(w, OID_CE_CRL_DP, false, &oct);
@@ -122,7 +129,7 @@ static void extensions(struct der_w *w, const struct cert_tpl *t)
 		size_t dp = der_begin(w, DER_SEQUENCE);
 		size_t dpn = der_begin(w, DER_CTX_CONS(0));
 		size_t full = der_begin(w, DER_CTX_CONS(0));
-		put_url(w, t->base_url, "/crl");
+		put_url(w, t->base_url, t->crl_path ? t->crl_path : "/crl");
 		der_end(w, full);
 		der_end(w, dpn);
 		der_end(w, dp);
@@ -131,13 +138,16 @@ static void extensions(struct der_w *w, const struct cert_tpl *t)
 
 		m = EXT_BEGIN(w, OID_PE_AIA, false, &oct);
 		s = der_begin(w, DER_SEQUENCE);
-		size_t ad = der_begin(w, DER_SEQUENCE);
-		OID(w, OID_AD_OCSP);
-		put_url(w, t->base_url, "/ocsp");
-		der_end(w, ad);
+		size_t ad;
+		if (!t->is_ca) { /* a CA's issuer, the offline root, answers no OCSP */
+			ad = der_begin(w, DER_SEQUENCE);
+			OID(w, OID_AD_OCSP);
+			put_url(w, t->base_url, "/ocsp");
+			der_end(w, ad);
+		}
 		ad = der_begin(w, DER_SEQUENCE);
 		OID(w, OID_AD_CA_ISSUERS);
-		put_url(w, t->base_url, "/ca.crt");
+		put_url(w, t->base_url, t->issuers_path ? t->issuers_path : "/ca.crt");
 		der_end(w, ad);
 		der_end(w, s);
 		ext_end(w, m, oct);

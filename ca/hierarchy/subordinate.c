@@ -7,11 +7,14 @@
  * leaves the directory as it was: the certificate is for ca.key, is a CA
  * that may sign certificates (RFC 5280 4.2.1.3, 4.2.1.9), is valid now,
  * and chains through CA certificates to a self-signed root, each signature
- * verified by wolfSSL's certificate manager with that root as the only
- * trust anchor.
+ * verified with wolfCrypt against the key of the certificate above it.
  */
 #include <wolfssl/options.h>
-#include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/ecc.h>
+#include <wolfssl/wolfcrypt/ed25519.h>
+#include <wolfssl/wolfcrypt/rsa.h>
+#include <wolfssl/wolfcrypt/signature.h>
 
 #include <limits.h>
 #include <stdio.h>
@@ -27,7 +30,9 @@
 #include "hierarchy/tiers.h"
 #include "internal.h"
 #include "tls.h"
+#include "x509/der.h"
 #include "x509/dn.h"
+#include "x509/oid.h"
 
 /* A certificate's subject in words, for messages (static buffer per call site). */
 static const char *who(const struct cert_parts *p, char *buf, size_t cap)
@@ -80,49 +85,108 @@ static enum ca_err ca_cert_ok(const struct cert_parts *p, const char *file, bool
 	return CA_OK;
 }
 
+/* The signature algorithms a CA certificate may be signed with here. */
+static const struct {
+	const char *oid;
+	size_t len;
+	enum wc_HashType hash;
+	enum wc_SignatureType type; /* WC_SIGNATURE_TYPE_NONE: Ed25519 */
+} sig_algs[] = {
+    {OID_SHA256_RSA, OID_LEN(OID_SHA256_RSA), WC_HASH_TYPE_SHA256, WC_SIGNATURE_TYPE_RSA_W_ENC},
+    {OID_SHA384_RSA, OID_LEN(OID_SHA384_RSA), WC_HASH_TYPE_SHA384, WC_SIGNATURE_TYPE_RSA_W_ENC},
+    {OID_SHA512_RSA, OID_LEN(OID_SHA512_RSA), WC_HASH_TYPE_SHA512, WC_SIGNATURE_TYPE_RSA_W_ENC},
+    {OID_ECDSA_SHA256, OID_LEN(OID_ECDSA_SHA256), WC_HASH_TYPE_SHA256, WC_SIGNATURE_TYPE_ECC},
+    {OID_ECDSA_SHA384, OID_LEN(OID_ECDSA_SHA384), WC_HASH_TYPE_SHA384, WC_SIGNATURE_TYPE_ECC},
+    {OID_ECDSA_SHA512, OID_LEN(OID_ECDSA_SHA512), WC_HASH_TYPE_SHA512, WC_SIGNATURE_TYPE_ECC},
+    {OID_ED25519, OID_LEN(OID_ED25519), WC_HASH_TYPE_NONE, WC_SIGNATURE_TYPE_NONE},
+};
+
 /*
- * Verify every signature of chain[0..n) (chain[n-1] the self-signed root)
- * with wolfSSL's certificate manager, the root its only anchor.
+ * Does the signature on cert (a certificate DER) verify with the key in
+ * spki (its issuer's SubjectPublicKeyInfo)? wolfCrypt checks the signature
+ * only: wolfSSL's certificate parser refuses some CA certificates openssl
+ * and Windows take (5.5.4: a nameConstraints before basicConstraints,
+ * error -198), so the structure is read here. 1 verifies, 0 does not, -1
+ * an algorithm privca does not take (SHA-1, RSA-PSS, ...).
+ */
+static int sig_verify(const uint8_t *cert, size_t len, const uint8_t *spki, size_t spki_len)
+{
+	struct der_r r = {cert, len}, c, a;
+	struct der_elem seq, tbs, alg, oid, bits;
+	if (!der_expect(&r, DER_SEQUENCE, &seq))
+		return 0;
+	c = der_in(&seq);
+	if (!der_expect(&c, DER_SEQUENCE, &tbs) || !der_expect(&c, DER_SEQUENCE, &alg) ||
+	    !der_expect(&c, DER_BIT_STRING, &bits) || bits.len < 2 || bits.val[0] != 0)
+		return 0;
+	a = der_in(&alg);
+	if (!der_expect(&a, DER_OID, &oid))
+		return 0;
+	size_t k = 0;
+	while (k < sizeof(sig_algs) / sizeof(sig_algs[0]) &&
+	       !der_oid_eq(&oid, (const uint8_t *)sig_algs[k].oid, sig_algs[k].len))
+		k++;
+	if (k == sizeof(sig_algs) / sizeof(sig_algs[0]))
+		return -1;
+	const uint8_t *sig = bits.val + 1;
+	word32 sig_len = (word32)(bits.len - 1), idx = 0;
+	int ok = 0, res = 0;
+	if (sig_algs[k].type == WC_SIGNATURE_TYPE_NONE) {
+		ed25519_key ek;
+		if (wc_ed25519_init(&ek) != 0)
+			return 0;
+		if (wc_Ed25519PublicKeyDecode(spki, &idx, &ek, (word32)spki_len) == 0 &&
+		    wc_ed25519_verify_msg(sig, sig_len, tbs.tlv, (word32)tbs.tlv_len, &res, &ek) ==
+			0)
+			ok = res == 1;
+		wc_ed25519_free(&ek);
+	} else if (sig_algs[k].type == WC_SIGNATURE_TYPE_ECC) {
+		ecc_key ek;
+		if (wc_ecc_init(&ek) != 0)
+			return 0;
+		if (wc_EccPublicKeyDecode(spki, &idx, &ek, (word32)spki_len) == 0)
+			ok = wc_SignatureVerify(sig_algs[k].hash, WC_SIGNATURE_TYPE_ECC, tbs.tlv,
+						(word32)tbs.tlv_len, sig, sig_len, &ek,
+						sizeof(ek)) == 0;
+		wc_ecc_free(&ek);
+	} else {
+		RsaKey rk;
+		if (wc_InitRsaKey(&rk, NULL) != 0)
+			return 0;
+		if (wc_RsaPublicKeyDecode(spki, &idx, &rk, (word32)spki_len) == 0)
+			ok = wc_SignatureVerify(sig_algs[k].hash, WC_SIGNATURE_TYPE_RSA_W_ENC,
+						tbs.tlv, (word32)tbs.tlv_len, sig, sig_len, &rk,
+						sizeof(rk)) == 0;
+		wc_FreeRsaKey(&rk);
+	}
+	return ok;
+}
+
+/*
+ * Verify every signature of chain[0..n) (chain[n-1] the self-signed root):
+ * each with the key of the certificate above it, the root with its own.
  */
 static enum ca_err chain_verify(const struct bundle *pool, const size_t *chain, size_t n,
 				const char *file, struct ca_error *err)
 {
 	char name[300], up[300];
-	enum ca_err rc = CA_OK;
-	WOLFSSL_CERT_MANAGER *cm = wolfSSL_CertManagerNew();
-	if (cm == NULL)
-		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
-	size_t root = chain[n - 1];
-	if (wolfSSL_CertManagerLoadCABuffer(cm, pool->der[root], (long)pool->len[root],
-					    WOLFSSL_FILETYPE_ASN1) != WOLFSSL_SUCCESS) {
-		rc = ca_fail(err, CA_ERR_BAD_REQUEST, "%s: the root %s cannot be used as a CA",
-			     file, who(&pool->parts[root], name, sizeof(name)));
-		goto out;
+	for (size_t k = 0; k < n; k++) {
+		size_t i = chain[k], above = chain[k + 1 < n ? k + 1 : k];
+		const struct der_elem *spki = &pool->parts[above].spki;
+		int v = sig_verify(pool->der[i], pool->len[i], spki->tlv, spki->tlv_len);
+		if (v < 0)
+			return ca_fail(err, CA_ERR_BAD_REQUEST,
+				       "%s: %s is signed with an algorithm privca does not accept "
+				       "(SHA-256/384/512 with RSA or ECDSA, or Ed25519)",
+				       file, who(&pool->parts[i], name, sizeof(name)));
+		if (v == 0)
+			return ca_fail(err, CA_ERR_BAD_REQUEST,
+				       "%s: the signature on %s does not verify with the key of %s "
+				       "(a broken or forged chain)",
+				       file, who(&pool->parts[i], name, sizeof(name)),
+				       who(&pool->parts[above], up, sizeof(up)));
 	}
-	/* From the top down: the root's own signature, then each below it. */
-	for (size_t k = n; k-- > 0;) {
-		size_t i = chain[k];
-		if (wolfSSL_CertManagerVerifyBuffer(cm, pool->der[i], (long)pool->len[i],
-						    WOLFSSL_FILETYPE_ASN1) != WOLFSSL_SUCCESS) {
-			size_t above = chain[k + 1 < n ? k + 1 : k];
-			rc = ca_fail(err, CA_ERR_BAD_REQUEST,
-				     "%s: the signature on %s does not verify with the key of %s "
-				     "(a broken or forged chain)",
-				     file, who(&pool->parts[i], name, sizeof(name)),
-				     who(&pool->parts[above], up, sizeof(up)));
-			goto out;
-		}
-		if (k > 0 && k + 1 < n &&
-		    wolfSSL_CertManagerLoadCABuffer(cm, pool->der[i], (long)pool->len[i],
-						    WOLFSSL_FILETYPE_ASN1) != WOLFSSL_SUCCESS) {
-			rc = ca_fail(err, CA_ERR_BAD_REQUEST, "%s: %s cannot be used as a CA", file,
-				     who(&pool->parts[i], name, sizeof(name)));
-			goto out;
-		}
-	}
-out:
-	wolfSSL_CertManagerFree(cm);
-	return rc;
+	return CA_OK;
 }
 
 /*

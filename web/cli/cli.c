@@ -55,7 +55,8 @@ int open_ca(struct ca **ca)
 	enum ca_err rc = ca_open(data_dir(), ca, &err);
 	if (rc != CA_OK) {
 		int code = fail("cannot open the CA", rc, &err);
-		if (rc == CA_ERR_NOT_FOUND) /* the core names no command: this does */
+		/* The core names no command: this does (unless it said install-ca). */
+		if (rc == CA_ERR_NOT_FOUND && strstr(err.detail, "install-ca") == NULL)
 			fprintf(stderr, "privca: create one with: privca init --dir %s\n",
 				data_dir());
 		return code;

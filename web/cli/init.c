@@ -104,6 +104,8 @@ int cmd_init(int argc, char **argv)
 		return st;
 	if (x.two && x.sub)
 		return usage_error("init", "--two-tier and --subordinate exclude each other");
+	if (x.sub && x.o.nhostnames > 0) /* the TLS pair comes with the CA certificate */
+		return usage_error("init", "with --subordinate, give --hostname to install-ca");
 	x.o.tier = x.two ? CA_TIER_TWO : x.sub ? CA_TIER_SUBORDINATE : CA_TIER_ONE;
 	x.o.hostnames = x.hosts;
 	x.o.permit = x.permit;

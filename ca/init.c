@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "crypto/keyfile.h"
 #include "x509/dn.h"
 #include "file.h"
 #include "hierarchy/root.h"
@@ -55,8 +56,24 @@ static enum ca_err init_check(const char *dir, const char *base, int days, struc
 	return CA_OK;
 }
 
-/* ca.key, ca.pem, privca.conf and an empty privca.db in dir. */
-static enum ca_err init_write(const char *dir, const char *base, struct key *k, const uint8_t *der,
+/*
+ * A new key k (keyfile.h: in memory, or in a token and then *uri names it)
+ * and its self-signed certificate *der (free()) for subj.
+ */
+static enum ca_err init_root(const struct ca_init_opts *o, const uint8_t *subj, size_t subj_len,
+			     int days, struct signer **k, char **uri, uint8_t **der,
+			     size_t *der_len, struct ca_error *err)
+{
+	enum ca_err rc = keyfile_generate(o, k, uri, err);
+	if (rc != CA_OK)
+		return rc;
+	return hier_self_sign(*k, subj, subj_len, days, der, der_len, err);
+}
+
+/* ca.key (in the form o asks for), ca.pem, privca.conf and an empty
+ * privca.db in dir. */
+static enum ca_err init_write(const char *dir, const struct ca_init_opts *o, const char *base,
+			      const struct signer *k, const char *uri, const uint8_t *der,
 			      size_t der_len, struct ca_error *err)
 {
 	char path[PATH_MAX];
@@ -64,7 +81,7 @@ static enum ca_err init_write(const char *dir, const char *base, struct key *k, 
 	struct store *st;
 	enum ca_err rc;
 	if ((rc = file_path(path, dir, "ca.key", err)) != CA_OK ||
-	    (rc = key_save(k, path, err)) != CA_OK)
+	    (rc = keyfile_save(o, k, uri, path, err)) != CA_OK)
 		return rc;
 	if (der != NULL && /* a subordinate's ca.pem comes with install-ca */
 	    ((rc = file_path(path, dir, "ca.pem", err)) != CA_OK ||
@@ -90,7 +107,8 @@ static enum ca_err init_write(const char *dir, const char *base, struct key *k, 
 enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_error *err)
 {
 	char path[PATH_MAX];
-	struct key *k = NULL;
+	struct signer *k = NULL;
+	char *uri = NULL; /* the pkcs11: URI of a key in a token */
 	uint8_t *subj = NULL, *der = NULL;
 	size_t subj_len, der_len;
 	struct ca *ca = NULL;
@@ -122,13 +140,20 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 	}
 	created = true; /* from here a failure removes what init wrote */
 	if (o->tier == CA_TIER_TWO)
-		rc = hier_init_two_tier(dir, o, nc, subj, subj_len, days, &k, &der, &der_len, err);
+		rc = hier_init_two_tier(dir, o, nc, subj, subj_len, days, &k, &uri, &der, &der_len,
+					err);
 	else if (o->tier == CA_TIER_SUBORDINATE)
-		rc = hier_init_subordinate(dir, o, nc, subj, subj_len, &k, err);
+		rc = hier_init_subordinate(dir, o, nc, subj, subj_len, &k, &uri, err);
 	else
-		rc = hier_make_root(o->key_type, subj, subj_len, days, &k, &der, &der_len, err);
-	if (rc != CA_OK || (rc = init_write(dir, base, k, der, der_len, err)) != CA_OK ||
-	    o->tier == CA_TIER_SUBORDINATE || (rc = ca_open(dir, &ca, err)) != CA_OK)
+		rc = init_root(o, subj, subj_len, days, &k, &uri, &der, &der_len, err);
+	if (rc != CA_OK || (rc = init_write(dir, o, base, k, uri, der, der_len, err)) != CA_OK)
+		goto out;
+	signer_close(k); /* a token allows one session per process (signer_pkcs11.h) */
+	k = NULL;
+	if (o->tier == CA_TIER_SUBORDINATE)
+		goto out; /* install-ca opens it, once its certificate is back */
+	struct ca_open_opts oo = {.key_pass_file = o->key_pass_file};
+	if ((rc = ca_open_ex(dir, &oo, &ca, err)) != CA_OK)
 		goto out;
 	rc = tls_init(ca, o, tls, ntls, err);
 out:
@@ -141,7 +166,8 @@ out:
 	}
 	if (rc != CA_OK && made_dir)
 		rmdir(dir); /* only if empty: never what was there before */
-	key_free(k);
+	signer_close(k);
+	free(uri);
 	free(nc);
 	free(tls);
 	free(subj);

@@ -23,10 +23,12 @@ struct nc;	   /* hierarchy/constraints.h */
 struct hier;	   /* hierarchy/chain.c: the chain above the issuer, the root CRL */
 struct crl_cache;  /* revoke.c */
 struct ocsp_cache; /* ocsp_responder.c */
+struct nc;	   /* hierarchy/constraints.h */
 
 struct ca {
 	char *dir;
-	struct key *key;
+	struct signer *key; /* the CA's signer (crypto/signer.h), owned */
+	struct nc *nc;	    /* the CA certificate's nameConstraints, or NULL */
 	struct store *store;
 	struct conf conf;	     /* privca.conf, owned */
 	struct ca_settings settings; /* the same, pointing into conf */
@@ -89,7 +91,7 @@ struct cert_tpl {
 };
 
 /* Encode and sign a certificate (cert.c). *der freed with free(). */
-enum ca_err cert_build(const struct cert_tpl *t, struct key *signer, uint8_t **der,
+enum ca_err cert_build(const struct cert_tpl *t, struct signer *signer, uint8_t **der,
 		       size_t *len) CA_WUR;
 
 /* A leaf certificate to sign and record (everything policy has decided). */
@@ -113,7 +115,9 @@ struct leaf {
  * it durably; a serial that is taken is drawn again. Refused while the CA
  * is not valid (ca_validity), and when the leaf would end after the CA
  * (CA_ERR_BAD_REQUEST naming the CA's end) unless l->clamp or clamp_to_ca
- * cut it to the CA's notAfter (then (*out)->clamped). *out (ca_cert_free)
+ * cut it to the CA's notAfter (then (*out)->clamped), and when a name is
+ * outside the CA certificate's nameConstraints (CA_ERR_NAME_NOT_ALLOWED,
+ * before anything is signed). *out (ca_cert_free)
  * holds the record with its DER. Nothing is recorded on failure.
  */
 enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out,

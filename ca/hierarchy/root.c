@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto/keyfile.h"
 #include "file.h"
 #include "hierarchy/constraints.h"
 #include "hierarchy/root.h"
@@ -15,15 +16,13 @@
 #include "x509/cert_read.h"
 #include "x509/crl.h"
 
-enum ca_err hier_make_root(enum ca_key_type type, const uint8_t *subj, size_t subj_len, int days,
-			   struct key **k, uint8_t **der, size_t *der_len, struct ca_error *err)
+enum ca_err hier_self_sign(struct signer *k, const uint8_t *subj, size_t subj_len, int days,
+			   uint8_t **der, size_t *der_len, struct ca_error *err)
 {
 	uint8_t serial[16], ski[20], *spki = NULL;
 	size_t spki_len;
 	enum ca_err rc;
-	if ((rc = key_generate(type, k, err)) != CA_OK)
-		return rc;
-	if ((rc = key_spki(*k, &spki, &spki_len)) != CA_OK || !hash_key_id(spki, spki_len, ski)) {
+	if ((rc = signer_spki(k, &spki, &spki_len)) != CA_OK || !hash_key_id(spki, spki_len, ski)) {
 		rc = ca_fail(err, CA_ERR_CRYPTO, "cannot encode the CA public key");
 		goto out;
 	}
@@ -44,14 +43,14 @@ enum ca_err hier_make_root(enum ca_key_type type, const uint8_t *subj, size_t su
 	    .ski = ski,
 	    .is_ca = true,
 	};
-	if ((rc = cert_build(&t, *k, der, der_len)) != CA_OK)
+	if ((rc = cert_build(&t, k, der, der_len)) != CA_OK)
 		rc = ca_fail(err, rc, "cannot sign the CA certificate");
 out:
 	free(spki);
 	return rc;
 }
 
-enum ca_err hier_sign_intermediate(struct key *rk, const uint8_t *root_der, size_t root_len,
+enum ca_err hier_sign_intermediate(struct signer *rk, const uint8_t *root_der, size_t root_len,
 				   const uint8_t *spki, size_t spki_len, const uint8_t *subject,
 				   size_t subject_len, int64_t not_before, int days,
 				   const struct nc *nc, const char *base_url, uint8_t **der,
@@ -99,7 +98,7 @@ enum ca_err hier_sign_intermediate(struct key *rk, const uint8_t *root_der, size
 	return CA_OK;
 }
 
-enum ca_err hier_sign_root_crl(struct key *rk, const uint8_t *root_der, size_t root_len,
+enum ca_err hier_sign_root_crl(struct signer *rk, const uint8_t *root_der, size_t root_len,
 			       int64_t now, int days, uint64_t number, uint8_t **der, size_t *len,
 			       struct ca_error *err)
 {
@@ -121,7 +120,7 @@ enum ca_err hier_sign_root_crl(struct key *rk, const uint8_t *root_der, size_t r
 }
 
 /* Load --root-key FILE and check that it is root's key. */
-static enum ca_err root_key_load(const struct ca *ca, const char *path, struct key **rk,
+static enum ca_err root_key_load(const struct ca *ca, const char *path, struct signer **rk,
 				 struct ca_error *err)
 {
 	const struct ca_issuer *root = ca_root(ca);
@@ -137,18 +136,18 @@ static enum ca_err root_key_load(const struct ca *ca, const char *path, struct k
 	if (!cert_read(root->der, root->der_len, &p))
 		return ca_fail(err, CA_ERR_IO, "%s/root.pem does not hold a certificate", ca->dir);
 	struct ca_error why = {{0}};
-	if ((rc = key_load(path, rk, &why)) != CA_OK) {
+	if ((rc = keyfile_open(path, NULL, rk, &why)) != CA_OK) {
 		/* The file named, whatever the signer said. */
 		return ca_fail(err, rc, "the root key %s cannot be used: %s", path, why.detail);
 	}
-	if ((rc = key_spki(*rk, &spki, &spki_len)) == CA_OK &&
+	if ((rc = signer_spki(*rk, &spki, &spki_len)) == CA_OK &&
 	    (spki_len != p.spki.tlv_len || memcmp(spki, p.spki.tlv, spki_len) != 0))
 		rc = ca_fail(err, CA_ERR_BAD_REQUEST,
 			     "%s is not the key of the root %s/root.pem (%s)", path, ca->dir,
 			     root->subject);
 	free(spki);
 	if (rc != CA_OK) {
-		key_free(*rk);
+		signer_close(*rk);
 		*rk = NULL;
 	}
 	return rc;
@@ -157,7 +156,7 @@ static enum ca_err root_key_load(const struct ca *ca, const char *path, struct k
 enum ca_err ca_intermediate_renew(struct ca *ca, const char *root_key, int days,
 				  struct ca_error *err)
 {
-	struct key *rk = NULL;
+	struct signer *rk = NULL;
 	struct cert_parts old;
 	struct nc *nc = NULL;
 	uint8_t *der = NULL;
@@ -188,13 +187,13 @@ enum ca_err ca_intermediate_renew(struct ca *ca, const char *root_key, int days,
 out:
 	free(der);
 	free(nc);
-	key_free(rk);
+	signer_close(rk);
 	return rc;
 }
 
 enum ca_err ca_root_crl_sign(struct ca *ca, const char *root_key, int days, struct ca_error *err)
 {
-	struct key *rk = NULL;
+	struct signer *rk = NULL;
 	uint8_t *der = NULL;
 	size_t len;
 	char path[PATH_MAX];
@@ -215,6 +214,6 @@ enum ca_err ca_root_crl_sign(struct ca *ca, const char *root_key, int days, stru
 		rc = file_replace(path, 0644, der, len, err);
 out:
 	free(der);
-	key_free(rk);
+	signer_close(rk);
 	return rc;
 }

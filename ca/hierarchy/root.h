@@ -19,13 +19,12 @@ struct nc;
 #define HIER_ROOT_CRL_DAYS 365
 
 /*
- * A new key *k (key_free) of type t and its self-signed root certificate
- * *der (free()) for subject subj, days long from now - CERT_SKEW: the
- * one-tier CA and the two-tier root alike.
+ * The self-signed root certificate *der (free()) of k for subject subj,
+ * days long from now - CERT_SKEW: the one-tier CA and the two-tier root
+ * alike.
  */
-enum ca_err hier_make_root(enum ca_key_type t, const uint8_t *subj, size_t subj_len, int days,
-			   struct key **k, uint8_t **der, size_t *der_len,
-			   struct ca_error *err) CA_WUR;
+enum ca_err hier_self_sign(struct signer *k, const uint8_t *subj, size_t subj_len, int days,
+			   uint8_t **der, size_t *der_len, struct ca_error *err) CA_WUR;
 
 /*
  * Sign, with the root key rk (the key of root_der), an intermediate for
@@ -35,7 +34,7 @@ enum ca_err hier_make_root(enum ca_key_type t, const uint8_t *subj, size_t subj_
  * base_url/root.crl and AIA caIssuers base_url/ca.crt. Valid from
  * not_before for days, cut to the root's end. *der freed with free().
  */
-enum ca_err hier_sign_intermediate(struct key *rk, const uint8_t *root_der, size_t root_len,
+enum ca_err hier_sign_intermediate(struct signer *rk, const uint8_t *root_der, size_t root_len,
 				   const uint8_t *spki, size_t spki_len, const uint8_t *subject,
 				   size_t subject_len, int64_t not_before, int days,
 				   const struct nc *nc, const char *base_url, uint8_t **der,
@@ -46,7 +45,7 @@ enum ca_err hier_sign_intermediate(struct key *rk, const uint8_t *root_der, size
  * cRLNumber number, no entries (the root's one intermediate is not
  * revoked). *der freed with free().
  */
-enum ca_err hier_sign_root_crl(struct key *rk, const uint8_t *root_der, size_t root_len,
+enum ca_err hier_sign_root_crl(struct signer *rk, const uint8_t *root_der, size_t root_len,
 			       int64_t now, int days, uint64_t number, uint8_t **der, size_t *len,
 			       struct ca_error *err) CA_WUR;
 

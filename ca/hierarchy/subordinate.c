@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "crypto/keyfile.h"
 #include "file.h"
 #include "hierarchy/bundle.h"
 #include "hierarchy/chain.h"
@@ -296,7 +297,7 @@ enum ca_err ca_install(const char *dir, const struct ca_install_opts *o, struct 
 					      "tls.pem"};
 	char path[PATH_MAX], key_path[PATH_MAX];
 	struct bundle pool = {0};
-	struct key *k = NULL;
+	struct signer *k = NULL;
 	uint8_t *spki = NULL;
 	size_t spki_len, chain[HIER_MAX + 1], n = 0;
 	struct nc *nc = NULL;
@@ -325,9 +326,12 @@ enum ca_err ca_install(const char *dir, const struct ca_install_opts *o, struct 
 				       written[i]);
 	}
 	if ((rc = file_path(key_path, dir, "ca.key", err)) != CA_OK ||
-	    (rc = key_load(key_path, &k, err)) != CA_OK)
+	    (rc = keyfile_open(key_path, o->key_pass_file, &k, err)) != CA_OK)
 		goto out;
-	if ((rc = key_spki(k, &spki, &spki_len)) != CA_OK) {
+	rc = signer_spki(k, &spki, &spki_len);
+	signer_close(k); /* only its public key is needed; a token allows one session */
+	k = NULL;
+	if (rc != CA_OK) {
 		rc = ca_fail(err, rc, "cannot encode the CA public key");
 		goto out;
 	}
@@ -357,6 +361,7 @@ enum ca_err ca_install(const char *dir, const struct ca_install_opts *o, struct 
 	}
 
 	writing = true;
+	struct ca_open_opts oo = {.key_pass_file = o->key_pass_file};
 	if ((rc = file_path(path, dir, "root.pem", err)) != CA_OK ||
 	    (rc = file_write_new(path, 0644, root, strlen(root), err)) != CA_OK)
 		goto out;
@@ -365,7 +370,7 @@ enum ca_err ca_install(const char *dir, const struct ca_install_opts *o, struct 
 		goto out;
 	if ((rc = file_path(path, dir, "ca.pem", err)) != CA_OK ||
 	    (rc = file_write_new(path, 0644, me, strlen(me), err)) != CA_OK ||
-	    (rc = ca_open(dir, &ca, err)) != CA_OK)
+	    (rc = ca_open_ex(dir, &oo, &ca, err)) != CA_OK)
 		goto out;
 	rc = tls_init(ca, &io, tls, ntls, err);
 out:
@@ -375,7 +380,7 @@ out:
 			if (file_path(path, dir, written[i], NULL) == CA_OK)
 				unlink(path);
 	bundle_free(&pool);
-	key_free(k);
+	signer_close(k);
 	free(spki);
 	free(nc);
 	free(tls);

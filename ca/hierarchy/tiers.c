@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "crypto/keyfile.h"
 #include "file.h"
 #include "hierarchy/constraints.h"
 #include "hierarchy/root.h"
@@ -78,11 +79,12 @@ enum ca_err hier_tls_filter(const struct nc *nc, size_t nfixed, struct name *v, 
 }
 
 enum ca_err hier_init_two_tier(const char *dir, const struct ca_init_opts *o, const struct nc *nc,
-			       const uint8_t *subject, size_t subject_len, int days, struct key **k,
-			       uint8_t **der, size_t *der_len, struct ca_error *err)
+			       const uint8_t *subject, size_t subject_len, int days,
+			       struct signer **k, char **uri, uint8_t **der, size_t *der_len,
+			       struct ca_error *err)
 {
 	char path[PATH_MAX];
-	struct key *rk = NULL;
+	struct signer *rk = NULL;
 	uint8_t *rsubj = NULL, *root = NULL, *spki = NULL, *crl = NULL;
 	size_t rsubj_len, root_len, spki_len, crl_len;
 	const char *base = o->base_url ? o->base_url : CONF_DEFAULT_URL;
@@ -97,13 +99,15 @@ enum ca_err hier_init_two_tier(const char *dir, const struct ca_init_opts *o, co
 			     "--root-subject or --subject)");
 		goto out;
 	}
-	if ((rc = hier_make_root(o->key_type, rsubj, rsubj_len,
-				 o->root_days ? o->root_days : CA_ROOT2_DAYS, &rk, &root, &root_len,
-				 err)) != CA_OK)
+	/* The root's key is a file key whatever ca.key becomes: it is taken
+	 * off this machine. */
+	if ((rc = signer_file_generate(o->key_type, &rk, err)) != CA_OK ||
+	    (rc = hier_self_sign(rk, rsubj, rsubj_len, o->root_days ? o->root_days : CA_ROOT2_DAYS,
+				 &root, &root_len, err)) != CA_OK)
 		goto out;
-	if ((rc = key_generate(o->key_type, k, err)) != CA_OK)
+	if ((rc = keyfile_generate(o, k, uri, err)) != CA_OK)
 		goto out;
-	if ((rc = key_spki(*k, &spki, &spki_len)) != CA_OK) {
+	if ((rc = signer_spki(*k, &spki, &spki_len)) != CA_OK) {
 		rc = ca_fail(err, rc, "cannot encode the CA public key");
 		goto out;
 	}
@@ -116,7 +120,7 @@ enum ca_err hier_init_two_tier(const char *dir, const struct ca_init_opts *o, co
 				     (uint64_t)now, &crl, &crl_len, err)) != CA_OK)
 		goto out;
 	if ((rc = file_path(path, dir, "root.key", err)) != CA_OK ||
-	    (rc = key_save(rk, path, err)) != CA_OK ||
+	    (rc = signer_file_save(rk, path, err)) != CA_OK ||
 	    (rc = file_path(path, dir, "root.pem", err)) != CA_OK ||
 	    (rc = file_write_cert(path, root, root_len, false, err)) != CA_OK ||
 	    (rc = file_path(path, dir, "root.crl", err)) != CA_OK)
@@ -124,12 +128,14 @@ enum ca_err hier_init_two_tier(const char *dir, const struct ca_init_opts *o, co
 	rc = file_write_new(path, 0644, crl, crl_len, err);
 out:
 	if (rc != CA_OK) {
-		key_free(*k);
+		signer_close(*k);
 		*k = NULL;
+		free(*uri);
+		*uri = NULL;
 		free(*der);
 		*der = NULL;
 	}
-	key_free(rk);
+	signer_close(rk);
 	free(rsubj);
 	free(root);
 	free(spki);
@@ -139,14 +145,14 @@ out:
 
 enum ca_err hier_init_subordinate(const char *dir, const struct ca_init_opts *o,
 				  const struct nc *nc, const uint8_t *subject, size_t subject_len,
-				  struct key **k, struct ca_error *err)
+				  struct signer **k, char **uri, struct ca_error *err)
 {
 	char path[PATH_MAX];
 	uint8_t *der = NULL;
 	size_t len;
 	char *pem = NULL;
 	enum ca_err rc;
-	if ((rc = key_generate(o->key_type, k, err)) != CA_OK)
+	if ((rc = keyfile_generate(o, k, uri, err)) != CA_OK)
 		return rc;
 	if ((rc = csr_write_ca(*k, subject, subject_len, nc, &der, &len)) != CA_OK) {
 		rc = ca_fail(err, rc, "cannot sign the CA request");
@@ -160,8 +166,10 @@ enum ca_err hier_init_subordinate(const char *dir, const struct ca_init_opts *o,
 		rc = file_write_new(path, 0644, pem, strlen(pem), err);
 out:
 	if (rc != CA_OK) {
-		key_free(*k);
+		signer_close(*k);
 		*k = NULL;
+		free(*uri);
+		*uri = NULL;
 	}
 	free(pem);
 	free(der);

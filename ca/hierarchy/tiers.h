@@ -36,20 +36,24 @@ enum ca_err hier_tls_filter(const struct nc *nc, size_t nfixed, struct name *v, 
 
 /*
  * --two-tier: a new root (o->root_subject, o->root_days) written to
- * dir/root.key (0600), root.pem and its first CRL root.crl, and a new
- * issuing key *k (key_free) with its intermediate certificate *der
- * (free()) for subject, days long, carrying nc.
+ * dir/root.key (0600, a plain PEM key: it leaves the machine), root.pem
+ * and its first CRL root.crl, and a new issuing key *k (signer_close; in
+ * the form o asks for, keyfile_generate: *uri, free(), names a token key)
+ * with its intermediate certificate *der (free()) for subject, days long,
+ * carrying nc.
  */
 enum ca_err hier_init_two_tier(const char *dir, const struct ca_init_opts *o, const struct nc *nc,
-			       const uint8_t *subject, size_t subject_len, int days, struct key **k,
-			       uint8_t **der, size_t *der_len, struct ca_error *err) CA_WUR;
+			       const uint8_t *subject, size_t subject_len, int days,
+			       struct signer **k, char **uri, uint8_t **der, size_t *der_len,
+			       struct ca_error *err) CA_WUR;
 
 /*
- * --subordinate: a new issuing key *k (key_free) and dir/ca.csr, the PKCS#10
- * request for subject asking for a CA certificate carrying nc.
+ * --subordinate: a new issuing key *k (signer_close; keyfile_generate, as
+ * above, with *uri) and dir/ca.csr, the PKCS#10 request for subject asking
+ * for a CA certificate carrying nc.
  */
 enum ca_err hier_init_subordinate(const char *dir, const struct ca_init_opts *o,
 				  const struct nc *nc, const uint8_t *subject, size_t subject_len,
-				  struct key **k, struct ca_error *err) CA_WUR;
+				  struct signer **k, char **uri, struct ca_error *err) CA_WUR;
 
 #endif

@@ -157,7 +157,7 @@ static void extensions(struct der_w *w, const struct cert_tpl *t)
 	der_end(w, x);
 }
 
-enum ca_err cert_build(const struct cert_tpl *t, struct key *signer, uint8_t **der, size_t *len)
+enum ca_err cert_build(const struct cert_tpl *t, struct signer *signer, uint8_t **der, size_t *len)
 {
 	struct der_w w = {0};
 	size_t tbs = der_begin(&w, DER_SEQUENCE);
@@ -165,7 +165,7 @@ enum ca_err cert_build(const struct cert_tpl *t, struct key *signer, uint8_t **d
 	der_uint(&w, 2); /* v3 */
 	der_end(&w, v);
 	der_uint_bytes(&w, DER_INTEGER, t->serial, t->serial_len);
-	key_write_alg(signer, &w);
+	signer_write_alg(signer, &w);
 	der_raw(&w, t->issuer, t->issuer_len);
 	size_t val = der_begin(&w, DER_SEQUENCE);
 	der_time(&w, t->not_before);
@@ -180,7 +180,7 @@ enum ca_err cert_build(const struct cert_tpl *t, struct key *signer, uint8_t **d
 	size_t tbs_len;
 	if (!der_finish(&w, &tbs_der, &tbs_len))
 		return CA_ERR_NOMEM;
-	enum ca_err rc = key_sign(signer, tbs_der, tbs_len, der, len);
+	enum ca_err rc = signer_sign(signer, tbs_der, tbs_len, der, len);
 	free(tbs_der);
 	return rc;
 }

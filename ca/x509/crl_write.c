@@ -1,7 +1,7 @@
 /*
  * The code in this file implements crl_build (crl.h): an X.509 v2
  * CertificateList encoded with the project's DER writer (wolfSSL 5.5.4 has
- * no CRL encoder) and signed with key_sign.
+ * no CRL encoder) and signed with signer_sign.
  *
  * Speed: a CRL of n entries is one pass over the entries into a buffer
  * sized up front, so nothing is reallocated while entries are written. The
@@ -121,7 +121,7 @@ static void write_entry(struct der_w *w, const struct crl_entry *e)
 	der_end(w, seq);
 }
 
-enum ca_err crl_build(struct key *k, const struct crl_params *p, uint8_t **der, size_t *len,
+enum ca_err crl_build(struct signer *k, const struct crl_params *p, uint8_t **der, size_t *len,
 		      struct ca_error *err)
 {
 	assert(k != NULL && p != NULL && der != NULL && len != NULL);
@@ -142,7 +142,7 @@ enum ca_err crl_build(struct key *k, const struct crl_params *p, uint8_t **der, 
 
 	size_t top = der_begin(&w, DER_SEQUENCE);
 	der_uint(&w, 1); /* v2 */
-	key_write_alg(k, &w);
+	signer_write_alg(k, &w);
 	der_raw(&w, p->issuer, p->issuer_len);
 	der_time(&w, p->this_update);
 	der_time(&w, p->next_update);
@@ -172,7 +172,7 @@ enum ca_err crl_build(struct key *k, const struct crl_params *p, uint8_t **der, 
 		rc = ca_fail(err, CA_ERR_NOMEM, "no memory to encode a CRL of %zu entries", p->n);
 		goto out;
 	}
-	rc = key_sign(k, tbs, tbs_len, der, len);
+	rc = signer_sign(k, tbs, tbs_len, der, len);
 	if (rc != CA_OK)
 		rc = ca_fail(err, rc, "signing the CRL failed (%s)", ca_strerror(rc));
 out:

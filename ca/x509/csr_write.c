@@ -10,13 +10,13 @@
 #include "x509/der.h"
 #include "x509/oid.h"
 
-enum ca_err csr_write_ca(struct key *k, const uint8_t *subject, size_t subject_len,
+enum ca_err csr_write_ca(struct signer *k, const uint8_t *subject, size_t subject_len,
 			 const struct nc *nc, uint8_t **der, size_t *len)
 {
 	uint8_t *spki = NULL, *cri = NULL;
 	size_t spki_len, cri_len;
 	struct der_w w = {0};
-	enum ca_err rc = key_spki(k, &spki, &spki_len);
+	enum ca_err rc = signer_spki(k, &spki, &spki_len);
 	if (rc != CA_OK)
 		return rc;
 	size_t info = der_begin(&w, DER_SEQUENCE);
@@ -60,7 +60,7 @@ enum ca_err csr_write_ca(struct key *k, const uint8_t *subject, size_t subject_l
 		rc = CA_ERR_NOMEM;
 		goto out;
 	}
-	rc = key_sign(k, cri, cri_len, der, len);
+	rc = signer_sign(k, cri, cri_len, der, len);
 out:
 	free(cri);
 	free(spki);

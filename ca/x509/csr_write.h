@@ -22,7 +22,7 @@ struct nc;
  * Certification Authority" template and openssl ca -extensions v3_ca both
  * sign it. *der is freed with free(). CA_ERR_NOMEM, CA_ERR_CRYPTO.
  */
-enum ca_err csr_write_ca(struct key *k, const uint8_t *subject, size_t subject_len,
+enum ca_err csr_write_ca(struct signer *k, const uint8_t *subject, size_t subject_len,
 			 const struct nc *nc, uint8_t **der, size_t *len) CA_WUR;
 
 #endif

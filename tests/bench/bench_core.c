@@ -78,12 +78,12 @@ static double issue_rate(struct ca *ca, const uint8_t *csr, size_t len, int nthr
 
 static double sign_rate(struct ca *ca, int n)
 {
-	uint8_t msg[400], sig[KEY_SIG_MAX];
+	uint8_t msg[400], sig[SIGNER_SIG_MAX];
 	size_t sl;
 	memset(msg, 0x5a, sizeof(msg));
 	double t0 = now_s();
 	for (int i = 0; i < n; i++)
-		if (key_signature(ca->key, msg, sizeof(msg), sig, &sl) != CA_OK)
+		if (signer_signature(ca->key, msg, sizeof(msg), sig, &sl) != CA_OK)
 			return 0;
 	return n / (now_s() - t0);
 }

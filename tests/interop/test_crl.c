@@ -255,11 +255,11 @@ static void test_crl_revokes_leaf(void **state)
 	static char out[16384];
 	for (size_t i = 0; i < NTYPES; i++) {
 		struct tca *c = &cas[i];
-		struct key *lk;
+		struct signer *lk;
 		uint8_t *lspki, *lname, *leaf, *leaf2;
 		size_t lspki_len, lname_len, leaf_len, leaf2_len;
-		assert_int_equal(key_generate(CA_KEY_EC_P256, &lk, NULL), CA_OK);
-		assert_int_equal(key_spki(lk, &lspki, &lspki_len), CA_OK);
+		assert_int_equal(signer_file_generate(CA_KEY_EC_P256, &lk, NULL), CA_OK);
+		assert_int_equal(signer_spki(lk, &lspki, &lspki_len), CA_OK);
 		name_cn("leaf.example", &lname, &lname_len);
 		const uint8_t s1[] = {0x5a, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
 				      0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
@@ -289,7 +289,7 @@ static void test_crl_revokes_leaf(void **state)
 		    0);
 		assert_non_null(strstr(out, "leaf2.pem: OK"));
 
-		key_free(lk);
+		signer_close(lk);
 		free(lspki);
 		free(lname);
 		free(leaf);

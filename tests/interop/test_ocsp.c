@@ -254,11 +254,11 @@ static void test_ocsp_leaf_certificate(void **state)
 	(void)state;
 	static char out[65536];
 	struct tca *c = &cas[0];
-	struct key *lk;
+	struct signer *lk;
 	uint8_t *lspki, *lname, *leaf, serial[16];
 	size_t lspki_len, lname_len, leaf_len;
-	assert_int_equal(key_generate(CA_KEY_EC_P256, &lk, NULL), CA_OK);
-	assert_int_equal(key_spki(lk, &lspki, &lspki_len), CA_OK);
+	assert_int_equal(signer_file_generate(CA_KEY_EC_P256, &lk, NULL), CA_OK);
+	assert_int_equal(signer_spki(lk, &lspki, &lspki_len), CA_OK);
 	name_cn("leaf.example", &lname, &lname_len);
 	assert_true(hex_decode(SERIAL_REVOKED, serial, sizeof(serial)));
 	make_cert(c->key, c->name, c->name_len, lname, lname_len, lspki, lspki_len, serial,
@@ -275,7 +275,7 @@ static void test_ocsp_leaf_certificate(void **state)
 	assert_non_null(strstr(out, "Response verify OK"));
 	assert_non_null(strstr(out, "leaf.pem: revoked"));
 	assert_non_null(strstr(out, "Reason: keyCompromise"));
-	key_free(lk);
+	signer_close(lk);
 	free(lspki);
 	free(lname);
 	free(leaf);
@@ -520,7 +520,7 @@ static void make_req(const struct reqopt *o, uint8_t **der, size_t *len)
 	if (o->signature) {
 		size_t sig = der_begin(&w, DER_CTX_CONS(0));
 		size_t seq = der_begin(&w, DER_SEQUENCE);
-		key_write_alg(cas[0].key, &w);
+		signer_write_alg(cas[0].key, &w);
 		der_bits(&w, (const uint8_t *)"\x01\x02", 2);
 		der_end(&w, seq);
 		der_end(&w, sig);

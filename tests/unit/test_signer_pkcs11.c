@@ -144,20 +144,21 @@ static void t_uri(void **state)
 }
 
 /* Sign with the token and check the signature with openssl. */
-static void sign_and_verify(struct p11_key *k)
+static void sign_and_verify(struct signer *k)
 {
 	char path[128], out[4096];
-	uint8_t *spki = NULL, sig[KEY_SIG_MAX];
+	uint8_t *spki = NULL, sig[SIGNER_SIG_MAX];
 	size_t spki_len = 0, sig_len = 0;
 	static const char msg[] = "TBSCertificate stand-in";
 
-	assert_int_equal(p11_spki(k, &spki, &spki_len), CA_OK);
+	assert_int_equal(signer_spki(k, &spki, &spki_len), CA_OK);
 	write_pem(dir, "pub.pem", "PUBLIC KEY", spki, spki_len);
 	free(spki);
-	assert_int_equal(p11_sign(k, (const uint8_t *)msg, strlen(msg), sig, &sig_len), CA_OK);
+	assert_int_equal(signer_signature(k, (const uint8_t *)msg, strlen(msg), sig, &sig_len),
+			 CA_OK);
 	write_file(dir, "sig", sig, sig_len);
 	write_file(dir, "msg", msg, strlen(msg));
-	const char *md = p11_type(k) == CA_KEY_EC_P384 ? "-sha384" : "-sha256";
+	const char *md = signer_type(k) == CA_KEY_EC_P384 ? "-sha384" : "-sha256";
 	assert_int_equal(
 	    run(dir, out, sizeof(out), "openssl dgst %s -verify pub.pem -signature sig msg", md),
 	    0);
@@ -173,7 +174,7 @@ static void sign_and_verify(struct p11_key *k)
 static void generate_and_use(enum ca_key_type t, const char *label, const char *tool_type)
 {
 	struct p11_uri u, v;
-	struct p11_key *k = NULL;
+	struct signer *k = NULL;
 	struct ca_error err;
 	char out[8192], hex[2 * P11_ID_MAX + 1];
 
@@ -184,9 +185,9 @@ static void generate_and_use(enum ca_key_type t, const char *label, const char *
 	assert_int_equal(p11_uri_parse(s, &v, &err), CA_OK); /* what ca.key will hold */
 	free(s);
 	assert_int_equal(p11_open(&v, &k, &err), CA_OK);
-	assert_int_equal(p11_type(k), t);
+	assert_int_equal(signer_type(k), t);
 	sign_and_verify(k);
-	p11_free(k);
+	signer_close(k);
 
 	/* pkcs11-tool sees a token key that is sensitive and never extractable,
 	 * (CKA_SENSITIVE, CKA_EXTRACTABLE false, as generated). */
@@ -227,7 +228,7 @@ static void t_refusals(void **state)
 	(void)state;
 	NEED_SOFTHSM();
 	struct p11_uri u, v;
-	struct p11_key *k = NULL;
+	struct signer *k = NULL;
 	struct ca_error err;
 	char path[128];
 
@@ -282,7 +283,7 @@ static void t_refusals(void **state)
 	/* After all that, the right URI still works. */
 	assert_int_equal(p11_open(&u, &k, &err), CA_OK);
 	sign_and_verify(k);
-	p11_free(k);
+	signer_close(k);
 }
 
 int main(void)

@@ -58,6 +58,7 @@ int cmd_install_ca(int argc, char **argv)
 	if (x.o.cert == NULL)
 		return usage_error("install-ca", "--cert FILE is required");
 	x.o.hostnames = x.hosts;
+	x.o.key_pass_file = key_pass_file();
 	struct ca_error err;
 	enum ca_err rc = ca_install(data_dir(), &x.o, &err);
 	if (rc != CA_OK)

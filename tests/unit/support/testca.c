@@ -45,9 +45,10 @@ void ext(struct der_w *w, const char *oid, size_t oid_len, bool critical, const 
 }
 
 /* A certificate for subject/spki signed by signer as issuer. */
-void make_cert(struct key *signer, const uint8_t *issuer, size_t issuer_len, const uint8_t *subject,
-	       size_t subject_len, const uint8_t *spki, size_t spki_len, const uint8_t *serial,
-	       size_t serial_len, bool ca, const uint8_t *ski, uint8_t **out, size_t *out_len)
+void make_cert(struct signer *signer, const uint8_t *issuer, size_t issuer_len,
+	       const uint8_t *subject, size_t subject_len, const uint8_t *spki, size_t spki_len,
+	       const uint8_t *serial, size_t serial_len, bool ca, const uint8_t *ski, uint8_t **out,
+	       size_t *out_len)
 {
 	struct der_w w = {0};
 	uint8_t *tbs;
@@ -57,7 +58,7 @@ void make_cert(struct key *signer, const uint8_t *issuer, size_t issuer_len, con
 	der_uint(&w, 2);
 	der_end(&w, v);
 	der_uint_bytes(&w, DER_INTEGER, serial, serial_len);
-	key_write_alg(signer, &w);
+	signer_write_alg(signer, &w);
 	der_raw(&w, issuer, issuer_len);
 	size_t val = der_begin(&w, DER_SEQUENCE);
 	der_time(&w, T0 - 86400);
@@ -86,7 +87,7 @@ void make_cert(struct key *signer, const uint8_t *issuer, size_t issuer_len, con
 	der_end(&w, e3);
 	der_end(&w, top);
 	assert_true(der_finish(&w, &tbs, &tbs_len));
-	assert_int_equal(key_sign(signer, tbs, tbs_len, out, out_len), CA_OK);
+	assert_int_equal(signer_sign(signer, tbs, tbs_len, out, out_len), CA_OK);
 	free(tbs);
 }
 
@@ -112,8 +113,8 @@ void tca_init(struct tca *c, enum ca_key_type t)
 {
 	memset(c, 0, sizeof(*c));
 	c->type = t;
-	assert_int_equal(key_generate(t, &c->key, NULL), CA_OK);
-	assert_int_equal(key_spki(c->key, &c->spki, &c->spki_len), CA_OK);
+	assert_int_equal(signer_file_generate(t, &c->key, NULL), CA_OK);
+	assert_int_equal(signer_spki(c->key, &c->spki, &c->spki_len), CA_OK);
 	struct der_r r = {c->spki, c->spki_len}, in;
 	struct der_elem seq, alg, bits;
 	assert_true(der_expect(&r, DER_SEQUENCE, &seq));
@@ -141,7 +142,7 @@ void tca_free(struct tca *c)
 		if (system(cmd) != 0)
 			fprintf(stderr, "could not remove %s\n", c->dir);
 	}
-	key_free(c->key);
+	signer_close(c->key);
 	free(c->name);
 	free(c->spki);
 	free(c->cert);

@@ -18,7 +18,7 @@
 
 struct tca {
 	enum ca_key_type type;
-	struct key *key;
+	struct signer *key;
 	uint8_t *name, *spki, *cert;
 	size_t name_len, spki_len, cert_len;
 	const uint8_t *pub; /* subjectPublicKey content, points into spki */
@@ -33,9 +33,10 @@ void name_cn(const char *cn, uint8_t **out, size_t *len);
 void ext(struct der_w *w, const char *oid, size_t oid_len, bool critical, const uint8_t *val,
 	 size_t n);
 /* A certificate for subject/spki signed by signer as issuer; *out freed with free(). */
-void make_cert(struct key *signer, const uint8_t *issuer, size_t issuer_len, const uint8_t *subject,
-	       size_t subject_len, const uint8_t *spki, size_t spki_len, const uint8_t *serial,
-	       size_t serial_len, bool ca, const uint8_t *ski, uint8_t **out, size_t *out_len);
+void make_cert(struct signer *signer, const uint8_t *issuer, size_t issuer_len,
+	       const uint8_t *subject, size_t subject_len, const uint8_t *spki, size_t spki_len,
+	       const uint8_t *serial, size_t serial_len, bool ca, const uint8_t *ski, uint8_t **out,
+	       size_t *out_len);
 void write_file(const char *dir, const char *name, const void *p, size_t n);
 void write_pem(const char *dir, const char *name, const char *label, const uint8_t *der, size_t n);
 /* A new CA of type t with its ca.pem in c->dir; tca_free removes it. */

@@ -79,11 +79,11 @@ struct cert_tpl {
 	enum ca_profile profile;
 	const struct name *names;
 	size_t nnames;
-	const char *base_url; /* CRL DP and AIA; NULL for none */
-	/* Paths under base_url: the CRL DP (NULL: "/crl") and the AIA caIssuers
-	 * (NULL: "/ca.crt"). A CA certificate (is_ca) carries no OCSP URL: the
-	 * CA above it (an offline root) answers none. */
-	const char *crl_path, *issuers_path;
+	/* Written as given (urls.h makes them from the base URL); each NULL
+	 * for none: cRLDistributionPoints, AIA id-ad-ocsp, AIA id-ad-caIssuers. */
+	const char *crl_url;
+	const char *ocsp_url;
+	const char *issuer_url;
 	/* CA only: basicConstraints pathLenConstraint when has_path_len. */
 	bool has_path_len;
 	unsigned path_len;

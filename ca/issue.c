@@ -17,6 +17,7 @@
 #include "internal.h"
 #include "policy.h"
 #include "tokens.h"
+#include "urls.h"
 
 /* The record of a freshly built certificate. */
 static enum ca_err cert_record(struct ca *ca, const uint8_t *der, size_t len,
@@ -123,7 +124,9 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 		return rc;
 	int64_t nb, na;
 	bool clamped;
-	if ((rc = leaf_window(ca, l, &nb, &na, &clamped, err)) != CA_OK)
+	struct cert_urls urls;
+	if ((rc = leaf_window(ca, l, &nb, &na, &clamped, err)) != CA_OK ||
+	    (rc = cert_urls_from_base(ca->conf.base_url, &urls, err)) != CA_OK)
 		return rc;
 	rc = CA_ERR_EXISTS; /* draw a serial until one is free */
 	/* A serial collision (2^-100-ish) is retried with a fresh draw. */
@@ -150,9 +153,10 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 		    .profile = l->profile,
 		    .names = l->names,
 		    .nnames = l->nnames,
-		    .base_url = ca->conf.base_url,
+		    .crl_url = urls.crl,
+		    .ocsp_url = urls.ocsp,
 		    /* Under a root: AIA caIssuers names the issuer, not the root. */
-		    .issuers_path = ca_root(ca) != ca_issuer(ca) ? "/issuer.crt" : NULL,
+		    .issuer_url = ca_root(ca) != ca_issuer(ca) ? urls.issuer_sub : urls.issuer,
 		};
 		free(der);
 		der = NULL;

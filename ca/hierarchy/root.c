@@ -13,6 +13,7 @@
 #include "hierarchy/constraints.h"
 #include "hierarchy/root.h"
 #include "internal.h"
+#include "urls.h"
 #include "x509/cert_read.h"
 #include "x509/crl.h"
 
@@ -63,6 +64,9 @@ enum ca_err hier_sign_intermediate(struct signer *rk, const uint8_t *root_der, s
 	    !hash_key_id(root.spki.tlv, root.spki.tlv_len, aki) ||
 	    !hash_key_id(spki, spki_len, ski))
 		return ca_fail(err, CA_ERR_CRYPTO, "cannot read the root or the intermediate key");
+	struct cert_urls urls;
+	if ((rc = cert_urls_from_base(base_url, &urls, err)) != CA_OK)
+		return rc;
 	if ((rc = rand_serial(serial)) != CA_OK)
 		return ca_fail(err, rc, "the random generator failed");
 	int64_t not_after = not_before + (int64_t)days * 86400;
@@ -89,9 +93,8 @@ enum ca_err hier_sign_intermediate(struct signer *rk, const uint8_t *root_der, s
 	    .has_path_len = true,
 	    .path_len = 0,
 	    .nc = nc,
-	    .base_url = base_url,
-	    .crl_path = "/root.crl",
-	    .issuers_path = "/ca.crt",
+	    .crl_url = urls.root_crl,
+	    .issuer_url = urls.issuer, /* the root's certificate; no OCSP above */
 	};
 	if ((rc = cert_build(&t, rk, der, len)) != CA_OK)
 		return ca_fail(err, rc, "the root key could not sign the intermediate");

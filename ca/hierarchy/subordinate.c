@@ -7,15 +7,8 @@
  * leaves the directory as it was: the certificate is for ca.key, is a CA
  * that may sign certificates (RFC 5280 4.2.1.3, 4.2.1.9), is valid now,
  * and chains through CA certificates to a self-signed root, each signature
- * verified with wolfCrypt against the key of the certificate above it.
+ * verified (crypto/pubkey.h) with the key of the certificate above it.
  */
-#include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/asn_public.h>
-#include <wolfssl/wolfcrypt/ecc.h>
-#include <wolfssl/wolfcrypt/ed25519.h>
-#include <wolfssl/wolfcrypt/rsa.h>
-#include <wolfssl/wolfcrypt/signature.h>
-
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +17,7 @@
 
 #include "codec.h"
 #include "crypto/keyfile.h"
+#include "crypto/pubkey.h"
 #include "file.h"
 #include "hierarchy/bundle.h"
 #include "hierarchy/chain.h"
@@ -90,25 +84,24 @@ static enum ca_err ca_cert_ok(const struct cert_parts *p, const char *file, bool
 static const struct {
 	const char *oid;
 	size_t len;
-	enum wc_HashType hash;
-	enum wc_SignatureType type; /* WC_SIGNATURE_TYPE_NONE: Ed25519 */
+	enum pubkey_hash hash; /* ignored for Ed25519 */
 } sig_algs[] = {
-    {OID_SHA256_RSA, OID_LEN(OID_SHA256_RSA), WC_HASH_TYPE_SHA256, WC_SIGNATURE_TYPE_RSA_W_ENC},
-    {OID_SHA384_RSA, OID_LEN(OID_SHA384_RSA), WC_HASH_TYPE_SHA384, WC_SIGNATURE_TYPE_RSA_W_ENC},
-    {OID_SHA512_RSA, OID_LEN(OID_SHA512_RSA), WC_HASH_TYPE_SHA512, WC_SIGNATURE_TYPE_RSA_W_ENC},
-    {OID_ECDSA_SHA256, OID_LEN(OID_ECDSA_SHA256), WC_HASH_TYPE_SHA256, WC_SIGNATURE_TYPE_ECC},
-    {OID_ECDSA_SHA384, OID_LEN(OID_ECDSA_SHA384), WC_HASH_TYPE_SHA384, WC_SIGNATURE_TYPE_ECC},
-    {OID_ECDSA_SHA512, OID_LEN(OID_ECDSA_SHA512), WC_HASH_TYPE_SHA512, WC_SIGNATURE_TYPE_ECC},
-    {OID_ED25519, OID_LEN(OID_ED25519), WC_HASH_TYPE_NONE, WC_SIGNATURE_TYPE_NONE},
+    {OID_SHA256_RSA, OID_LEN(OID_SHA256_RSA), PUBKEY_SHA256},
+    {OID_SHA384_RSA, OID_LEN(OID_SHA384_RSA), PUBKEY_SHA384},
+    {OID_SHA512_RSA, OID_LEN(OID_SHA512_RSA), PUBKEY_SHA512},
+    {OID_ECDSA_SHA256, OID_LEN(OID_ECDSA_SHA256), PUBKEY_SHA256},
+    {OID_ECDSA_SHA384, OID_LEN(OID_ECDSA_SHA384), PUBKEY_SHA384},
+    {OID_ECDSA_SHA512, OID_LEN(OID_ECDSA_SHA512), PUBKEY_SHA512},
+    {OID_ED25519, OID_LEN(OID_ED25519), PUBKEY_SHA256},
 };
 
 /*
  * Does the signature on cert (a certificate DER) verify with the key in
- * spki (its issuer's SubjectPublicKeyInfo)? wolfCrypt checks the signature
- * only: wolfSSL's certificate parser refuses some CA certificates openssl
- * and Windows take (5.5.4: a nameConstraints before basicConstraints,
- * error -198), so the structure is read here. 1 verifies, 0 does not, -1
- * an algorithm privca does not take (SHA-1, RSA-PSS, ...).
+ * spki (its issuer's SubjectPublicKeyInfo)? The structure is read here and
+ * the signature checked with crypto/pubkey.h: wolfSSL's certificate parser
+ * refuses some CA certificates openssl and Windows take (5.5.4: a
+ * nameConstraints before basicConstraints, error -198). 1 verifies, 0 does
+ * not, -1 an algorithm or key privca does not take (SHA-1, RSA-PSS, ...).
  */
 static int sig_verify(const uint8_t *cert, size_t len, const uint8_t *spki, size_t spki_len)
 {
@@ -127,39 +120,13 @@ static int sig_verify(const uint8_t *cert, size_t len, const uint8_t *spki, size
 	while (k < sizeof(sig_algs) / sizeof(sig_algs[0]) &&
 	       !der_oid_eq(&oid, (const uint8_t *)sig_algs[k].oid, sig_algs[k].len))
 		k++;
-	if (k == sizeof(sig_algs) / sizeof(sig_algs[0]))
+	struct pubkey *pk = NULL;
+	if (k == sizeof(sig_algs) / sizeof(sig_algs[0]) ||
+	    pubkey_from_spki(spki, spki_len, &pk, NULL) != CA_OK)
 		return -1;
-	const uint8_t *sig = bits.val + 1;
-	word32 sig_len = (word32)(bits.len - 1), idx = 0;
-	int ok = 0, res = 0;
-	if (sig_algs[k].type == WC_SIGNATURE_TYPE_NONE) {
-		ed25519_key ek;
-		if (wc_ed25519_init(&ek) != 0)
-			return 0;
-		if (wc_Ed25519PublicKeyDecode(spki, &idx, &ek, (word32)spki_len) == 0 &&
-		    wc_ed25519_verify_msg(sig, sig_len, tbs.tlv, (word32)tbs.tlv_len, &res, &ek) ==
-			0)
-			ok = res == 1;
-		wc_ed25519_free(&ek);
-	} else if (sig_algs[k].type == WC_SIGNATURE_TYPE_ECC) {
-		ecc_key ek;
-		if (wc_ecc_init(&ek) != 0)
-			return 0;
-		if (wc_EccPublicKeyDecode(spki, &idx, &ek, (word32)spki_len) == 0)
-			ok = wc_SignatureVerify(sig_algs[k].hash, WC_SIGNATURE_TYPE_ECC, tbs.tlv,
-						(word32)tbs.tlv_len, sig, sig_len, &ek,
-						sizeof(ek)) == 0;
-		wc_ecc_free(&ek);
-	} else {
-		RsaKey rk;
-		if (wc_InitRsaKey(&rk, NULL) != 0)
-			return 0;
-		if (wc_RsaPublicKeyDecode(spki, &idx, &rk, (word32)spki_len) == 0)
-			ok = wc_SignatureVerify(sig_algs[k].hash, WC_SIGNATURE_TYPE_RSA_W_ENC,
-						tbs.tlv, (word32)tbs.tlv_len, sig, sig_len, &rk,
-						sizeof(rk)) == 0;
-		wc_FreeRsaKey(&rk);
-	}
+	int ok = pubkey_verify(pk, sig_algs[k].hash, tbs.tlv, tbs.tlv_len, bits.val + 1,
+			       bits.len - 1, NULL) == CA_OK;
+	pubkey_free(pk);
 	return ok;
 }
 
@@ -177,8 +144,9 @@ static enum ca_err chain_verify(const struct bundle *pool, const size_t *chain, 
 		int v = sig_verify(pool->der[i], pool->len[i], spki->tlv, spki->tlv_len);
 		if (v < 0)
 			return ca_fail(err, CA_ERR_BAD_REQUEST,
-				       "%s: %s is signed with an algorithm privca does not accept "
-				       "(SHA-256/384/512 with RSA or ECDSA, or Ed25519)",
+				       "%s: %s is signed with an algorithm or key privca does not "
+				       "accept (SHA-256/384/512 with RSA 2048-4096 or ECDSA, or "
+				       "Ed25519)",
 				       file, who(&pool->parts[i], name, sizeof(name)));
 		if (v == 0)
 			return ca_fail(err, CA_ERR_BAD_REQUEST,

@@ -179,7 +179,7 @@ void art_root_crl(const struct http_req *r, struct http_resp *w)
 {
 	uint8_t *der = NULL;
 	size_t n = 0;
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	enum ca_err e = ca_root_crl(r->ca, &der, &n, &err);
 	if (e != CA_OK) {
 		http_problem(w, e, err.detail);

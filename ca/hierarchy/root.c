@@ -138,7 +138,7 @@ static enum ca_err root_key_load(const struct ca *ca, const char *path, struct s
 			       ca->dir);
 	if (!cert_read(root->der, root->der_len, &p))
 		return ca_fail(err, CA_ERR_IO, "%s/root.pem does not hold a certificate", ca->dir);
-	struct ca_error why = {{0}};
+	struct ca_error why = {0};
 	if ((rc = keyfile_open(path, NULL, rk, &why)) != CA_OK) {
 		/* The file named, whatever the signer said. */
 		return ca_fail(err, rc, "the root key %s cannot be used: %s", path, why.detail);

@@ -123,7 +123,7 @@ static void p7b_der_and_pem(void **state)
 static void refuse(const void *in, size_t n, const char *want)
 {
 	struct bundle b = {0};
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	assert_int_equal(bundle_read(in, n, "bad.pem", &b, &err), CA_ERR_BAD_REQUEST);
 	assert_non_null(strstr(err.detail, "bad.pem"));
 	assert_non_null(strstr(err.detail, want));

@@ -473,6 +473,7 @@ check "  the served CRL shows it within 5 s" within 5000 crl_has "$R3" Affiliati
 check "  OCSP (cached, no nonce) says revoked within 5 s" \
 	within 5000 ocsp_is "$T/r3.pem" revoked affiliationChanged -no_nonce
 check "  OCSP (nonce) says revoked" ocsp_is "$T/r3.pem" revoked affiliationChanged
+check "  the served delta CRL shows it within 5 s" within 5000 delta_has "$R3" Affiliation_Changed
 say "     (seen after $(($(now_ms) - t0)) ms)"
 "$PRIVCA" crl --dir "$DIR" --out "$T/cli.crl" 2>>"$T/cli.err" || true
 check "privca crl --out writes a CRL that verifies" \
@@ -489,6 +490,15 @@ check "privca crl --pem writes PEM" \
 	openssl crl -in "$T/cli.crl.pem" -CAfile "$CA" -noout
 eq "  of the same CRL" "$(openssl crl -in "$T/cli.crl.pem" -outform DER | sha256sum)" \
 	"$(sha256sum <"$T/cli.crl")"
+"$PRIVCA" crl --dir "$DIR" --delta --out "$T/cli.delta" 2>>"$T/cli.err" || true
+curl -sSf -o "$T/served.delta" "$BASE/crl/delta" || true
+check "privca crl --delta writes a delta CRL that verifies" \
+	openssl crl -inform DER -in "$T/cli.delta" -CAfile "$CA" -noout
+eq "  with the served delta's number and serials" \
+	"$(crl_number "$T/cli.delta") $(crl_serials "$T/cli.delta")" \
+	"$(crl_number "$T/served.delta") $(crl_serials "$T/served.delta")"
+eq "  R1, R2 and R3: every revocation since its base" "$(crl_serials "$T/cli.delta")" \
+	"$(printf '%s\n' "$R1" "$R2" "$R3" | sort | tr '\n' ' ')"
 
 # ---- hostile OCSP input -------------------------------------------------------
 

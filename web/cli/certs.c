@@ -143,12 +143,13 @@ int cmd_revoke(int argc, char **argv)
 /* ---- crl ---- */
 
 static const char crl_help[] =
-    "usage: privca crl [--dir DIR] [--out FILE] [--pem]\n"
-    "Write the current CRL (DER, or PEM with --pem) to FILE or stdout.\n";
+    "usage: privca crl [--dir DIR] [--out FILE] [--pem] [--delta]\n"
+    "Write the current CRL (DER, or PEM with --pem) to FILE or stdout;\n"
+    "with --delta its delta CRL (the revocations since its base) instead.\n";
 
 struct crl_ctx {
 	const char *out;
-	bool pem;
+	bool pem, delta;
 };
 
 static const char *crl_flag(int c, const char *arg, void *p)
@@ -156,6 +157,8 @@ static const char *crl_flag(int c, const char *arg, void *p)
 	struct crl_ctx *x = p;
 	if (c == 'o')
 		x->out = arg;
+	else if (c == 'D')
+		x->delta = true;
 	else
 		x->pem = true;
 	return NULL;
@@ -168,8 +171,10 @@ static int write_all(FILE *f, const void *p, size_t n)
 
 int cmd_crl(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"out", required_argument, NULL, 'o'}, {"pem", no_argument, NULL, 'P'}, {0}};
+	static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
+					     {"pem", no_argument, NULL, 'P'},
+					     {"delta", no_argument, NULL, 'D'},
+					     {0}};
 	struct crl_ctx x = {0};
 	int st = parse_flags("crl", crl_help, opts, crl_flag, &x, 0, argc, argv);
 	if (st != GO_ON)
@@ -179,7 +184,7 @@ int cmd_crl(int argc, char **argv)
 		return EXIT_REFUSED;
 	struct ca_blob *b = NULL;
 	struct ca_error err;
-	enum ca_err rc = ca_crl(ca, &b, &err);
+	enum ca_err rc = x.delta ? ca_crl_delta(ca, &b, &err) : ca_crl(ca, &b, &err);
 	int status = 0;
 	if (rc != CA_OK) {
 		status = fail("crl", rc, &err);

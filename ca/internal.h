@@ -21,9 +21,9 @@
 struct acme;	   /* acme/acme_int.h */
 struct nc;	   /* hierarchy/constraints.h */
 struct hier;	   /* hierarchy/chain.c: the chain above the issuer, the root CRL */
-struct crl_cache;  /* revoke.c */
+struct crl_cache;  /* crl_cache.c */
 struct ocsp_cache; /* ocsp_responder.c */
-struct nc;	   /* hierarchy/constraints.h */
+struct ca_service; /* service.c */
 
 struct ca {
 	char *dir;
@@ -52,7 +52,8 @@ struct ca {
 
 	struct crl_cache *crl;
 	struct ocsp_cache *ocsp;
-	struct acme *acme; /* ACME settings and validators (acme/state.c) */
+	struct ca_service *service; /* the revocation service (service.c) */
+	struct acme *acme;	    /* ACME settings and validators (acme/state.c) */
 };
 
 /* ACME hooks for ca_open/ca_close and privca.conf (acme/state.c). */
@@ -126,7 +127,8 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 /* notBefore is backdated this much for clock skew (design section 3). */
 #define CERT_SKEW 300
 
-/* CRL and OCSP state (revoke.c); called by ca_open / ca_close. */
+/* CRL and OCSP state and the service that keeps them fresh (service.c;
+ * revocation.h has the rest); called by ca_open / ca_close. */
 enum ca_err revocation_open(struct ca *ca, struct ca_error *err) CA_WUR;
 void revocation_close(struct ca *ca);
 /* A revocation happened in this process: rebuild the CRL, drop OCSP cache. */

@@ -416,6 +416,15 @@ enum ca_err ca_revoke(struct ca *ca, const char *serial, enum ca_reason reason,
  * CA_ERR_CRYPTO, CA_ERR_NOMEM.
  */
 enum ca_err ca_crl(struct ca *ca, struct ca_blob **out, struct ca_error *err) CA_WUR;
+/*
+ * The delta CRL (RFC 5280 5.2.4) that goes with the current CRL: the same
+ * cRLNumber, a critical deltaCRLIndicator naming an earlier complete CRL
+ * (at most a day older) as its base, and the revocations since that base.
+ * Brought up to date as ca_crl is; *out as for ca_crl. CA_ERR_NOT_FOUND
+ * while there is no base yet (before the second complete CRL);
+ * otherwise as ca_crl.
+ */
+enum ca_err ca_crl_delta(struct ca *ca, struct ca_blob **out, struct ca_error *err) CA_WUR;
 /* The CRL DER and its length; valid while b is held. */
 const uint8_t *ca_blob_data(const struct ca_blob *b, size_t *len);
 int64_t ca_blob_time(const struct ca_blob *b);	  /* thisUpdate for a CRL */

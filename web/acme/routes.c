@@ -186,9 +186,12 @@ void acme_dispatch(const struct http_req *r, struct http_resp *w)
 	else if (post && seg(p, "/acme/acct/", &id)) {
 		snprintf(buf, sizeof(buf), "%s", id);
 		char *slash = strchr(buf, '/');
-		if (slash != NULL && strcmp(slash, "/orders") == 0) {
+		/* /orders, and its later pages /orders/CURSOR (RFC 8555 7.1.2.1) */
+		if (slash != NULL && strncmp(slash, "/orders", 7) == 0 &&
+		    (slash[7] == '\0' ||
+		     (slash[7] == '/' && slash[8] != '\0' && strchr(slash + 8, '/') == NULL))) {
 			*slash = '\0';
-			acme_h_account_orders(&q, buf);
+			acme_h_account_orders(&q, buf, slash[7] == '/' ? slash + 8 : NULL);
 		} else if (slash == NULL) {
 			acme_h_account(&q, buf);
 		} else {

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "revocation.h"
+#include "urls.h"
 #include "x509/crl.h"
 
 #define CRL_VALIDITY (7 * 86400)
@@ -157,9 +158,8 @@ static enum ca_err crl_entries(struct ca *ca, int64_t now, const int64_t *since,
 			       struct crl_entry **out, size_t *n, struct ca_error *err)
 {
 	struct store_revoked *rev = NULL;
-	enum ca_err rc = since != NULL
-			     ? store_revoked_since(ca->store, *since, now, &rev, n, err)
-			     : store_revoked_list(ca->store, now, &rev, n, err);
+	enum ca_err rc = since != NULL ? store_revoked_since(ca->store, *since, now, &rev, n, err)
+				       : store_revoked_list(ca->store, now, &rev, n, err);
 	if (rc != CA_OK)
 		return rc;
 	struct crl_entry *ent = calloc(*n ? *n : 1, sizeof(*ent));
@@ -204,12 +204,15 @@ static void delta_publish(struct ca *ca, struct ca_blob *d)
 	ca_blob_release(prev);
 }
 
-/* The freshestCRL URI for complete CRLs into u; false if none fits. */
-static bool delta_url(struct ca *ca, char *u, size_t n)
+/* The freshestCRL URI for complete CRLs into u (CERT_URL_MAX bytes);
+ * false if the base URL gives none. */
+static bool delta_url(struct ca *ca, char *u)
 {
-	const char *base = ca->settings.base_url;
-	int k = base != NULL ? snprintf(u, n, "%s%s", base, CRL_DELTA_PATH) : -1;
-	return k > 0 && (size_t)k < n;
+	struct cert_urls urls;
+	if (cert_urls_from_base(ca->settings.base_url, &urls, NULL) != CA_OK)
+		return false;
+	memcpy(u, urls.delta, sizeof(urls.delta));
+	return true;
 }
 
 /*
@@ -261,7 +264,7 @@ static enum ca_err crl_sign_new(struct ca *ca, int64_t g, int64_t now, const str
 	size_t n = 0;
 	enum ca_err rc;
 	struct store_crl base;
-	char url[1100];
+	char url[CERT_URL_MAX];
 	if ((rc = ca_validity(ca, NULL, err)) != CA_OK)
 		return rc;
 	crl_base(rec, now, &base);
@@ -281,7 +284,7 @@ static enum ca_err crl_sign_new(struct ca *ca, int64_t g, int64_t now, const str
 	    .next_update = b->next_update,
 	    .entries = ent,
 	    .n = n,
-	    .freshest_url = delta_url(ca, url, sizeof(url)) ? url : NULL,
+	    .freshest_url = delta_url(ca, url) ? url : NULL,
 	};
 	rc = crl_build(ca->key, &p, &b->der, &b->len, err);
 	free(ent);

@@ -81,10 +81,12 @@ struct cert_tpl {
 	const struct name *names;
 	size_t nnames;
 	/* Written as given (urls.h makes them from the base URL); each NULL
-	 * for none: cRLDistributionPoints, AIA id-ad-ocsp, AIA id-ad-caIssuers. */
+	 * for none: cRLDistributionPoints, AIA id-ad-ocsp, AIA id-ad-caIssuers,
+	 * freshestCRL (the delta CRL). */
 	const char *crl_url;
 	const char *ocsp_url;
 	const char *issuer_url;
+	const char *freshest_url;
 	/* CA only: basicConstraints pathLenConstraint when has_path_len. */
 	bool has_path_len;
 	unsigned path_len;

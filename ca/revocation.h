@@ -23,10 +23,6 @@
 
 /* ---- crl_cache.c ---- */
 
-/* Where the delta CRL is served, after the base URL: the freshestCRL of
- * every complete CRL names it (web/http/urls.h URL_CRL_DELTA). */
-#define CRL_DELTA_PATH "/crl/delta"
-
 /* Allocate ca->crl, reading the store's generation. CA_ERR_NOMEM,
  * CA_ERR_STORE. */
 enum ca_err crl_cache_open(struct ca *ca, struct ca_error *err) CA_WUR;

@@ -396,7 +396,7 @@ openssl crl -inform DER -in "$T/after1.crl" -noout -text >"$T/after1.txt" 2>&1 |
 check "/crl: freshestCRL names $url/crl/delta" grep -q "URI:$url/crl/delta\$" "$T/after1.txt"
 openssl x509 -in "$T/r1.pem" -noout -text >"$T/r1.txt" 2>&1 || true
 check "a leaf's freshestCRL names $url/crl/delta" \
-	grep -A2 "X509v3 Freshest CRL" "$T/r1.txt" | grep -q "URI:$url/crl/delta\$"
+	bash -c "grep -A2 'X509v3 Freshest CRL' '$T/r1.txt' | grep -q 'URI:$url/crl/delta\$'"
 curl -sSf -o "$T/d1.pem" "$BASE/crl/delta.pem"
 check "/crl/delta.pem: certtool --verify-crl" \
 	certtool --verify-crl --load-ca-certificate "$CA" --infile "$T/d1.pem"

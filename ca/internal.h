@@ -6,6 +6,7 @@
 #define PRIVCA_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "clock.h"
@@ -54,6 +55,10 @@ struct ca {
 	struct ocsp_cache *ocsp;
 	struct ca_service *service; /* the revocation service (service.c) */
 	struct acme *acme;	    /* ACME settings and validators (acme/state.c) */
+
+	/* ca_activity: successful ca_issue and ca_revoke calls, whatever the
+	 * front-end (the service's own TLS certificate is not counted). */
+	atomic_ullong n_issued, n_revoked;
 };
 
 /* ACME hooks for ca_open/ca_close and privca.conf (acme/state.c). */

@@ -268,6 +268,7 @@ enum ca_err ca_issue(struct ca *ca, const struct ca_issue_req *req, struct ca_ce
 	if (rc == CA_ERR_NAME_NOT_ALLOWED) /* outside the CA's own name constraints */
 		refusal_event(ca, requester, rc, err);
 	if (rc == CA_OK) {
+		atomic_fetch_add_explicit(&ca->n_issued, 1, memory_order_relaxed);
 		*out = rec;
 		rec = NULL;
 	}

@@ -31,6 +31,7 @@ enum ca_err ca_revoke(struct ca *ca, const char *serial, enum ca_reason reason,
 		    s);
 	if (rc != CA_OK)
 		return rc;
+	atomic_fetch_add_explicit(&ca->n_revoked, 1, memory_order_relaxed);
 	revocation_changed(ca);
 	if (out != NULL)
 		return store_cert_get(ca->store, s, clock_now(&ca->clock), out, err);

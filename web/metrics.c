@@ -9,8 +9,6 @@
 #include "metrics.h"
 #include "privca/acme.h"
 
-static atomic_ullong m_issued, m_revoked;
-
 static const char *const refusal_codes[] = {
     "bad-request",
     "bad-csr",
@@ -80,24 +78,6 @@ void metrics_refusal(const char *code)
 		if (strcmp(refusal_codes[i], code) == 0)
 			break;
 	atomic_fetch_add_explicit(&m_refusals[i], 1, memory_order_relaxed);
-}
-
-enum ca_err metrics_issue(struct ca *ca, const struct ca_issue_req *req, struct ca_cert **out,
-			  struct ca_error *err)
-{
-	enum ca_err e = ca_issue(ca, req, out, err);
-	if (e == CA_OK)
-		atomic_fetch_add_explicit(&m_issued, 1, memory_order_relaxed);
-	return e;
-}
-
-enum ca_err metrics_revoke(struct ca *ca, const char *serial, enum ca_reason reason,
-			   const struct ca_token *actor, struct ca_cert **out, struct ca_error *err)
-{
-	enum ca_err e = ca_revoke(ca, serial, reason, actor, out, err);
-	if (e == CA_OK)
-		atomic_fetch_add_explicit(&m_revoked, 1, memory_order_relaxed);
-	return e;
 }
 
 static unsigned long long get(atomic_ullong *v)
@@ -259,15 +239,15 @@ void api_metrics(const struct http_req *r, struct http_resp *w)
 	struct acme_stats as;
 	acme_stats(r->ca, &as);
 
-	/* ACME issues and revokes in the core, past metrics_issue/revoke. */
-	buf_puts(b, "# HELP privca_certificates_issued_total Certificates issued over HTTP by "
-		    "this process.\n# TYPE privca_certificates_issued_total counter\n");
-	buf_printf(b, "privca_certificates_issued_total %llu\n",
-		   get(&m_issued) + (unsigned long long)as.orders_valid);
-	buf_puts(b, "# HELP privca_certificates_revoked_total Certificates revoked over HTTP by "
-		    "this process.\n# TYPE privca_certificates_revoked_total counter\n");
-	buf_printf(b, "privca_certificates_revoked_total %llu\n",
-		   get(&m_revoked) + (unsigned long long)as.certs_revoked);
+	/* Counted by the core, once, whatever the front-end (API, form, ACME). */
+	struct ca_activity act;
+	ca_activity(r->ca, &act);
+	buf_puts(b, "# HELP privca_certificates_issued_total Certificates issued by this "
+		    "process.\n# TYPE privca_certificates_issued_total counter\n");
+	buf_printf(b, "privca_certificates_issued_total %llu\n", (unsigned long long)act.issued);
+	buf_puts(b, "# HELP privca_certificates_revoked_total Certificates revoked by this "
+		    "process.\n# TYPE privca_certificates_revoked_total counter\n");
+	buf_printf(b, "privca_certificates_revoked_total %llu\n", (unsigned long long)act.revoked);
 
 	store_lines(b, r->ca);
 	ca_lines(b, r->ca);

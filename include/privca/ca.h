@@ -409,6 +409,18 @@ enum ca_err ca_revoke(struct ca *ca, const char *serial, enum ca_reason reason,
 		      struct ca_error *err) CA_WUR;
 
 /*
+ * What this process has done since ca_open: certificates issued by
+ * ca_issue (the JSON API, the form, ACME, privca sign) and revoked by
+ * ca_revoke, each counted once where it happens. The service's own TLS
+ * certificate is not counted. Lock-free; any thread.
+ */
+struct ca_activity {
+	uint64_t issued;
+	uint64_t revoked;
+};
+void ca_activity(const struct ca *ca, struct ca_activity *out);
+
+/*
  * The current CRL, rebuilt if a revocation happened (in this process or
  * another) or nextUpdate is near. *out is a reference-counted snapshot,
  * shared with other callers and immutable: read it with the ca_blob_*

@@ -210,6 +210,13 @@ run_privca() {
 	after=$(privca_count "http://127.0.0.1:$http")
 	note privca "recorded in the store" "$((after - before))/$total certificates (API count)"
 	note privca "RSS before/after" "$((rss0 / 1024)) MiB / $((rss1 / 1024)) MiB"
+	# Where the time goes: the validator's own time per check (/metrics),
+	# against the wall time lego spends per issuance above.
+	curl -sf "http://127.0.0.1:$http/metrics" >"$work/privca-metrics.txt" || true
+	note privca "validation (worker time)" "$(awk '/^privca_acme_validation_duration_seconds_sum/ {s += $2}
+		/^privca_acme_validation_duration_seconds_count/ {n += $2}
+		END {if (n) printf "%.1f ms mean over %d checks", 1000 * s / n, n; else print "no figures in /metrics"}' \
+		"$work/privca-metrics.txt")"
 	kill -TERM "$pid" 2>/dev/null || true
 }
 

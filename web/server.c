@@ -19,16 +19,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <jansson.h>
 #include <microhttpd.h>
 
 #include "daemon.h"
 #include "http/auth.h"
+#include "http/guard.h"
 #include "metrics.h"
 #include "routes.h"
 #include "server.h"
@@ -36,19 +39,29 @@
 #include "tls_listener.h"
 
 /*
- * Limits. The per-IP limit is generous because every loopback client
- * (reverse proxy, tests, the bench) shares one address; the total is
- * further bounded by the file descriptors available.
+ * Limits. The total is bounded by the file descriptors available. One
+ * address may hold a sixth of it: generous, because every loopback client
+ * (reverse proxy, tests, the bench) shares one address, yet four addresses
+ * holding all they may leave a third for everyone else (issue 13 item 3).
+ * Slow clients are bounded by http/guard.h's deadlines on top of the idle
+ * timeout.
  */
 #define CONN_LIMIT     4096
-#define PER_IP_LIMIT   1024
+#define PER_IP_SHARE   6
 #define CONN_TIMEOUT_S 20
-#define CONN_MEMORY    (32 * 1024) /* request line + headers; more gets 431 */
 #define LISTEN_BACKLOG 1024
-/* A chunked body over the cap cannot be answered before its end
- * (libmicrohttpd 0.9.75 queues no answer during an upload): it is read
- * and dropped up to this much for a 413, and the connection is cut past
- * it. */
+/* The request head: over URI_MAX bytes of path and query get 414, over
+ * HEAD_MAX bytes of request line and headers 431, both as problem+json.
+ * libmicrohttpd's pool (CONN_MEMORY) is larger so that it is this file
+ * that answers; a head too big even for the pool gets libmicrohttpd's own
+ * short 431 (its answers cannot be changed), and is cut all the same. */
+#define URI_MAX	    (8 * 1024)
+#define HEAD_MAX    (16 * 1024)
+#define CONN_MEMORY (64 * 1024)
+/* A chunked body over the cap is answered 413 at once (written to the
+ * connection here: libmicrohttpd 0.9.75 queues no answer during an upload),
+ * then read and dropped up to this much so the client reads the answer
+ * rather than a reset, and cut past it. */
 #define DISCARD_MAX	 (2 * 1024 * 1024)
 #define STOP_GRACE_MS	 10000
 #define WORKERS_PER_CORE 4
@@ -65,9 +78,12 @@ struct exchange {
 	struct listener *l;
 	struct timespec start;
 	struct buf body;
-	size_t seen; /* body bytes received, kept or not */
+	size_t seen;	/* body bytes received, kept or not */
+	size_t uri_len; /* the raw request target, path and query */
+	bool begun;	/* the handler's first call has been */
 	bool too_large;
 	bool answered;
+	bool written;	/* answered by answer_now: the connection is to be cut */
 	bool receiving; /* in `receiving`: its body is still arriving */
 	bool counted;	/* in `inflight`: its body is complete and it is being answered */
 	int status;
@@ -295,6 +311,93 @@ static enum MHD_Result answer_problem(struct exchange *x, int status, const char
 	return answer(x, &w);
 }
 
+/* The connection's deadlines (http/guard.h), set when it was accepted. */
+static struct guard_conn *guard_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *i =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return i == NULL ? NULL : i->socket_context;
+}
+
+/* Write all of data to the connection within WRITE_WAIT_MS: on the socket,
+ * or through the TLS session. */
+#define WRITE_WAIT_MS 1000
+static bool write_all(struct exchange *x, const char *data, size_t len)
+{
+	const union MHD_ConnectionInfo *fdi =
+	    MHD_get_connection_info(x->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *tlsi =
+	    x->l->tls ? MHD_get_connection_info(x->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION) : NULL;
+	if (fdi == NULL || (x->l->tls && (tlsi == NULL || tlsi->tls_session == NULL)))
+		return false;
+	long long until = mono_ms() + WRITE_WAIT_MS;
+	while (len > 0) {
+		ssize_t n;
+		if (tlsi != NULL) {
+			n = gnutls_record_send((gnutls_session_t)tlsi->tls_session, data, len);
+			if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+				n = -1, errno = EAGAIN;
+			else if (n < 0)
+				return false;
+		} else {
+			n = send(fdi->connect_fd, data, len, MSG_NOSIGNAL);
+		}
+		if (n > 0) {
+			data += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+			return false;
+		long long left = until - mono_ms();
+		if (left <= 0)
+			return false;
+		struct pollfd pfd = {fdi->connect_fd, POLLOUT, 0};
+		(void)poll(&pfd, 1, (int)left);
+	}
+	return true;
+}
+
+/*
+ * Answer a problem while the body is still arriving, which libmicrohttpd
+ * 0.9.75 cannot: the answer (Connection: close) is written to the
+ * connection here, and the connection is cut once the client stops sending
+ * or DISCARD_MAX bytes have come (take_body, dispatch).
+ */
+static enum MHD_Result answer_now(struct exchange *x, int status, const char *code,
+				  const char *detail)
+{
+	struct http_resp w = {0};
+	struct buf out = {0};
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	enum MHD_Result ret = MHD_NO;
+	http_problem_code(&w, status, code, detail);
+	if (w.body.failed || gmtime_r(&now, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+		goto out;
+	buf_printf(&out,
+		   "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: close\r\n"
+		   "Content-Type: %s\r\nX-Content-Type-Options: nosniff\r\n"
+		   "Content-Length: %zu\r\n\r\n",
+		   status, MHD_get_reason_phrase_for((unsigned)status), date, w.content_type,
+		   w.body.len);
+	buf_add(&out, w.body.data, w.body.len);
+	if (out.failed || !write_all(x, out.data, out.len))
+		goto out;
+	metrics_refusal(code);
+	x->status = status;
+	x->bytes += out.len;
+	x->answered = x->written = true;
+	guard_linger(guard_of(x->conn), mono_ms());
+	ret = MHD_YES;
+out:
+	buf_free(&out);
+	http_resp_clear(&w);
+	return ret;
+}
+
 static bool parse_size(const char *s, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -311,27 +414,47 @@ static bool parse_size(const char *s, uint64_t *out)
 	return true;
 }
 
-/* The first call for a request: the exchange, and the refusals that come
- * before reading a body (a NUL in the path, credentials in clear from
- * another host, a declared body over the cap). */
-static enum MHD_Result begin_exchange(struct listener *l, struct MHD_Connection *c, const char *url,
-				      const char *method, void **con_cls)
+/* The request line is in (before its headers): the exchange starts here,
+ * so that on_completed logs even a request libmicrohttpd refuses itself. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct exchange *x = calloc(1, sizeof(*x));
 	if (x == NULL)
-		return MHD_NO;
+		return NULL;
 	x->conn = c;
-	x->l = l;
+	x->l = cls;
 	clock_gettime(CLOCK_MONOTONIC, &x->start);
+	x->uri_len = uri != NULL ? strlen(uri) : 0;
 	x->receiving = true;
 	atomic_fetch_add(&receiving, 1);
 	atomic_store(&last_body_ms, mono_ms());
+	return x;
+}
+
+/* The first call for a request, its head complete: the refusals that come
+ * before reading a body (a head over the limits, a NUL in the path,
+ * credentials in clear from another host, a declared body over the cap). */
+static enum MHD_Result begin_exchange(struct exchange *x, struct MHD_Connection *c, const char *url,
+				      const char *method)
+{
+	struct listener *l = x->l;
+	x->begun = true;
+	guard_head_done(guard_of(c), mono_ms());
 	x->method = log_escape(method);
 	x->path = log_escape(url);
-	*con_cls = x;
 	if (x->method == NULL || x->path == NULL)
 		return MHD_NO;
 
+	const union MHD_ConnectionInfo *hs =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if (x->uri_len > URI_MAX)
+		return answer_problem(x, 414, "uri-too-long",
+				      "The request target is over 8 KiB; no path or query of "
+				      "this service is that long.");
+	if (hs != NULL && hs->header_size > HEAD_MAX)
+		return answer_problem(x, 431, "header-too-large",
+				      "The request line and headers are over 16 KiB; send "
+				      "smaller headers.");
 	if (url[0] == '\0')
 		return answer_problem(x, 400, "bad-request",
 				      "The path holds a NUL byte (%00), which no path "
@@ -353,21 +476,21 @@ static enum MHD_Result begin_exchange(struct listener *l, struct MHD_Connection 
 	return MHD_YES;
 }
 
-/* One chunk of the body: kept up to the cap, then counted and dropped. */
+/* One chunk of the body: kept up to the cap; past it (a chunked body
+ * declares no length) answered 413 at once, then counted and dropped. */
 static enum MHD_Result take_body(struct exchange *x, const char *data, size_t n)
 {
-	if (x->answered)
-		return MHD_YES;
 	x->seen += n;
 	atomic_store(&last_body_ms, mono_ms());
 	if (x->seen > DISCARD_MAX)
 		return MHD_NO; /* a client that keeps streaming past 413 */
-	if (x->too_large)
+	if (x->answered)
 		return MHD_YES;
 	if (x->body.len + n > HTTP_BODY_MAX) {
 		x->too_large = true;
 		buf_free(&x->body);
-		return MHD_YES;
+		return answer_now(x, 413, "payload-too-large",
+				  "The request body is over 64 KiB; a CSR is a few KiB.");
 	}
 	buf_add(&x->body, data, n);
 	return MHD_YES;
@@ -378,6 +501,8 @@ static enum MHD_Result dispatch(struct exchange *x, struct MHD_Connection *c, co
 				const char *method)
 {
 	struct listener *l = x->l;
+	if (x->written)
+		return MHD_NO; /* answered by answer_now: cut */
 	if (x->answered)
 		return MHD_YES;
 	if (x->too_large)
@@ -389,6 +514,7 @@ static enum MHD_Result dispatch(struct exchange *x, struct MHD_Connection *c, co
 	/* In flight from here: a stop waits for it. A client still sending a
 	 * body (or one that went quiet half-way) does not hold the stop up. */
 	x->counted = true;
+	guard_body_done(guard_of(c));
 	atomic_fetch_add(&inflight, 1);
 	x->receiving = false;
 	atomic_fetch_sub(&receiving, 1);
@@ -413,9 +539,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  size_t *upload_data_size, void **con_cls)
 {
 	struct exchange *x = *con_cls;
+	(void)cls;
 	(void)version;
 	if (x == NULL)
-		return begin_exchange(cls, c, url, method, con_cls);
+		return MHD_NO; /* on_uri was out of memory */
+	if (!x->begun)
+		return begin_exchange(x, c, url, method);
 	if (*upload_data_size > 0) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
@@ -429,10 +558,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct exchange *x = *con_cls;
 	(void)cls;
-	(void)c;
 	if (x == NULL)
 		return;
 	*con_cls = NULL;
+	guard_request_done(guard_of(c), mono_ms());
 
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -442,11 +571,14 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		usec = 0;
 	if (x->answered)
 		metrics_request(x->status, (uint64_t)usec);
-	/* One fprintf per line: stdio locks the stream, lines never mix. */
-	fprintf(stderr, "%s %s %s %d %zu %lldus %s%s\n", x->l->name, x->method ? x->method : "-",
-		x->path ? x->path : "-", x->answered ? x->status : 0, x->bytes, (long long)usec,
-		x->token_name[0] ? x->token_name : "-",
-		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+	/* One fprintf per line: stdio locks the stream, lines never mix. A
+	 * request whose head never came is no line: guard.c sums those up. */
+	if (x->begun || x->answered)
+		fprintf(stderr, "%s %s %s %d %zu %lldus %s%s\n", x->l->name,
+			x->method ? x->method : "-", x->path ? x->path : "-",
+			x->answered ? x->status : 0, x->bytes, (long long)usec,
+			x->token_name[0] ? x->token_name : "-",
+			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
 	buf_free(&x->body);
 	free(x->method);
 	free(x->path);
@@ -457,16 +589,80 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	free(x);
 }
 
-/* libmicrohttpd's own messages; fmt comes from the library, never a client. */
+/* Accepted and closed connections: their deadlines (http/guard.h). */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		guard_close(*socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	const union MHD_ConnectionInfo *fd =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *peer =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (fd != NULL)
+		*socket_context =
+		    guard_open(fd->connect_fd, peer ? peer->client_addr : NULL, mono_ms());
+}
+
+/*
+ * libmicrohttpd's own messages; fmt comes from the library, never a client.
+ * A message that comes again (the same format: a connection refused at the
+ * limit, say) within LOG_REPEAT_MS is counted, not written: an attack makes
+ * one line a minute, not one per connection (issue 13 item 9).
+ */
+#define LOG_REPEAT_MS 60000
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	const char *fmt;
+	long long since_ms;
+	unsigned repeats;
+} last_log;
+
+/* Under log_mu: say how often the last message came again, if it did. */
+static void log_repeats(long long now_ms)
+{
+	if (last_log.repeats > 0)
+		fprintf(stderr,
+			"privca: libmicrohttpd: the message above came %u more times in %lld s\n",
+			last_log.repeats, (now_ms - last_log.since_ms) / 1000);
+	last_log.repeats = 0;
+	last_log.since_ms = now_ms;
+}
+
 __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
+	long long now = mono_ms();
 	(void)cls;
+	pthread_mutex_lock(&log_mu);
+	if (fmt == last_log.fmt && now - last_log.since_ms < LOG_REPEAT_MS) {
+		last_log.repeats++;
+		pthread_mutex_unlock(&log_mu);
+		return;
+	}
+	log_repeats(now);
+	last_log.fmt = fmt;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	size_t n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
 	fprintf(stderr, "privca: libmicrohttpd: %s\n", msg);
+	pthread_mutex_unlock(&log_mu);
+}
+
+/* Once a second: the deadlines, and the count of a repeated message. */
+static void sweep(void)
+{
+	long long now = mono_ms();
+	(void)guard_sweep(now);
+	pthread_mutex_lock(&log_mu);
+	if (last_log.repeats > 0 && now - last_log.since_ms >= LOG_REPEAT_MS)
+		log_repeats(now);
+	pthread_mutex_unlock(&log_mu);
 }
 
 /*
@@ -524,10 +720,12 @@ struct MHD_Daemon *daemon_start(struct listener *l, const char *spec, unsigned t
 	    flags, port, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_LIMIT, conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
+	    conn_limit / PER_IP_SHARE > 16 ? conn_limit / PER_IP_SHARE : 16u,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE,
 	    (unsigned)LISTEN_BACKLOG, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_ARRAY,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
+	    l, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_ARRAY,
 	    l->tls ? tls_opts : no_opts, MHD_OPTION_END);
 	if (d == NULL)
 		fprintf(stderr, "privca: cannot listen on %s (%s): %s\n", spec, l->name,
@@ -686,8 +884,8 @@ static void serve_loop(struct https *h, bool want_https)
 		unsigned char b;
 		struct pollfd pfd = {sig_pipe[0], POLLIN, 0};
 		long long wait = next_check - mono_ms();
-		if (h->old.d != NULL && wait > 1000)
-			wait = 1000; /* look at the retiring daemon every second */
+		if (wait > 1000)
+			wait = 1000; /* deadlines and the retiring daemon, every second */
 		if (poll(&pfd, 1, wait > 0 ? (int)wait : 0) < 0 && errno != EINTR) {
 			fprintf(stderr, "privca: poll: %s\n", strerror(errno));
 			return;
@@ -708,6 +906,7 @@ static void serve_loop(struct https *h, bool want_https)
 				tls_refresh(h, false);
 			next_check = mono_ms() + TLS_CHECK_MS;
 		}
+		sweep();
 		tls_retire(h, false);
 	}
 }

@@ -91,6 +91,8 @@ struct exchange {
 	char *method; /* escaped for the log */
 	char *path;   /* escaped for the log */
 	char token_name[128];
+	char serial[33];		 /* issued or revoked */
+	char peer[INET6_ADDRSTRLEN + 2]; /* the client's address, for the log */
 };
 
 /*
@@ -183,6 +185,22 @@ static char *log_escape(const char *s)
 		return NULL;
 	}
 	return b.data;
+}
+
+/* The client's address as text ("-" if unknown). */
+static void peer_text(struct MHD_Connection *c, char out[INET6_ADDRSTRLEN + 2])
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+	strcpy(out, "-");
+	if (sa != NULL && sa->sa_family == AF_INET)
+		(void)inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+				out, INET6_ADDRSTRLEN);
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		(void)inet_ntop(AF_INET6,
+				&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+				INET6_ADDRSTRLEN);
 }
 
 static bool peer_is_loopback(struct MHD_Connection *c)
@@ -299,6 +317,8 @@ static enum MHD_Result answer(struct exchange *x, struct http_resp *w)
 	x->answered = true;
 	if (w->token_name[0] != '\0')
 		memcpy(x->token_name, w->token_name, sizeof(x->token_name));
+	if (w->serial[0] != '\0')
+		memcpy(x->serial, w->serial, sizeof(x->serial));
 	http_resp_clear(w);
 	return ret;
 }
@@ -425,6 +445,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	x->l = cls;
 	clock_gettime(CLOCK_MONOTONIC, &x->start);
 	x->uri_len = uri != NULL ? strlen(uri) : 0;
+	peer_text(c, x->peer);
 	x->receiving = true;
 	atomic_fetch_add(&receiving, 1);
 	atomic_store(&last_body_ms, mono_ms());
@@ -553,6 +574,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return dispatch(x, c, url, method);
 }
 
+/* Now as RFC 3339 in UTC with milliseconds: 2026-12-07T03:13:11.123Z. */
+static void log_time(char out[40])
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (gmtime_r(&ts.tv_sec, &tm) == NULL || strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		strcpy(out, "-");
+		return;
+	}
+	size_t n = strlen(out);
+	snprintf(out + n, 40 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
@@ -572,12 +607,17 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (x->answered)
 		metrics_request(x->status, (uint64_t)usec);
 	/* One fprintf per line: stdio locks the stream, lines never mix. A
-	 * request whose head never came is no line: guard.c sums those up. */
+	 * request whose head never came is no line: guard.c sums those up.
+	 * Fields (issue 13 item 9): time (RFC 3339, UTC), listener, peer,
+	 * method, path, status, bytes, microseconds, token, serial. */
+	char when[40];
+	log_time(when);
 	if (x->begun || x->answered)
-		fprintf(stderr, "%s %s %s %d %zu %lldus %s%s\n", x->l->name,
-			x->method ? x->method : "-", x->path ? x->path : "-",
-			x->answered ? x->status : 0, x->bytes, (long long)usec,
-			x->token_name[0] ? x->token_name : "-",
+		fprintf(stderr, "%s %s %s %s %s %d %zu %lldus %s %s%s\n", when, x->l->name,
+			x->peer[0] ? x->peer : "-", x->method ? x->method : "-",
+			x->path ? x->path : "-", x->answered ? x->status : 0, x->bytes,
+			(long long)usec, x->token_name[0] ? x->token_name : "-",
+			x->serial[0] ? x->serial : "-",
 			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
 	buf_free(&x->body);
 	free(x->method);

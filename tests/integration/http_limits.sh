@@ -186,10 +186,27 @@ new_lines=$(($(wc -l <"$T/server.log") - lines0))
 check "the attack made a few log lines, not one per connection ($new_lines)" test "$new_lines" -lt 40
 check "  one of them says connections were cut" grep -q "cutting connections that do not send" "$T/server.log"
 
+# ---- the request log (issue 13 item 9) --------------------------------------------
+st=$(http "$T/l1" "${AUTH[@]}" --data-binary "@$T/r.csr" "$API")
+eq "issued for the log" "$st" 201
+SERIAL=$(openssl x509 -in "$T/l1.body" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f')
+st=$(http "$T/l2" "${AUTH[@]}" -H "Content-Type: application/json" --data-binary '{"reason": "superseded"}' \
+	"$API/$SERIAL/revoke")
+eq "revoked for the log" "$st" 200
+sleep 0.3
+ts='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z'
+check "log: time, listener, peer, method, path, status, bytes, us, token, serial issued" \
+	grep -Eq "^$ts http 127\.0\.0\.1 POST /api/v1/certificates 201 [0-9]+ [0-9]+us team-a $SERIAL\$" "$T/server.log"
+check "log: the serial revoked" \
+	grep -Eq "^$ts http 127\.0\.0\.1 POST /api/v1/certificates/$SERIAL/revoke 200 [0-9]+ [0-9]+us team-a $SERIAL\$" "$T/server.log"
+check "log: a public request has - for token and serial" \
+	grep -Eq "^$ts http 127\.0\.0\.1 GET /healthz 200 3 [0-9]+us - -\$" "$T/server.log"
+check "log: HTTPS requests name their listener" grep -Eq "^$ts https 127\.0\.0\.1 GET /healthz " "$T/server.log"
+
 # ---- afterwards ---------------------------------------------------------------------
 check "the server is still running" server_alive
 eq "/healthz afterwards" "$(http "$T/h" "$BASE/healthz") $(cat "$T/h.body")" "200 ok"
-eq "refused requests issued nothing (one chunked CSR was issued)" "$(count_certs)" "$((COUNT0 + 1))"
+eq "refused requests issued nothing (two CSRs were issued)" "$(count_certs)" "$((COUNT0 + 2))"
 stop_server TERM
 eq "clean stop" "$SERVER_RC" 0
 finish

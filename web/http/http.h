@@ -122,6 +122,9 @@ bool http_set_header(struct http_resp *w, const char *name, const char *value);
 void http_resp_clear(struct http_resp *w);
 /* Record the token's name for the request log. */
 void http_resp_token(struct http_resp *w, const struct ca_token *tok);
+/* Record the serial issued or revoked for the request log (serial: 32 hex
+ * digits; anything longer is not recorded). */
+void http_resp_serial(struct http_resp *w, const char *serial);
 
 /*
  * Answer with an RFC 9457 problem+json: type urn:privca:error:CODE, title,

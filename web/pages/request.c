@@ -202,6 +202,7 @@ void pages_request(const struct http_req *r, struct http_resp *w)
 			     status);
 		goto out;
 	}
+	http_resp_serial(w, c->serial);
 	struct buf loc = {0};
 	page_cert_href(&loc, c->serial, "?done=issued");
 	page_redirect(w, loc.failed ? "/certs" : loc.data);

@@ -106,6 +106,7 @@ static const struct store_ops sqlite_ops = {
     .event_list = sq_event_list,
     .watch = sq_watch,
     .maintain = sq_maintain,
+    .acme = &store_sqlite_acme_ops,
 };
 
 /* Why path cannot be opened for writing, if the system says (NULL: it
@@ -167,12 +168,4 @@ enum ca_err store_sqlite_open(const char *path, bool create, struct store **out,
 	}
 	*out = &s->base;
 	return CA_OK;
-}
-
-struct sqlite3 *store_sqlite_db(struct store *s)
-{
-	if (strcmp(s->ops->scheme, "sqlite") != 0)
-		return NULL;
-	struct sq_conn *c = sq_conn(sq_of(s));
-	return c != NULL ? c->db : NULL;
 }

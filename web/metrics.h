@@ -4,7 +4,7 @@
  *
  * Issuance and revocation from any HTTP front-end (JSON API, pages, ACME)
  * go through metrics_issue and metrics_revoke, the one place where they
- * are counted; refusals are counted by server.c once per answer, from
+ * are counted; refusals are counted by exchange.c once per answer, from
  * http_resp.refusal.
  */
 #ifndef PRIVCA_METRICS_H

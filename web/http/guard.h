@@ -9,11 +9,11 @@
  * libmicrohttpd's, which then closes it).
  *
  * Cuts are logged as one line per burst (at most one a minute), never one
- * per connection. No libmicrohttpd types: server.c calls these from its
- * callbacks. Thread-safe: one mutex over every connection.
+ * per connection. No libmicrohttpd types: http/daemon.c and exchange.c call
+ * these from their callbacks. Thread-safe: one mutex over every connection.
  *
  * Caveats: the limit on connections per address is libmicrohttpd's (set in
- * server.c); this file only bounds how long each one may take.
+ * http/daemon.c); this file only bounds how long each one may take.
  */
 #ifndef PRIVCA_HTTP_GUARD_H
 #define PRIVCA_HTTP_GUARD_H

@@ -39,6 +39,9 @@ static const struct route routes[] = {
     {"GET", URL_CA_PEM, art_ca_pem},
     {"GET", URL_CA_CRT, art_ca_crt},
     {"GET", URL_CA_P7B, art_ca_p7b},
+    {"GET", URL_ISSUER_PEM, art_issuer_pem},
+    {"GET", URL_ISSUER_CRT, art_issuer_crt},
+    {"GET", URL_ROOT_CRL, art_root_crl},
     {"GET", URL_CERT_CHAIN, pages_cert_chain},
     {"GET", URL_CERT_P7B, pages_cert_p7b},
     {"GET", URL_CERT_DER, pages_cert_der},
@@ -46,6 +49,8 @@ static const struct route routes[] = {
     {"GET", URL_CERT_CRT, art_cert_crt},
     {"GET", URL_CRL, art_crl},
     {"GET", URL_CRL_PEM, art_crl_pem},
+    {"GET", URL_DELTA_CRL, art_delta},
+    {"GET", URL_DELTA_PEM, art_delta_pem},
     {"POST", URL_OCSP, art_ocsp_post},
     {"GET", URL_OCSP_GET, art_ocsp_get},
     /* HTML pages (pages/) */

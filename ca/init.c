@@ -32,9 +32,9 @@ static const char *const init_files[] = {
 static enum ca_err init_check(const char *dir, const char *base, int days, struct ca_error *err)
 {
 	char path[PATH_MAX];
-	if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0)
-		return ca_fail(err, CA_ERR_BAD_REQUEST,
-			       "the base URL must start with http:// or https:// (got '%s')", base);
+	enum ca_err rc = conf_url_check(base, err);
+	if (rc != CA_OK)
+		return rc;
 	if (days < 1 || days > 36500)
 		return ca_fail(err, CA_ERR_BAD_REQUEST,
 			       "the CA's validity must be from 1 to 36500 days");

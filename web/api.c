@@ -330,10 +330,12 @@ void api_issue(const struct http_req *r, struct http_resp *w)
 	enum fmt f = (enum fmt)http_negotiate(http_header(r, "Accept"), fmt_types, FMT_MAX,
 					      in.json ? FMT_JSON : FMT_PEM);
 	enum ca_err e = ca_issue(r->ca, &in.req, &cert, &err);
-	if (e != CA_OK)
+	if (e != CA_OK) {
 		issue_problem(w, e, &err);
-	else
+	} else {
+		http_resp_serial(w, cert->serial);
 		render_issued(r, w, cert, f);
+	}
 out:
 	ca_cert_free(cert);
 	json_decref(in.doc);
@@ -441,6 +443,7 @@ void api_revoke(const struct http_req *r, struct http_resp *w)
 		http_problem(w, e, err.detail);
 		goto out;
 	}
+	http_resp_serial(w, serial);
 	if (c != NULL) {
 		http_json(w, 200, cert_json(r->ca, c, true));
 	} else {

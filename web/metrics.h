@@ -3,8 +3,8 @@
  * function may be called from any worker.
  *
  * Issuance and revocation are counted by the core where they happen
- * (ca_activity), whatever the front-end; refusals are counted by server.c
- * once per answer, from http_resp.refusal.
+ * (ca_activity), whatever the front-end; refusals are counted by
+ * exchange.c once per answer, from http_resp.refusal.
  */
 #ifndef PRIVCA_METRICS_H
 #define PRIVCA_METRICS_H

@@ -1,5 +1,5 @@
 /*
- * The service's internal vocabulary, shared by server.c (daemons), routes.c
+ * The service's internal vocabulary, shared by exchange.c (dispatch), routes.c
  * (the route table), api.c (JSON API, health, metrics) and artifacts.c
  * (downloads, CRL, OCSP). Handlers follow the http.h contract.
  */

@@ -248,6 +248,8 @@ enum ca_err sq_cert_put(struct store *base, const struct ca_cert *c, struct ca_e
 	enum ca_err rc = sq_submit(sq_of(base), &j);
 	if (rc == CA_ERR_EXISTS)
 		return ca_fail(err, rc, "serial %s is taken", c->serial);
+	if (rc == CA_ERR_UNAVAILABLE)
+		return rc; /* sq_fault said why, and that nothing was written */
 	if (rc != CA_OK)
 		return ca_fail(err, rc,
 			       "the certificate could not be recorded; nothing was issued");

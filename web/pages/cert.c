@@ -396,6 +396,7 @@ void pages_cert_revoke(const struct http_req *r, struct http_resp *w)
 		cert_page(r, w, c, NULL, why.title, why.detail, why.status);
 		goto out;
 	}
+	http_resp_serial(w, c->serial);
 	struct buf loc = {0};
 	page_cert_href(&loc, c->serial, "?done=revoked");
 	page_redirect(w, loc.failed ? "/certs" : loc.data);

@@ -188,6 +188,7 @@ void pages_request(const struct http_req *r, struct http_resp *w)
 		request_page(r, w, &in, why.title, why.detail, why.status);
 		goto out;
 	}
+	http_resp_serial(w, c->serial);
 	struct buf loc = {0};
 	page_cert_href(&loc, c->serial, "?done=issued");
 	page_redirect(w, loc.failed ? "/certs" : loc.data);

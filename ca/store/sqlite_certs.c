@@ -22,12 +22,6 @@ static struct sq_sql q_cert_get =
     SQ_SQL("SELECT " SQ_CERT_COLS ", der FROM certificates WHERE serial = ?1");
 static struct sq_sql q_status = SQ_SQL("SELECT status, revoked_at, revocation_reason, "
 				       "not_after FROM certificates WHERE serial = ?1");
-static struct sq_sql q_count =
-    SQ_SQL("SELECT (SELECT count(*) FROM certificates WHERE status = 'valid' AND not_after >= ?1), "
-	   "(SELECT count(*) FROM certificates WHERE status = 'revoked'), "
-	   "(SELECT count(*) FROM certificates WHERE status = 'valid' AND not_after < ?1), "
-	   "(SELECT count(*) FROM certificates WHERE status = 'valid' AND not_after >= ?1 "
-	   "AND not_after < ?1 + 2592000)");
 static struct sq_sql q_revoke_get =
     SQ_SQL("SELECT status, requester FROM certificates WHERE serial = ?1");
 static struct sq_sql q_revoke_set =
@@ -285,25 +279,6 @@ void sq_cert_cols(sqlite3_stmt *st, struct rows_cert_cols *k, bool with_der)
 	k->created_at = sqlite3_column_int64(st, 12);
 	k->der = with_der ? sqlite3_column_blob(st, 13) : NULL;
 	k->der_len = with_der ? (size_t)sqlite3_column_bytes(st, 13) : 0;
-}
-
-enum ca_err sq_count(struct store *base, int64_t now, struct ca_counts *out, struct ca_error *err)
-{
-	sqlite3_stmt *st = sq_stmt(sq_of(base), &q_count, NULL);
-	if (st == NULL)
-		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
-	sqlite3_bind_int64(st, 1, now);
-	enum ca_err rc = CA_OK;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		out->valid = (uint64_t)sqlite3_column_int64(st, 0);
-		out->revoked = (uint64_t)sqlite3_column_int64(st, 1);
-		out->expired = (uint64_t)sqlite3_column_int64(st, 2);
-		out->expiring_30d = (uint64_t)sqlite3_column_int64(st, 3);
-	} else {
-		rc = ca_fail(err, CA_ERR_STORE, "the database failed");
-	}
-	sq_done(st);
-	return rc;
 }
 
 /* ---- revocation ---- */

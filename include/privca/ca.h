@@ -53,6 +53,14 @@ struct ca_init_opts {
 	const char *const *hostnames; /* extra TLS names besides localhost */
 	size_t nhostnames;
 	const char *base_url; /* NULL = "http://127.0.0.1:8080" */
+	/* Key protection (design section 11). Default: ca.key in plain PEM.
+	 * encrypt_key: encrypted PKCS#8 under the passphrase in key_pass_file
+	 * (a file: a passphrase never goes on argv). pkcs11_module: the key is
+	 * generated in the token labelled pkcs11_token (its PIN in
+	 * pkcs11_pin_file) and ca.key holds only its pkcs11: URI. */
+	bool encrypt_key;
+	const char *key_pass_file;
+	const char *pkcs11_module, *pkcs11_token, *pkcs11_pin_file;
 };
 
 /*
@@ -86,6 +94,24 @@ struct ca_settings {
  * migrated. CA_ERR_NOMEM.
  */
 enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err) CA_WUR;
+
+/* How to unlock ca.key; NULL fields are the defaults. */
+struct ca_open_opts {
+	/* Passphrase file for an encrypted ca.key; NULL: the systemd
+	 * credential $CREDENTIALS_DIRECTORY/privca-key-pass. */
+	const char *key_pass_file;
+};
+
+/*
+ * ca_open with opts (NULL: as ca_open). Besides ca_open's errors, for
+ * ca.key: CA_ERR_BAD_REQUEST when it is encrypted and no passphrase was
+ * given, CA_ERR_CRYPTO for a wrong passphrase (or a corrupt file: the two
+ * cannot be told apart), and for a key in a token CA_ERR_UNAUTHORIZED (a
+ * wrong PIN), CA_ERR_NOT_FOUND (no such token or key) or CA_ERR_IO (the
+ * module or PIN file). Every message names the file at fault.
+ */
+enum ca_err ca_open_ex(const char *dir, const struct ca_open_opts *opts, struct ca **out,
+		       struct ca_error *err) CA_WUR;
 
 /* Stop the background work (ca_serve_start) and free everything the CA
  * holds; pointers from ca_settings, ca_issuer and ca_chain die here.

@@ -1,7 +1,7 @@
 /*
  * The code in this file implements the SQLite store's inventory: the
  * counts by status (store_count) over the per-day expiry histogram that
- * triggers keep (schema/sqlite/006_counts.sql).
+ * triggers keep (schema/sqlite/007_counts.sql).
  *
  * A count at time `now` is the sum of the whole days on each side of now
  * plus index range counts of the partial days at its edges: the day now
@@ -11,6 +11,7 @@
  * cached, so nothing goes stale: another process's revocation or the
  * clock passing a certificate's notAfter shows at the next count).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,8 +27,8 @@
 /*
  * ?1 now; ?2 the first day wholly at or after now, ?3 its start; ?4 the
  * day now falls in, ?5 its start; ?6 the day now + 30 days falls in, ?7
- * its start. The partial days are counted from certificates_status
- * (status, not_after).
+ * its start. The partial days are counted from certificates_expires
+ * (not_after first, status in the index).
  */
 static struct sq_sql q_count =
     SQ_SQL("SELECT "
@@ -85,5 +86,20 @@ enum ca_err sq_count(struct store *base, int64_t now, struct ca_counts *out, str
 			     sqlite3_errmsg(sqlite3_db_handle(st)));
 	}
 	sq_done(st);
+	return rc;
+}
+
+enum ca_err sq_count_explain(struct store *base, char **out, struct ca_error *err)
+{
+	struct sq_conn *c = sq_conn(sq_of(base));
+	sqlite3_stmt *st = NULL;
+	char sql[2048];
+	*out = NULL;
+	if (snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", q_count.text) >= (int)sizeof(sql))
+		return ca_fail(err, CA_ERR_INTERNAL, "the count query does not fit its buffer");
+	if (c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return ca_fail(err, CA_ERR_STORE, "the count query could not be explained");
+	enum ca_err rc = sq_explain_rows(st, "count", out, err);
+	sqlite3_finalize(st);
 	return rc;
 }

@@ -77,15 +77,14 @@ CREATE TEMP TABLE seed AS
 	WHERE subject LIKE 'CN=seed%';
 INSERT INTO certificates (serial, subject, dns_names, ip_addresses, not_before, not_after,
 	profile, requester, fingerprint_sha256, der, status, revoked_at, revocation_reason,
-	created_at, search)
+	created_at)
 SELECT serial, 'CN=' || name, name || ',www.' || name, '', now - 86400 * 30,
 	CASE WHEN i % 20 = 1 THEN now - 86400 * (1 + i % 30) ELSE now + 86400 * (1 + i % 400) END,
 	'server', 'team' || (i % 20), fp, der,
 	CASE WHEN i % 50 = 0 THEN 'revoked' ELSE 'valid' END,
 	CASE WHEN i % 50 = 0 THEN now - 3600 ELSE NULL END,
 	CASE WHEN i % 50 = 0 THEN 1 ELSE NULL END,
-	now - 60 - i / 10,
-	'cn=' || name || ' ' || name || ',www.' || name || '  ' || serial
+	now - 60 - i / 10
 FROM (
 	WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < $ncerts)
 	SELECT i, CAST(strftime('%s', 'now') AS INTEGER) AS now,

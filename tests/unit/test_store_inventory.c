@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "store/sqlite_int.h"
 #include "store/store.h"
 
 #define DAY 86400
@@ -48,7 +49,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char side[300];
+	char side[400];
 	store_close(f->s);
 	unlink(f->where);
 	snprintf(side, sizeof(side), "%s-wal", f->where);
@@ -63,7 +64,7 @@ static uint8_t der[] = {0x30, 0x03, 0x02, 0x01, 0x01};
 
 static void serial_of(int i, char out[33])
 {
-	snprintf(out, 33, "%032x", i + 1);
+	snprintf(out, 33, "%032x", 0x100000 + i); /* clear of bulk_rows serials */
 }
 
 /* Record certificate number f->n, ending at not_after. */
@@ -122,7 +123,8 @@ static void assert_counts_at(const struct fx *f, struct store *s, int64_t now)
 	struct ca_counts got = {0}, want = reference(f, now);
 	struct ca_error e;
 	assert_int_equal(store_count(s, now, &got, &e), CA_OK);
-	if (memcmp(&got, &want, sizeof(got)) != 0)
+	if (got.valid != want.valid || got.revoked != want.revoked || got.expired != want.expired ||
+	    got.expiring_30d != want.expiring_30d)
 		fail_msg("at BASE%+lld: valid %llu/%llu revoked %llu/%llu expired %llu/%llu "
 			 "expiring %llu/%llu (got/want)",
 			 (long long)(now - BASE), (unsigned long long)got.valid,
@@ -212,6 +214,317 @@ static void count_refuses_absurd_time(void **state)
 	assert_non_null(strstr(e.detail, "out of range"));
 }
 
+/* ---- the lean store: search, migration from the old schema, plans ---- */
+
+struct embed_file {
+	const char *name;
+	const unsigned char *data;
+	size_t len;
+};
+extern const struct embed_file schema_files[];
+
+static sqlite3 *raw(const char *path)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	return db;
+}
+
+static void exec_ok(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg ? msg : "?");
+}
+
+/*
+ * N rows as the bench and a bulk import write them: host<i>.team<i%20>
+ * .example.internal and www.<same>, subject "CN=<name>, O=Unit <i%3>",
+ * serial 00..00<i> in hex, 1 in 50 revoked, ending between BASE - 30
+ * days and BASE + 369 days. old_schema: with the search column of the
+ * schema before 008_lean.sql, indexed in the trigram table as 002 did.
+ */
+static void bulk_rows(sqlite3 *db, int n, bool old_schema)
+{
+	char sql[2048];
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO certificates (serial, subject, dns_names, ip_addresses, not_before, "
+		 "not_after, profile, requester, fingerprint_sha256, der, status, revoked_at, "
+		 "revocation_reason, created_at%s) "
+		 "SELECT serial, subj, name || ',www.' || name, CASE WHEN i %% 9 = 0 THEN "
+		 "'10.0.' || (i %% 250) || '.1' ELSE '' END, %lld, %lld + 86400 * (i %% 400 - 30), "
+		 "'server', 'team-a', printf('%%064x', i), x'3003020101', "
+		 "CASE WHEN i %% 50 = 0 THEN 'revoked' ELSE 'valid' END, "
+		 "CASE WHEN i %% 50 = 0 THEN %lld END, CASE WHEN i %% 50 = 0 THEN 1 END, "
+		 "%lld + i%s FROM (WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+		 "FROM seq WHERE i < %d) SELECT i, printf('host%%05d.team%%d.example.internal', i, "
+		 "i %% 20) AS name, printf('CN=host%%05d.team%%d.example.internal, O=Unit %%d', i, "
+		 "i %% 20, i %% 3) AS subj, printf('%%032x', i) AS serial FROM seq)",
+		 old_schema ? ", search" : "", (long long)(BASE - 100 * DAY), (long long)BASE,
+		 (long long)BASE, (long long)(BASE - 100 * DAY),
+		 old_schema ? ", lower(subj) || ' ' || name || ',www.' || name || ' ' || "
+			      "CASE WHEN i % 9 = 0 THEN '10.0.' || (i % 250) || '.1' ELSE '' END "
+			      "|| ' ' || serial"
+			    : "",
+		 n);
+	exec_ok(db, sql);
+	if (old_schema)
+		exec_ok(db,
+			"INSERT INTO cert_fts (rowid, search) SELECT rowid, search FROM "
+			"certificates WHERE rowid > (SELECT last_rowid FROM fts_state); "
+			"UPDATE fts_state SET last_rowid = (SELECT max(rowid) FROM certificates)");
+}
+
+/* The serials store_list gives for q (every page), newest first, as one string. */
+static char *serials(struct store *s, struct ca_list_query q)
+{
+	static char out[65536];
+	char cur[128];
+	size_t len = 0;
+	struct ca_error e;
+	out[0] = '\0';
+	for (;;) {
+		struct ca_cert_list l;
+		if (store_list(s, &q, BASE, &l, &e) != CA_OK)
+			fail_msg("store_list: %s", e.detail);
+		for (size_t i = 0; i < l.n; i++) {
+			assert_true(len + 34 < sizeof(out));
+			len += (size_t)snprintf(out + len, sizeof(out) - len, "%s ",
+						l.items[i]->serial);
+		}
+		bool more = l.next_cursor != NULL;
+		if (more)
+			snprintf(cur, sizeof(cur), "%s", l.next_cursor);
+		ca_cert_list_free(&l);
+		if (!more)
+			break;
+		q.cursor = cur;
+	}
+	return out;
+}
+
+/* The same answer computed here: the i whose name, subject or serial
+ * (lowered) hold term, in the order asked for. */
+static void reference_serials(int n, const char *term, bool by_expiry, char *out, size_t size)
+{
+	size_t len = 0;
+	out[0] = '\0';
+	/* newest first: i descending; by expiry: not_after descending, ties by i descending */
+	for (int pass = by_expiry ? 399 : 0; pass >= 0; pass--)
+		for (int i = n; i >= 1; i--) {
+			if (by_expiry && i % 400 != pass)
+				continue;
+			char text[512];
+			char ip[32] = "";
+			if (i % 9 == 0)
+				snprintf(ip, sizeof(ip), "10.0.%d.1", i % 250);
+			snprintf(text, sizeof(text),
+				 "cn=host%05d.team%d.example.internal, o=unit %d "
+				 "host%05d.team%d.example.internal,www.host%05d.team%d.example."
+				 "internal %s %032x",
+				 i, i % 20, i % 3, i, i % 20, i, i % 20, ip, i);
+			if (strstr(text, term) == NULL)
+				continue;
+			assert_true(len + 34 < size);
+			len += (size_t)snprintf(out + len, size - len, "%032x ", i);
+		}
+}
+
+static void assert_search(struct store *s, int n, const char *term, const char *lowered,
+			  enum ca_sort sort)
+{
+	static char want[65536];
+	struct ca_list_query q = {.status = -1, .q = term, .limit = 500, .sort = sort};
+	reference_serials(n, lowered, sort == CA_SORT_EXPIRES, want, sizeof(want));
+	const char *got = serials(s, q);
+	if (strcmp(got, want) != 0)
+		fail_msg("q=%s sort=%d: got %.200s..., want %.200s...", term, (int)sort, got, want);
+	if (strlen(want) == 0)
+		fail_msg("q=%s: the fixture holds no match", term);
+}
+
+/* Every way a search runs (trigram newest first, trigram rare by expiry,
+ * scan of a common term by expiry, scan of a short term), by SAN, subject,
+ * IP and serial. */
+static void assert_searches(struct store *s, int n)
+{
+	static const struct {
+		const char *term, *lowered;
+	} terms[] = {
+	    {"host01234.team14", "host01234.team14"}, /* SAN, rare */
+	    {"WWW.HOST0120", "www.host0120"},	      /* SAN, upper case */
+	    {"o=unit 2", "o=unit 2"},		      /* subject only, common */
+	    {"team7.", "team7."},		      /* common */
+	    {"10.0.17.1", "10.0.17.1"},		      /* IP address */
+	    {"0000000004d2", "0000000004d2"},	      /* serial (1234) */
+	    {"m2", "m2"},			      /* under three characters: a scan */
+	};
+	for (size_t k = 0; k < sizeof(terms) / sizeof(terms[0]); k++) {
+		assert_search(s, n, terms[k].term, terms[k].lowered, CA_SORT_ISSUED);
+		assert_search(s, n, terms[k].term, terms[k].lowered, CA_SORT_EXPIRES);
+	}
+}
+
+static void search_finds_san_subject_serial(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db = raw(f->where);
+	bulk_rows(db, 3000, false);
+	sqlite3_close(db);
+	assert_searches(f->s, 3000);
+}
+
+/* A store written by the schema before the lean one (008_lean.sql), with
+ * rows in it, opens and answers the same: counts, every search, the lists. */
+static void old_store_migrates_and_answers_the_same(void **state)
+{
+	struct fx *f = *state;
+	char where[320];
+	struct ca_error e;
+	snprintf(where, sizeof(where), "%s-old", f->where);
+	unlink(where);
+	sqlite3 *db = raw(where);
+	exec_ok(db, "PRAGMA journal_mode = WAL");
+	/* every migration before the lean one, as a store made before it is */
+	int version = 0;
+	for (; schema_files[version].name != NULL; version++) {
+		if (strstr(schema_files[version].name, "_lean.sql") != NULL)
+			break;
+		exec_ok(db, (const char *)schema_files[version].data);
+	}
+	assert_non_null(schema_files[version].name);
+	assert_true(version >= 6);
+	char pragma[64];
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version);
+	exec_ok(db, pragma);
+	bulk_rows(db, 3000, true);
+	sqlite3_close(db);
+
+	struct store *old;
+	assert_int_equal(store_open(where, false, &old, &e), CA_OK);
+	db = raw(where);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT count(*) FROM pragma_table_info("
+					    "'certificates') WHERE name = 'search'",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0); /* the column is gone */
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+
+	struct ca_counts c;
+	assert_int_equal(store_count(old, BASE, &c, &e), CA_OK);
+	int valid = 0, revoked = 0, expired = 0, soon = 0;
+	for (int i = 1; i <= 3000; i++) {
+		int64_t na = BASE + DAY * (i % 400 - 30);
+		if (i % 50 == 0)
+			revoked++;
+		else if (na < BASE)
+			expired++;
+		else {
+			valid++;
+			soon += na < BASE + 30 * DAY;
+		}
+	}
+	assert_int_equal(c.valid, valid);
+	assert_int_equal(c.revoked, revoked);
+	assert_int_equal(c.expired, expired);
+	assert_int_equal(c.expiring_30d, soon);
+	assert_searches(old, 3000);
+	/* What is issued after the migration is found too. */
+	store_close(f->s);
+	f->s = old;
+	f->n = 200; /* a host name none of the bulk rows has */
+	put(f, BASE + DAY);
+	struct ca_list_query q = {.status = -1, .q = "host200.example"};
+	struct ca_cert_list l;
+	assert_int_equal(store_list(old, &q, BASE, &l, &e), CA_OK);
+	assert_int_equal(l.n, 1);
+	ca_cert_list_free(&l);
+	/* teardown closes old and removes f->where; remove the old file here */
+	assert_int_equal(unlink(where), 0);
+	char side[400];
+	snprintf(side, sizeof(side), "%s-wal", where);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", where);
+	unlink(side);
+}
+
+/* A plan that reads the whole table, or sorts more than a rare term's
+ * matches, is what made pages slow at a million rows. */
+static void assert_plan_on_index(const char *what, const char *plan)
+{
+	bool sorted_rare = strncmp(plan, "mode: fts-sorted\n", 17) == 0;
+	const char *line = strchr(plan, '\n');
+	assert_non_null(line);
+	for (line++; *line;) {
+		const char *end = strchr(line, '\n');
+		size_t n = end ? (size_t)(end - line) : strlen(line);
+		char l[512];
+		snprintf(l, sizeof(l), "%.*s", (int)n, line);
+		bool scan = strncmp(l, "SCAN ", 5) == 0 && strcmp(l, "SCAN CONSTANT ROW") != 0;
+		if (scan && strstr(l, "USING INDEX") == NULL &&
+		    strstr(l, "USING COVERING INDEX") == NULL && strstr(l, "VIRTUAL TABLE") == NULL)
+			fail_msg("%s: a full scan: %s\n%s", what, l, plan);
+		/* "FOR RIGHT PART OF ORDER BY": ties of one sort key put in
+		 * issue order, not the result sorted. */
+		if (strstr(l, "TEMP B-TREE") != NULL && strstr(l, "RIGHT PART") == NULL &&
+		    !sorted_rare)
+			fail_msg("%s: sorts its result: %s\n%s", what, l, plan);
+		line += n + (end != NULL);
+	}
+}
+
+static void page_queries_use_indexes(void **state)
+{
+	struct fx *f = *state;
+	struct ca_error e;
+	sqlite3 *db = raw(f->where);
+	bulk_rows(db, 3000, false);
+	exec_ok(db, "ANALYZE");
+	sqlite3_close(db);
+	store_close(f->s); /* reopen: plans see the statistics */
+	assert_int_equal(store_open(f->where, false, &f->s, &e), CA_OK);
+	static const struct {
+		const char *what;
+		struct ca_list_query q;
+	} cases[] = {
+	    {"/ latest", {.status = -1, .limit = 10}},
+	    {"/certs", {.status = -1}},
+	    {"/certs page 2", {.status = -1, .cursor = "i1728000100_40"}},
+	    {"/certs by expiry", {.status = -1, .sort = CA_SORT_EXPIRES}},
+	    {"/certs by expiry page 2",
+	     {.status = -1, .sort = CA_SORT_EXPIRES, .cursor = "e1728000100_40"}},
+	    {"valid", {.status = CA_STATUS_VALID}},
+	    {"revoked", {.status = CA_STATUS_REVOKED}},
+	    {"expired", {.status = CA_STATUS_EXPIRED}},
+	    {"valid by expiry", {.status = CA_STATUS_VALID, .sort = CA_SORT_EXPIRES}},
+	    {"expiring within 30 days",
+	     {.status = CA_STATUS_VALID, .sort = CA_SORT_EXPIRES, .expires_within_days = 30}},
+	    {"search", {.status = -1, .q = "team7"}},
+	    {"search page 2", {.status = -1, .q = "team7", .cursor = "r40"}},
+	    {"search valid", {.status = CA_STATUS_VALID, .q = "team7"}},
+	    {"rare search by expiry", {.status = -1, .q = "host01234", .sort = CA_SORT_EXPIRES}},
+	    {"common search by expiry", {.status = -1, .q = "team7", .sort = CA_SORT_EXPIRES}},
+	    {"short search", {.status = -1, .q = "t7"}},
+	    {"short search by expiry", {.status = -1, .q = "t7", .sort = CA_SORT_EXPIRES}},
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		char *plan = NULL;
+		assert_int_equal(sq_list_explain(f->s, &cases[k].q, BASE, &plan, &e), CA_OK);
+		assert_plan_on_index(cases[k].what, plan);
+		free(plan);
+	}
+	char *plan = NULL;
+	assert_int_equal(sq_count_explain(f->s, &plan, &e), CA_OK);
+	assert_plan_on_index("counts", plan);
+	assert_non_null(strstr(plan, "cert_days"));
+	free(plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +532,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(counts_follow_issue_revoke_and_time, setup, teardown),
 	    cmocka_unit_test_setup_teardown(counts_see_other_process_and_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(count_refuses_absurd_time, setup, teardown),
+	    cmocka_unit_test_setup_teardown(search_finds_san_subject_serial, setup, teardown),
+	    cmocka_unit_test_setup_teardown(old_store_migrates_and_answers_the_same, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(page_queries_use_indexes, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store inventory (sqlite)", tests, NULL, NULL);
 }

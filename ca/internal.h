@@ -51,7 +51,12 @@ struct ca {
 	struct crl_cache *crl;
 	struct ocsp_cache *ocsp;
 	struct acme *acme; /* ACME settings and validators (acme/state.c) */
+	int64_t tidy_next; /* the background tidy's next look (tidy.c; CRL thread only) */
 };
+
+/* One bounded step of the background tidy (retain_expired_days), when it
+ * is due: called by the service's background thread (revoke.c). */
+void ca_tidy_tick(struct ca *ca);
 
 /* ACME hooks for ca_open/ca_close and privca.conf (acme/state.c). */
 enum ca_err acme_open(struct ca *ca, struct ca_error *err) CA_WUR;

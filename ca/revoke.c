@@ -306,6 +306,7 @@ static void *crl_thread(void *arg)
 		if (store_maintain(ca->store) != CA_OK) {
 			/* a search will catch up itself (or report the store) */
 		}
+		ca_tidy_tick(ca); /* retention, one bounded step when due */
 		pthread_mutex_lock(&c->mu);
 		bool stale = newer || crl_stale(ca, c->cur, c->built_gen);
 		pthread_mutex_unlock(&c->mu);

@@ -24,6 +24,7 @@ static const char main_help[] =
     "  show     show one certificate\n"
     "  token    create, list or revoke team tokens\n"
     "  backup   copy the database, also while serving\n"
+    "  tidy     delete certificates expired before a date\n"
     "  acme     ACME external account binding keys (acme eab --help)\n"
     "'privca COMMAND --help' tells more; 'privca --version' the build.\n";
 
@@ -36,7 +37,7 @@ int main(int argc, char **argv)
 	    {"init", cmd_init},	    {"serve", cmd_serve}, {"sign", cmd_sign},
 	    {"revoke", cmd_revoke}, {"crl", cmd_crl},	  {"list", cmd_list},
 	    {"show", cmd_show},	    {"token", cmd_token}, {"backup", cmd_backup},
-	    {"acme", cmd_acme},
+	    {"acme", cmd_acme},	    {"tidy", cmd_tidy},
 	};
 	if (argc < 2) {
 		fputs(main_help, stderr);

@@ -212,6 +212,11 @@ void api_metrics(const struct http_req *r, struct http_resp *w)
 			   (unsigned long long)counts.revoked);
 		buf_printf(b, "privca_certificates{status=\"expired\"} %llu\n",
 			   (unsigned long long)counts.expired);
+		buf_puts(b, "# HELP privca_certificates_tidied_total Certificates deleted by "
+			    "retention (privca tidy, retain_expired_days), by any process.\n"
+			    "# TYPE privca_certificates_tidied_total counter\n");
+		buf_printf(b, "privca_certificates_tidied_total %llu\n",
+			   (unsigned long long)counts.tidied);
 	}
 
 	int64_t left;

@@ -189,6 +189,7 @@ enum ca_err sq_list_explain(struct store *s, const struct ca_list_query *q, int6
  * "mode: <mode>"; st stays the caller's. */
 enum ca_err sq_explain_rows(sqlite3_stmt *st, const char *mode, char **out, struct ca_error *err);
 /* sqlite_inventory.c */
+enum ca_err sq_tidy(struct store *s, const struct store_tidy *t, uint64_t *n, struct ca_error *err);
 /* For tests: the same for the statement sq_count runs. */
 enum ca_err sq_count_explain(struct store *s, char **out, struct ca_error *err);
 

@@ -70,9 +70,10 @@ static enum ca_err fts_index(struct sq_store *s, int64_t from, int64_t upto)
 }
 
 /*
- * Index the rows the trigram index has not seen. Rows are only appended
- * (rowids grow, nothing is deleted), so "not seen" is "rowid above
- * fts_state.last_rowid". BEGIN IMMEDIATE makes concurrent catch-ups
+ * Index the rows the trigram index has not seen. Rows are appended with
+ * growing rowids and tidy (sqlite_inventory.c) deletes only rows already
+ * indexed and never the newest, so no rowid is used twice and "not seen"
+ * is "rowid above fts_state.last_rowid". BEGIN IMMEDIATE makes concurrent catch-ups
  * (threads, processes) take turns: the second finds nothing left, and no
  * row is indexed twice. In chunks, each its own transaction: a bulk
  * import's backlog never holds the write lock long enough to stall

@@ -525,6 +525,156 @@ static void page_queries_use_indexes(void **state)
 	free(plan);
 }
 
+/* ---- retention ---- */
+
+static bool present(struct store *s, int i)
+{
+	char sn[33];
+	struct ca_cert *c = NULL;
+	struct ca_error e;
+	serial_of(i, sn);
+	enum ca_err rc = store_cert_get(s, sn, BASE, &c, &e);
+	ca_cert_free(c);
+	assert_true(rc == CA_OK || rc == CA_ERR_NOT_FOUND);
+	return rc == CA_OK;
+}
+
+static int64_t scalar(const char *path, const char *sql)
+{
+	sqlite3 *db = raw(path);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void tidy_keeps_valid_and_revoked_unexpired(void **state)
+{
+	struct fx *f = *state;
+	struct ca_error e;
+	fill(f);
+	put(f, BASE + 400 * DAY); /* the newest row is valid */
+	const int64_t now = BASE + 31 * DAY, before = BASE + 30 * DAY;
+	uint64_t dry = 0, n = 0, step;
+	struct store_tidy t = {.before = before, .now = now, .dry_run = true, .actor = "test"};
+	assert_int_equal(store_tidy(f->s, &t, &dry, &e), CA_OK);
+	assert_counts_everywhere(f, f->s); /* the dry run changed nothing */
+	for (int i = 0; i < f->n; i++)
+		assert_true(present(f->s, i));
+	t.dry_run = false;
+	t.limit = 7; /* several steps */
+	do {
+		assert_int_equal(store_tidy(f->s, &t, &step, &e), CA_OK);
+		n += step;
+	} while (step == t.limit);
+	assert_int_equal(n, dry);
+	int gone = 0;
+	for (int i = 0; i < f->n; i++) {
+		bool due = f->not_after[i] < before;
+		assert_int_equal(present(f->s, i), !due);
+		gone += due;
+	}
+	assert_int_equal(n, gone);
+	assert_true(gone > 10);
+	/* The counts: what is left, and how many went. */
+	struct fx left = *f;
+	left.n = 0;
+	for (int i = 0; i < f->n; i++)
+		if (f->not_after[i] >= before) {
+			left.not_after[left.n] = f->not_after[i];
+			left.revoked[left.n++] = f->revoked[i];
+		}
+	for (int64_t at = before; at < before + 60 * DAY; at += DAY / 3)
+		assert_counts_at(&left, f->s, at);
+	struct ca_counts c;
+	assert_int_equal(store_count(f->s, now, &c, &e), CA_OK);
+	assert_int_equal(c.tidied, gone);
+	/* Recorded: a tidy event per step; the deleted ones' events are gone. */
+	assert_true(scalar(f->where, "SELECT count(*) FROM events WHERE kind = 'tidy' AND actor "
+				     "= 'test' AND detail LIKE 'deleted % certificates that "
+				     "expired before 2024-%'") >= 2);
+	assert_int_equal(scalar(f->where, "SELECT count(*) FROM events WHERE serial IS NOT NULL "
+					  "AND serial NOT IN (SELECT serial FROM certificates)"),
+			 0);
+	/* Nothing more is due. */
+	assert_int_equal(store_tidy(f->s, &t, &step, &e), CA_OK);
+	assert_int_equal(step, 0);
+}
+
+static void tidy_refuses_the_future_and_changes_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct ca_error e;
+	uint64_t n = 99;
+	fill(f);
+	put(f, BASE + 400 * DAY);
+	struct store_tidy t = {.before = BASE + DAY + 1, .now = BASE + DAY, .limit = 100};
+	assert_int_equal(store_tidy(f->s, &t, &n, &e), CA_ERR_BAD_REQUEST);
+	assert_non_null(strstr(e.detail, "expired"));
+	assert_int_equal(n, 0);
+	t.before = BASE;
+	t.limit = 0;
+	assert_int_equal(store_tidy(f->s, &t, &n, &e), CA_ERR_BAD_REQUEST);
+	for (int i = 0; i < f->n; i++)
+		assert_true(present(f->s, i));
+	assert_counts_everywhere(f, f->s);
+	assert_int_equal(scalar(f->where, "SELECT count(*) FROM events WHERE kind = 'tidy'"), 0);
+}
+
+/* After a tidy the search finds what is left and nothing that went, and
+ * a new store gives the freed pages back to the file system. */
+static void tidy_search_and_space(void **state)
+{
+	struct fx *f = *state;
+	struct ca_error e;
+	assert_int_equal(scalar(f->where, "PRAGMA auto_vacuum"), 2); /* incremental */
+	sqlite3 *db = raw(f->where);
+	bulk_rows(db, 3000, false);
+	sqlite3_close(db);
+	assert_int_equal(sq_index_catch_up((struct sq_store *)f->s), CA_OK);
+	int64_t pages = scalar(f->where, "PRAGMA page_count");
+	/* bulk_rows: i % 400 < 200 ended before BASE + 170 days */
+	struct store_tidy t = {
+	    .before = BASE + 170 * DAY, .now = BASE + 200 * DAY, .limit = 100000, .actor = "test"};
+	uint64_t n = 0;
+	assert_int_equal(store_tidy(f->s, &t, &n, &e), CA_OK);
+	assert_int_equal(n, 1599); /* residue 0 seven times, 1..199 eight times */
+	while (scalar(f->where, "PRAGMA freelist_count") > 0) {
+		t.limit = 1;
+		assert_int_equal(store_tidy(f->s, &t, &n, &e), CA_OK); /* vacuum steps */
+		assert_int_equal(n, 0);
+	}
+	assert_true(scalar(f->where, "PRAGMA page_count") < pages); /* given back, not only free */
+	db = raw(f->where);
+	exec_ok(db, "INSERT INTO cert_fts (cert_fts, rank) VALUES ('integrity-check', 0)");
+	sqlite3_close(db);
+	struct ca_list_query q = {.status = -1, .q = "host01234.team14"}; /* 1234 % 400 = 34 */
+	struct ca_cert_list l;
+	assert_int_equal(store_list(f->s, &q, BASE, &l, &e), CA_OK);
+	assert_int_equal(l.n, 0);
+	ca_cert_list_free(&l);
+	q.q = "host01399.team19"; /* 1399 % 400 = 199 */
+	assert_int_equal(store_list(f->s, &q, BASE, &l, &e), CA_OK);
+	assert_int_equal(l.n, 0);
+	ca_cert_list_free(&l);
+	q.q = "host01200.team0"; /* 1200 % 400 = 0, 1200 % 50 = 0: revoked, ended */
+	assert_int_equal(store_list(f->s, &q, BASE, &l, &e), CA_OK);
+	assert_int_equal(l.n, 0);
+	ca_cert_list_free(&l);
+	q.q = "host01400.team0"; /* 1400 % 400 = 200: kept */
+	assert_int_equal(store_list(f->s, &q, BASE, &l, &e), CA_OK);
+	assert_int_equal(l.n, 1);
+	ca_cert_list_free(&l);
+	q.q = "team7.";
+	q.limit = 500;
+	assert_int_equal(store_list(f->s, &q, BASE, &l, &e), CA_OK);
+	assert_int_equal(l.n, 70); /* of 150 team7 rows, residues 207..387 kept */
+	ca_cert_list_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -536,6 +686,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(old_store_migrates_and_answers_the_same, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(page_queries_use_indexes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(tidy_keeps_valid_and_revoked_unexpired, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(tidy_refuses_the_future_and_changes_nothing, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(tidy_search_and_space, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store inventory (sqlite)", tests, NULL, NULL);
 }

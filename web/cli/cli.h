@@ -31,6 +31,7 @@ int cmd_crl(int argc, char **argv);    /* certs.c */
 int cmd_list(int argc, char **argv);   /* certs.c */
 int cmd_show(int argc, char **argv);   /* certs.c */
 int cmd_backup(int argc, char **argv); /* certs.c */
+int cmd_tidy(int argc, char **argv);   /* tidy.c */
 int cmd_token(int argc, char **argv);  /* token.c */
 int cmd_acme(int argc, char **argv);   /* acme.c */
 

@@ -19,6 +19,8 @@
 #include "store/store.h"
 
 struct acme;	   /* acme/acme_int.h */
+struct nc;	   /* hierarchy/constraints.h */
+struct hier;	   /* hierarchy/chain.c: the chain above the issuer, the root CRL */
 struct crl_cache;  /* revoke.c */
 struct ocsp_cache; /* ocsp_responder.c */
 struct nc;	   /* hierarchy/constraints.h */
@@ -33,7 +35,7 @@ struct ca {
 
 	/* The CA certificate and what is derived from it once at open. */
 	struct ca_issuer issuer;
-	const struct ca_issuer *chain[1]; /* issuer first, up to the root */
+	struct hier *hier; /* the chain above the issuer (hierarchy/chain.c) */
 	uint8_t *cert_der;
 	size_t cert_len;
 	char *cert_pem;
@@ -87,6 +89,10 @@ struct cert_tpl {
 	const char *crl_url;
 	const char *ocsp_url;
 	const char *issuer_url;
+	/* CA only: basicConstraints pathLenConstraint when has_path_len. */
+	bool has_path_len;
+	unsigned path_len;
+	const struct nc *nc; /* CA only: critical nameConstraints; NULL for none */
 };
 
 /* Encode and sign a certificate (cert.c). *der freed with free(). */

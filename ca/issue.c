@@ -155,7 +155,8 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 		    .nnames = l->nnames,
 		    .crl_url = urls.crl,
 		    .ocsp_url = urls.ocsp,
-		    .issuer_url = urls.issuer,
+		    /* Under a root: AIA caIssuers names the issuer, not the root. */
+		    .issuer_url = ca_root(ca) != ca_issuer(ca) ? urls.issuer_sub : urls.issuer,
 		};
 		free(der);
 		der = NULL;

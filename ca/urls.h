@@ -12,7 +12,11 @@
 
 #define CERT_URL_CRL	"/crl"	  /* DER CRL */
 #define CERT_URL_OCSP	"/ocsp"	  /* OCSP responder (POST and GET) */
-#define CERT_URL_ISSUER "/ca.crt" /* the issuing CA's certificate, DER */
+#define CERT_URL_ISSUER "/ca.crt" /* the issuing CA's certificate, DER; the root's */
+/* Under a root (design section 11): the issuing intermediate's certificate,
+ * and the root's CRL, the intermediate's CRL distribution point. */
+#define CERT_URL_ISSUER_SUB "/issuer.crt"
+#define CERT_URL_ROOT_CRL   "/root.crl"
 
 /* A base URL is at most CONF max (1000 bytes): room for it and a path. */
 #define CERT_URL_MAX 1100
@@ -21,6 +25,8 @@ struct cert_urls {
 	char crl[CERT_URL_MAX];
 	char ocsp[CERT_URL_MAX];
 	char issuer[CERT_URL_MAX];
+	char issuer_sub[CERT_URL_MAX]; /* CERT_URL_ISSUER_SUB */
+	char root_crl[CERT_URL_MAX];   /* CERT_URL_ROOT_CRL */
 };
 
 /*

@@ -115,19 +115,22 @@ static void bytes(struct http_resp *w, const char *type, const void *p, size_t n
 
 /* ---- the CA certificate -------------------------------------------------- */
 
-static bool ca_fresh(const struct http_req *r, struct http_resp *w, const char *kind)
+/* Validators of a CA download: the ETag names the certificate (an
+ * intermediate renewed keeps its name, not its fingerprint). */
+static bool ca_fresh(const struct http_req *r, struct http_resp *w, const struct ca_issuer *c,
+		     const char *kind)
 {
-	const struct ca_issuer *root = ca_issuer(r->ca);
 	char etag[96], lm[40];
-	snprintf(etag, sizeof(etag), "\"%.16s-%s\"", root->fingerprint_sha256, kind);
-	http_date(root->not_before, lm);
+	snprintf(etag, sizeof(etag), "\"%.16s-%s\"", c->fingerprint_sha256, kind);
+	http_date(c->not_before, lm);
 	return not_modified(r, w, etag, lm, CA_MAX_AGE);
 }
 
+/* /ca.pem and /ca.crt are the root clients install (design section 11). */
 void art_ca_pem(const struct http_req *r, struct http_resp *w)
 {
-	const struct ca_issuer *root = ca_issuer(r->ca);
-	if (ca_fresh(r, w, "pem"))
+	const struct ca_issuer *root = ca_root(r->ca);
+	if (ca_fresh(r, w, root, "pem"))
 		return;
 	attachment(w, "ca.pem");
 	bytes(w, "application/x-pem-file", root->pem, strlen(root->pem));
@@ -135,20 +138,56 @@ void art_ca_pem(const struct http_req *r, struct http_resp *w)
 
 void art_ca_crt(const struct http_req *r, struct http_resp *w)
 {
-	const struct ca_issuer *root = ca_issuer(r->ca);
-	if (ca_fresh(r, w, "crt"))
+	const struct ca_issuer *root = ca_root(r->ca);
+	if (ca_fresh(r, w, root, "crt"))
 		return;
 	attachment(w, "ca.crt");
 	bytes(w, "application/pkix-cert", root->der, root->der_len);
 }
 
+/* /ca.p7b: the whole chain, the issuer first. */
 void art_ca_p7b(const struct http_req *r, struct http_resp *w)
 {
-	const struct ca_issuer *root = ca_issuer(r->ca);
-	if (ca_fresh(r, w, "p7b"))
+	const struct ca_issuer *is = ca_issuer(r->ca);
+	if (ca_fresh(r, w, is, "p7b"))
 		return;
 	attachment(w, "ca.p7b");
-	bytes(w, "application/pkcs7-mime", root->p7b, root->p7b_len);
+	bytes(w, "application/pkcs7-mime", is->p7b, is->p7b_len);
+}
+
+/* /issuer.pem and /issuer.crt: the CA that signs leaves (AIA caIssuers). */
+void art_issuer_pem(const struct http_req *r, struct http_resp *w)
+{
+	const struct ca_issuer *is = ca_issuer(r->ca);
+	if (ca_fresh(r, w, is, "ipem"))
+		return;
+	attachment(w, "issuer.pem");
+	bytes(w, "application/x-pem-file", is->pem, strlen(is->pem));
+}
+
+void art_issuer_crt(const struct http_req *r, struct http_resp *w)
+{
+	const struct ca_issuer *is = ca_issuer(r->ca);
+	if (ca_fresh(r, w, is, "icrt"))
+		return;
+	attachment(w, "issuer.crt");
+	bytes(w, "application/pkix-cert", is->der, is->der_len);
+}
+
+/* /root.crl: the offline root's CRL (the intermediate's CRL DP). */
+void art_root_crl(const struct http_req *r, struct http_resp *w)
+{
+	uint8_t *der = NULL;
+	size_t n = 0;
+	struct ca_error err = {0};
+	enum ca_err e = ca_root_crl(r->ca, &der, &n, &err);
+	if (e != CA_OK) {
+		http_problem(w, e, err.detail);
+		return;
+	}
+	bytes(w, "application/pkix-crl", der, n);
+	http_set_header(w, "Cache-Control", "public, max-age=300");
+	free(der);
 }
 
 /* ---- issued certificates ------------------------------------------------- */

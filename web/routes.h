@@ -31,14 +31,17 @@ void api_ca(const struct http_req *r, struct http_resp *w);	 /* GET /api/v1/ca *
 void api_healthz(const struct http_req *r, struct http_resp *w); /* GET /healthz */
 
 /* ---- downloads, CRL, OCSP (artifacts.c) ---- */
-void art_ca_pem(const struct http_req *r, struct http_resp *w);	   /* GET /ca.pem */
-void art_ca_crt(const struct http_req *r, struct http_resp *w);	   /* GET /ca.crt */
-void art_ca_p7b(const struct http_req *r, struct http_resp *w);	   /* GET /ca.p7b */
-void art_cert_pem(const struct http_req *r, struct http_resp *w);  /* GET /certs/{serial}.pem */
-void art_cert_crt(const struct http_req *r, struct http_resp *w);  /* GET /certs/{serial}.crt */
-void art_crl(const struct http_req *r, struct http_resp *w);	   /* GET /crl */
-void art_crl_pem(const struct http_req *r, struct http_resp *w);   /* GET /crl.pem */
-void art_ocsp_post(const struct http_req *r, struct http_resp *w); /* POST /ocsp */
-void art_ocsp_get(const struct http_req *r, struct http_resp *w);  /* GET /ocsp/{base64} */
+void art_ca_pem(const struct http_req *r, struct http_resp *w);	    /* GET /ca.pem */
+void art_ca_crt(const struct http_req *r, struct http_resp *w);	    /* GET /ca.crt */
+void art_ca_p7b(const struct http_req *r, struct http_resp *w);	    /* GET /ca.p7b */
+void art_issuer_pem(const struct http_req *r, struct http_resp *w); /* GET /issuer.pem */
+void art_issuer_crt(const struct http_req *r, struct http_resp *w); /* GET /issuer.crt */
+void art_root_crl(const struct http_req *r, struct http_resp *w);   /* GET /root.crl */
+void art_cert_pem(const struct http_req *r, struct http_resp *w);   /* GET /certs/{serial}.pem */
+void art_cert_crt(const struct http_req *r, struct http_resp *w);   /* GET /certs/{serial}.crt */
+void art_crl(const struct http_req *r, struct http_resp *w);	    /* GET /crl */
+void art_crl_pem(const struct http_req *r, struct http_resp *w);    /* GET /crl.pem */
+void art_ocsp_post(const struct http_req *r, struct http_resp *w);  /* POST /ocsp */
+void art_ocsp_get(const struct http_req *r, struct http_resp *w);   /* GET /ocsp/{base64} */
 
 #endif

@@ -446,7 +446,7 @@ enum acme_problem acme_cert_chain(struct ca *ca, const struct acme_auth *auth, c
 	if (p != ACME_PROB_NONE)
 		return p;
 	char *leaf = ca_cert_pem(c);
-	const char *root = ca_issuer(ca)->pem;
+	const char *root = ca_chain_pem(ca); /* the issuer up to the root */
 	size_t n = leaf ? strlen(leaf) + strlen(root) + 1 : 0;
 	char *s = leaf ? malloc(n) : NULL;
 	if (s == NULL)

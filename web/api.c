@@ -329,7 +329,7 @@ void api_issue(const struct http_req *r, struct http_resp *w)
 
 	enum fmt f = (enum fmt)http_negotiate(http_header(r, "Accept"), fmt_types, FMT_MAX,
 					      in.json ? FMT_JSON : FMT_PEM);
-	enum ca_err e = metrics_issue(r->ca, &in.req, &cert, &err);
+	enum ca_err e = ca_issue(r->ca, &in.req, &cert, &err);
 	if (e != CA_OK)
 		issue_problem(w, e, &err);
 	else
@@ -436,7 +436,7 @@ void api_revoke(const struct http_req *r, struct http_resp *w)
 			goto out;
 		}
 	}
-	enum ca_err e = metrics_revoke(r->ca, serial, reason, tok, &c, &err);
+	enum ca_err e = ca_revoke(r->ca, serial, reason, tok, &c, &err);
 	if (e != CA_OK) {
 		http_problem(w, e, err.detail);
 		goto out;

@@ -15,9 +15,10 @@
 
 /* CRL caches may keep a copy this long at most (and never past nextUpdate):
  * a revocation rebuilds the CRL at once, caches should notice soon. */
-#define CRL_MAX_AGE  300
-#define CA_MAX_AGE   3600
-#define CERT_MAX_AGE 86400
+#define CRL_MAX_AGE   300
+#define DELTA_MAX_AGE 60 /* a delta is for freshness: look again within a minute */
+#define CA_MAX_AGE    3600
+#define CERT_MAX_AGE  86400
 
 /* 200 with der as PEM under label. */
 static void pem_reply(struct http_resp *w, const char *label, const uint8_t *der, size_t n)
@@ -232,23 +233,25 @@ void art_cert_crt(const struct http_req *r, struct http_resp *w)
 
 /* ---- CRL ------------------------------------------------------------------ */
 
-static void crl(const struct http_req *r, struct http_resp *w, bool pem)
+/* The complete CRL or (delta) the delta CRL, DER or PEM, with validators. */
+static void crl(const struct http_req *r, struct http_resp *w, bool pem, bool delta)
 {
 	struct ca_blob *b = NULL;
 	struct ca_error err = {0};
 	char etag[64], lm[40];
 	size_t n = 0;
 
-	enum ca_err e = ca_crl(r->ca, &b, &err);
+	enum ca_err e = delta ? ca_crl_delta(r->ca, &b, &err) : ca_crl(r->ca, &b, &err);
 	if (e != CA_OK) {
 		http_problem(w, e, err.detail);
 		return;
 	}
 	const uint8_t *der = ca_blob_data(b, &n);
 	int64_t left = ca_blob_expires(b) - ca_now(r->ca);
-	int max_age = left < 0 ? 0 : left > CRL_MAX_AGE ? CRL_MAX_AGE : (int)left;
-	snprintf(etag, sizeof(etag), "\"crl-%llu-%s\"", (unsigned long long)ca_blob_number(b),
-		 pem ? "pem" : "der");
+	int cap = delta ? DELTA_MAX_AGE : CRL_MAX_AGE;
+	int max_age = left < 0 ? 0 : left > cap ? cap : (int)left;
+	snprintf(etag, sizeof(etag), "\"crl-%s%llu-%s\"", delta ? "delta-" : "",
+		 (unsigned long long)ca_blob_number(b), pem ? "pem" : "der");
 	http_date(ca_blob_time(b), lm);
 	if (!not_modified(r, w, etag, lm, max_age)) {
 		if (pem)
@@ -261,12 +264,22 @@ static void crl(const struct http_req *r, struct http_resp *w, bool pem)
 
 void art_crl(const struct http_req *r, struct http_resp *w)
 {
-	crl(r, w, false);
+	crl(r, w, false, false);
 }
 
 void art_crl_pem(const struct http_req *r, struct http_resp *w)
 {
-	crl(r, w, true);
+	crl(r, w, true, false);
+}
+
+void art_delta(const struct http_req *r, struct http_resp *w)
+{
+	crl(r, w, false, true);
+}
+
+void art_delta_pem(const struct http_req *r, struct http_resp *w)
+{
+	crl(r, w, true, true);
 }
 
 /* ---- OCSP ----------------------------------------------------------------- */

@@ -48,6 +48,8 @@ static const struct route routes[] = {
     {"GET", URL_CERT_CRT, art_cert_crt},
     {"GET", URL_CRL, art_crl},
     {"GET", URL_CRL_PEM, art_crl_pem},
+    {"GET", URL_DELTA_CRL, art_delta},
+    {"GET", URL_DELTA_PEM, art_delta_pem},
     {"POST", URL_OCSP, art_ocsp_post},
     {"GET", URL_OCSP_GET, art_ocsp_get},
     /* HTML pages (pages/) */

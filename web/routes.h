@@ -41,6 +41,8 @@ void art_cert_pem(const struct http_req *r, struct http_resp *w);   /* GET /cert
 void art_cert_crt(const struct http_req *r, struct http_resp *w);   /* GET /certs/{serial}.crt */
 void art_crl(const struct http_req *r, struct http_resp *w);	    /* GET /crl */
 void art_crl_pem(const struct http_req *r, struct http_resp *w);    /* GET /crl.pem */
+void art_delta(const struct http_req *r, struct http_resp *w);	    /* GET /crl/delta */
+void art_delta_pem(const struct http_req *r, struct http_resp *w);  /* GET /crl/delta.pem */
 void art_ocsp_post(const struct http_req *r, struct http_resp *w);  /* POST /ocsp */
 void art_ocsp_get(const struct http_req *r, struct http_resp *w);   /* GET /ocsp/{base64} */
 

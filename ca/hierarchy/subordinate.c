@@ -259,13 +259,70 @@ out:
 	return out;
 }
 
+static const char *const installed[] = {"ca.pem", "chain.pem", "root.pem", "tls.key", "tls.pem"};
+
+/* The directory holds a request made by init --subordinate, and nothing
+ * install writes. */
+static enum ca_err install_ready(const char *dir, const struct ca_install_opts *o,
+				 struct ca_error *err)
+{
+	char path[PATH_MAX];
+	enum ca_err rc;
+	if (o->cert == NULL)
+		return ca_fail(err, CA_ERR_BAD_REQUEST, "give the CA certificate (--cert FILE)");
+	if ((rc = file_path(path, dir, "ca.csr", err)) != CA_OK)
+		return rc;
+	if (access(path, F_OK) != 0)
+		return ca_fail(err, CA_ERR_NOT_FOUND,
+			       "%s holds no subordinate CA request (ca.csr): make one with privca "
+			       "init --subordinate",
+			       dir);
+	for (size_t i = 0; i < sizeof(installed) / sizeof(installed[0]); i++) {
+		if ((rc = file_path(path, dir, installed[i], err)) != CA_OK)
+			return rc;
+		if (access(path, F_OK) == 0)
+			return ca_fail(err, CA_ERR_EXISTS,
+				       "the CA in %s is installed already (%s exists)", dir,
+				       installed[i]);
+	}
+	return CA_OK;
+}
+
+/* The CA key's SubjectPublicKeyInfo (malloc'd); the key is closed at once:
+ * only its public half is needed, and a token allows one session. */
+static enum ca_err key_spki(const char *key_path, const char *pass_file, uint8_t **spki,
+			    size_t *len, struct ca_error *err)
+{
+	struct signer *k = NULL;
+	enum ca_err rc = keyfile_open(key_path, pass_file, &k, err);
+	if (rc != CA_OK)
+		return rc;
+	rc = signer_spki(k, spki, len);
+	signer_close(k);
+	return rc == CA_OK ? CA_OK : ca_fail(err, rc, "cannot encode the CA public key");
+}
+
+/* root.pem, chain.pem (only with intermediates between) and ca.pem. */
+static enum ca_err write_chain(const char *dir, const char *root, const char *mid, const char *me,
+			       struct ca_error *err)
+{
+	char path[PATH_MAX];
+	enum ca_err rc;
+	if ((rc = file_path(path, dir, "root.pem", err)) != CA_OK ||
+	    (rc = file_write_new(path, 0644, root, strlen(root), err)) != CA_OK)
+		return rc;
+	if (mid != NULL && ((rc = file_path(path, dir, "chain.pem", err)) != CA_OK ||
+			    (rc = file_write_new(path, 0644, mid, strlen(mid), err)) != CA_OK))
+		return rc;
+	if ((rc = file_path(path, dir, "ca.pem", err)) != CA_OK)
+		return rc;
+	return file_write_new(path, 0644, me, strlen(me), err);
+}
+
 enum ca_err ca_install(const char *dir, const struct ca_install_opts *o, struct ca_error *err)
 {
-	static const char *const written[] = {"ca.pem", "chain.pem", "root.pem", "tls.key",
-					      "tls.pem"};
 	char path[PATH_MAX], key_path[PATH_MAX];
 	struct bundle pool = {0};
-	struct signer *k = NULL;
 	uint8_t *spki = NULL;
 	size_t spki_len, chain[HIER_MAX + 1], n = 0;
 	struct nc *nc = NULL;
@@ -276,33 +333,11 @@ enum ca_err ca_install(const char *dir, const struct ca_install_opts *o, struct 
 	bool writing = false;
 	enum ca_err rc;
 
-	if (o->cert == NULL)
-		return ca_fail(err, CA_ERR_BAD_REQUEST, "give the CA certificate (--cert FILE)");
-	if ((rc = file_path(path, dir, "ca.csr", err)) != CA_OK)
+	if ((rc = install_ready(dir, o, err)) != CA_OK)
 		return rc;
-	if (access(path, F_OK) != 0)
-		return ca_fail(err, CA_ERR_NOT_FOUND,
-			       "%s holds no subordinate CA request (ca.csr): make one with privca "
-			       "init --subordinate",
-			       dir);
-	for (size_t i = 0; i < sizeof(written) / sizeof(written[0]); i++) {
-		if ((rc = file_path(path, dir, written[i], err)) != CA_OK)
-			return rc;
-		if (access(path, F_OK) == 0)
-			return ca_fail(err, CA_ERR_EXISTS,
-				       "the CA in %s is installed already (%s exists)", dir,
-				       written[i]);
-	}
 	if ((rc = file_path(key_path, dir, "ca.key", err)) != CA_OK ||
-	    (rc = keyfile_open(key_path, o->key_pass_file, &k, err)) != CA_OK)
+	    (rc = key_spki(key_path, o->key_pass_file, &spki, &spki_len, err)) != CA_OK)
 		goto out;
-	rc = signer_spki(k, &spki, &spki_len);
-	signer_close(k); /* only its public key is needed; a token allows one session */
-	k = NULL;
-	if (rc != CA_OK) {
-		rc = ca_fail(err, rc, "cannot encode the CA public key");
-		goto out;
-	}
 	if ((rc = pool_read(o->cert, &pool, err)) != CA_OK ||
 	    (o->chain != NULL && (rc = pool_read(o->chain, &pool, err)) != CA_OK))
 		goto out;
@@ -330,25 +365,17 @@ enum ca_err ca_install(const char *dir, const struct ca_install_opts *o, struct 
 
 	writing = true;
 	struct ca_open_opts oo = {.key_pass_file = o->key_pass_file};
-	if ((rc = file_path(path, dir, "root.pem", err)) != CA_OK ||
-	    (rc = file_write_new(path, 0644, root, strlen(root), err)) != CA_OK)
-		goto out;
-	if (mid != NULL && ((rc = file_path(path, dir, "chain.pem", err)) != CA_OK ||
-			    (rc = file_write_new(path, 0644, mid, strlen(mid), err)) != CA_OK))
-		goto out;
-	if ((rc = file_path(path, dir, "ca.pem", err)) != CA_OK ||
-	    (rc = file_write_new(path, 0644, me, strlen(me), err)) != CA_OK ||
+	if ((rc = write_chain(dir, root, mid, me, err)) != CA_OK ||
 	    (rc = ca_open_ex(dir, &oo, &ca, err)) != CA_OK)
 		goto out;
 	rc = tls_init(ca, &io, tls, ntls, err);
 out:
 	ca_close(ca);
 	if (rc != CA_OK && writing)
-		for (size_t i = 0; i < sizeof(written) / sizeof(written[0]); i++)
-			if (file_path(path, dir, written[i], NULL) == CA_OK)
+		for (size_t i = 0; i < sizeof(installed) / sizeof(installed[0]); i++)
+			if (file_path(path, dir, installed[i], NULL) == CA_OK)
 				unlink(path);
 	bundle_free(&pool);
-	signer_close(k);
 	free(spki);
 	free(nc);
 	free(tls);

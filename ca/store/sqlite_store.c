@@ -89,6 +89,7 @@ static const struct store_ops sqlite_ops = {
     .count = sq_count,
     .revoke = sq_revoke,
     .revoked_list = sq_revoked_list,
+    .revoked_since = sq_revoked_since,
     .status = sq_status,
     .revocation_gen = sq_revocation_gen,
     .crl_get = sq_crl_get,

@@ -111,6 +111,8 @@ static void extensions(struct der_w *w, const struct cert_tpl *t)
 		nc_write_ext(t->nc, w);
 	if (t->crl_url != NULL)
 		ext_put_crl_dp(w, t->crl_url);
+	if (t->freshest_url != NULL)
+		ext_put_freshest_crl(w, t->freshest_url);
 	ext_put_aia(w, t->ocsp_url, t->issuer_url);
 	der_end(w, seq);
 	der_end(w, x);

@@ -424,6 +424,18 @@ enum ca_err ca_revoke(struct ca *ca, const char *serial, enum ca_reason reason,
 		      struct ca_error *err) CA_WUR;
 
 /*
+ * What this process has done since ca_open: certificates issued by
+ * ca_issue (the JSON API, the form, ACME, privca sign) and revoked by
+ * ca_revoke, each counted once where it happens. The service's own TLS
+ * certificate is not counted. Lock-free; any thread.
+ */
+struct ca_activity {
+	uint64_t issued;
+	uint64_t revoked;
+};
+void ca_activity(const struct ca *ca, struct ca_activity *out);
+
+/*
  * The current CRL, rebuilt if a revocation happened (in this process or
  * another) or nextUpdate is near. *out is a reference-counted snapshot,
  * shared with other callers and immutable: read it with the ca_blob_*
@@ -431,6 +443,15 @@ enum ca_err ca_revoke(struct ca *ca, const char *serial, enum ca_reason reason,
  * CA_ERR_CRYPTO, CA_ERR_NOMEM.
  */
 enum ca_err ca_crl(struct ca *ca, struct ca_blob **out, struct ca_error *err) CA_WUR;
+/*
+ * The delta CRL (RFC 5280 5.2.4) that goes with the current CRL: the same
+ * cRLNumber, a critical deltaCRLIndicator naming an earlier complete CRL
+ * (at most a day older) as its base, and the revocations since that base.
+ * Brought up to date as ca_crl is; *out as for ca_crl. CA_ERR_NOT_FOUND
+ * while there is no base yet (before the second complete CRL);
+ * otherwise as ca_crl.
+ */
+enum ca_err ca_crl_delta(struct ca *ca, struct ca_blob **out, struct ca_error *err) CA_WUR;
 /* The CRL DER and its length; valid while b is held. */
 const uint8_t *ca_blob_data(const struct ca_blob *b, size_t *len);
 int64_t ca_blob_time(const struct ca_blob *b);	  /* thisUpdate for a CRL */

@@ -389,7 +389,7 @@ void pages_cert_revoke(const struct http_req *r, struct http_resp *w)
 		cert_page(r, w, c, NULL, why.title, why.detail, why.status);
 		goto out;
 	}
-	enum ca_err e = metrics_revoke(r->ca, c->serial, reason, tok, NULL, &err);
+	enum ca_err e = ca_revoke(r->ca, c->serial, reason, tok, NULL, &err);
 	if (e != CA_OK) {
 		page_core_refusal(w, e, &err, "revoke",
 				  "The revocation could not be recorded; try again.", &why);

@@ -24,6 +24,7 @@ static const char main_help[] =
     "  show     show one certificate\n"
     "  token    create, list or revoke team tokens\n"
     "  backup   copy the database, also while serving\n"
+    "  tidy     delete certificates expired before a date\n"
     "  acme     ACME external account binding keys (acme eab --help)\n"
     "  install-ca         complete a subordinate CA with its signed certificate\n"
     "  intermediate renew renew the intermediate with the offline root's key\n"
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
 	    {"token", cmd_token},
 	    {"backup", cmd_backup},
 	    {"acme", cmd_acme},
+	    {"tidy", cmd_tidy},
 	    {"install-ca", cmd_install_ca},
 	    {"intermediate", cmd_intermediate},
 	    {"root", cmd_root},

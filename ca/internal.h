@@ -22,9 +22,9 @@
 struct acme;	   /* acme/acme_int.h */
 struct nc;	   /* hierarchy/constraints.h */
 struct hier;	   /* hierarchy/chain.c: the chain above the issuer, the root CRL */
-struct crl_cache;  /* crl_cache.c */
-struct ocsp_cache; /* ocsp_responder.c */
-struct ca_service; /* service.c */
+struct crl_cache;  /* revocation/crl_cache.c */
+struct ocsp_cache; /* revocation/ocsp_responder.c */
+struct ca_service; /* revocation/service.c */
 
 struct ca {
 	char *dir;
@@ -53,7 +53,7 @@ struct ca {
 
 	struct crl_cache *crl;
 	struct ocsp_cache *ocsp;
-	struct ca_service *service; /* the revocation service (service.c) */
+	struct ca_service *service; /* the revocation service (revocation/service.c) */
 	struct acme *acme;	    /* ACME settings and validators (acme/state.c) */
 
 	/* ca_activity: successful ca_issue and ca_revoke calls, whatever the
@@ -63,7 +63,7 @@ struct ca {
 };
 
 /* One bounded step of the background tidy (retain_expired_days), when it
- * is due: called by the service's background thread (service.c). */
+ * is due: called by the service's background thread (revocation/service.c). */
 void ca_tidy_tick(struct ca *ca);
 
 /* ACME hooks for ca_open/ca_close and privca.conf (acme/state.c). */
@@ -139,7 +139,7 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 /* notBefore is backdated this much for clock skew (design section 3). */
 #define CERT_SKEW 300
 
-/* CRL and OCSP state and the service that keeps them fresh (service.c;
+/* CRL and OCSP state and the service that keeps them fresh (revocation/service.c;
  * revocation.h has the rest); called by ca_open / ca_close. */
 enum ca_err revocation_open(struct ca *ca, struct ca_error *err) CA_WUR;
 void revocation_close(struct ca *ca);

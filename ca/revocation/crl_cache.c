@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "revocation.h"
+#include "revocation/revocation.h"
 #include "urls.h"
 #include "x509/crl.h"
 

@@ -5,7 +5,7 @@
  * tell the CRL cache and the OCSP responder (revocation.h).
  */
 #include "codec.h"
-#include "revocation.h"
+#include "revocation/revocation.h"
 #include "tokens.h"
 
 enum ca_err ca_revoke(struct ca *ca, const char *serial, enum ca_reason reason,

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "revocation.h"
+#include "revocation/revocation.h"
 
 #define POLL_MS 250
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "codec.h"
-#include "revocation.h"
+#include "revocation/revocation.h"
 #include "x509/ocsp.h"
 
 #define OCSP_VALIDITY 86400

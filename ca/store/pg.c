@@ -1,0 +1,558 @@
+/*
+ * The code in this file implements the PostgreSQL store's machinery
+ * (pg_int.h): statements with bound parameters, the connection pool, the
+ * group-commit writer, and the class's own operations (open, close, ping,
+ * backup) with its ops table.
+ *
+ * Durability: every connection runs with synchronous_commit on, so a
+ * COMMIT returns only when the server has the change on disk; a
+ * certificate leaves the CA only after the COMMIT of the group holding it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "errors.h"
+#include "pg_int.h"
+
+#define GROUP_MAX 64
+/* After a failed connect, borrows fail at once for this long (an outage
+ * answers 503 quickly instead of each request waiting for a timeout). */
+#define DOWN_MS 1000
+/* Seconds libpq waits for a connection (when the URL does not say). */
+#define CONNECT_TIMEOUT "3"
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- statements ---- */
+
+void pg_sql(struct pg_query *q, const char *fragment)
+{
+	size_t k = strlen(fragment);
+	if (q->overflow || q->n + k >= sizeof(q->text)) {
+		q->overflow = true;
+		return;
+	}
+	memcpy(q->text + q->n, fragment, k + 1);
+	q->n += k;
+}
+
+/* The next parameter's slot, its "$N" written; -1 if it does not fit. */
+static int param(struct pg_query *q)
+{
+	char ref[16];
+	if (q->nparams >= PG_PARAMS) {
+		q->overflow = true;
+		return -1;
+	}
+	snprintf(ref, sizeof(ref), "$%d", q->nparams + 1);
+	pg_sql(q, ref);
+	return q->overflow ? -1 : q->nparams++;
+}
+
+void pg_text(struct pg_query *q, const char *v)
+{
+	int i = param(q);
+	if (i < 0)
+		return;
+	q->val[i] = v;
+	q->len[i] = 0;
+	q->fmt[i] = 0;
+}
+
+void pg_bind_int(struct pg_query *q, int64_t v)
+{
+	if (q->nparams >= PG_PARAMS) {
+		q->overflow = true;
+		return;
+	}
+	int i = q->nparams++;
+	snprintf(q->num[i], sizeof(q->num[i]), "%lld", (long long)v);
+	q->val[i] = q->num[i];
+	q->len[i] = 0;
+	q->fmt[i] = 0;
+}
+
+void pg_int(struct pg_query *q, int64_t v)
+{
+	char ref[16];
+	snprintf(ref, sizeof(ref), "$%d", q->nparams + 1);
+	pg_sql(q, ref);
+	pg_bind_int(q, v);
+}
+
+void pg_bytes(struct pg_query *q, const void *p, size_t n)
+{
+	int i = param(q);
+	if (i < 0)
+		return;
+	if (n > INT32_MAX) {
+		q->overflow = true;
+		return;
+	}
+	q->val[i] = p != NULL ? p : "";
+	q->len[i] = (int)n;
+	q->fmt[i] = 1;
+}
+
+/* What r (NULL: no answer) says, as an error code. */
+static enum ca_err result_rc(PGconn *c, PGresult *r, struct ca_error *err)
+{
+	ExecStatusType st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return CA_OK;
+	if (PQstatus(c) != CONNECTION_OK)
+		return ca_fail(err, CA_ERR_UNAVAILABLE, "the PostgreSQL server went away: %s",
+			       PQerrorMessage(c));
+	const char *state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (state != NULL && strcmp(state, "23505") == 0)
+		return CA_ERR_EXISTS;
+	const char *msg = r != NULL ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	return ca_fail(err, CA_ERR_STORE, "PostgreSQL refused a statement: %s",
+		       msg != NULL ? msg : PQerrorMessage(c));
+}
+
+enum ca_err pg_run(PGconn *c, const struct pg_query *q, PGresult **res, struct ca_error *err)
+{
+	if (res != NULL)
+		*res = NULL;
+	if (q->overflow)
+		return ca_fail(err, CA_ERR_INTERNAL, "a statement does not fit its buffer");
+	PGresult *r = PQexecParams(c, q->text, q->nparams, NULL, q->val, q->len, q->fmt, 0);
+	enum ca_err rc = result_rc(c, r, err);
+	if (rc == CA_OK && res != NULL)
+		*res = r;
+	else
+		PQclear(r);
+	return rc;
+}
+
+enum ca_err pg_exec(PGconn *c, const char *sql, struct ca_error *err)
+{
+	PGresult *r = PQexec(c, sql);
+	enum ca_err rc = result_rc(c, r, err);
+	PQclear(r);
+	return rc;
+}
+
+int64_t pg_changes(PGresult *r)
+{
+	return strtoll(PQcmdTuples(r), NULL, 10);
+}
+
+int64_t pg_num(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+const char *pg_str(const PGresult *r, int row, int col)
+{
+	return PQgetvalue(r, row, col); /* "" for NULL */
+}
+
+enum ca_err pg_begin(PGconn *c, struct ca_error *err)
+{
+	return pg_exec(c, "BEGIN", err);
+}
+
+enum ca_err pg_end(PGconn *c, enum ca_err rc, struct ca_error *err)
+{
+	if (rc == CA_OK) {
+		rc = pg_exec(c, "COMMIT", err);
+		if (rc != CA_OK && rc != CA_ERR_UNAVAILABLE)
+			rc = ca_fail(err, CA_ERR_STORE, "the change could not be committed");
+	}
+	if (rc != CA_OK && PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE) {
+		PGresult *r = PQexec(c, "ROLLBACK");
+		PQclear(r);
+	}
+	return rc;
+}
+
+/* ---- connections ---- */
+
+/* Server notices (a migration's) are not the operator's business. */
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+PGconn *pg_connect(struct pg_store *s, struct ca_error *err)
+{
+	/* The URL's own settings win over the default timeout (expand_dbname:
+	 * a later keyword overrides an earlier one). */
+	const char *keys[] = {"connect_timeout", "dbname", NULL};
+	const char *vals[] = {CONNECT_TIMEOUT, s->url, NULL};
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	if (c == NULL) {
+		ca_fail(err, CA_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (PQstatus(c) != CONNECTION_OK) {
+		char msg[300];
+		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(c));
+		msg[strcspn(msg, "\n")] = '\0';
+		ca_fail(err, CA_ERR_UNAVAILABLE, "cannot connect to the PostgreSQL store %s: %s",
+			s->where, msg);
+		PQfinish(c);
+		return NULL;
+	}
+	PQsetNoticeProcessor(c, quiet, NULL);
+	if (pg_exec(c, "SET synchronous_commit = on", err) != CA_OK) {
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}
+
+void pg_down(struct pg_store *s, const char *why)
+{
+	pthread_mutex_lock(&s->mu);
+	s->down_until_ms = mono_ms() + DOWN_MS;
+	snprintf(s->down_why, sizeof(s->down_why), "%s", why);
+	pthread_mutex_unlock(&s->mu);
+}
+
+enum ca_err pg_unavailable(struct pg_store *s, struct ca_error *err)
+{
+	pthread_mutex_lock(&s->mu);
+	char why[sizeof(s->down_why)];
+	memcpy(why, s->down_why, sizeof(why));
+	pthread_mutex_unlock(&s->mu);
+	return ca_fail(err, CA_ERR_UNAVAILABLE,
+		       "the PostgreSQL store %s cannot be reached (%s); try again shortly",
+		       s->where, why[0] ? why : "no connection");
+}
+
+struct pg_conn *pg_get(struct pg_store *s, struct ca_error *err)
+{
+	struct pg_conn *c = NULL;
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		if (s->idle != NULL) {
+			c = s->idle;
+			s->idle = c->next;
+			break;
+		}
+		if (s->total < PG_POOL_MAX) {
+			if ((c = calloc(1, sizeof(*c))) != NULL)
+				s->total++;
+			break;
+		}
+		pthread_cond_wait(&s->cv, &s->mu);
+	}
+	bool down = mono_ms() < s->down_until_ms;
+	pthread_mutex_unlock(&s->mu);
+	if (c == NULL) {
+		ca_fail(err, CA_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	c->next = NULL;
+	if (c->db != NULL && PQstatus(c->db) != CONNECTION_OK) {
+		PQfinish(c->db);
+		c->db = NULL;
+	}
+	if (c->db == NULL && !down) {
+		struct ca_error e = {0};
+		if ((c->db = pg_connect(s, &e)) == NULL)
+			pg_down(s, e.detail);
+	}
+	if (c->db == NULL) {
+		pg_put(s, c);
+		pg_unavailable(s, err);
+		return NULL;
+	}
+	return c;
+}
+
+void pg_put(struct pg_store *s, struct pg_conn *c)
+{
+	if (c->db != NULL &&
+	    (PQstatus(c->db) != CONNECTION_OK || PQtransactionStatus(c->db) != PQTRANS_IDLE)) {
+		if (PQstatus(c->db) != CONNECTION_OK)
+			pg_down(s, "the connection was lost");
+		PQfinish(c->db);
+		c->db = NULL;
+	}
+	pthread_mutex_lock(&s->mu);
+	c->next = s->idle;
+	s->idle = c;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- the group-commit writer ---- */
+
+/* One group in one transaction, each job in a savepoint; false if the
+ * group was not committed (then no job of it was). */
+static bool commit_group(struct pg_store *s, struct pg_job *batch)
+{
+	struct ca_error e = {0};
+	if (s->wdb != NULL && PQstatus(s->wdb) != CONNECTION_OK) {
+		PQfinish(s->wdb);
+		s->wdb = NULL;
+	}
+	if (s->wdb == NULL && (s->wdb = pg_connect(s, &e)) == NULL)
+		pg_down(s, e.detail);
+	bool ok = s->wdb != NULL && pg_begin(s->wdb, NULL) == CA_OK;
+	for (struct pg_job *j = batch; j; j = j->next) {
+		j->rc = CA_ERR_UNAVAILABLE;
+		if (!ok)
+			continue;
+		if (j->run == NULL) {
+			j->rc = CA_OK;
+			continue;
+		}
+		if (pg_exec(s->wdb, "SAVEPOINT job", NULL) != CA_OK) {
+			ok = false;
+			continue;
+		}
+		j->rc = j->run(s, s->wdb, j->arg, j->err);
+		if (j->rc != CA_OK && pg_exec(s->wdb, "ROLLBACK TO SAVEPOINT job", NULL) != CA_OK)
+			ok = false;
+		else if (j->rc == CA_OK && pg_exec(s->wdb, "RELEASE SAVEPOINT job", NULL) != CA_OK)
+			ok = false;
+	}
+	if (ok)
+		ok = pg_end(s->wdb, CA_OK, NULL) == CA_OK;
+	else if (s->wdb != NULL)
+		(void)pg_end(s->wdb, CA_ERR_STORE, NULL);
+	if (!ok && s->wdb != NULL && PQstatus(s->wdb) != CONNECTION_OK)
+		pg_down(s, "the connection was lost");
+	return ok;
+}
+
+static void *writer_main(void *arg)
+{
+	struct pg_store *s = arg;
+	pthread_mutex_lock(&s->qmu);
+	for (;;) {
+		while (s->head == NULL && !s->stopping)
+			pthread_cond_wait(&s->qcv, &s->qmu);
+		if (s->head == NULL)
+			break;
+		struct pg_job *batch = s->head, *last = batch;
+		for (int n = 1; last->next != NULL && n < GROUP_MAX; n++)
+			last = last->next;
+		s->head = last->next;
+		if (s->head == NULL)
+			s->tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&s->qmu);
+		bool ok = commit_group(s, batch);
+		pthread_mutex_lock(&s->qmu);
+		for (struct pg_job *j = batch, *next; j; j = next) {
+			next = j->next;
+			if (!ok && j->rc == CA_OK)
+				j->rc = CA_ERR_UNAVAILABLE;
+			if (j->async) {
+				j->free_job(j);
+				continue;
+			}
+			j->done = true;
+			pthread_cond_signal(&j->cv);
+		}
+	}
+	pthread_mutex_unlock(&s->qmu);
+	return NULL;
+}
+
+static bool enqueue(struct pg_store *s, struct pg_job *j)
+{
+	if (!s->stopping && !s->writer_running &&
+	    pthread_create(&s->writer, NULL, writer_main, s) == 0)
+		s->writer_running = true;
+	if (s->stopping || !s->writer_running)
+		return false;
+	j->next = NULL;
+	if (s->tail != NULL)
+		s->tail->next = j;
+	else
+		s->head = j;
+	s->tail = j;
+	pthread_cond_signal(&s->qcv);
+	return true;
+}
+
+enum ca_err pg_submit(struct pg_store *s, struct pg_job *j)
+{
+	j->async = false;
+	j->done = false;
+	j->rc = CA_ERR_STORE;
+	pthread_cond_init(&j->cv, NULL);
+	pthread_mutex_lock(&s->qmu);
+	if (enqueue(s, j))
+		while (!j->done)
+			pthread_cond_wait(&j->cv, &s->qmu);
+	bool queued = j->done;
+	pthread_mutex_unlock(&s->qmu);
+	pthread_cond_destroy(&j->cv);
+	if (!queued)
+		return ca_fail(j->err, CA_ERR_STORE, "the store is closing");
+	if (j->rc == CA_ERR_UNAVAILABLE)
+		return pg_unavailable(s, j->err);
+	return j->rc;
+}
+
+enum ca_err pg_submit_async(struct pg_store *s, struct pg_job *j)
+{
+	j->async = true;
+	pthread_mutex_lock(&s->qmu);
+	bool queued = enqueue(s, j);
+	pthread_mutex_unlock(&s->qmu);
+	if (!queued) {
+		j->free_job(j);
+		return CA_ERR_STORE;
+	}
+	return CA_OK;
+}
+
+/* ---- the class's own operations ---- */
+
+static void pg_close(struct store *base)
+{
+	struct pg_store *s = pg_of(base);
+	pthread_mutex_lock(&s->qmu);
+	s->stopping = true;
+	bool running = s->writer_running;
+	pthread_cond_signal(&s->qcv);
+	pthread_mutex_unlock(&s->qmu);
+	if (running)
+		pthread_join(s->writer, NULL);
+	PQfinish(s->wdb);
+	pg_watch_close(s);
+	while (s->idle != NULL) {
+		struct pg_conn *c = s->idle;
+		s->idle = c->next;
+		PQfinish(c->db);
+		free(c);
+	}
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->qmu);
+	pthread_cond_destroy(&s->qcv);
+	pthread_mutex_destroy(&s->wmu);
+	free(s->url);
+	free(s);
+}
+
+static enum ca_err pg_ping(struct store *base, struct ca_error *err)
+{
+	struct pg_store *s = pg_of(base);
+	struct pg_conn *c = pg_get(s, err);
+	if (c == NULL)
+		return CA_ERR_UNAVAILABLE;
+	enum ca_err rc = pg_exec(c->db, "SELECT 1 FROM crl_state LIMIT 1", err);
+	pg_put(s, c);
+	return rc;
+}
+
+static enum ca_err pg_backup(struct store *base, const char *path, struct ca_error *err)
+{
+	(void)base;
+	(void)path;
+	return ca_fail(err, CA_ERR_BAD_REQUEST,
+		       "a PostgreSQL store is backed up by PostgreSQL (pg_dump, or its "
+		       "replication), not by privca backup");
+}
+
+static enum ca_err pg_maintain(struct store *base)
+{
+	(void)base; /* the trigram index is PostgreSQL's own (GIN), kept by it */
+	return CA_OK;
+}
+
+static const struct store_ops pg_ops = {
+    .scheme = "postgresql",
+    .close = pg_close,
+    .ping = pg_ping,
+    .backup = pg_backup,
+    .cert_put = pg_cert_put,
+    .cert_get = pg_cert_get,
+    .list = pg_list,
+    .count = pg_count,
+    .revoke = pg_revoke,
+    .revoked_list = pg_revoked_list,
+    .status = pg_status,
+    .revocation_gen = pg_revocation_gen,
+    .crl_get = pg_crl_get,
+    .crl_number = pg_crl_number,
+    .crl_put = pg_crl_put,
+    .token_put = pg_token_put,
+    .token_by_hash = pg_token_by_hash,
+    .token_by_name = pg_token_by_name,
+    .token_list = pg_token_list,
+    .token_revoke = pg_token_revoke,
+    .event = pg_event,
+    .event_list = pg_event_list,
+    .watch = pg_watch,
+    .maintain = pg_maintain,
+};
+
+/* "host:port/dbname" of url for messages: never its password. */
+static void describe(struct pg_store *s)
+{
+	PQconninfoOption *o = PQconninfoParse(s->url, NULL);
+	const char *host = "", *port = "", *db = "";
+	for (PQconninfoOption *p = o; p != NULL && p->keyword != NULL; p++) {
+		if (p->val == NULL)
+			continue;
+		if (strcmp(p->keyword, "host") == 0)
+			host = p->val;
+		else if (strcmp(p->keyword, "port") == 0)
+			port = p->val;
+		else if (strcmp(p->keyword, "dbname") == 0)
+			db = p->val;
+	}
+	snprintf(s->where, sizeof(s->where), "%s%s%s/%s", host, *port ? ":" : "", port, db);
+	PQconninfoFree(o);
+}
+
+enum ca_err store_pg_open(const char *url, bool create, struct store **out, struct ca_error *err)
+{
+	char *msg = NULL;
+	PQconninfoOption *o = PQconninfoParse(url, &msg);
+	if (o == NULL) {
+		enum ca_err rc =
+		    ca_fail(err, CA_ERR_BAD_REQUEST, "the store URL is not a PostgreSQL URL: %s",
+			    msg != NULL ? msg : "out of memory");
+		PQfreemem(msg);
+		return rc;
+	}
+	PQconninfoFree(o);
+	struct pg_store *s = calloc(1, sizeof(*s));
+	if (s == NULL || (s->url = strdup(url)) == NULL) {
+		free(s);
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	}
+	s->base.ops = &pg_ops;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	pthread_mutex_init(&s->qmu, NULL);
+	pthread_cond_init(&s->qcv, NULL);
+	pthread_mutex_init(&s->wmu, NULL);
+	const char *listen = getenv("PRIVCA_PG_LISTEN");
+	s->listen_off = listen != NULL && strcmp(listen, "off") == 0;
+	describe(s);
+	/* The first connection says what is wrong with the URL, the password
+	 * or the database in libpq's words; the pool connects later, lazily. */
+	enum ca_err rc = CA_ERR_UNAVAILABLE;
+	PGconn *db = pg_connect(s, err);
+	if (db != NULL) {
+		rc = pg_migrate(s, db, create, err);
+		PQfinish(db);
+	}
+	if (rc != CA_OK) {
+		pg_close(&s->base);
+		return rc;
+	}
+	*out = &s->base;
+	return CA_OK;
+}

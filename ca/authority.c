@@ -61,6 +61,12 @@ static enum ca_err conf_acme(void *arg, const char *key, const char *value, stru
 
 enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 {
+	return ca_open_store(dir, NULL, out, err);
+}
+
+enum ca_err ca_open_store(const char *dir, const char *store_url, struct ca **out,
+			  struct ca_error *err)
+{
 	static const char *const pem_labels[] = {"CERTIFICATE", NULL};
 	char path[PATH_MAX];
 	uint8_t *buf = NULL;
@@ -160,8 +166,13 @@ enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 	}
 	ca->chain[0] = &ca->issuer; /* one tier: the issuer is the root */
 
-	if ((rc = file_path(path, dir, "privca.db", err)) != CA_OK ||
-	    (rc = store_open(path, false, &ca->store, err)) != CA_OK)
+	if (store_url == NULL)
+		store_url = ca->conf.store;
+	if (store_url != NULL)
+		rc = store_open(store_url, false, &ca->store, err);
+	else if ((rc = file_path(path, dir, "privca.db", err)) == CA_OK)
+		rc = store_open(path, false, &ca->store, err);
+	if (rc != CA_OK)
 		goto bad;
 	if ((rc = revocation_open(ca, err)) != CA_OK)
 		goto bad;

@@ -90,14 +90,37 @@ out:
 	return rc;
 }
 
-/* ca.key, ca.pem, privca.conf and an empty privca.db in dir. */
-static enum ca_err init_write(const char *dir, const char *base, struct key *k, const uint8_t *der,
-			      size_t der_len, struct ca_error *err)
+/* The store url (init --store): schema brought up, and no CA's
+ * certificates in it yet (a second init must not join another CA's). */
+static enum ca_err init_store_url(const char *url, struct ca_error *err)
+{
+	struct store *st;
+	struct ca_counts n;
+	enum ca_err rc = store_open(url, true, &st, err);
+	if (rc != CA_OK)
+		return rc;
+	if ((rc = store_count(st, 0, &n, err)) == CA_OK && n.valid + n.revoked + n.expired > 0)
+		rc = ca_fail(err, CA_ERR_EXISTS,
+			     "the store already holds %llu certificates of a CA: a new CA needs "
+			     "an empty database (another node of that CA copies its DIR instead)",
+			     (unsigned long long)(n.valid + n.revoked + n.expired));
+	store_close(st);
+	return rc;
+}
+
+/* ca.key, ca.pem, privca.conf and an empty privca.db in dir (or the store
+ * at store_url). */
+static enum ca_err init_write(const char *dir, const char *base, const char *store_url,
+			      struct key *k, const uint8_t *der, size_t der_len,
+			      struct ca_error *err)
 {
 	char path[PATH_MAX];
 	struct conf c = {0};
 	struct store *st;
 	enum ca_err rc;
+	/* The store first: a database that is not privca's leaves no file. */
+	if (store_url != NULL && (rc = init_store_url(store_url, err)) != CA_OK)
+		return rc;
 	if ((rc = file_path(path, dir, "ca.key", err)) != CA_OK ||
 	    (rc = key_save(k, path, err)) != CA_OK ||
 	    (rc = file_path(path, dir, "ca.pem", err)) != CA_OK ||
@@ -105,10 +128,11 @@ static enum ca_err init_write(const char *dir, const char *base, struct key *k, 
 		return rc;
 	if ((rc = conf_defaults(&c, err)) == CA_OK &&
 	    (rc = conf_set_base_url(&c, base, err)) == CA_OK &&
+	    (store_url == NULL || (rc = conf_set_store(&c, store_url, err)) == CA_OK) &&
 	    (rc = file_path(path, dir, "privca.conf", err)) == CA_OK)
 		rc = conf_write(path, &c, err);
 	conf_free(&c);
-	if (rc != CA_OK)
+	if (rc != CA_OK || store_url != NULL)
 		return rc;
 	/* The database is made 0600 first: SQLite keeps a file's mode, and its
 	 * -wal and -shm files take the database's. */
@@ -150,7 +174,7 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 	if ((rc = init_root(o, subj, subj_len, days, &k, &der, &der_len, err)) != CA_OK)
 		goto out;
 	created = true;
-	if ((rc = init_write(dir, base, k, der, der_len, err)) != CA_OK ||
+	if ((rc = init_write(dir, base, o->store, k, der, der_len, err)) != CA_OK ||
 	    (rc = ca_open(dir, &ca, err)) != CA_OK)
 		goto out;
 	rc = tls_init(ca, o, tls, ntls, err);

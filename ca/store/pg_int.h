@@ -137,6 +137,9 @@ void pg_down(struct pg_store *s, const char *why);
 /* The message a lost store gives callers (CA_ERR_UNAVAILABLE). */
 enum ca_err pg_unavailable(struct pg_store *s, struct ca_error *err);
 
+/* Stop the writer (after the queued jobs) and close the pool. */
+void pg_stop(struct pg_store *s);
+
 enum ca_err pg_submit(struct pg_store *s, struct pg_job *j);
 enum ca_err pg_submit_async(struct pg_store *s, struct pg_job *j);
 

@@ -73,8 +73,10 @@ static enum ca_err version_of(struct pg_store *s, PGconn *c, bool create, int *v
 	char have[8], others[16], first[128] = "";
 	enum ca_err rc;
 	*version = 0;
-	if ((rc = one(c, "SELECT to_regclass('privca_schema') IS NOT NULL", have, sizeof(have),
-		      err)) != CA_OK)
+	if ((rc = one(c,
+		      "SELECT to_regclass(quote_ident(current_schema()) || '.privca_schema') IS "
+		      "NOT NULL",
+		      have, sizeof(have), err)) != CA_OK)
 		return rc;
 	if (strcmp(have, "t") == 0) {
 		char v[16];

@@ -53,6 +53,10 @@ struct ca_init_opts {
 	const char *const *hostnames; /* extra TLS names besides localhost */
 	size_t nhostnames;
 	const char *base_url; /* NULL = "http://127.0.0.1:8080" */
+	/* The store: NULL = DIR/privca.db; a PostgreSQL URL is written into
+	 * privca.conf (then 0600) and must name an empty database or one
+	 * whose privca store holds no certificate yet. */
+	const char *store;
 };
 
 /*
@@ -86,6 +90,15 @@ struct ca_settings {
  * migrated. CA_ERR_NOMEM.
  */
 enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err) CA_WUR;
+/*
+ * ca_open with the store at store_url instead of the one privca.conf names
+ * (`serve --store`): a PostgreSQL URL (design section 12) or a SQLite file;
+ * NULL is ca_open. A PostgreSQL store that cannot be reached is
+ * CA_ERR_UNAVAILABLE; one that is not privca's, read-only or newer than
+ * this binary is refused naming the problem (store.h, store_pg_open).
+ */
+enum ca_err ca_open_store(const char *dir, const char *store_url, struct ca **out,
+			  struct ca_error *err) CA_WUR;
 
 /* Stop the background work (ca_serve_start) and free everything the CA
  * holds; pointers from ca_settings, ca_issuer and ca_chain die here.

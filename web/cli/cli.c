@@ -51,8 +51,13 @@ bool parse_int(const char *s, int lo, int hi, int *out)
 
 int open_ca(struct ca **ca)
 {
+	return open_ca_store(ca, NULL);
+}
+
+int open_ca_store(struct ca **ca, const char *store_url)
+{
 	struct ca_error err;
-	enum ca_err rc = ca_open(data_dir(), ca, &err);
+	enum ca_err rc = ca_open_store(data_dir(), store_url, ca, &err);
 	if (rc != CA_OK) {
 		int code = fail("cannot open the CA", rc, &err);
 		if (rc == CA_ERR_NOT_FOUND) /* the core names no command: this does */

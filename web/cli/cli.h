@@ -47,6 +47,8 @@ bool parse_int(const char *s, int lo, int hi, int *out);
 /* Open the CA of the data directory (--dir, $PRIVCA_DIR or ./privca-data)
  * into *ca (ca_close it). 0, or EXIT_REFUSED after the message. */
 int open_ca(struct ca **ca);
+/* open_ca with the store at store_url (NULL: privca.conf's). */
+int open_ca_store(struct ca **ca, const char *store_url);
 /* The data directory; a static string or the --dir argument. */
 const char *data_dir(void);
 /* Read a whole file (or stdin for "-"), at most 1 MiB. malloc'ed (free it);

@@ -12,14 +12,17 @@
 
 static const char init_help[] =
     "usage: privca init [--dir DIR] [--key-type T] [--subject DN] [--days N]\n"
-    "                   [--hostname H]... [--url BASE]\n"
+    "                   [--hostname H]... [--url BASE] [--store URL]\n"
     "Create a new CA in DIR (default $PRIVCA_DIR or ./privca-data).\n"
     "  --key-type  ec-p256 (default), ec-p384, rsa-2048, rsa-3072, rsa-4096, ed25519\n"
     "  --subject   the CA's name, e.g. \"CN=Example Internal CA,O=Example\"\n"
     "  --days      root validity in days (default 3650)\n"
     "  --hostname  extra name for the server's TLS certificate (repeatable)\n"
     "  --url       base URL clients use (default http://127.0.0.1:8080); goes into\n"
-    "              every certificate's CRL and OCSP URLs\n";
+    "              every certificate's CRL and OCSP URLs\n"
+    "  --store     keep the store in PostgreSQL (postgresql://USER@HOST/DB, an\n"
+    "              empty database) instead of DIR/privca.db; written into\n"
+    "              privca.conf, so every later command finds it\n";
 
 struct init_ctx {
 	struct ca_init_opts o;
@@ -43,6 +46,9 @@ static const char *init_flag(int c, const char *arg, void *p)
 			return "too many --hostname";
 		x->hosts[x->o.nhostnames++] = arg;
 		return NULL;
+	case 'S':
+		x->o.store = arg;
+		return NULL;
 	default: /* 'u' */
 		x->o.base_url = arg;
 		return NULL;
@@ -51,10 +57,13 @@ static const char *init_flag(int c, const char *arg, void *p)
 
 int cmd_init(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"key-type", required_argument, NULL, 'k'}, {"subject", required_argument, NULL, 's'},
-	    {"days", required_argument, NULL, 'D'},	{"hostname", required_argument, NULL, 'H'},
-	    {"url", required_argument, NULL, 'u'},	{0}};
+	static const struct option opts[] = {{"key-type", required_argument, NULL, 'k'},
+					     {"subject", required_argument, NULL, 's'},
+					     {"days", required_argument, NULL, 'D'},
+					     {"hostname", required_argument, NULL, 'H'},
+					     {"url", required_argument, NULL, 'u'},
+					     {"store", required_argument, NULL, 'S'},
+					     {0}};
 	struct init_ctx x = {.o = {.key_type = CA_KEY_EC_P256}};
 	int st = parse_flags("init", init_help, opts, init_flag, &x, 0, argc, argv);
 	if (st != GO_ON)

@@ -25,6 +25,7 @@ static const char main_help[] =
     "  token    create, list or revoke team tokens\n"
     "  backup   copy the database, also while serving\n"
     "  acme     ACME external account binding keys (acme eab --help)\n"
+    "  store    copy the store from SQLite to PostgreSQL (store copy --to URL)\n"
     "'privca COMMAND --help' tells more; 'privca --version' the build.\n";
 
 int main(int argc, char **argv)
@@ -36,7 +37,7 @@ int main(int argc, char **argv)
 	    {"init", cmd_init},	    {"serve", cmd_serve}, {"sign", cmd_sign},
 	    {"revoke", cmd_revoke}, {"crl", cmd_crl},	  {"list", cmd_list},
 	    {"show", cmd_show},	    {"token", cmd_token}, {"backup", cmd_backup},
-	    {"acme", cmd_acme},
+	    {"acme", cmd_acme},	    {"store", cmd_store},
 	};
 	if (argc < 2) {
 		fputs(main_help, stderr);

@@ -22,6 +22,9 @@
 #define DOWN_MS 1000
 /* Seconds libpq waits for a connection (when the URL does not say). */
 #define CONNECT_TIMEOUT "3"
+/* A pooled connection idle longer than this is asked whether it still
+ * answers before it is used. */
+#define IDLE_CHECK_MS 500
 
 static int64_t mono_ms(void)
 {
@@ -220,6 +223,24 @@ void pg_down(struct pg_store *s, const char *why)
 	pthread_mutex_unlock(&s->mu);
 }
 
+void pg_lost(struct pg_store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->epoch++;
+	snprintf(s->down_why, sizeof(s->down_why), "the connection was lost");
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Does c still answer? Asked of a connection idle for a while: a server
+ * that restarted meanwhile is noticed here, not by a request. */
+static bool alive(PGconn *c)
+{
+	PGresult *r = PQexec(c, "");
+	bool ok = r != NULL && PQresultStatus(r) == PGRES_EMPTY_QUERY;
+	PQclear(r);
+	return ok;
+}
+
 enum ca_err pg_unavailable(struct pg_store *s, struct ca_error *err)
 {
 	pthread_mutex_lock(&s->mu);
@@ -248,14 +269,17 @@ struct pg_conn *pg_get(struct pg_store *s, struct ca_error *err)
 		}
 		pthread_cond_wait(&s->cv, &s->mu);
 	}
-	bool down = mono_ms() < s->down_until_ms;
+	int64_t now = mono_ms();
+	bool down = now < s->down_until_ms;
+	unsigned epoch = s->epoch;
 	pthread_mutex_unlock(&s->mu);
 	if (c == NULL) {
 		ca_fail(err, CA_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	c->next = NULL;
-	if (c->db != NULL && PQstatus(c->db) != CONNECTION_OK) {
+	if (c->db != NULL && (PQstatus(c->db) != CONNECTION_OK || c->epoch != epoch ||
+			      (now - c->used_ms > IDLE_CHECK_MS && !alive(c->db)))) {
 		PQfinish(c->db);
 		c->db = NULL;
 	}
@@ -263,6 +287,7 @@ struct pg_conn *pg_get(struct pg_store *s, struct ca_error *err)
 		struct ca_error e = {0};
 		if ((c->db = pg_connect(s, &e)) == NULL)
 			pg_down(s, e.detail);
+		c->epoch = epoch;
 	}
 	if (c->db == NULL) {
 		pg_put(s, c);
@@ -277,10 +302,11 @@ void pg_put(struct pg_store *s, struct pg_conn *c)
 	if (c->db != NULL &&
 	    (PQstatus(c->db) != CONNECTION_OK || PQtransactionStatus(c->db) != PQTRANS_IDLE)) {
 		if (PQstatus(c->db) != CONNECTION_OK)
-			pg_down(s, "the connection was lost");
+			pg_lost(s);
 		PQfinish(c->db);
 		c->db = NULL;
 	}
+	c->used_ms = mono_ms();
 	pthread_mutex_lock(&s->mu);
 	c->next = s->idle;
 	s->idle = c;
@@ -292,16 +318,36 @@ void pg_put(struct pg_store *s, struct pg_conn *c)
 
 /* One group in one transaction, each job in a savepoint; false if the
  * group was not committed (then no job of it was). */
+/* BEGIN on the writer's connection, made again if it was lost (once: a
+ * server that restarted is reconnected without failing a group). */
+static bool writer_begin(struct pg_store *s)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		pthread_mutex_lock(&s->mu);
+		bool down = mono_ms() < s->down_until_ms;
+		pthread_mutex_unlock(&s->mu);
+		if (s->wdb != NULL && PQstatus(s->wdb) != CONNECTION_OK) {
+			PQfinish(s->wdb);
+			s->wdb = NULL;
+		}
+		struct ca_error e = {0};
+		if (s->wdb == NULL && (down || (s->wdb = pg_connect(s, &e)) == NULL)) {
+			if (!down)
+				pg_down(s, e.detail);
+			return false;
+		}
+		if (pg_begin(s->wdb, NULL) == CA_OK)
+			return true;
+		if (PQstatus(s->wdb) == CONNECTION_OK)
+			return false;
+		pg_lost(s);
+	}
+	return false;
+}
+
 static bool commit_group(struct pg_store *s, struct pg_job *batch)
 {
-	struct ca_error e = {0};
-	if (s->wdb != NULL && PQstatus(s->wdb) != CONNECTION_OK) {
-		PQfinish(s->wdb);
-		s->wdb = NULL;
-	}
-	if (s->wdb == NULL && (s->wdb = pg_connect(s, &e)) == NULL)
-		pg_down(s, e.detail);
-	bool ok = s->wdb != NULL && pg_begin(s->wdb, NULL) == CA_OK;
+	bool ok = writer_begin(s);
 	for (struct pg_job *j = batch; j; j = j->next) {
 		j->rc = CA_ERR_UNAVAILABLE;
 		if (!ok)
@@ -325,7 +371,7 @@ static bool commit_group(struct pg_store *s, struct pg_job *batch)
 	else if (s->wdb != NULL)
 		(void)pg_end(s->wdb, CA_ERR_STORE, NULL);
 	if (!ok && s->wdb != NULL && PQstatus(s->wdb) != CONNECTION_OK)
-		pg_down(s, "the connection was lost");
+		pg_lost(s);
 	return ok;
 }
 

@@ -37,6 +37,8 @@ struct pg_store;
 /* One pooled connection. db NULL: not connected (connected on borrow). */
 struct pg_conn {
 	PGconn *db;
+	unsigned epoch;	 /* the store's epoch when it connected */
+	int64_t used_ms; /* when it was last given back */
 	struct pg_conn *next;
 };
 
@@ -103,6 +105,7 @@ struct pg_store {
 	struct pg_conn *idle;
 	int total;
 	int64_t down_until_ms; /* borrows fail fast until then */
+	unsigned epoch;	       /* grows when a connection is found lost */
 	char down_why[200];
 
 	pthread_mutex_t qmu; /* guards the queue and the writer's life */
@@ -131,8 +134,12 @@ PGconn *pg_connect(struct pg_store *s, struct ca_error *err);
  * A connection given back broken or inside a transaction is dropped. */
 struct pg_conn *pg_get(struct pg_store *s, struct ca_error *err);
 void pg_put(struct pg_store *s, struct pg_conn *c);
-/* Mark the server unreachable for a moment after a lost connection. */
+/* Mark the server unreachable for a moment (a connect failed). */
 void pg_down(struct pg_store *s, const char *why);
+/* A connection was found lost: every connection made before is suspect
+ * (the server restarted or failed over) and is made again on its next
+ * borrow, so one request notices instead of one per pooled connection. */
+void pg_lost(struct pg_store *s);
 
 /* The message a lost store gives callers (CA_ERR_UNAVAILABLE). */
 enum ca_err pg_unavailable(struct pg_store *s, struct ca_error *err);

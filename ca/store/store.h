@@ -175,6 +175,11 @@ enum ca_err store_sqlite_open(const char *path, bool create, struct store **out,
 enum ca_err store_pg_open(const char *url, bool create, struct store **out,
 			  struct ca_error *err) CA_WUR;
 
+/* Copy the SQLite store at sqlite_path into the PostgreSQL store at pg_url
+ * (ca_store_copy in privca/ca.h says what is refused). copy.c */
+enum ca_err store_copy(const char *sqlite_path, const char *pg_url, struct ca_copy_report *out,
+		       struct ca_error *err) CA_WUR;
+
 /* Close: no other thread may use s any more. NULL is fine. */
 static inline void store_close(struct store *s)
 {

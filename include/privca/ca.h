@@ -100,6 +100,30 @@ enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err) CA_W
 enum ca_err ca_open_store(const char *dir, const char *store_url, struct ca **out,
 			  struct ca_error *err) CA_WUR;
 
+/* What `privca store copy` copied: per table, rows and the SHA-256 of
+ * their canonical text, equal on both sides. name is a static string. */
+struct ca_copy_table {
+	const char *name;
+	uint64_t rows;
+	char sha256[65];
+};
+struct ca_copy_report {
+	struct ca_copy_table tables[16];
+	size_t n;
+};
+
+/*
+ * Copy the CA's SQLite store into the empty PostgreSQL database at url
+ * (design section 12), verified table by table (row counts and digests)
+ * before it is committed; the CA's own store is only read (the service may
+ * run). CA_ERR_BAD_REQUEST: url is not a PostgreSQL URL, or the CA's store
+ * is PostgreSQL already; CA_ERR_EXISTS: the target holds a CA's rows;
+ * the refusals of store_pg_open; CA_ERR_STORE when it does not verify
+ * (nothing is committed then).
+ */
+enum ca_err ca_store_copy(struct ca *ca, const char *url, struct ca_copy_report *out,
+			  struct ca_error *err) CA_WUR;
+
 /* Stop the background work (ca_serve_start) and free everything the CA
  * holds; pointers from ca_settings, ca_issuer and ca_chain die here.
  * NULL is fine. */

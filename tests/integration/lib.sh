@@ -96,13 +96,15 @@ s.close()'
 # PRIVCA_TEST_STORE=pg (ctest's integration-pg/ variants): every new_ca
 # keeps its store in a schema of its own in the PostgreSQL cluster of
 # PRIVCA_PG_STATE (tests/pg.sh, a ctest fixture), dropped on exit.
+# pg_store_url: a new schema; its store URL in PG_STORE_URL (not printed:
+# the schema must be remembered here, outside any subshell).
 PG_SCHEMAS=()
 pg_store_url() {
 	local name="it_$$_${#PG_SCHEMAS[@]}" url
 	url=$(cat "$PRIVCA_PG_STATE/url")
 	psql -qAt "$url" -v ON_ERROR_STOP=1 -c "CREATE SCHEMA $name" >/dev/null || return 1
 	PG_SCHEMAS+=("$name")
-	echo "$url?options=-csearch_path%3D$name%2Cpublic"
+	PG_STORE_URL="$url?options=-csearch_path%3D$name%2Cpublic"
 }
 pg_drop_schemas() {
 	local url n
@@ -116,11 +118,11 @@ pg_drop_schemas() {
 # new_ca DIR [init options...]: privca init into DIR (its store in
 # PostgreSQL under PRIVCA_TEST_STORE=pg).
 new_ca() {
-	local dir=$1 store=() url
+	local dir=$1 store=()
 	shift
 	if [ "${PRIVCA_TEST_STORE:-sqlite}" = pg ]; then
-		url=$(pg_store_url) || return 1
-		store=(--store "$url")
+		pg_store_url || return 1
+		store=(--store "$PG_STORE_URL")
 	fi
 	"$PRIVCA" init --dir "$dir" "${store[@]}" "$@" >"$T/init.out" 2>"$T/init.err" || {
 		cat "$T/init.err" >&2

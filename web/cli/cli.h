@@ -31,6 +31,7 @@ int cmd_show(int argc, char **argv);   /* certs.c */
 int cmd_backup(int argc, char **argv); /* certs.c */
 int cmd_token(int argc, char **argv);  /* token.c */
 int cmd_acme(int argc, char **argv);   /* acme.c */
+int cmd_store(int argc, char **argv);  /* store.c */
 
 /* "privca: what: detail (error name)" on stderr; returns EXIT_REFUSED. */
 int fail(const char *what, enum ca_err rc, const struct ca_error *err);

@@ -31,6 +31,10 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
+	# A test's own clean-up (store_nodes.sh stops its cluster), if it has one.
+	if declare -F on_cleanup >/dev/null; then
+		on_cleanup || true
+	fi
 	pg_drop_schemas
 	if [ "$rc" -ne 0 ] || [ "$FAILS" -ne 0 ]; then
 		echo "--- server log (last 40 lines) ---" >&2

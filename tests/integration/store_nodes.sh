@@ -17,8 +17,9 @@
 
 PG_STATE=$T/pg
 pg_start "$PG_STATE" || exit 1
-# The cluster is stopped by its PID (pg_stop) before lib.sh's cleanup runs.
-trap 'rc=$?; pg_stop "$PG_STATE"; (exit $rc); cleanup' EXIT
+# lib.sh's cleanup calls this after it killed the servers: the cluster is
+# stopped by its PID.
+on_cleanup() { pg_stop "$PG_STATE"; }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 

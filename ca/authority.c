@@ -16,11 +16,13 @@
 #include <unistd.h>
 
 #include "x509/cert_read.h"
+#include "crypto/keyfile.h"
 #include "codec.h"
 #include "conf.h"
 #include "x509/der.h"
 #include "x509/dn.h"
 #include "file.h"
+#include "hierarchy/constraints.h"
 #include "internal.h"
 #include "x509/oid.h"
 #include "policy.h"
@@ -59,41 +61,22 @@ static enum ca_err conf_acme(void *arg, const char *key, const char *value, stru
 	return acme_conf(arg, key, value, err);
 }
 
-enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
+/* privca.conf into ca->conf and ca->settings; refused when dir has no ca.pem. */
+static enum ca_err open_conf(struct ca *ca, struct ca_error *err)
 {
-	return ca_open_store(dir, NULL, out, err);
-}
-
-enum ca_err ca_open_store(const char *dir, const char *store_url, struct ca **out,
-			  struct ca_error *err)
-{
-	static const char *const pem_labels[] = {"CERTIFICATE", NULL};
 	char path[PATH_MAX];
-	uint8_t *buf = NULL;
-	size_t len;
 	enum ca_err rc;
-	struct cert_parts parts;
-	uint8_t *spki = NULL;
-	size_t spki_len;
-
-	struct ca *ca = calloc(1, sizeof(*ca));
-	if (ca == NULL || (ca->dir = strdup(dir)) == NULL) {
-		free(ca);
-		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
-	}
 	if ((rc = conf_defaults(&ca->conf, err)) != CA_OK ||
-	    (rc = file_path(path, dir, "ca.pem", err)) != CA_OK)
-		goto bad;
-	if (access(path, F_OK) != 0) {
-		rc = ca_fail(err, CA_ERR_NOT_FOUND, "%s holds no CA (it has no ca.pem)", dir);
-		goto bad;
-	}
+	    (rc = file_path(path, ca->dir, "ca.pem", err)) != CA_OK)
+		return rc;
+	if (access(path, F_OK) != 0)
+		return ca_fail(err, CA_ERR_NOT_FOUND, "%s holds no CA (it has no ca.pem)", ca->dir);
 	ca->conf.extra = conf_acme;
 	ca->conf.extra_arg = ca;
 	if ((rc = acme_open(ca, err)) != CA_OK ||
-	    (rc = file_path(path, dir, "privca.conf", err)) != CA_OK ||
+	    (rc = file_path(path, ca->dir, "privca.conf", err)) != CA_OK ||
 	    (rc = conf_read(&ca->conf, path, err)) != CA_OK)
-		goto bad;
+		return rc;
 	ca->settings = (struct ca_settings){
 	    .base_url = ca->conf.base_url,
 	    .http_listen = ca->conf.http,
@@ -102,52 +85,95 @@ enum ca_err ca_open_store(const char *dir, const char *store_url, struct ca **ou
 	    .max_days = ca->conf.max_days,
 	    .clamp_to_ca = ca->conf.clamp_to_ca != 0,
 	};
+	return CA_OK;
+}
 
-	if ((rc = file_path(path, dir, "ca.key", err)) != CA_OK ||
-	    (rc = key_load(path, &ca->key, err)) != CA_OK)
-		goto bad;
-	if ((rc = file_path(path, dir, "ca.pem", err)) != CA_OK ||
+/* The CA's signer from ca.key (keyfile.h: plain, encrypted or a token). */
+static enum ca_err open_signer(struct ca *ca, const struct ca_open_opts *opts, struct ca_error *err)
+{
+	char path[PATH_MAX];
+	enum ca_err rc = file_path(path, ca->dir, "ca.key", err);
+	if (rc != CA_OK)
+		return rc;
+	return keyfile_open(path, opts != NULL ? opts->key_pass_file : NULL, &ca->key, err);
+}
+
+/* The subjectPublicKey contents of spki into ca->pubkey, and the SKI. */
+static enum ca_err open_pubkey(struct ca *ca, const struct der_elem *spki)
+{
+	struct der_r r = der_in(spki);
+	struct der_elem alg, bits;
+	if (!der_expect(&r, DER_SEQUENCE, &alg) || !der_expect(&r, DER_BIT_STRING, &bits) ||
+	    bits.len < 2 || !hash_key_id(spki->tlv, spki->tlv_len, ca->ski))
+		return CA_ERR_IO;
+	if ((ca->pubkey = malloc(bits.len - 1)) == NULL)
+		return CA_ERR_NOMEM;
+	memcpy(ca->pubkey, bits.val + 1, bits.len - 1);
+	ca->pubkey_len = bits.len - 1;
+	return CA_OK;
+}
+
+/*
+ * ca.pem into ca->cert_der and *parts (pointing into it), checked to be
+ * the certificate of ca->key; the subject and public key copied out.
+ */
+static enum ca_err open_cert(struct ca *ca, struct cert_parts *parts, struct ca_error *err)
+{
+	static const char *const pem_labels[] = {"CERTIFICATE", NULL};
+	char path[PATH_MAX];
+	uint8_t *buf = NULL, *spki = NULL;
+	size_t len, spki_len;
+	enum ca_err rc;
+	if ((rc = file_path(path, ca->dir, "ca.pem", err)) != CA_OK ||
 	    (rc = file_read(path, 0, &buf, &len, err)) != CA_OK)
-		goto bad;
+		return rc;
 	if (!pem_decode(buf, len, pem_labels, &ca->cert_der, &ca->cert_len) ||
-	    !cert_read(ca->cert_der, ca->cert_len, &parts)) {
-		rc = ca_fail(err, CA_ERR_IO, "%s/ca.pem does not hold a certificate", dir);
-		goto bad;
+	    !cert_read(ca->cert_der, ca->cert_len, parts)) {
+		rc = ca_fail(err, CA_ERR_IO, "%s/ca.pem does not hold a certificate", ca->dir);
+		goto out;
 	}
-	if ((rc = key_spki(ca->key, &spki, &spki_len)) != CA_OK)
-		goto bad;
-	if (spki_len != parts.spki.tlv_len || memcmp(spki, parts.spki.tlv, spki_len) != 0) {
-		rc = ca_fail(err, CA_ERR_IO, "%s/ca.key is not the key of %s/ca.pem", dir, dir);
-		goto bad;
+	if ((rc = signer_spki(ca->key, &spki, &spki_len)) != CA_OK)
+		goto out;
+	if (spki_len != parts->spki.tlv_len || memcmp(spki, parts->spki.tlv, spki_len) != 0) {
+		rc = ca_fail(err, CA_ERR_IO, "%s/ca.key is not the key of %s/ca.pem", ca->dir,
+			     ca->dir);
+		goto out;
 	}
-	ca->subject_len = parts.subject.tlv_len;
-	ca->subject = malloc(ca->subject_len);
-	if (ca->subject == NULL) {
+	ca->subject_len = parts->subject.tlv_len;
+	if ((ca->subject = malloc(ca->subject_len)) == NULL) {
 		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
-		goto bad;
+		goto out;
 	}
-	memcpy(ca->subject, parts.subject.tlv, ca->subject_len);
-	{
-		/* subjectPublicKey contents: for OCSP key hashes and the SKI. */
-		struct der_r r = der_in(&parts.spki);
-		struct der_elem alg, bits;
-		if (!der_expect(&r, DER_SEQUENCE, &alg) || !der_expect(&r, DER_BIT_STRING, &bits) ||
-		    bits.len < 2 || !hash_key_id(spki, spki_len, ca->ski) ||
-		    (ca->pubkey = malloc(bits.len - 1)) == NULL) {
-			rc = ca_fail(err, CA_ERR_IO, "cannot read the CA public key");
-			goto bad;
-		}
-		memcpy(ca->pubkey, bits.val + 1, bits.len - 1);
-		ca->pubkey_len = bits.len - 1;
-	}
+	memcpy(ca->subject, parts->subject.tlv, ca->subject_len);
+	if ((rc = open_pubkey(ca, &parts->spki)) != CA_OK)
+		rc = ca_fail(err, rc, "cannot read the CA public key");
+out:
+	free(buf);
+	free(spki);
+	return rc;
+}
+
+/* The CA certificate's nameConstraints, which it honours (design section
+ * 11), into ca->nc (NULL when it has none). */
+static enum ca_err open_constraints(struct ca *ca, const struct cert_parts *parts,
+				    struct ca_error *err)
+{
+	struct ca_error e = {0};
+	enum ca_err rc = nc_from_exts(parts->exts.val, parts->exts.len, &ca->nc, &e);
+	if (rc != CA_OK)
+		return ca_fail(err, rc, "%s/ca.pem: %s", ca->dir, e.detail);
+	return CA_OK;
+}
+
+/* ca->issuer and ca->chain from the certificate read by open_cert. */
+static enum ca_err open_issuer(struct ca *ca, const struct cert_parts *parts, struct ca_error *err)
+{
 	ca->cert_pem = pem_encode("CERTIFICATE", ca->cert_der, ca->cert_len);
 	ca->subject_str = dn_to_string(ca->subject, ca->subject_len);
 	const uint8_t *certs[1] = {ca->cert_der};
 	if (ca->cert_pem == NULL || ca->subject_str == NULL ||
-	    ca_p7b(certs, &ca->cert_len, 1, &ca->p7b, &ca->p7b_len) != CA_OK) {
-		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
-		goto bad;
-	}
+	    ca_p7b(certs, &ca->cert_len, 1, &ca->p7b, &ca->p7b_len) != CA_OK)
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
 	ca->issuer = (struct ca_issuer){
 	    .der = ca->cert_der,
 	    .der_len = ca->cert_len,
@@ -155,36 +181,58 @@ enum ca_err ca_open_store(const char *dir, const char *store_url, struct ca **ou
 	    .p7b = ca->p7b,
 	    .p7b_len = ca->p7b_len,
 	    .subject = ca->subject_str,
-	    .not_before = parts.not_before,
-	    .not_after = parts.not_after,
-	    .key_type = key_type(ca->key),
+	    .not_before = parts->not_before,
+	    .not_after = parts->not_after,
+	    .key_type = signer_type(ca->key),
 	};
 	if (hash_sha256_hex(ca->cert_der, ca->cert_len, ca->issuer.fingerprint_sha256) != CA_OK ||
-	    hash_sha1_hex(ca->cert_der, ca->cert_len, ca->issuer.fingerprint_sha1) != CA_OK) {
-		rc = ca_fail(err, CA_ERR_CRYPTO, "cannot fingerprint the CA certificate");
-		goto bad;
-	}
+	    hash_sha1_hex(ca->cert_der, ca->cert_len, ca->issuer.fingerprint_sha1) != CA_OK)
+		return ca_fail(err, CA_ERR_CRYPTO, "cannot fingerprint the CA certificate");
 	ca->chain[0] = &ca->issuer; /* one tier: the issuer is the root */
+	return CA_OK;
+}
 
-	if (store_url == NULL)
-		store_url = ca->conf.store;
-	if (store_url != NULL)
-		rc = store_open(store_url, false, &ca->store, err);
-	else if ((rc = file_path(path, dir, "privca.db", err)) == CA_OK)
-		rc = store_open(path, false, &ca->store, err);
-	if (rc != CA_OK)
-		goto bad;
-	if ((rc = revocation_open(ca, err)) != CA_OK)
-		goto bad;
-	free(buf);
-	free(spki);
+/* The store: opts' URL, else privca.conf's, else DIR/privca.db. */
+static enum ca_err open_store(struct ca *ca, const struct ca_open_opts *opts, struct ca_error *err)
+{
+	char path[PATH_MAX];
+	const char *url =
+	    opts != NULL && opts->store_url != NULL ? opts->store_url : ca->conf.store;
+	enum ca_err rc;
+	if (url == NULL) {
+		if ((rc = file_path(path, ca->dir, "privca.db", err)) != CA_OK)
+			return rc;
+		url = path;
+	}
+	return store_open(url, false, &ca->store, err);
+}
+
+enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
+{
+	return ca_open_ex(dir, NULL, out, err);
+}
+
+enum ca_err ca_open_ex(const char *dir, const struct ca_open_opts *opts, struct ca **out,
+		       struct ca_error *err)
+{
+	struct cert_parts parts;
+	enum ca_err rc;
+
+	struct ca *ca = calloc(1, sizeof(*ca));
+	if (ca == NULL || (ca->dir = strdup(dir)) == NULL) {
+		free(ca);
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	}
+	if ((rc = open_conf(ca, err)) != CA_OK || (rc = open_signer(ca, opts, err)) != CA_OK ||
+	    (rc = open_cert(ca, &parts, err)) != CA_OK ||
+	    (rc = open_constraints(ca, &parts, err)) != CA_OK ||
+	    (rc = open_issuer(ca, &parts, err)) != CA_OK ||
+	    (rc = open_store(ca, opts, err)) != CA_OK || (rc = revocation_open(ca, err)) != CA_OK) {
+		ca_close(ca);
+		return rc;
+	}
 	*out = ca;
 	return CA_OK;
-bad:
-	free(buf);
-	free(spki);
-	ca_close(ca);
-	return rc;
 }
 
 void ca_close(struct ca *ca)
@@ -194,7 +242,8 @@ void ca_close(struct ca *ca)
 	acme_close(ca);
 	revocation_close(ca);
 	store_close(ca->store);
-	key_free(ca->key);
+	signer_close(ca->key);
+	free(ca->nc);
 	free(ca->dir);
 	conf_free(&ca->conf);
 	free(ca->cert_der);
@@ -204,7 +253,7 @@ void ca_close(struct ca *ca)
 	free(ca->subject);
 	free(ca->pubkey);
 	free(ca);
-	key_thread_done();
+	signer_thread_done();
 }
 
 enum ca_err ca_health(struct ca *ca, struct ca_error *err)
@@ -214,9 +263,9 @@ enum ca_err ca_health(struct ca *ca, struct ca_error *err)
 		return rc;
 	if ((rc = store_ping(ca->store, err)) != CA_OK)
 		return rc;
-	uint8_t sig[KEY_SIG_MAX];
+	uint8_t sig[SIGNER_SIG_MAX];
 	size_t sl;
-	if (key_signature(ca->key, (const uint8_t *)"healthz", 7, sig, &sl) != CA_OK)
+	if (signer_signature(ca->key, (const uint8_t *)"healthz", 7, sig, &sl) != CA_OK)
 		return ca_fail(err, CA_ERR_CRYPTO, "the CA key does not sign");
 	return CA_OK;
 }

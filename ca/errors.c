@@ -36,12 +36,30 @@ const char *ca_strerror(enum ca_err err)
 	return err_names[err];
 }
 
+static void vfail(struct ca_error *err, enum ca_input input, const char *fmt, va_list ap)
+{
+	vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+	err->input = input;
+}
+
 enum ca_err ca_fail(struct ca_error *err, enum ca_err code, const char *fmt, ...)
 {
 	if (err != NULL) {
 		va_list ap;
 		va_start(ap, fmt);
-		vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+		vfail(err, CA_INPUT_NONE, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+enum ca_err ca_fail_in(struct ca_error *err, enum ca_err code, enum ca_input input, const char *fmt,
+		       ...)
+{
+	if (err != NULL) {
+		va_list ap;
+		va_start(ap, fmt);
+		vfail(err, input, fmt, ap);
 		va_end(ap);
 	}
 	return code;

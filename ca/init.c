@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "crypto/keyfile.h"
 #include "x509/dn.h"
 #include "file.h"
 #include "internal.h"
@@ -52,17 +53,21 @@ static enum ca_err init_check(const char *dir, const char *base, int days, struc
 	return CA_OK;
 }
 
-/* A new key k and its self-signed certificate *der (free()) for subj. */
+/*
+ * A new key k (keyfile.h: in memory, or in a token and then *uri names it)
+ * and its self-signed certificate *der (free()) for subj.
+ */
 static enum ca_err init_root(const struct ca_init_opts *o, const uint8_t *subj, size_t subj_len,
-			     int days, struct key **k, uint8_t **der, size_t *der_len,
-			     struct ca_error *err)
+			     int days, struct signer **k, char **uri, uint8_t **der,
+			     size_t *der_len, struct ca_error *err)
 {
 	uint8_t serial[16], ski[20], *spki = NULL;
 	size_t spki_len;
 	enum ca_err rc;
-	if ((rc = key_generate(o->key_type, k, err)) != CA_OK)
+	if ((rc = keyfile_generate(o, k, uri, err)) != CA_OK)
 		return rc;
-	if ((rc = key_spki(*k, &spki, &spki_len)) != CA_OK || !hash_key_id(spki, spki_len, ski)) {
+	if ((rc = signer_spki(*k, &spki, &spki_len)) != CA_OK ||
+	    !hash_key_id(spki, spki_len, ski)) {
 		rc = ca_fail(err, CA_ERR_CRYPTO, "cannot encode the CA public key");
 		goto out;
 	}
@@ -108,21 +113,22 @@ static enum ca_err init_store_url(const char *url, struct ca_error *err)
 	return rc;
 }
 
-/* ca.key, ca.pem, privca.conf and an empty privca.db in dir (or the store
- * at store_url). */
-static enum ca_err init_write(const char *dir, const char *base, const char *store_url,
-			      struct key *k, const uint8_t *der, size_t der_len,
-			      struct ca_error *err)
+/* ca.key (in the form o asks for), ca.pem, privca.conf and an empty
+ * privca.db in dir (or the store at o->store). */
+static enum ca_err init_write(const char *dir, const struct ca_init_opts *o, const char *base,
+			      const struct signer *k, const char *uri, const uint8_t *der,
+			      size_t der_len, struct ca_error *err)
 {
 	char path[PATH_MAX];
 	struct conf c = {0};
 	struct store *st;
+	const char *store_url = o->store;
 	enum ca_err rc;
 	/* The store first: a database that is not privca's leaves no file. */
 	if (store_url != NULL && (rc = init_store_url(store_url, err)) != CA_OK)
 		return rc;
 	if ((rc = file_path(path, dir, "ca.key", err)) != CA_OK ||
-	    (rc = key_save(k, path, err)) != CA_OK ||
+	    (rc = keyfile_save(o, k, uri, path, err)) != CA_OK ||
 	    (rc = file_path(path, dir, "ca.pem", err)) != CA_OK ||
 	    (rc = file_write_cert(path, der, der_len, false, err)) != CA_OK)
 		return rc;
@@ -147,7 +153,8 @@ static enum ca_err init_write(const char *dir, const char *base, const char *sto
 enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_error *err)
 {
 	char path[PATH_MAX];
-	struct key *k = NULL;
+	struct signer *k = NULL;
+	char *uri = NULL; /* the pkcs11: URI of a key in a token */
 	uint8_t *subj = NULL, *der = NULL;
 	size_t subj_len, der_len;
 	struct ca *ca = NULL;
@@ -171,11 +178,15 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 		rc = ca_fail(err, CA_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if ((rc = init_root(o, subj, subj_len, days, &k, &der, &der_len, err)) != CA_OK)
+	if ((rc = init_root(o, subj, subj_len, days, &k, &uri, &der, &der_len, err)) != CA_OK)
 		goto out;
 	created = true;
-	if ((rc = init_write(dir, base, o->store, k, der, der_len, err)) != CA_OK ||
-	    (rc = ca_open(dir, &ca, err)) != CA_OK)
+	if ((rc = init_write(dir, o, base, k, uri, der, der_len, err)) != CA_OK)
+		goto out;
+	signer_close(k); /* a token allows one session per process (signer_pkcs11.h) */
+	k = NULL;
+	struct ca_open_opts oo = {.key_pass_file = o->key_pass_file};
+	if ((rc = ca_open_ex(dir, &oo, &ca, err)) != CA_OK)
 		goto out;
 	rc = tls_init(ca, o, tls, ntls, err);
 out:
@@ -188,7 +199,8 @@ out:
 	}
 	if (rc != CA_OK && made_dir)
 		rmdir(dir); /* only if empty: never what was there before */
-	key_free(k);
+	signer_close(k);
+	free(uri);
 	free(tls);
 	free(subj);
 	free(der);

@@ -21,10 +21,12 @@
 struct acme;	   /* acme/acme_int.h */
 struct crl_cache;  /* revoke.c */
 struct ocsp_cache; /* ocsp_responder.c */
+struct nc;	   /* hierarchy/constraints.h */
 
 struct ca {
 	char *dir;
-	struct key *key;
+	struct signer *key; /* the CA's signer (crypto/signer.h), owned */
+	struct nc *nc;	    /* the CA certificate's nameConstraints, or NULL */
 	struct store *store;
 	struct conf conf;	     /* privca.conf, owned */
 	struct ca_settings settings; /* the same, pointing into conf */
@@ -75,11 +77,15 @@ struct cert_tpl {
 	enum ca_profile profile;
 	const struct name *names;
 	size_t nnames;
-	const char *base_url; /* CRL DP and AIA; NULL for none */
+	/* Written as given (urls.h makes them from the base URL); each NULL
+	 * for none: cRLDistributionPoints, AIA id-ad-ocsp, AIA id-ad-caIssuers. */
+	const char *crl_url;
+	const char *ocsp_url;
+	const char *issuer_url;
 };
 
 /* Encode and sign a certificate (cert.c). *der freed with free(). */
-enum ca_err cert_build(const struct cert_tpl *t, struct key *signer, uint8_t **der,
+enum ca_err cert_build(const struct cert_tpl *t, struct signer *signer, uint8_t **der,
 		       size_t *len) CA_WUR;
 
 /* A leaf certificate to sign and record (everything policy has decided). */
@@ -103,7 +109,9 @@ struct leaf {
  * it durably; a serial that is taken is drawn again. Refused while the CA
  * is not valid (ca_validity), and when the leaf would end after the CA
  * (CA_ERR_BAD_REQUEST naming the CA's end) unless l->clamp or clamp_to_ca
- * cut it to the CA's notAfter (then (*out)->clamped). *out (ca_cert_free)
+ * cut it to the CA's notAfter (then (*out)->clamped), and when a name is
+ * outside the CA certificate's nameConstraints (CA_ERR_NAME_NOT_ALLOWED,
+ * before anything is signed). *out (ca_cert_free)
  * holds the record with its DER. Nothing is recorded on failure.
  */
 enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out,

@@ -13,9 +13,11 @@
 #include "codec.h"
 #include "x509/csr.h"
 #include "x509/dn.h"
+#include "hierarchy/constraints.h"
 #include "internal.h"
 #include "policy.h"
 #include "tokens.h"
+#include "urls.h"
 
 /* The record of a freshly built certificate. */
 static enum ca_err cert_record(struct ca *ca, const uint8_t *der, size_t len,
@@ -117,9 +119,14 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 
 	if (!hash_key_id(l->spki, l->spki_len, ski))
 		return ca_fail(err, CA_ERR_BAD_CSR, "the public key is malformed");
+	/* A CA under name constraints signs nothing outside them (design 11). */
+	if (ca->nc != NULL && (rc = nc_check(ca->nc, l->names, l->nnames, err)) != CA_OK)
+		return rc;
 	int64_t nb, na;
 	bool clamped;
-	if ((rc = leaf_window(ca, l, &nb, &na, &clamped, err)) != CA_OK)
+	struct cert_urls urls;
+	if ((rc = leaf_window(ca, l, &nb, &na, &clamped, err)) != CA_OK ||
+	    (rc = cert_urls_from_base(ca->conf.base_url, &urls, err)) != CA_OK)
 		return rc;
 	rc = CA_ERR_EXISTS; /* draw a serial until one is free */
 	/* A serial collision (2^-100-ish) is retried with a fresh draw. */
@@ -146,7 +153,9 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 		    .profile = l->profile,
 		    .names = l->names,
 		    .nnames = l->nnames,
-		    .base_url = ca->conf.base_url,
+		    .crl_url = urls.crl,
+		    .ocsp_url = urls.ocsp,
+		    .issuer_url = urls.issuer,
 		};
 		free(der);
 		der = NULL;
@@ -171,6 +180,16 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 	}
 	*out = rec;
 	return CA_OK;
+}
+
+/* Record that requester was refused for names (an event row). */
+static void refusal_event(struct ca *ca, const char *requester, enum ca_err rc,
+			  const struct ca_error *err)
+{
+	if (store_event(ca->store, clock_now(&ca->clock), "refuse", NULL, requester,
+			err ? err->detail : ca_strerror(rc)) != CA_OK) {
+		/* The refusal stands whether or not its event row was written. */
+	}
 }
 
 /* Name texts for dn_drop_foreign_cn. */
@@ -199,7 +218,7 @@ enum ca_err ca_issue(struct ca *ca, const struct ca_issue_req *req, struct ca_ce
 	enum ca_err rc;
 
 	memset(&csr, 0, sizeof(csr));
-	key_thread_init(); /* the CSR check below uses this thread's ECC cache */
+	signer_thread_init(); /* the CSR check below uses this thread's ECC cache */
 	if ((unsigned)req->profile >= CA_PROFILE_MAX)
 		return ca_fail(err, CA_ERR_BAD_REQUEST,
 			       "profile must be one of server, client, peer");
@@ -219,10 +238,7 @@ enum ca_err ca_issue(struct ca *ca, const struct ca_issue_req *req, struct ca_ce
 			       err)) != CA_OK)
 		goto out;
 	if ((rc = policy_check(ptp, req->profile, names, nnames, err)) != CA_OK) {
-		if (store_event(ca->store, clock_now(&ca->clock), "refuse", NULL, requester,
-				err ? err->detail : ca_strerror(rc)) != CA_OK) {
-			/* The refusal stands whether or not its event row was written. */
-		}
+		refusal_event(ca, requester, rc, err);
 		goto out;
 	}
 	if ((texts = name_texts(names, nnames)) == NULL) {
@@ -247,6 +263,8 @@ enum ca_err ca_issue(struct ca *ca, const struct ca_issue_req *req, struct ca_ce
 	    .requester = requester,
 	};
 	rc = issue_leaf(ca, &l, &rec, err);
+	if (rc == CA_ERR_NAME_NOT_ALLOWED) /* outside the CA's own name constraints */
+		refusal_event(ca, requester, rc, err);
 	if (rc == CA_OK) {
 		*out = rec;
 		rec = NULL;

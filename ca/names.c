@@ -96,113 +96,134 @@ static char lower(unsigned char c)
  * quote in messages) and write its canonical form (lowercase, no trailing
  * dot) to out. A leftmost "*" label is accepted only with allow_wild.
  */
-static enum ca_err dns_parse(const char *in, const char *what, const char *whole, bool allow_wild,
-			     char out[NAME_MAX_DNS + 1], bool *wild, struct ca_error *err)
+/* The message for a byte that may not stand in a DNS label. */
+static enum ca_err bad_label_byte(unsigned char c, const char *what, const char *shown,
+				  bool allow_wild, struct ca_error *err)
 {
-	char sb[SHOW_MAX];
-	size_t len = strlen(in);
+	if (c == '*')
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       allow_wild ? "%s '%s' has a misplaced '*'; a wildcard must be the "
+					    "whole leftmost label, as in '*.example.com'"
+					  : "%s '%s' has a misplaced '*'; a '*' may only open a "
+					    "pattern, as in '*.example.com'",
+			       what, shown);
+	if (c == '_')
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "%s '%s' contains an underscore, which host names may not have; "
+			       "use a hyphen instead",
+			       what, shown);
+	if (c == ' ')
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "%s '%s' contains a space; a DNS name has only letters, digits, "
+			       "hyphens and dots",
+			       what, shown);
+	if (c > 0x20 && c < 0x7f)
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "%s '%s' contains '%c'; a DNS name has only letters, digits, "
+			       "hyphens and dots",
+			       what, shown, c);
+	return ca_fail(err, CA_ERR_BAD_REQUEST,
+		       "%s '%s' contains the byte 0x%02x; a DNS name has only letters, digits, "
+		       "hyphens and dots",
+		       what, shown, c);
+}
 
-	for (size_t i = 0; i < len; i++)
+/* ASCII only, one trailing dot dropped, 1 to NAME_MAX_DNS bytes: *len. */
+static enum ca_err check_whole(const char *in, const char *what, const char *shown, size_t *len,
+			       struct ca_error *err)
+{
+	size_t n = strlen(in);
+	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)in[i] >= 0x80)
 			return ca_fail(err, CA_ERR_BAD_REQUEST,
 				       "%s '%s' is not ASCII; send an internationalised name in "
 				       "its IDNA A-label (xn--, punycode) form, e.g. "
 				       "'xn--bcher-kva.example' for 'b\xc3\xbc"
 				       "cher.example'",
-				       what, show(whole, sb));
-	if (len > 0 && in[len - 1] == '.')
-		len--; /* one trailing dot: the absolute form of the same name */
-	if (len == 0)
+				       what, shown);
+	if (n > 0 && in[n - 1] == '.')
+		n--; /* one trailing dot: the absolute form of the same name */
+	if (n == 0)
 		return ca_fail(err, CA_ERR_BAD_REQUEST, "%s '%s' is empty; give a DNS name", what,
-			       show(whole, sb));
-	if (len > NAME_MAX_DNS)
+			       shown);
+	if (n > NAME_MAX_DNS)
 		return ca_fail(err, CA_ERR_BAD_REQUEST,
 			       "%s '%s' is %zu characters long; a DNS name may have at most %d",
-			       what, show(whole, sb), len, NAME_MAX_DNS);
+			       what, shown, n, NAME_MAX_DNS);
+	*len = n;
+	return CA_OK;
+}
 
-	size_t nlabels = 0;
-	bool star = false, numeric = false;
-	for (size_t start = 0; start <= len;) {
+/* What the labels of a name were, for the checks over the whole name. */
+struct labels {
+	size_t n;
+	bool star;    /* the first label is a wildcard '*' */
+	bool numeric; /* the last label is all digits */
+};
+
+/* One label l (ll bytes): letters, digits, inner hyphens, or a leading '*'. */
+static enum ca_err check_label(const char *l, size_t ll, const char *what, const char *shown,
+			       bool allow_wild, struct labels *ls, struct ca_error *err)
+{
+	if (ll == 0)
+		return ca_fail(err, CA_ERR_BAD_REQUEST, "%s '%s' has an empty label", what, shown);
+	if (ll > LABEL_MAX)
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "%s '%s' has a label of %zu characters; a label may have at most %d",
+			       what, shown, ll, LABEL_MAX);
+	if (ll == 1 && l[0] == '*' && ls->n == 0 && allow_wild) {
+		ls->star = true;
+		return CA_OK;
+	}
+	ls->numeric = true;
+	for (size_t i = 0; i < ll; i++) {
+		unsigned char c = (unsigned char)l[i];
+		if (!is_digit(c))
+			ls->numeric = false;
+		if (!is_ldh(c))
+			return bad_label_byte(c, what, shown, allow_wild, err);
+	}
+	if (l[0] == '-' || l[ll - 1] == '-')
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "%s '%s' has the label '%.*s', which %s with a hyphen", what, shown,
+			       (int)ll, l, l[0] == '-' ? "starts" : "ends");
+	return CA_OK;
+}
+
+static enum ca_err dns_parse(const char *in, const char *what, const char *whole, bool allow_wild,
+			     char out[NAME_MAX_DNS + 1], bool *wild, struct ca_error *err)
+{
+	char sb[SHOW_MAX];
+	const char *shown = show(whole, sb);
+	size_t len = 0;
+	enum ca_err rc = check_whole(in, what, shown, &len, err);
+	if (rc != CA_OK)
+		return rc;
+	struct labels ls = {0};
+	for (size_t start = 0; start <= len; ls.n++) {
 		size_t end = start;
 		while (end < len && in[end] != '.')
 			end++;
-		size_t ll = end - start;
-		const char *l = in + start;
-		if (ll == 0)
-			return ca_fail(err, CA_ERR_BAD_REQUEST, "%s '%s' has an empty label", what,
-				       show(whole, sb));
-		if (ll > LABEL_MAX)
-			return ca_fail(err, CA_ERR_BAD_REQUEST,
-				       "%s '%s' has a label of %zu characters; a label may have at "
-				       "most %d",
-				       what, show(whole, sb), ll, LABEL_MAX);
-		if (ll == 1 && l[0] == '*' && nlabels == 0 && allow_wild) {
-			star = true;
-		} else {
-			numeric = true;
-			for (size_t i = 0; i < ll; i++) {
-				unsigned char c = (unsigned char)l[i];
-				if (!is_digit(c))
-					numeric = false;
-				if (is_ldh(c))
-					continue;
-				if (c == '*')
-					return ca_fail(
-					    err, CA_ERR_BAD_REQUEST,
-					    allow_wild
-						? "%s '%s' has a misplaced '*'; a wildcard must "
-						  "be the whole leftmost label, as in "
-						  "'*.example.com'"
-						: "%s '%s' has a misplaced '*'; a '*' may only "
-						  "open a pattern, as in '*.example.com'",
-					    what, show(whole, sb));
-				if (c == '_')
-					return ca_fail(err, CA_ERR_BAD_REQUEST,
-						       "%s '%s' contains an underscore, which host "
-						       "names may not have; use a hyphen instead",
-						       what, show(whole, sb));
-				if (c == ' ')
-					return ca_fail(
-					    err, CA_ERR_BAD_REQUEST,
-					    "%s '%s' contains a space; a DNS name has only "
-					    "letters, digits, hyphens and dots",
-					    what, show(whole, sb));
-				if (c > 0x20 && c < 0x7f)
-					return ca_fail(err, CA_ERR_BAD_REQUEST,
-						       "%s '%s' contains '%c'; a DNS name has only "
-						       "letters, digits, hyphens and dots",
-						       what, show(whole, sb), c);
-				return ca_fail(err, CA_ERR_BAD_REQUEST,
-					       "%s '%s' contains the byte 0x%02x; a DNS name has "
-					       "only letters, digits, hyphens and dots",
-					       what, show(whole, sb), c);
-			}
-			if (l[0] == '-' || l[ll - 1] == '-')
-				return ca_fail(
-				    err, CA_ERR_BAD_REQUEST,
-				    "%s '%s' has the label '%.*s', which %s with a hyphen", what,
-				    show(whole, sb), (int)ll, l, l[0] == '-' ? "starts" : "ends");
-		}
-		nlabels++;
+		rc = check_label(in + start, end - start, what, shown, allow_wild, &ls, err);
+		if (rc != CA_OK)
+			return rc;
 		start = end + 1;
 	}
-	if (star && nlabels < 3)
-		return ca_fail(
-		    err, CA_ERR_BAD_REQUEST,
-		    "wildcard %s '%s' is too broad; a wildcard needs at least two labels "
-		    "after '*', as in '*.example.com'",
-		    what, show(whole, sb));
-	if (numeric)
+	if (ls.star && ls.n < 3)
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "wildcard %s '%s' is too broad; a wildcard needs at least two "
+			       "labels after '*', as in '*.example.com'",
+			       what, shown);
+	if (ls.numeric)
 		return ca_fail(err, CA_ERR_BAD_REQUEST,
 			       "%s '%s' is not a valid IP address, and as a DNS name its last "
 			       "label may not be all digits",
-			       what, show(whole, sb));
-
+			       what, shown);
 	for (size_t i = 0; i < len; i++)
 		out[i] = lower((unsigned char)in[i]);
 	out[len] = '\0';
 	if (wild)
-		*wild = star;
+		*wild = ls.star;
 	return CA_OK;
 }
 
@@ -273,10 +294,10 @@ static enum ca_err pattern_parse(const char *pattern, char *form, char out[NAME_
 	size_t ip_len;
 	char text[NAME_MAX_DNS + 1];
 	if (*form == '=' && ip_parse(pattern, ip, &ip_len, text))
-		return ca_fail(err, CA_ERR_BAD_REQUEST,
-			       "pattern '%s' is an IP address; allow addresses with --allow-ip "
-			       "(a CIDR block such as '%s/%d')",
-			       show(pattern, sb), text, ip_len == 4 ? 32 : 128);
+		return ca_fail_in(err, CA_ERR_BAD_REQUEST, CA_INPUT_IP_BLOCK,
+				  "pattern '%s' is an IP address; a token allows addresses as "
+				  "CIDR blocks (such as '%s/%d'), not as name patterns",
+				  show(pattern, sb), text, ip_len == 4 ? 32 : 128);
 	if (rest[0] == '\0')
 		return ca_fail(err, CA_ERR_BAD_REQUEST,
 			       "pattern '%s' has no domain after its '%.*s'; give one, as in "

@@ -108,23 +108,18 @@ enum ca_err policy_days(const struct policy_limits *lim, const struct policy_tok
 		token_limit = true;
 	}
 	if (requested < 0)
-		return ca_fail(
-		    err, CA_ERR_BAD_REQUEST,
-		    "validity_days %d is not a positive number of days; leave it out for "
-		    "the default of %d",
-		    requested, def < max ? def : max);
+		return ca_fail_in(err, CA_ERR_BAD_REQUEST, CA_INPUT_DAYS,
+				  "a validity of %d days is not a positive number of days; leave "
+				  "it out for the default of %d",
+				  requested, def < max ? def : max);
 	if (requested == 0) {
 		*days = def < max ? def : max;
 		return CA_OK;
 	}
 	if (requested > max)
-		return token_limit
-			   ? ca_fail(err, CA_ERR_BAD_REQUEST,
-				     "validity_days %d is over this token's maximum of %d days",
-				     requested, max)
-			   : ca_fail(err, CA_ERR_BAD_REQUEST,
-				     "validity_days %d is over the maximum of %d days", requested,
-				     max);
+		return ca_fail_in(err, CA_ERR_BAD_REQUEST, CA_INPUT_DAYS,
+				  "a validity of %d days is over %s maximum of %d days", requested,
+				  token_limit ? "this token's" : "the", max);
 	*days = requested;
 	return CA_OK;
 }

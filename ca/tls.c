@@ -45,16 +45,16 @@ enum ca_err tls_names(const struct ca_init_opts *o, struct name **out, size_t *n
 enum ca_err tls_init(struct ca *ca, const struct ca_init_opts *o, const struct name *names,
 		     size_t nnames, struct ca_error *err)
 {
-	struct key *tk = NULL;
+	struct signer *tk = NULL;
 	uint8_t *spki = NULL, *subj = NULL;
 	size_t spki_len, subj_len;
 	char path[PATH_MAX];
 	struct ca_cert *rec = NULL;
 	enum ca_err rc;
 
-	if ((rc = key_generate(CA_KEY_EC_P256, &tk, err)) != CA_OK)
+	if ((rc = signer_file_generate(CA_KEY_EC_P256, &tk, err)) != CA_OK)
 		goto out;
-	if ((rc = key_spki(tk, &spki, &spki_len)) != CA_OK) {
+	if ((rc = signer_spki(tk, &spki, &spki_len)) != CA_OK) {
 		rc = ca_fail(err, CA_ERR_CRYPTO, "cannot encode the TLS public key");
 		goto out;
 	}
@@ -77,13 +77,13 @@ enum ca_err tls_init(struct ca *ca, const struct ca_init_opts *o, const struct n
 	};
 	if ((rc = issue_leaf(ca, &l, &rec, err)) != CA_OK ||
 	    (rc = file_path(path, ca->dir, "tls.key", err)) != CA_OK ||
-	    (rc = key_save(tk, path, err)) != CA_OK ||
+	    (rc = signer_file_save(tk, path, err)) != CA_OK ||
 	    (rc = file_path(path, ca->dir, "tls.pem", err)) != CA_OK)
 		goto out;
 	rc = file_write_cert(path, rec->der, rec->der_len, false, err);
 out:
 	ca_cert_free(rec);
-	key_free(tk);
+	signer_close(tk);
 	free(spki);
 	free(subj);
 	return rc;
@@ -178,23 +178,23 @@ static enum ca_err tls_pair_check(const uint8_t *key, size_t key_len, const uint
 				  size_t pem_len, struct ca_error *err)
 {
 	static const char *const labels[] = {"CERTIFICATE", NULL};
-	struct key *k = NULL;
+	struct signer *k = NULL;
 	uint8_t *der = NULL, *spki = NULL;
 	size_t der_len, spki_len;
 	struct cert_parts p;
 	enum ca_err rc;
 	/* A key of a type privca does not make (an operator's P-521, say) is
 	 * left to GnuTLS, which checks the pair itself when it loads it. */
-	if (key_load_pem(key, key_len, &k, NULL) != CA_OK)
+	if (signer_file_load_pem(key, key_len, &k, NULL) != CA_OK)
 		return CA_OK;
 	if (!pem_decode(pem, pem_len, labels, &der, &der_len) || !cert_read(der, der_len, &p))
 		rc = ca_fail(err, CA_ERR_IO, "tls.pem does not hold a certificate");
-	else if ((rc = key_spki(k, &spki, &spki_len)) == CA_OK &&
+	else if ((rc = signer_spki(k, &spki, &spki_len)) == CA_OK &&
 		 (spki_len != p.spki.tlv_len || memcmp(spki, p.spki.tlv, spki_len) != 0))
 		rc = ca_fail(err, CA_ERR_IO, "tls.pem is not a certificate for tls.key");
 	free(spki);
 	free(der);
-	key_free(k);
+	signer_close(k);
 	return rc;
 }
 

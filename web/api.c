@@ -285,11 +285,30 @@ static void render_issued(const struct http_req *r, struct http_resp *w, const s
 	}
 }
 
+/* The request field a core refusal is about, as this API names it (the JSON
+ * member and the query parameter are both "validity_days"). */
+static const char *const input_fields[CA_INPUT_MAX] = {
+    [CA_INPUT_DAYS] = "validity_days",
+};
+
+/* The core's message, and the field it is about in this API's terms. */
+static void issue_problem(struct http_resp *w, enum ca_err e, const struct ca_error *err)
+{
+	const char *field = (unsigned)err->input < CA_INPUT_MAX ? input_fields[err->input] : NULL;
+	if (field == NULL) {
+		http_problem(w, e, err->detail);
+		return;
+	}
+	char d[sizeof(err->detail) + 32];
+	snprintf(d, sizeof(d), "%s (in '%s')", err->detail, field);
+	http_problem(w, e, d);
+}
+
 void api_issue(const struct http_req *r, struct http_resp *w)
 {
 	struct ca_token *tok = NULL;
 	struct ca_cert *cert = NULL;
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	struct issue_in in = {0};
 
 	struct http_auth_error ae;
@@ -309,7 +328,7 @@ void api_issue(const struct http_req *r, struct http_resp *w)
 					      in.json ? FMT_JSON : FMT_PEM);
 	enum ca_err e = metrics_issue(r->ca, &in.req, &cert, &err);
 	if (e != CA_OK)
-		http_problem(w, e, err.detail);
+		issue_problem(w, e, &err);
 	else
 		render_issued(r, w, cert, f);
 out:
@@ -324,7 +343,7 @@ void api_list(const struct http_req *r, struct http_resp *w)
 {
 	struct http_list_query lq;
 	struct ca_cert_list l = {0};
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 
 	if (!http_list_query_parse(r, &lq)) {
 		bad_request(w, lq.problem);
@@ -366,7 +385,7 @@ void api_cert(const struct http_req *r, struct http_resp *w)
 {
 	char serial[33];
 	struct ca_cert *c = NULL;
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 
 	if (!serial_param(r, w, serial))
 		return;
@@ -386,7 +405,7 @@ void api_revoke(const struct http_req *r, struct http_resp *w)
 	char serial[33];
 	struct ca_token *tok = NULL;
 	struct ca_cert *c = NULL;
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	enum ca_reason reason = CA_REASON_UNSPECIFIED;
 	json_t *doc = NULL;
 
@@ -441,7 +460,7 @@ void api_ca(const struct http_req *r, struct http_resp *w)
 	const struct ca_issuer *root = ca_issuer(r->ca);
 	const char *base = ca_settings(r->ca)->base_url;
 	struct ca_counts counts = {0};
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	char url[512];
 
 	enum ca_err e = ca_count(r->ca, &counts, &err);
@@ -491,7 +510,7 @@ void api_ca(const struct http_req *r, struct http_resp *w)
 
 void api_healthz(const struct http_req *r, struct http_resp *w)
 {
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	w->content_type = "text/plain; charset=utf-8";
 	http_set_header(w, "Cache-Control", "no-store");
 	if (ca_health(r->ca, &err) != CA_OK) {

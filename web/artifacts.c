@@ -157,7 +157,7 @@ static void cert_download(const struct http_req *r, struct http_resp *w, bool pe
 {
 	char serial[33], etag[80], name[48];
 	struct ca_cert *c = NULL;
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 
 	if (!http_serial_param(r, serial)) {
 		http_problem(w, CA_ERR_NOT_FOUND,
@@ -196,7 +196,7 @@ void art_cert_crt(const struct http_req *r, struct http_resp *w)
 static void crl(const struct http_req *r, struct http_resp *w, bool pem)
 {
 	struct ca_blob *b = NULL;
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	char etag[64], lm[40];
 	size_t n = 0;
 
@@ -236,7 +236,7 @@ static void ocsp(const struct http_req *r, struct http_resp *w, const uint8_t *r
 {
 	uint8_t *resp = NULL;
 	size_t len = 0;
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 
 	enum ca_err e = ca_ocsp(r->ca, req, n, &resp, &len, &err);
 	if (e != CA_OK) {

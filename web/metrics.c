@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "privca/acme.h"
 
 static atomic_ullong m_issued, m_revoked;
 
@@ -36,6 +37,10 @@ static atomic_ullong m_refusals[NREFUSAL];
 
 static atomic_ullong m_status[600];
 
+/* ACME problems answered, by type (web/acme/render.c counts them as
+ * refusals "acme-TYPE"). */
+static atomic_ullong m_acme_problems[ACME_PROB_MAX];
+
 /* Latency buckets, in microseconds (printed in seconds). */
 static const uint64_t bucket_us[] = {500,    1000,   2500,   5000,    10000,   25000,	50000,
 				     100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
@@ -55,9 +60,22 @@ void metrics_request(int status, uint64_t usec)
 	atomic_fetch_add_explicit(&m_sum_us, usec, memory_order_relaxed);
 }
 
+/* "acme-TYPE": count TYPE too (the first problem of that name). */
+static void acme_problem(const char *code)
+{
+	if (strncmp(code, "acme-", 5) != 0)
+		return;
+	for (int p = ACME_PROB_NONE + 1; p < ACME_PROB_MAX; p++)
+		if (strcmp(acme_problem_name((enum acme_problem)p), code + 5) == 0) {
+			atomic_fetch_add_explicit(&m_acme_problems[p], 1, memory_order_relaxed);
+			return;
+		}
+}
+
 void metrics_refusal(const char *code)
 {
 	size_t i;
+	acme_problem(code);
 	for (i = 0; i < NREFUSAL - 1; i++)
 		if (strcmp(refusal_codes[i], code) == 0)
 			break;
@@ -87,18 +105,103 @@ static unsigned long long get(atomic_ullong *v)
 	return atomic_load_explicit(v, memory_order_relaxed);
 }
 
+static void counter(struct buf *b, const char *name, const char *help, uint64_t v)
+{
+	buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
+		   (unsigned long long)v);
+}
+
+/* The ACME lines: accounts, orders, authorization reuse, validations by
+ * type and result with their latency, the validation queue, problems. */
+static void acme_lines(struct buf *b, const struct acme_stats *as)
+{
+	static const unsigned latency_ms[ACME_LATENCY_NBUCKET] = {ACME_LATENCY_MS};
+	counter(b, "privca_acme_accounts_created_total", "ACME accounts created by this process.",
+		as->accounts);
+	counter(b, "privca_acme_orders_created_total", "ACME orders created by this process.",
+		as->orders);
+	buf_puts(b, "# HELP privca_acme_orders_finished_total ACME orders that became valid "
+		    "(certificate issued) or invalid.\n"
+		    "# TYPE privca_acme_orders_finished_total counter\n");
+	buf_printf(b, "privca_acme_orders_finished_total{status=\"valid\"} %llu\n",
+		   (unsigned long long)as->orders_valid);
+	buf_printf(b, "privca_acme_orders_finished_total{status=\"invalid\"} %llu\n",
+		   (unsigned long long)as->orders_invalid);
+	counter(b, "privca_acme_authorizations_reused_total",
+		"Valid authorizations new ACME orders reused instead of asking again.",
+		as->authz_reused);
+
+	buf_puts(b, "# HELP privca_acme_validations_total ACME challenge validations by type "
+		    "and result.\n# TYPE privca_acme_validations_total counter\n");
+	for (int t = 0; t < ACME_STATS_NCHALL; t++) {
+		const struct acme_stats_chall *c = &as->chall[t];
+		buf_printf(b, "privca_acme_validations_total{type=\"%s\",result=\"valid\"} %llu\n",
+			   c->type, (unsigned long long)c->valid);
+		buf_printf(b,
+			   "privca_acme_validations_total{type=\"%s\",result=\"invalid\"} %llu\n",
+			   c->type, (unsigned long long)c->invalid);
+	}
+	buf_puts(b, "# HELP privca_acme_validation_duration_seconds Time one challenge "
+		    "validation took, by type.\n"
+		    "# TYPE privca_acme_validation_duration_seconds histogram\n");
+	for (int t = 0; t < ACME_STATS_NCHALL; t++) {
+		const struct acme_stats_chall *c = &as->chall[t];
+		unsigned long long cum = 0;
+		for (int i = 0; i < ACME_LATENCY_NBUCKET; i++) {
+			cum += c->bucket[i];
+			buf_printf(b,
+				   "privca_acme_validation_duration_seconds_bucket{type=\"%s\","
+				   "le=\"%g\"} %llu\n",
+				   c->type, latency_ms[i] / 1000.0, cum);
+		}
+		cum += c->bucket[ACME_LATENCY_NBUCKET];
+		buf_printf(
+		    b,
+		    "privca_acme_validation_duration_seconds_bucket{type=\"%s\",le=\"+Inf\"} "
+		    "%llu\n",
+		    c->type, cum);
+		buf_printf(b, "privca_acme_validation_duration_seconds_sum{type=\"%s\"} %.3f\n",
+			   c->type, (double)c->sum_ms / 1000.0);
+		buf_printf(b, "privca_acme_validation_duration_seconds_count{type=\"%s\"} %llu\n",
+			   c->type, cum);
+	}
+	buf_printf(b,
+		   "# HELP privca_acme_validations_queued ACME challenges waiting for a "
+		   "validator.\n# TYPE privca_acme_validations_queued gauge\n"
+		   "privca_acme_validations_queued %llu\n",
+		   (unsigned long long)as->validations_queued);
+
+	buf_puts(b, "# HELP privca_acme_problems_total ACME problem answers by type.\n"
+		    "# TYPE privca_acme_problems_total counter\n");
+	for (int p = ACME_PROB_NONE + 1; p < ACME_PROB_MAX; p++) {
+		const char *name = acme_problem_name((enum acme_problem)p);
+		bool first = true; /* 404 and 409 share "malformed" */
+		for (int q = ACME_PROB_NONE + 1; q < p; q++)
+			first &= strcmp(acme_problem_name((enum acme_problem)q), name) != 0;
+		if (first)
+			buf_printf(b, "privca_acme_problems_total{type=\"%s\"} %llu\n", name,
+				   get(&m_acme_problems[p]));
+	}
+}
+
 void api_metrics(const struct http_req *r, struct http_resp *w)
 {
 	struct buf *b = &w->body;
 	struct ca_counts counts;
 	struct ca_error err;
 
+	struct acme_stats as;
+	acme_stats(r->ca, &as);
+
+	/* ACME issues and revokes in the core, past metrics_issue/revoke. */
 	buf_puts(b, "# HELP privca_certificates_issued_total Certificates issued over HTTP by "
 		    "this process.\n# TYPE privca_certificates_issued_total counter\n");
-	buf_printf(b, "privca_certificates_issued_total %llu\n", get(&m_issued));
+	buf_printf(b, "privca_certificates_issued_total %llu\n",
+		   get(&m_issued) + (unsigned long long)as.orders_valid);
 	buf_puts(b, "# HELP privca_certificates_revoked_total Certificates revoked over HTTP by "
 		    "this process.\n# TYPE privca_certificates_revoked_total counter\n");
-	buf_printf(b, "privca_certificates_revoked_total %llu\n", get(&m_revoked));
+	buf_printf(b, "privca_certificates_revoked_total %llu\n",
+		   get(&m_revoked) + (unsigned long long)as.certs_revoked);
 
 	if (ca_count(r->ca, &counts, &err) == CA_OK) {
 		buf_puts(b, "# HELP privca_certificates Certificates in the store by status.\n"
@@ -152,6 +255,8 @@ void api_metrics(const struct http_req *r, struct http_resp *w)
 	buf_printf(b, "privca_http_request_duration_seconds_sum %.6f\n",
 		   (double)get(&m_sum_us) / 1e6);
 	buf_printf(b, "privca_http_request_duration_seconds_count %llu\n", get(&m_count));
+
+	acme_lines(b, &as);
 
 	struct ca_crypto_info info = ca_crypto_build();
 	buf_printf(b,

@@ -656,8 +656,6 @@ static void signals_restore(const struct sigaction *old_pipe)
 	sig_pipe[0] = sig_pipe[1] = -1;
 }
 
-/* Until SIGINT or SIGTERM: SIGHUP and the periodic check refresh the HTTPS
- * certificate, and a replaced daemon is retired once idle. */
 /* Say loudly, at start and every hour, when the CA cannot issue or soon
  * cannot: an expired CA otherwise fails one request at a time. */
 static void ca_validity_warn(struct ca *ca)
@@ -678,9 +676,10 @@ static void ca_validity_warn(struct ca *ca)
 	}
 }
 
+/* Until SIGINT or SIGTERM: SIGHUP and the periodic check refresh the HTTPS
+ * certificate, and a replaced daemon is retired once idle. */
 static void serve_loop(struct https *h, bool want_https)
 {
-	ca_validity_warn(h->l->ca);
 	long long next_check = mono_ms() + TLS_CHECK_MS;
 	for (;;) {
 		unsigned char b;
@@ -759,6 +758,9 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 	if (!signals_install(&old_pipe))
 		return 1;
 	atomic_store(&stopping, false);
+	/* Before the first request can be answered, so whoever sees a 503
+	 * finds the reason already in the log. */
+	ca_validity_warn(ca);
 
 	if (want_https && !tls_start(&h))
 		goto out;

@@ -31,7 +31,7 @@ void tls_retire(struct https *h, bool now)
 /* Renew tls.pem if it is due, and serve what tls.key and tls.pem now hold. */
 void tls_refresh(struct https *h, bool asked)
 {
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	bool renewed = false;
 	if (ca_tls_renew(h->l->ca, TLS_RENEW_DAYS, &renewed, &err) != CA_OK)
 		fprintf(stderr, "privca: warning: the TLS certificate was not renewed: %s\n",
@@ -103,7 +103,7 @@ void tls_refresh(struct https *h, bool asked)
 
 bool tls_start(struct https *h)
 {
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	tls_refresh(h, false); /* renews tls.pem if it is due */
 	if (ca_tls_load(h->l->ca, &h->cur.key, &h->cur.cert, &err) != CA_OK) {
 		fprintf(stderr, "privca: cannot load the TLS key and certificate: %s\n",

@@ -92,6 +92,7 @@ enum acme_problem acme_account_new(struct ca *ca, const struct acme_auth *auth,
 		return acme_fail(e, ACME_PROB_CONFLICT, "an account with this key was just made");
 	if (rc != CA_OK)
 		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the account could not be stored");
+	acme_count(&ca->acme->n.accounts);
 	acme_account_view(&a, out);
 	*created = true;
 	return ACME_PROB_NONE;
@@ -191,7 +192,7 @@ enum acme_problem acme_account_orders(struct ca *ca, const struct acme_auth *aut
 	if ((p = own(auth, id, e)) != ACME_PROB_NONE)
 		return p;
 	_Static_assert(ACME_ID_LEN == STORE_ACME_ID, "one id size");
-	if (store_acme_order_ids(ca->store, id, 1000, ids, n) != CA_OK)
+	if (store_acme_order_ids(ca->store, id, "", 1000, ids, n) != CA_OK)
 		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the orders could not be read");
 	return ACME_PROB_NONE;
 }

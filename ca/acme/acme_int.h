@@ -7,6 +7,7 @@
 #define PRIVCA_ACME_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "../store/store_acme.h"
 #include "check.h"
@@ -25,7 +26,19 @@ struct acme {
 	struct acme_validator *validator; /* NULL until acme_serve_start */
 	bool eab_loaded;
 	uint8_t eab_secret[32];
+	struct acme_counters {
+		atomic_ullong accounts, orders, orders_valid, orders_invalid, authz_reused,
+		    certs_revoked;
+		atomic_ullong chall[ACME_CHALL_MAX][2]; /* [type][valid] */
+		atomic_ullong bucket[ACME_CHALL_MAX][ACME_LATENCY_NBUCKET + 1];
+		atomic_ullong sum_ms[ACME_CHALL_MAX];
+	} n;
 };
+
+/* Count one event in ca->acme->n (stats.c). */
+void acme_count(atomic_ullong *counter);
+/* Count one finished check: its type, result and time. */
+void acme_count_check(struct ca *ca, enum acme_chall type, bool valid, uint64_t elapsed_ms);
 
 /*
  * acme_open/acme_close/acme_conf (declared in internal.h): acme_conf

@@ -95,6 +95,8 @@ enum acme_problem acme_authz_get(struct ca *ca, const struct acme_auth *auth, co
 		    store_acme_authz_get(ca->store, id, &a) != CA_OK)
 			return acme_fail(e, ACME_PROB_SERVER_INTERNAL,
 					 "the authorization could not be read");
+		if (om)
+			acme_count(&ca->acme->n.orders_invalid);
 	}
 	return authz_view(ca, &a, out, e);
 }
@@ -202,6 +204,8 @@ enum acme_problem acme_chall_result(struct ca *ca, const char *chall_id, bool va
 					  acme_problem_name(type), d, &moved) != CA_OK)
 			return acme_fail(&e, ACME_PROB_SERVER_INTERNAL,
 					 "the order could not be updated");
+		if (moved)
+			acme_count(&ca->acme->n.orders_invalid);
 		return ACME_PROB_NONE;
 	}
 	if (store_acme_authz_list(ca->store, a.order_id, &all, &n) != CA_OK)

@@ -35,9 +35,9 @@ struct acme_check {
 	enum acme_chall type;
 	char identifier[256]; /* DNS name without any "*." prefix, or an IP literal */
 	bool is_ip;
-	bool wildcard;	     /* the order asked for *.identifier (CAA issuewild) */
-	char token[128];     /* the challenge token (base64url) */
-	char key_auth[256];  /* token "." base64url(SHA-256 JWK thumbprint) */
+	bool wildcard;	    /* the order asked for *.identifier (CAA issuewild) */
+	char token[128];    /* the challenge token (base64url) */
+	char key_auth[256]; /* token "." base64url(SHA-256 JWK thumbprint) */
 };
 
 struct acme_check_result {
@@ -46,7 +46,8 @@ struct acme_check_result {
 	 * ("connection", "dns", "incorrectResponse", "unauthorized", "tls",
 	 * "caa", "serverInternal"); a static string. */
 	const char *problem;
-	char detail[512]; /* what the CA saw: start of the body, the cert, the error */
+	char detail[512];    /* what the CA saw: start of the body, the cert, the error */
+	uint64_t elapsed_ms; /* how long the check ran (set by the validator pool) */
 };
 
 /* Run one check now, in the calling thread, within cfg->timeout_ms. */
@@ -69,6 +70,8 @@ enum ca_err acme_validator_start(const struct acme_check_cfg *cfg, int nthreads,
 /* Copies *c into the queue. CA_ERR_BAD_REQUEST (with a sentence) when full. */
 enum ca_err acme_validator_submit(struct acme_validator *v, const struct acme_check *c,
 				  struct ca_error *err) CA_WUR;
+/* Checks accepted and not yet started. */
+size_t acme_validator_queued(struct acme_validator *v);
 /* Stop: running checks finish (bounded by their deadline), queued ones get done(r = NULL). */
 void acme_validator_stop(struct acme_validator *v);
 /*

@@ -277,7 +277,7 @@ enum acme_problem jwk_import(const struct acme_jwk *in, struct store_acme_jwk *c
 		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "out of memory");
 	k->kind = (enum kind) - 1;
 	memset(canon, 0, sizeof(*canon));
-	key_thread_init();
+	signer_thread_init();
 	if (in->kty != NULL && strcmp(in->kty, "EC") == 0)
 		p = import_ec(in, canon, k, e);
 	else if (in->kty != NULL && strcmp(in->kty, "RSA") == 0)

@@ -59,7 +59,8 @@ static void add_sub(struct acme_error *e, enum acme_problem t, const struct acme
 	s->type = t;
 	snprintf(s->id_type, sizeof(s->id_type), "%s", id->type);
 	snprintf(s->id_value, sizeof(s->id_value), "%s", id->value);
-	snprintf(s->detail, sizeof(s->detail), "%s", detail);
+	/* A core message is longer than a subproblem may be: cut it, knowingly. */
+	snprintf(s->detail, sizeof(s->detail), "%.*s", (int)sizeof(s->detail) - 1, detail);
 }
 
 /* Parse and dedupe identifiers into names; unsupported or malformed ones
@@ -224,6 +225,7 @@ enum acme_problem acme_order_new(struct ca *ca, const struct acme_auth *auth,
 		p = acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the order could not be stored");
 		goto out;
 	}
+	acme_count(&ca->acme->n.orders);
 	p = acme_order_get(ca, auth, o.id, out, e);
 out:
 	ca_token_free(tok);
@@ -393,6 +395,8 @@ enum acme_problem acme_order_finalize(struct ca *ca, const struct acme_auth *aut
 		if (store_acme_order_move(ca->store, id, "processing", "invalid", NULL,
 					  acme_problem_name(t), err.detail, &moved) != CA_OK)
 			fprintf(stderr, "privca: acme: order %s stays processing\n", id);
+		else if (moved)
+			acme_count(&ca->acme->n.orders_invalid);
 		p = acme_fail(e, t, "%s", err.detail);
 		goto out;
 	}
@@ -401,6 +405,8 @@ enum acme_problem acme_order_finalize(struct ca *ca, const struct acme_auth *aut
 		p = acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the order could not be updated");
 		goto out;
 	}
+	if (moved)
+		acme_count(&ca->acme->n.orders_valid);
 	acme_order_free(out);
 	p = acme_order_get(ca, auth, id, out, e);
 	ca_token_free(tok);
@@ -513,6 +519,8 @@ enum acme_problem acme_revoke(struct ca *ca, const struct acme_auth *auth, const
 		p = acme_fail(e, ACME_PROB_SERVER_INTERNAL, "%s", err.detail);
 	else
 		p = ACME_PROB_NONE;
+	if (p == ACME_PROB_NONE)
+		acme_count(&ca->acme->n.certs_revoked);
 out:
 	free(mine);
 	ca_token_free(tok);

@@ -94,6 +94,7 @@ static void on_done(void *arg, const struct acme_check *c, const struct acme_che
 	if (r == NULL)
 		return; /* stopped first: left processing, submitted again at start */
 	enum acme_problem p = r->valid ? ACME_PROB_NONE : acme_problem_parse(r->problem);
+	acme_count_check(ca, c->type, r->valid, r->elapsed_ms);
 	if (acme_chall_result(ca, c->id, r->valid, p, r->detail) != ACME_PROB_NONE)
 		fprintf(stderr, "privca: acme: the result of challenge %s could not be recorded\n",
 			c->id);

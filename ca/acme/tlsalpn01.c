@@ -121,158 +121,194 @@ static int dial(const char *addr, int port, int64_t deadline, char *err, size_t 
 	return fd;
 }
 
-/* Judge the certificate (DER); true if it proves key_auth for the identifier. */
-static bool cert_judge(const struct acme_check *c, const uint8_t *der, size_t len,
-		       struct acme_check_result *r)
+/* The two extensions cert_judge looks at: their values and counts. */
+struct alpn_exts {
+	const uint8_t *san, *acme;
+	size_t san_len, acme_len;
+	int nsan, nacme;
+	bool acme_crit;
+};
+
+/* One Extension of the list: SAN and id-pe-acmeIdentifier are kept. */
+static bool ext_one(struct der_r *exts, struct alpn_exts *x)
+{
+	struct der_elem ext, oid, v;
+	bool crit = false;
+	if (!der_expect(exts, DER_SEQUENCE, &ext))
+		return false;
+	struct der_r er = der_in(&ext);
+	if (!der_expect(&er, DER_OID, &oid))
+		return false;
+	if (der_peek(&er, DER_BOOLEAN)) {
+		if (!der_next(&er, &v) || v.len != 1)
+			return false;
+		crit = v.val[0] != 0;
+	}
+	if (!der_expect(&er, DER_OCTET_STRING, &v) || er.len != 0)
+		return false;
+	if (der_oid_eq(&oid, (const uint8_t *)OID_CE_SAN, OID_LEN(OID_CE_SAN))) {
+		x->nsan++;
+		x->san = v.val;
+		x->san_len = v.len;
+	} else if (der_oid_eq(&oid, (const uint8_t *)OID_PE_ACME_IDENTIFIER,
+			      OID_LEN(OID_PE_ACME_IDENTIFIER))) {
+		x->nacme++;
+		x->acme = v.val;
+		x->acme_len = v.len;
+		x->acme_crit = crit;
+	}
+	return true;
+}
+
+/* Walk Certificate -> TBSCertificate -> extensions; false if not DER X.509. */
+static bool cert_exts(const uint8_t *der, size_t len, struct alpn_exts *x)
 {
 	struct der_r top = {der, len}, cert, tbs;
 	struct der_elem e, ce, te;
-	const uint8_t *san = NULL, *acme = NULL;
-	size_t san_len = 0, acme_len = 0;
-	int nsan = 0, nacme = 0;
-	bool acme_crit = false;
-
+	memset(x, 0, sizeof(*x));
 	if (!der_expect(&top, DER_SEQUENCE, &ce) || top.len != 0)
-		goto malformed;
+		return false;
 	cert = der_in(&ce);
 	if (!der_expect(&cert, DER_SEQUENCE, &te))
-		goto malformed;
+		return false;
 	tbs = der_in(&te);
 	if (der_peek(&tbs, DER_CTX_CONS(0)) && !der_next(&tbs, &e))
-		goto malformed;
+		return false;
 	/* serial, signature, issuer, validity, subject, subjectPublicKeyInfo */
 	static const uint8_t tags[] = {DER_INTEGER,  DER_SEQUENCE, DER_SEQUENCE,
 				       DER_SEQUENCE, DER_SEQUENCE, DER_SEQUENCE};
 	for (size_t i = 0; i < sizeof(tags); i++)
 		if (!der_expect(&tbs, tags[i], &e))
-			goto malformed;
+			return false;
 	while (tbs.len > 0) {
 		if (!der_next(&tbs, &e))
-			goto malformed;
+			return false;
 		if (e.tag != DER_CTX_CONS(3))
 			continue; /* issuerUniqueID, subjectUniqueID */
-		struct der_r x = der_in(&e), exts;
+		struct der_r w = der_in(&e), exts;
 		struct der_elem seq;
-		if (!der_expect(&x, DER_SEQUENCE, &seq) || x.len != 0)
-			goto malformed;
+		if (!der_expect(&w, DER_SEQUENCE, &seq) || w.len != 0)
+			return false;
 		exts = der_in(&seq);
-		while (exts.len > 0) {
-			struct der_elem ext, oid, v;
-			bool crit = false;
-			if (!der_expect(&exts, DER_SEQUENCE, &ext))
-				goto malformed;
-			struct der_r er = der_in(&ext);
-			if (!der_expect(&er, DER_OID, &oid))
-				goto malformed;
-			if (der_peek(&er, DER_BOOLEAN)) {
-				if (!der_next(&er, &v) || v.len != 1)
-					goto malformed;
-				crit = v.val[0] != 0;
-			}
-			if (!der_expect(&er, DER_OCTET_STRING, &v) || er.len != 0)
-				goto malformed;
-			if (der_oid_eq(&oid, (const uint8_t *)OID_CE_SAN, OID_LEN(OID_CE_SAN))) {
-				nsan++;
-				san = v.val;
-				san_len = v.len;
-			} else if (der_oid_eq(&oid, (const uint8_t *)OID_PE_ACME_IDENTIFIER,
-					      OID_LEN(OID_PE_ACME_IDENTIFIER))) {
-				nacme++;
-				acme = v.val;
-				acme_len = v.len;
-				acme_crit = crit;
-			}
-		}
+		while (exts.len > 0)
+			if (!ext_one(&exts, x))
+				return false;
 	}
-	if (nsan != 1) {
+	return true;
+}
+
+/* One GeneralName: does it name the identifier? */
+static bool name_matches(const struct acme_check *c, const struct der_elem *gn)
+{
+	if (c->is_ip && gn->tag == DER_CTX(7)) {
+		uint8_t a[16];
+		if ((gn->len == 4 && inet_pton(AF_INET, c->identifier, a) == 1) ||
+		    (gn->len == 16 && inet_pton(AF_INET6, c->identifier, a) == 1))
+			return memcmp(a, gn->val, gn->len) == 0;
+		return false;
+	}
+	if (!c->is_ip && gn->tag == DER_CTX(2))
+		return gn->len == strlen(c->identifier) &&
+		       strncasecmp((const char *)gn->val, c->identifier, gn->len) == 0;
+	return false;
+}
+
+/* subjectAltName: exactly one GeneralName, the identifier (RFC 8737 3).
+ * *bad set when the value is not DER. */
+static bool judge_san(const struct acme_check *c, const struct alpn_exts *x, bool *bad,
+		      struct acme_check_result *r)
+{
+	if (x->nsan != 1) {
 		check_fail(r, "unauthorized",
 			   "the certificate has %s subjectAltName extension; it needs exactly one "
 			   "naming %s",
-			   nsan == 0 ? "no" : "more than one", c->identifier);
+			   x->nsan == 0 ? "no" : "more than one", c->identifier);
 		return false;
 	}
-	/* subjectAltName: exactly one GeneralName, the identifier (RFC 8737 3). */
-	{
-		struct der_r sr = {san, san_len}, names;
-		struct der_elem seq, gn;
-		char seen[160];
-		if (!der_expect(&sr, DER_SEQUENCE, &seq) || sr.len != 0)
-			goto malformed;
-		names = der_in(&seq);
-		int count = 0;
-		bool match = false;
-		seen[0] = '\0';
-		while (names.len > 0) {
-			if (!der_next(&names, &gn))
-				goto malformed;
-			count++;
-			if (count == 1)
-				check_quote(seen, sizeof(seen), gn.val, gn.len < 64 ? gn.len : 64);
-			if (c->is_ip && gn.tag == DER_CTX(7)) {
-				uint8_t a[16];
-				if ((gn.len == 4 && inet_pton(AF_INET, c->identifier, a) == 1) ||
-				    (gn.len == 16 && inet_pton(AF_INET6, c->identifier, a) == 1))
-					match = memcmp(a, gn.val, gn.len) == 0;
-			} else if (!c->is_ip && gn.tag == DER_CTX(2)) {
-				match =
-				    gn.len == strlen(c->identifier) &&
-				    strncasecmp((const char *)gn.val, c->identifier, gn.len) == 0;
-			}
-		}
-		if (count != 1 || !match) {
-			check_fail(
-			    r, "unauthorized",
-			    "the certificate's subjectAltName has %d names%s%s%s; it must be "
-			    "exactly %s",
-			    count, count ? " (the first \"" : "", seen, count ? "\")" : "",
-			    c->identifier);
-			return false;
-		}
+	struct der_r sr = {x->san, x->san_len}, names;
+	struct der_elem seq, gn;
+	char seen[160] = "";
+	if (!der_expect(&sr, DER_SEQUENCE, &seq) || sr.len != 0)
+		return !(*bad = true);
+	names = der_in(&seq);
+	int count = 0;
+	bool match = false;
+	while (names.len > 0) {
+		if (!der_next(&names, &gn))
+			return !(*bad = true);
+		if (++count == 1)
+			check_quote(seen, sizeof(seen), gn.val, gn.len < 64 ? gn.len : 64);
+		match = name_matches(c, &gn);
 	}
-	if (nacme != 1) {
+	if (count != 1 || !match) {
+		check_fail(r, "unauthorized",
+			   "the certificate's subjectAltName has %d names%s%s%s; it must be "
+			   "exactly %s",
+			   count, count ? " (the first \"" : "", seen, count ? "\")" : "",
+			   c->identifier);
+		return false;
+	}
+	return true;
+}
+
+/* id-pe-acmeIdentifier: one, critical, OCTET STRING SHA-256(key_auth). */
+static bool judge_acme_ext(const struct acme_check *c, const struct alpn_exts *x,
+			   struct acme_check_result *r)
+{
+	if (x->nacme != 1) {
 		check_fail(r, "unauthorized",
 			   "the certificate for %s has %s id-pe-acmeIdentifier extension "
 			   "(1.3.6.1.5.5.7.1.31)",
-			   c->identifier, nacme == 0 ? "no" : "more than one");
+			   c->identifier, x->nacme == 0 ? "no" : "more than one");
 		return false;
 	}
-	if (!acme_crit) {
+	if (!x->acme_crit) {
 		check_fail(r, "unauthorized",
 			   "the certificate's id-pe-acmeIdentifier extension is not critical");
 		return false;
 	}
-	{
-		struct der_r ar = {acme, acme_len};
-		struct der_elem os;
-		uint8_t want[32];
-		char got[160];
-		if (!der_expect(&ar, DER_OCTET_STRING, &os) || ar.len != 0 || os.len != 32) {
-			check_fail(
-			    r, "unauthorized",
-			    "the certificate's id-pe-acmeIdentifier is not an OCTET STRING of "
-			    "32 bytes");
-			return false;
-		}
-		if (hash_sha256((const uint8_t *)c->key_auth, strlen(c->key_auth), want) !=
-		    CA_OK) {
-			check_fail(r, "serverInternal", "SHA-256 failed");
-			return false;
-		}
-		if (memcmp(want, os.val, 32) != 0) {
-			hex_encode(os.val, 32, got);
-			char w[65];
-			hex_encode(want, 32, w);
-			check_fail(
-			    r, "incorrectResponse",
-			    "the certificate's id-pe-acmeIdentifier is %s, expected SHA-256 of "
-			    "the key authorization %s",
-			    got, w);
-			return false;
-		}
+	struct der_r ar = {x->acme, x->acme_len};
+	struct der_elem os;
+	uint8_t want[32];
+	if (!der_expect(&ar, DER_OCTET_STRING, &os) || ar.len != 0 || os.len != 32) {
+		check_fail(r, "unauthorized",
+			   "the certificate's id-pe-acmeIdentifier is not an OCTET STRING of "
+			   "32 bytes");
+		return false;
+	}
+	if (hash_sha256((const uint8_t *)c->key_auth, strlen(c->key_auth), want) != CA_OK) {
+		check_fail(r, "serverInternal", "SHA-256 failed");
+		return false;
+	}
+	if (memcmp(want, os.val, 32) != 0) {
+		char got[65], w[65];
+		hex_encode(os.val, 32, got);
+		hex_encode(want, 32, w);
+		check_fail(r, "incorrectResponse",
+			   "the certificate's id-pe-acmeIdentifier is %s, expected SHA-256 of "
+			   "the key authorization %s",
+			   got, w);
+		return false;
 	}
 	return true;
-malformed:
-	check_fail(r, "unauthorized", "the certificate the server showed is not valid DER X.509");
+}
+
+/* Judge the certificate (DER); true if it proves key_auth for the identifier. */
+static bool cert_judge(const struct acme_check *c, const uint8_t *der, size_t len,
+		       struct acme_check_result *r)
+{
+	struct alpn_exts x;
+	bool bad = false;
+	if (cert_exts(der, len, &x)) {
+		if (!judge_san(c, &x, &bad, r))
+			goto no;
+		return judge_acme_ext(c, &x, r);
+	}
+	bad = true;
+no:
+	if (bad)
+		check_fail(r, "unauthorized",
+			   "the certificate the server showed is not valid DER X.509");
 	return false;
 }
 
@@ -309,9 +345,15 @@ static void handshake(const struct acme_check *c, int fd, const char *sni, const
 		goto out;
 	}
 	/* TLS 1.2 and 1.3 only (RFC 8737 4); no trust store: the certificate is
-	 * judged below, never verified. */
-	if (gnutls_priority_set_direct(ss, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", NULL) <
-		0 ||
+	 * judged below, never verified. RFC 8737 sets no keyUsage rule and
+	 * clients set what they like (lego's says keyEncipherment alone, on a
+	 * key that signs the handshake), so GnuTLS's check of the peer's
+	 * keyUsage would only refuse right answers. %COMPAT is the one switch
+	 * that turns it off; what else it relaxes matters not here, since
+	 * nothing is sent over this connection and it closes after the
+	 * handshake. */
+	if (gnutls_priority_set_direct(ss, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%COMPAT",
+				       NULL) < 0 ||
 	    gnutls_credentials_set(ss, GNUTLS_CRD_CERTIFICATE, cred) < 0 ||
 	    gnutls_server_name_set(ss, GNUTLS_NAME_DNS, sni, strlen(sni)) < 0 ||
 	    gnutls_alpn_set_protocols(ss, &alpn, 1, 0) < 0) {

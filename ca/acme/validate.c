@@ -142,7 +142,10 @@ static void *worker(void *p)
 
 		if (run) {
 			struct acme_check_result r;
+			int64_t t0 = check_now_ms();
 			acme_check_run(&v->cfg, &c, &r);
+			int64_t t = check_now_ms() - t0;
+			r.elapsed_ms = t > 0 ? (uint64_t)t : 0;
 			v->done(v->arg, &c, &r);
 		} else {
 			v->done(v->arg, &c, NULL);
@@ -255,6 +258,14 @@ enum ca_err acme_validator_submit(struct acme_validator *v, const struct acme_ch
 	}
 	pthread_mutex_unlock(&v->mu);
 	return rc;
+}
+
+size_t acme_validator_queued(struct acme_validator *v)
+{
+	pthread_mutex_lock(&v->mu);
+	size_t n = v->count;
+	pthread_mutex_unlock(&v->mu);
+	return n;
 }
 
 void acme_validator_stop(struct acme_validator *v)

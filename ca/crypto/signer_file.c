@@ -1,7 +1,8 @@
 /*
- * The code in this file implements keys (key.h): generation, PEM PKCS#8
- * load and save, SubjectPublicKeyInfo export and signing, for every CA key
- * type, on top of wolfCrypt.
+ * The code in this file implements the file signer (signer.h): a key held
+ * in memory, generated or loaded from PEM, saved as PEM PKCS#8, and its
+ * SubjectPublicKeyInfo and signatures, for every CA key type, on top of
+ * wolfCrypt.
  *
  * Thread safety: wolfCrypt key objects and the RNG are not safe for
  * concurrent use, so each key carries a small pool of signer slots, each
@@ -48,6 +49,7 @@ struct slot {
 };
 
 struct key {
+	struct signer base; /* first: a struct signer * is a struct key * */
 	enum ca_key_type type;
 	unsigned next; /* round-robin hint for slot choice */
 	struct slot slot[SLOTS];
@@ -84,14 +86,14 @@ static void fp_init(void)
 	pthread_key_create(&fp_key, fp_release);
 }
 
-void key_thread_init(void)
+void signer_thread_init(void)
 {
 	pthread_once(&fp_once, fp_init);
 	if (pthread_getspecific(fp_key) == NULL)
 		pthread_setspecific(fp_key, &fp_key);
 }
 
-void key_thread_done(void)
+void signer_thread_done(void)
 {
 	wc_ecc_fp_free();
 }
@@ -114,7 +116,7 @@ static void slot_clear(enum ca_key_type t, struct slot *s)
 	explicit_bzero(&s->u, sizeof(s->u));
 }
 
-void key_free(struct key *k)
+static void key_free(struct key *k)
 {
 	if (k == NULL)
 		return;
@@ -124,11 +126,14 @@ void key_free(struct key *k)
 	free(k);
 }
 
+static const struct signer_ops file_ops;
+
 static struct key *key_alloc(enum ca_key_type t)
 {
 	struct key *k = calloc(1, sizeof(*k));
 	if (k == NULL)
 		return NULL;
+	k->base.ops = &file_ops;
 	k->type = t;
 	for (int i = 0; i < SLOTS; i++)
 		pthread_mutex_init(&k->slot[i].mu, NULL);
@@ -170,7 +175,8 @@ static int slot_decode(struct slot *s, enum ca_key_type t, const uint8_t *der, s
 }
 
 /* Fill every slot from one private key DER. */
-static enum ca_err key_from_der(enum ca_key_type t, const uint8_t *der, size_t n, struct key **out)
+static enum ca_err key_from_der(enum ca_key_type t, const uint8_t *der, size_t n,
+				struct signer **out)
 {
 	struct key *k = key_alloc(t);
 	if (k == NULL)
@@ -191,7 +197,7 @@ static enum ca_err key_from_der(enum ca_key_type t, const uint8_t *der, size_t n
 			return CA_ERR_CRYPTO;
 		}
 	}
-	*out = k;
+	*out = &k->base;
 	return CA_OK;
 }
 
@@ -226,7 +232,7 @@ static int to_pkcs8(struct slot *s, enum ca_key_type t, uint8_t **der, size_t *l
 	return 0;
 }
 
-enum ca_err key_generate(enum ca_key_type t, struct key **out, struct ca_error *err)
+enum ca_err signer_file_generate(enum ca_key_type t, struct signer **out, struct ca_error *err)
 {
 	struct slot tmp;
 	memset(&tmp, 0, sizeof(tmp));
@@ -316,56 +322,65 @@ static int classify(const uint8_t *der, size_t n)
 	return t;
 }
 
-enum ca_err key_load_pem(const uint8_t *pem, size_t n, struct key **out, struct ca_error *err)
+enum ca_err signer_file_load_der(const uint8_t *der, size_t n, struct signer **out,
+				 struct ca_error *err)
+{
+	int t = classify(der, n);
+	if (t < 0)
+		return ca_fail(
+		    err, CA_ERR_CRYPTO,
+		    "the key is not one privca uses (ec-p256, ec-p384, rsa-2048/3072/4096, "
+		    "ed25519), or it is corrupt");
+	enum ca_err rc = key_from_der((enum ca_key_type)t, der, n, out);
+	if (rc != CA_OK)
+		ca_fail(err, rc, "could not load the key");
+	return rc;
+}
+
+enum ca_err signer_file_load_pem(const uint8_t *pem, size_t n, struct signer **out,
+				 struct ca_error *err)
 {
 	static const char *const labels[] = {"PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY",
 					     NULL};
 	uint8_t *der = NULL;
 	size_t len = 0;
-	enum ca_err rc;
 
 	if (!pem_decode(pem, n, labels, &der, &len))
 		return ca_fail(err, CA_ERR_CRYPTO,
 			       "the key file holds no unencrypted PEM private key");
-	int t = classify(der, len);
-	if (t < 0) {
-		rc =
-		    ca_fail(err, CA_ERR_CRYPTO,
-			    "the key is not one privca uses (ec-p256, ec-p384, rsa-2048/3072/4096, "
-			    "ed25519), or it is corrupt");
-		goto out;
-	}
-	rc = key_from_der((enum ca_key_type)t, der, len, out);
-	if (rc != CA_OK)
-		ca_fail(err, rc, "could not load the key");
-out:
+	enum ca_err rc = signer_file_load_der(der, len, out, err);
 	explicit_bzero(der, len);
 	free(der);
 	return rc;
 }
 
-enum ca_err key_load(const char *path, struct key **out, struct ca_error *err)
+/* The file signer behind s, or NULL for a signer of another kind. */
+static struct key *as_file(const struct signer *s)
 {
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	enum ca_err rc = file_read(path, FILE_SECRET, &buf, &len, err);
-	if (rc != CA_OK)
-		return rc;
-	rc = key_load_pem(buf, len, out, err);
-	ca_secret_free((char *)buf);
-	return rc;
+	return s->ops == &file_ops ? (struct key *)s : NULL;
 }
 
-enum ca_err key_save(const struct key *k, const char *path, struct ca_error *err)
+enum ca_err signer_file_pkcs8(const struct signer *sg, uint8_t **der, size_t *len)
+{
+	struct key *k = as_file(sg);
+	if (k == NULL)
+		return CA_ERR_INTERNAL;
+	struct slot *s = &k->slot[0];
+	pthread_mutex_lock(&s->mu);
+	int r = to_pkcs8(s, k->type, der, len);
+	pthread_mutex_unlock(&s->mu);
+	return r == 0 ? CA_OK : CA_ERR_CRYPTO;
+}
+
+enum ca_err signer_file_save(const struct signer *sg, const char *path, struct ca_error *err)
 {
 	uint8_t *der = NULL;
 	size_t len = 0;
-	struct slot *s = (struct slot *)&k->slot[0];
 
-	pthread_mutex_lock(&s->mu);
-	int r = to_pkcs8(s, k->type, &der, &len);
-	pthread_mutex_unlock(&s->mu);
-	if (r != 0)
+	if (as_file(sg) == NULL)
+		return ca_fail(err, CA_ERR_INTERNAL, "a %s key has no file to save",
+			       signer_name(sg));
+	if (signer_file_pkcs8(sg, &der, &len) != CA_OK)
 		return ca_fail(err, CA_ERR_CRYPTO, "could not encode the key");
 	char *pem = pem_encode("PRIVATE KEY", der, len);
 	explicit_bzero(der, len);
@@ -378,13 +393,14 @@ enum ca_err key_save(const struct key *k, const char *path, struct ca_error *err
 	return rc;
 }
 
-enum ca_key_type key_type(const struct key *k)
+static enum ca_key_type file_type(const struct signer *sg)
 {
-	return k->type;
+	return ((const struct key *)sg)->type;
 }
 
-enum ca_err key_spki(const struct key *k, uint8_t **out, size_t *out_len)
+static enum ca_err file_spki(const struct signer *sg, uint8_t **out, size_t *out_len)
 {
+	const struct key *k = (const struct key *)sg;
 	struct slot *s = (struct slot *)&k->slot[0];
 	struct der_w w = {0};
 	uint8_t pub[1100];
@@ -436,10 +452,10 @@ enum ca_err key_spki(const struct key *k, uint8_t **out, size_t *out_len)
 	return der_finish(&w, out, out_len) ? CA_OK : CA_ERR_NOMEM;
 }
 
-void key_write_alg(const struct key *k, struct der_w *w)
+static void file_write_alg(const struct signer *sg, struct der_w *w)
 {
 	size_t m = der_begin(w, DER_SEQUENCE);
-	switch (k->type) {
+	switch (((const struct key *)sg)->type) {
 	case CA_KEY_EC_P256:
 		der_oid(w, (const uint8_t *)OID_ECDSA_SHA256, OID_LEN(OID_ECDSA_SHA256));
 		break;
@@ -470,16 +486,17 @@ static struct slot *slot_take(struct key *k)
 	return s;
 }
 
-enum ca_err key_signature(struct key *k, const uint8_t *msg, size_t n, uint8_t *sig,
-			  size_t *sig_len)
+static enum ca_err file_sign(struct signer *sg, const uint8_t *msg, size_t n, uint8_t *sig,
+			     size_t *sig_len)
 {
+	struct key *k = (struct key *)sg;
 	uint8_t hash[WC_SHA384_DIGEST_SIZE];
-	word32 sl = KEY_SIG_MAX;
+	word32 sl = SIGNER_SIG_MAX;
 	int rc;
 
 	if (n > UINT32_MAX)
 		return CA_ERR_INTERNAL;
-	key_thread_init();
+	signer_thread_init();
 	if (k->type == CA_KEY_EC_P384)
 		rc = wc_Sha384Hash(msg, (word32)n, hash);
 	else if (k->type != CA_KEY_ED25519)
@@ -512,22 +529,16 @@ enum ca_err key_signature(struct key *k, const uint8_t *msg, size_t n, uint8_t *
 	return CA_OK;
 }
 
-enum ca_err key_sign(struct key *k, const uint8_t *tbs, size_t tbs_len, uint8_t **out,
-		     size_t *out_len)
+static void file_close(struct signer *sg)
 {
-	uint8_t sig[KEY_SIG_MAX];
-	size_t sl;
-	enum ca_err rc = key_signature(k, tbs, tbs_len, sig, &sl);
-	if (rc != CA_OK)
-		return rc;
-	/* Sized once: a million-entry CRL is 40 MB and must not be regrown. */
-	struct der_w w = {.buf = malloc(tbs_len + 1024), .cap = tbs_len + 1024};
-	if (w.buf == NULL)
-		return CA_ERR_NOMEM;
-	size_t m = der_begin(&w, DER_SEQUENCE);
-	der_raw(&w, tbs, tbs_len);
-	key_write_alg(k, &w);
-	der_bits(&w, sig, sl);
-	der_end(&w, m);
-	return der_finish(&w, out, out_len) ? CA_OK : CA_ERR_NOMEM;
+	key_free((struct key *)sg);
 }
+
+static const struct signer_ops file_ops = {
+    .name = "file",
+    .type = file_type,
+    .spki = file_spki,
+    .write_alg = file_write_alg,
+    .sign = file_sign,
+    .close = file_close,
+};

@@ -1,12 +1,11 @@
 /*
- * The code in this file implements CA keys in a PKCS#11 token
- * (signer_pkcs11.h). wolfSSL loads the module (wc_Pkcs11_Initialize) and
- * signs through its crypto callback (wc_Pkcs11_CryptoDevCb) with keys made
- * by wc_ecc_init_id / wc_InitRsaKey_Id, which find the private key by
- * CKA_ID. Key generation, the slot lookup and the login are done here with
- * the module's own function list, because wolfSSL 5.5.4 generates session
- * (not token) objects without CKA_SENSITIVE/CKA_EXTRACTABLE, and reports a
- * wrong PIN only as WC_HW_E.
+ * The code in this file implements the PKCS#11 signer (signer_pkcs11.h): CA
+ * keys in a token, behind the signer class (signer.h). wolfSSL loads the module
+ * (wc_Pkcs11_Initialize) and signs through its crypto callback (wc_Pkcs11_CryptoDevCb) with keys
+ * made by wc_ecc_init_id / wc_InitRsaKey_Id, which find the private key by CKA_ID. Key generation,
+ * the slot lookup and the login are done here with the module's own function list, because
+ * wolfSSL 5.5.4 generates session (not token) objects without CKA_SENSITIVE/CKA_EXTRACTABLE, and
+ * reports a wrong PIN only as WC_HW_E.
  */
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/asn.h>
@@ -57,6 +56,7 @@
 #endif
 
 struct p11_key {
+	struct signer base; /* first: a struct signer * is a struct p11_key * */
 	pthread_mutex_t mu;
 	Pkcs11Dev dev;
 	Pkcs11Token tok;
@@ -77,181 +77,6 @@ struct p11_key {
 static bool is_ec(enum ca_key_type t)
 {
 	return t == CA_KEY_EC_P256 || t == CA_KEY_EC_P384;
-}
-
-/* ---- URI (RFC 7512) ---- */
-
-/* Percent-decode [p, p+n) into out (cap bytes); length or -1. */
-static long pct_decode(const char *p, size_t n, uint8_t *out, size_t cap)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = (uint8_t)p[i];
-		if (c == '%') {
-			if (i + 2 >= n)
-				return -1;
-			char h[3] = {p[i + 1], p[i + 2], 0};
-			if (!hex_decode(h, &c, 1))
-				return -1;
-			i += 2;
-		} else if (c <= ' ' || c >= 0x7f) {
-			return -1;
-		}
-		if (o >= cap)
-			return -1;
-		out[o++] = c;
-	}
-	return (long)o;
-}
-
-/* Decode into a NUL-terminated string without NUL bytes inside. */
-static bool pct_str(const char *p, size_t n, char *out, size_t cap)
-{
-	long l = pct_decode(p, n, (uint8_t *)out, cap - 1);
-	if (l < 0 || memchr(out, 0, (size_t)l) != NULL)
-		return false;
-	out[l] = 0;
-	return true;
-}
-
-enum ca_err p11_uri_parse(const char *s, struct p11_uri *u, struct ca_error *err)
-{
-	memset(u, 0, sizeof(*u));
-	if (strncmp(s, "pkcs11:", 7) != 0)
-		return ca_fail(err, CA_ERR_BAD_REQUEST, "not a pkcs11: URI");
-	size_t total = strlen(s);
-	if (total > 8192)
-		return ca_fail(err, CA_ERR_BAD_REQUEST, "the pkcs11: URI is too long");
-	const char *p = s + 7, *end = s + total;
-	bool query = false, have_token = false, have_object = false;
-	while (p < end) {
-		char sep = query ? '&' : ';';
-		const char *stop = p;
-		while (stop < end && *stop != sep && !(!query && *stop == '?'))
-			stop++;
-		const char *eq = memchr(p, '=', (size_t)(stop - p));
-		if (eq == NULL || eq == p)
-			return ca_fail(err, CA_ERR_BAD_REQUEST,
-				       "pkcs11: URI: '%.*s' is not name=value", (int)(stop - p), p);
-		size_t kl = (size_t)(eq - p), vl = (size_t)(stop - eq - 1);
-		const char *v = eq + 1;
-		bool ok = true;
-#define IS(k) (kl == sizeof(k) - 1 && memcmp(p, k, kl) == 0)
-		if (!query && IS("token")) {
-			ok = pct_str(v, vl, u->token, sizeof(u->token)) && u->token[0];
-			have_token = true;
-		} else if (!query && IS("object")) {
-			ok = pct_str(v, vl, u->object, sizeof(u->object)) && u->object[0];
-			have_object = true;
-		} else if (!query && IS("id")) {
-			long l = pct_decode(v, vl, u->id, sizeof(u->id));
-			ok = l > 0;
-			u->id_len = l > 0 ? (size_t)l : 0;
-		} else if (!query && IS("type")) {
-			ok = vl == 7 && memcmp(v, "private", 7) == 0;
-		} else if (query && IS("module-path")) {
-			ok = pct_str(v, vl, u->module_path, sizeof(u->module_path)) &&
-			     u->module_path[0] == '/';
-		} else if (query && IS("pin-source")) {
-			char src[PATH_MAX + 8];
-			ok = pct_str(v, vl, src, sizeof(src)) && strncmp(src, "file:", 5) == 0 &&
-			     src[5] == '/' && strlen(src + 5) < sizeof(u->pin_file);
-			if (ok)
-				strcpy(u->pin_file, src + 5);
-			else
-				return ca_fail(err, CA_ERR_BAD_REQUEST,
-					       "pkcs11: URI: pin-source must be file: and an "
-					       "absolute path");
-		} else {
-			return ca_fail(err, CA_ERR_BAD_REQUEST,
-				       "pkcs11: URI: attribute '%.*s' is not supported", (int)kl,
-				       p);
-		}
-#undef IS
-		if (!ok)
-			return ca_fail(err, CA_ERR_BAD_REQUEST, "pkcs11: URI: bad value for '%.*s'",
-				       (int)kl, p);
-		p = stop;
-		if (p < end) {
-			if (*p == '?') {
-				if (query)
-					return ca_fail(err, CA_ERR_BAD_REQUEST,
-						       "pkcs11: URI: a second '?'");
-				query = true;
-			}
-			p++;
-		}
-	}
-	if (!have_token || u->module_path[0] == 0 || u->pin_file[0] == 0 ||
-	    (!have_object && u->id_len == 0))
-		return ca_fail(err, CA_ERR_BAD_REQUEST,
-			       "pkcs11: URI needs token=, id= or object=, module-path= and "
-			       "pin-source=file:");
-	return CA_OK;
-}
-
-/* Append v percent-encoded; keep lists the bytes left as they are. */
-static bool pct_put(char **o, char *end, const uint8_t *v, size_t n, const char *keep)
-{
-	static const char hx[] = "0123456789ABCDEF";
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = v[i];
-		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			     (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-			     c == '~' || (c != 0 && strchr(keep, c) != NULL);
-		if (end - *o < 4)
-			return false;
-		if (plain) {
-			*(*o)++ = (char)c;
-		} else {
-			*(*o)++ = '%';
-			*(*o)++ = hx[c >> 4];
-			*(*o)++ = hx[c & 15];
-		}
-	}
-	**o = 0;
-	return true;
-}
-
-static bool put_lit(char **o, char *end, const char *s)
-{
-	size_t n = strlen(s);
-	if ((size_t)(end - *o) <= n)
-		return false;
-	memcpy(*o, s, n + 1);
-	*o += n;
-	return true;
-}
-
-char *p11_uri_format(const struct p11_uri *u)
-{
-	size_t cap = 3 * (sizeof(*u)) + 128;
-	char *buf = malloc(cap), *o = buf, *end = buf + cap;
-	if (buf == NULL)
-		return NULL;
-	bool ok = put_lit(&o, end, "pkcs11:token=") &&
-		  pct_put(&o, end, (const uint8_t *)u->token, strlen(u->token), "");
-	if (ok && u->object[0])
-		ok = put_lit(&o, end, ";object=") &&
-		     pct_put(&o, end, (const uint8_t *)u->object, strlen(u->object), "");
-	if (ok && u->id_len > 0) {
-		/* id= always percent-encoded, as p11-kit and OpenSC write it. */
-		ok = put_lit(&o, end, ";id=");
-		for (size_t i = 0; ok && i < u->id_len; i++) {
-			char h[4];
-			snprintf(h, sizeof(h), "%%%02X", u->id[i]);
-			ok = put_lit(&o, end, h);
-		}
-	}
-	ok = ok && put_lit(&o, end, ";type=private?module-path=") &&
-	     pct_put(&o, end, (const uint8_t *)u->module_path, strlen(u->module_path), "/") &&
-	     put_lit(&o, end, "&pin-source=file:") &&
-	     pct_put(&o, end, (const uint8_t *)u->pin_file, strlen(u->pin_file), "/");
-	if (!ok) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
 }
 
 /* ---- module, token, login ---- */
@@ -298,7 +123,7 @@ static void close_all(struct p11_key *k)
 	}
 }
 
-void p11_free(struct p11_key *k)
+static void p11_free(struct p11_key *k)
 {
 	if (k == NULL)
 		return;
@@ -308,118 +133,132 @@ void p11_free(struct p11_key *k)
 	free(k);
 }
 
+/* Load the module (a regular file that is a PKCS#11 module). */
+static enum ca_err load_module(struct p11_key *k, const char *module, struct ca_error *err)
+{
+	struct stat st;
+	CK_RV rv = CKR_OK;
+	if (stat(module, &st) != 0 || !S_ISREG(st.st_mode))
+		return ca_fail(err, CA_ERR_IO, "the PKCS#11 module '%s' is not a file", module);
+	int w = wc_Pkcs11_Initialize_ex(&k->dev, module, NULL, &rv);
+	if (w != 0)
+		return ca_fail(err, CA_ERR_IO,
+			       w == WC_INIT_E
+				   ? "the PKCS#11 module '%s' failed to initialise (CK_RV 0x%lx)"
+				   : "'%s' is not a PKCS#11 module (CK_RV 0x%lx)",
+			       module, (unsigned long)rv);
+	k->dev_ok = true;
+	return CA_OK;
+}
+
+/* The slot whose token label is exactly token (labels are 32 bytes padded
+ * with spaces). */
+static enum ca_err find_slot(struct p11_key *k, const char *module, const char *token,
+			     CK_SLOT_ID *slot, struct ca_error *err)
+{
+	CK_FUNCTION_LIST *f = k->dev.func;
+	CK_SLOT_ID *slots = NULL;
+	CK_ULONG nslots = 0;
+	enum ca_err rc = CA_ERR_NOT_FOUND;
+	char want[32];
+
+	if (f->C_GetSlotList(CK_TRUE, NULL, &nslots) != CKR_OK || nslots > 4096 ||
+	    (slots = calloc(nslots + 1, sizeof(*slots))) == NULL ||
+	    f->C_GetSlotList(CK_TRUE, slots, &nslots) != CKR_OK) {
+		free(slots);
+		return ca_fail(err, CA_ERR_IO, "cannot list the slots of PKCS#11 module '%s'",
+			       module);
+	}
+	memset(want, ' ', sizeof(want));
+	memcpy(want, token, strlen(token));
+	for (CK_ULONG i = 0; i < nslots && rc != CA_OK; i++) {
+		CK_TOKEN_INFO ti;
+		if (f->C_GetTokenInfo(slots[i], &ti) == CKR_OK &&
+		    memcmp(ti.label, want, sizeof(want)) == 0) {
+			*slot = slots[i];
+			rc = CA_OK;
+		}
+	}
+	free(slots);
+	if (rc != CA_OK)
+		ca_fail(err, rc, "no token labelled '%s' in PKCS#11 module '%s'", token, module);
+	return rc;
+}
+
+/* Open a session on slot and log in with pin (read from pin_file). */
+static enum ca_err login(struct p11_key *k, CK_SLOT_ID slot, bool rw, const uint8_t *pin,
+			 size_t pin_len, const char *pin_file, struct ca_error *err)
+{
+	CK_FUNCTION_LIST *f = k->dev.func;
+	CK_SESSION_HANDLE h;
+	CK_RV rv;
+	/* wolfSSL's lookup by name is unreliable (header); take any slot,
+	 * then point the token at the one found. */
+	if (wc_Pkcs11Token_Init_NoLogin(&k->tok, &k->dev, -1, NULL) != 0)
+		return ca_fail(err, CA_ERR_IO, "cannot use token '%s'", k->token);
+	k->tok_ok = true;
+	k->tok.slotId = slot;
+	CK_FLAGS fl = CKF_SERIAL_SESSION | (rw ? CKF_RW_SESSION : 0);
+	if ((rv = f->C_OpenSession(slot, fl, NULL, NULL, &h)) != CKR_OK)
+		return ca_fail(err, CA_ERR_IO, "cannot open a session on token '%s' (CK_RV 0x%lx)",
+			       k->token, (unsigned long)rv);
+	k->tok.handle = h; /* wolfSSL then uses this session for every operation */
+	rv = f->C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)pin_len);
+	if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_INVALID || rv == CKR_PIN_LEN_RANGE)
+		return ca_fail(err, CA_ERR_UNAUTHORIZED,
+			       "wrong PIN for PKCS#11 token '%s' (from '%s')", k->token, pin_file);
+	if (rv == CKR_PIN_LOCKED)
+		return ca_fail(err, CA_ERR_UNAUTHORIZED, "the PIN of PKCS#11 token '%s' is locked",
+			       k->token);
+	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN)
+		return ca_fail(err, CA_ERR_IO, "cannot log in to token '%s' (CK_RV 0x%lx)",
+			       k->token, (unsigned long)rv);
+	return CA_OK;
+}
+
 /* Load module, find the token by its full label, open a session, log in. */
 static enum ca_err connect_token(struct p11_key *k, const char *module, const char *token,
 				 const char *pin_file, bool rw, struct ca_error *err)
 {
 	uint8_t *pin = NULL;
 	size_t pin_len = 0;
-	CK_SLOT_ID *slots = NULL;
-	CK_ULONG nslots = 0;
-	CK_RV rv = CKR_OK;
+	CK_SLOT_ID slot = 0;
 	enum ca_err rc;
-	struct stat st;
 
 	if (strlen(token) > 32)
 		return ca_fail(err, CA_ERR_BAD_REQUEST, "token label '%s' is over 32 bytes", token);
 	snprintf(k->token, sizeof(k->token), "%s", token);
 	if ((rc = pass_file_read(pin_file, "PIN", &pin, &pin_len, err)) != CA_OK)
 		return rc;
-	if (stat(module, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = ca_fail(err, CA_ERR_IO, "the PKCS#11 module '%s' is not a file", module);
+	if ((rc = load_module(k, module, err)) != CA_OK ||
+	    (rc = find_slot(k, module, token, &slot, err)) != CA_OK ||
+	    (rc = login(k, slot, rw, pin, pin_len, pin_file, err)) != CA_OK)
 		goto out;
-	}
-	int w = wc_Pkcs11_Initialize_ex(&k->dev, module, NULL, &rv);
-	if (w != 0) {
-		rc = ca_fail(err, CA_ERR_IO,
-			     w == WC_INIT_E ? "the PKCS#11 module '%s' failed to initialise (CK_RV "
-					      "0x%lx)"
-					    : "'%s' is not a PKCS#11 module (CK_RV 0x%lx)",
-			     module, (unsigned long)rv);
-		goto out;
-	}
-	k->dev_ok = true;
-
-	CK_FUNCTION_LIST *f = k->dev.func;
-	if (f->C_GetSlotList(CK_TRUE, NULL, &nslots) != CKR_OK || nslots > 4096 ||
-	    (slots = calloc(nslots + 1, sizeof(*slots))) == NULL ||
-	    f->C_GetSlotList(CK_TRUE, slots, &nslots) != CKR_OK) {
-		rc =
-		    ca_fail(err, CA_ERR_IO, "cannot list the slots of PKCS#11 module '%s'", module);
-		goto out;
-	}
-	/* Token labels are 32 bytes padded with spaces. */
-	char want[32];
-	memset(want, ' ', sizeof(want));
-	memcpy(want, token, strlen(token));
-	CK_SLOT_ID slot = 0;
-	bool found = false;
-	for (CK_ULONG i = 0; i < nslots && !found; i++) {
-		CK_TOKEN_INFO ti;
-		if (f->C_GetTokenInfo(slots[i], &ti) == CKR_OK &&
-		    memcmp(ti.label, want, sizeof(want)) == 0) {
-			slot = slots[i];
-			found = true;
-		}
-	}
-	if (!found) {
-		rc = ca_fail(err, CA_ERR_NOT_FOUND, "no token labelled '%s' in PKCS#11 module '%s'",
-			     token, module);
-		goto out;
-	}
-	/* wolfSSL's lookup by name is unreliable (header); take any slot,
-	 * then point the token at the one found. */
-	if (wc_Pkcs11Token_Init_NoLogin(&k->tok, &k->dev, -1, NULL) != 0) {
-		rc = ca_fail(err, CA_ERR_IO, "cannot use token '%s'", token);
-		goto out;
-	}
-	k->tok_ok = true;
-	k->tok.slotId = slot;
-	CK_SESSION_HANDLE h;
-	CK_FLAGS fl = CKF_SERIAL_SESSION | (rw ? CKF_RW_SESSION : 0);
-	if ((rv = f->C_OpenSession(slot, fl, NULL, NULL, &h)) != CKR_OK) {
-		rc = ca_fail(err, CA_ERR_IO, "cannot open a session on token '%s' (CK_RV 0x%lx)",
-			     token, (unsigned long)rv);
-		goto out;
-	}
-	k->tok.handle = h; /* wolfSSL then uses this session for every operation */
-	rv = f->C_Login(h, CKU_USER, pin, (CK_ULONG)pin_len);
-	if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_INVALID || rv == CKR_PIN_LEN_RANGE) {
-		rc = ca_fail(err, CA_ERR_UNAUTHORIZED,
-			     "wrong PIN for PKCS#11 token '%s' (from '%s')", token, pin_file);
-		goto out;
-	}
-	if (rv == CKR_PIN_LOCKED) {
-		rc = ca_fail(err, CA_ERR_UNAUTHORIZED, "the PIN of PKCS#11 token '%s' is locked",
-			     token);
-		goto out;
-	}
-	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
-		rc = ca_fail(err, CA_ERR_IO, "cannot log in to token '%s' (CK_RV 0x%lx)", token,
-			     (unsigned long)rv);
-		goto out;
-	}
 	if (wc_InitRng(&k->rng) != 0) {
 		rc = ca_fail(err, CA_ERR_CRYPTO, "cannot start the RNG");
 		goto out;
 	}
 	k->rng_ok = true;
-	rc = CA_OK;
 out:
-	free(slots);
 	pkcs8_wipe(pin, pin_len);
 	if (rc != CA_OK)
 		close_all(k);
 	return rc;
 }
 
+static const struct signer_ops p11_ops;
+
 static struct p11_key *alloc_key(void)
 {
 	struct p11_key *k = calloc(1, sizeof(*k));
-	if (k != NULL)
+	if (k != NULL) {
+		k->base.ops = &p11_ops;
 		pthread_mutex_init(&k->mu, NULL);
+	}
 	return k;
 }
+
+/* ---- the key's public half ---- */
 
 /* The EC_PARAMS (a DER OID) for a curve type. */
 static void ec_params(enum ca_key_type t, uint8_t *buf, CK_ULONG *len)
@@ -465,22 +304,9 @@ static uint8_t *get_attr(struct p11_key *k, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_T
 	return buf;
 }
 
-/* Set up the wolfSSL key for k->id from the token's public key object. */
-static enum ca_err load_public(struct p11_key *k, struct ca_error *err)
+/* Register k as a wolfCrypt crypto callback device (k->devid). */
+static enum ca_err register_dev(struct p11_key *k, struct ca_error *err)
 {
-	CK_OBJECT_HANDLE priv, pub;
-	uint8_t *a = NULL, *b = NULL;
-	size_t al = 0, bl = 0;
-	enum ca_err rc = CA_ERR_CRYPTO;
-
-	if (!find(k, CKO_PRIVATE_KEY, &priv))
-		return ca_fail(err, CA_ERR_NOT_FOUND, "no private key with that id in token '%s'",
-			       k->token);
-	CK_KEY_TYPE kt;
-	CK_ATTRIBUTE at = {CKA_KEY_TYPE, &kt, sizeof(kt)};
-	if (k->tok.func->C_GetAttributeValue(k->tok.handle, priv, &at, 1) != CKR_OK)
-		return ca_fail(err, CA_ERR_CRYPTO, "cannot read the key type in token '%s'",
-			       k->token);
 	pthread_once(&wc_once, wc_init);
 	if (wc_init_rc != 0)
 		return ca_fail(err, CA_ERR_CRYPTO, "cannot initialise wolfCrypt");
@@ -490,89 +316,133 @@ static enum ca_err load_public(struct p11_key *k, struct ca_error *err)
 	if (wc_CryptoCb_RegisterDevice(k->devid, wc_Pkcs11_CryptoDevCb, &k->tok) != 0)
 		return ca_fail(err, CA_ERR_CRYPTO, "cannot register the PKCS#11 device");
 	k->reg_ok = true;
+	return CA_OK;
+}
 
-	if (kt == CKK_EC) {
-		uint8_t want[16];
-		CK_ULONG wl;
-		if ((a = get_attr(k, priv, CKA_EC_PARAMS, &al)) == NULL)
-			goto out;
-		ec_params(CA_KEY_EC_P256, want, &wl);
-		if (al == wl && memcmp(a, want, wl) == 0) {
-			k->type = CA_KEY_EC_P256;
-		} else {
-			ec_params(CA_KEY_EC_P384, want, &wl);
-			if (al != wl || memcmp(a, want, wl) != 0) {
-				rc = ca_fail(err, CA_ERR_WEAK_KEY,
-					     "the key in token '%s' is on a curve privca does not "
-					     "use",
-					     k->token);
-				goto out;
-			}
-			k->type = CA_KEY_EC_P384;
-		}
-		if (!find(k, CKO_PUBLIC_KEY, &pub) ||
-		    (b = get_attr(k, pub, CKA_EC_POINT, &bl)) == NULL) {
-			rc = ca_fail(err, CA_ERR_NOT_FOUND,
-				     "no public key with that id in token '%s'", k->token);
-			goto out;
-		}
-		/* CKA_EC_POINT is DER OCTET STRING { 04 X Y }; a few modules
-		 * give the raw point. */
-		size_t psz = k->type == CA_KEY_EC_P256 ? 65 : 97;
-		const uint8_t *pt = b;
-		if (bl == psz + 2 && b[0] == DER_OCTET_STRING && b[1] == psz)
-			pt = b + 2;
-		else if (bl != psz)
-			goto out;
-		int curve = k->type == CA_KEY_EC_P256 ? ECC_SECP256R1 : ECC_SECP384R1;
-		if (wc_ecc_init_id(&k->u.ecc, k->id, (int)k->id_len, NULL, k->devid) != 0)
-			goto out;
-		k->key_ok = true;
-		if (wc_ecc_import_x963_ex(pt, (word32)psz, &k->u.ecc, curve) != 0)
-			goto out;
-	} else if (kt == CKK_RSA) {
-		if ((a = get_attr(k, priv, CKA_MODULUS, &al)) == NULL ||
-		    (b = get_attr(k, priv, CKA_PUBLIC_EXPONENT, &bl)) == NULL)
-			goto out;
-		size_t bits = al * 8;
-		while (bits > 0 && al > 0 && a[0] == 0) { /* leading zero octets */
-			memmove(a, a + 1, --al);
-			bits = al * 8;
-		}
-		k->type = bits == 2048	 ? CA_KEY_RSA_2048
-			  : bits == 3072 ? CA_KEY_RSA_3072
-			  : bits == 4096 ? CA_KEY_RSA_4096
-					 : CA_KEY_TYPE_MAX;
-		if (k->type == CA_KEY_TYPE_MAX) {
-			rc = ca_fail(err, CA_ERR_WEAK_KEY,
-				     "the RSA key in token '%s' is %zu bits; privca uses 2048, "
-				     "3072 or 4096",
-				     k->token, bits);
-			goto out;
-		}
-		/* RSA signs with C_Sign directly (p11_sign says why); this key
-		 * only holds the public half for the SPKI. */
-		if (wc_InitRsaKey(&k->u.rsa, NULL) != 0)
-			goto out;
-		k->key_ok = true;
-		if (wc_RsaPublicKeyDecodeRaw(a, (word32)al, b, (word32)bl, &k->u.rsa) != 0)
-			goto out;
-		k->priv = priv;
+/* The curve of the EC private key priv into k->type. */
+static enum ca_err ec_curve(struct p11_key *k, CK_OBJECT_HANDLE priv, struct ca_error *err)
+{
+	uint8_t want[16];
+	CK_ULONG wl;
+	size_t al = 0;
+	uint8_t *a = get_attr(k, priv, CKA_EC_PARAMS, &al);
+	enum ca_err rc = CA_OK;
+	if (a == NULL)
+		return CA_ERR_CRYPTO;
+	ec_params(CA_KEY_EC_P256, want, &wl);
+	if (al == wl && memcmp(a, want, wl) == 0) {
+		k->type = CA_KEY_EC_P256;
 	} else {
-		rc = ca_fail(err, CA_ERR_WEAK_KEY, "the key in token '%s' is neither EC nor RSA",
-			     k->token);
+		ec_params(CA_KEY_EC_P384, want, &wl);
+		if (al == wl && memcmp(a, want, wl) == 0)
+			k->type = CA_KEY_EC_P384;
+		else
+			rc = ca_fail(err, CA_ERR_WEAK_KEY,
+				     "the key in token '%s' is on a curve privca does not use",
+				     k->token);
+	}
+	free(a);
+	return rc;
+}
+
+/* An EC key: its curve, and the public point into a wolfSSL key bound to
+ * the token's private key by CKA_ID. */
+static enum ca_err load_ec(struct p11_key *k, CK_OBJECT_HANDLE priv, struct ca_error *err)
+{
+	CK_OBJECT_HANDLE pub;
+	size_t bl = 0;
+	uint8_t *b = NULL;
+	enum ca_err rc = ec_curve(k, priv, err);
+	if (rc != CA_OK)
+		return rc;
+	if (!find(k, CKO_PUBLIC_KEY, &pub) || (b = get_attr(k, pub, CKA_EC_POINT, &bl)) == NULL)
+		return ca_fail(err, CA_ERR_NOT_FOUND, "no public key with that id in token '%s'",
+			       k->token);
+	/* CKA_EC_POINT is DER OCTET STRING { 04 X Y }; a few modules give the
+	 * raw point. */
+	size_t psz = k->type == CA_KEY_EC_P256 ? 65 : 97;
+	const uint8_t *pt = b;
+	int curve = k->type == CA_KEY_EC_P256 ? ECC_SECP256R1 : ECC_SECP384R1;
+	rc = CA_ERR_CRYPTO;
+	if (bl == psz + 2 && b[0] == DER_OCTET_STRING && b[1] == psz)
+		pt = b + 2;
+	else if (bl != psz)
+		goto out;
+	if (wc_ecc_init_id(&k->u.ecc, k->id, (int)k->id_len, NULL, k->devid) != 0)
+		goto out;
+	k->key_ok = true;
+	if (wc_ecc_import_x963_ex(pt, (word32)psz, &k->u.ecc, curve) == 0)
+		rc = CA_OK;
+out:
+	free(b);
+	return rc;
+}
+
+/* An RSA key: its size, and the public half for the SPKI (RSA signs with
+ * C_Sign directly; p11_sign says why). */
+static enum ca_err load_rsa(struct p11_key *k, CK_OBJECT_HANDLE priv, struct ca_error *err)
+{
+	size_t al = 0, bl = 0;
+	uint8_t *a = get_attr(k, priv, CKA_MODULUS, &al), *b = NULL;
+	enum ca_err rc = CA_ERR_CRYPTO;
+	if (a == NULL || (b = get_attr(k, priv, CKA_PUBLIC_EXPONENT, &bl)) == NULL)
+		goto out;
+	while (al > 0 && a[0] == 0) /* leading zero octets */
+		memmove(a, a + 1, --al);
+	size_t bits = al * 8;
+	k->type = bits == 2048	 ? CA_KEY_RSA_2048
+		  : bits == 3072 ? CA_KEY_RSA_3072
+		  : bits == 4096 ? CA_KEY_RSA_4096
+				 : CA_KEY_TYPE_MAX;
+	if (k->type == CA_KEY_TYPE_MAX) {
+		rc = ca_fail(err, CA_ERR_WEAK_KEY,
+			     "the RSA key in token '%s' is %zu bits; privca uses 2048, 3072 or "
+			     "4096",
+			     k->token, bits);
 		goto out;
 	}
+	if (wc_InitRsaKey(&k->u.rsa, NULL) != 0)
+		goto out;
+	k->key_ok = true;
+	if (wc_RsaPublicKeyDecodeRaw(a, (word32)al, b, (word32)bl, &k->u.rsa) != 0)
+		goto out;
+	k->priv = priv;
 	rc = CA_OK;
 out:
 	free(a);
 	free(b);
+	return rc;
+}
+
+/* Set up the wolfSSL key for k->id from the token's key objects. */
+static enum ca_err load_public(struct p11_key *k, struct ca_error *err)
+{
+	CK_OBJECT_HANDLE priv;
+	CK_KEY_TYPE kt;
+	CK_ATTRIBUTE at = {CKA_KEY_TYPE, &kt, sizeof(kt)};
+	enum ca_err rc;
+
+	if (!find(k, CKO_PRIVATE_KEY, &priv))
+		return ca_fail(err, CA_ERR_NOT_FOUND, "no private key with that id in token '%s'",
+			       k->token);
+	if (k->tok.func->C_GetAttributeValue(k->tok.handle, priv, &at, 1) != CKR_OK)
+		return ca_fail(err, CA_ERR_CRYPTO, "cannot read the key type in token '%s'",
+			       k->token);
+	if ((rc = register_dev(k, err)) != CA_OK)
+		return rc;
+	if (kt == CKK_EC)
+		rc = load_ec(k, priv, err);
+	else if (kt == CKK_RSA)
+		rc = load_rsa(k, priv, err);
+	else
+		rc = ca_fail(err, CA_ERR_WEAK_KEY, "the key in token '%s' is neither EC nor RSA",
+			     k->token);
 	if (rc == CA_ERR_CRYPTO)
 		ca_fail(err, rc, "cannot read the public key in token '%s'", k->token);
 	return rc;
 }
 
-enum ca_err p11_open(const struct p11_uri *u, struct p11_key **out, struct ca_error *err)
+enum ca_err p11_open(const struct p11_uri *u, struct signer **out, struct ca_error *err)
 {
 	enum ca_err rc;
 	*out = NULL;
@@ -588,9 +458,11 @@ enum ca_err p11_open(const struct p11_uri *u, struct p11_key **out, struct ca_er
 		p11_free(k);
 		return rc;
 	}
-	*out = k;
+	*out = &k->base;
 	return CA_OK;
 }
+
+/* ---- key generation ---- */
 
 static bool abs_path(const char *in, char out[PATH_MAX])
 {
@@ -603,17 +475,11 @@ static bool abs_path(const char *in, char out[PATH_MAX])
 	return realpath(in, out) != NULL;
 }
 
-enum ca_err p11_generate(const char *module, const char *token, const char *pin_file,
-			 const char *object, enum ca_key_type t, struct p11_uri *out,
-			 struct ca_error *err)
+/* The URI of the key p11_generate is to make, before it is made. */
+static enum ca_err gen_uri(const char *module, const char *token, const char *pin_file,
+			   const char *object, enum ca_key_type t, struct p11_uri *out,
+			   struct ca_error *err)
 {
-	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-	CK_OBJECT_HANDLE pub = 0, priv = 0;
-	enum ca_err rc;
-	uint8_t params[16];
-	CK_ULONG plen = 0, bits = 0;
-	static CK_BYTE e65537[] = {0x01, 0x00, 0x01};
-
 	memset(out, 0, sizeof(*out));
 	if (t == CA_KEY_ED25519 || (unsigned)t >= CA_KEY_TYPE_MAX)
 		return ca_fail(err, CA_ERR_BAD_REQUEST,
@@ -633,27 +499,31 @@ enum ca_err p11_generate(const char *module, const char *token, const char *pin_
 	out->id_len = 16;
 	if (rand_bytes(out->id, out->id_len) != CA_OK)
 		return ca_fail(err, CA_ERR_CRYPTO, "no random bytes for the key id");
+	return CA_OK;
+}
 
-	struct p11_key *k = alloc_key();
-	if (k == NULL)
-		return CA_ERR_NOMEM;
-	if ((rc = connect_token(k, out->module_path, token, out->pin_file, true, err)) != CA_OK)
-		goto out;
-	CK_ULONG idl = (CK_ULONG)out->id_len, ll = (CK_ULONG)strlen(object);
+/* C_GenerateKeyPair for u in k's session: token objects, the private one
+ * sensitive, never extractable and behind the PIN. */
+static enum ca_err gen_pair(struct p11_key *k, const struct p11_uri *u, enum ca_key_type t,
+			    CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv, struct ca_error *err)
+{
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	static CK_BYTE e65537[] = {0x01, 0x00, 0x01};
+	uint8_t params[16];
+	CK_ULONG plen = 0, bits = 0;
+	CK_ULONG idl = (CK_ULONG)u->id_len, ll = (CK_ULONG)strlen(u->object);
 	CK_ATTRIBUTE pubt[6] = {
 	    {CKA_TOKEN, &yes, sizeof(yes)},
 	    {CKA_VERIFY, &yes, sizeof(yes)},
-	    {CKA_ID, out->id, idl},
-	    {CKA_LABEL, (void *)object, ll},
+	    {CKA_ID, (void *)u->id, idl},
+	    {CKA_LABEL, (void *)u->object, ll},
 	};
 	CK_ULONG npub = 4;
-	/* The private key never leaves the token: sensitive, not
-	 * extractable, private (needs the PIN), a token (not session) object. */
 	CK_ATTRIBUTE privt[] = {
 	    {CKA_TOKEN, &yes, sizeof(yes)},	{CKA_PRIVATE, &yes, sizeof(yes)},
 	    {CKA_SENSITIVE, &yes, sizeof(yes)}, {CKA_EXTRACTABLE, &no, sizeof(no)},
-	    {CKA_SIGN, &yes, sizeof(yes)},	{CKA_ID, out->id, idl},
-	    {CKA_LABEL, (void *)object, ll},
+	    {CKA_SIGN, &yes, sizeof(yes)},	{CKA_ID, (void *)u->id, idl},
+	    {CKA_LABEL, (void *)u->object, ll},
 	};
 	CK_MECHANISM mech = {0, NULL, 0};
 	if (is_ec(t)) {
@@ -667,13 +537,28 @@ enum ca_err p11_generate(const char *module, const char *token, const char *pin_
 		pubt[npub++] = (CK_ATTRIBUTE){CKA_PUBLIC_EXPONENT, e65537, sizeof(e65537)};
 	}
 	CK_RV rv = k->tok.func->C_GenerateKeyPair(k->tok.handle, &mech, pubt, npub, privt,
-						  sizeof(privt) / sizeof(privt[0]), &pub, &priv);
-	if (rv != CKR_OK) {
-		rc = ca_fail(err, CA_ERR_CRYPTO,
-			     "token '%s' could not generate a %s key (CK_RV 0x%lx)", token,
-			     ca_key_type_name(t), (unsigned long)rv);
+						  sizeof(privt) / sizeof(privt[0]), pub, priv);
+	if (rv != CKR_OK)
+		return ca_fail(err, CA_ERR_CRYPTO,
+			       "token '%s' could not generate a %s key (CK_RV 0x%lx)", k->token,
+			       ca_key_type_name(t), (unsigned long)rv);
+	return CA_OK;
+}
+
+enum ca_err p11_generate(const char *module, const char *token, const char *pin_file,
+			 const char *object, enum ca_key_type t, struct p11_uri *out,
+			 struct ca_error *err)
+{
+	CK_OBJECT_HANDLE pub = 0, priv = 0;
+	enum ca_err rc = gen_uri(module, token, pin_file, object, t, out, err);
+	if (rc != CA_OK)
+		return rc;
+	struct p11_key *k = alloc_key();
+	if (k == NULL)
+		return CA_ERR_NOMEM;
+	if ((rc = connect_token(k, out->module_path, token, out->pin_file, true, err)) != CA_OK ||
+	    (rc = gen_pair(k, out, t, &pub, &priv, err)) != CA_OK)
 		goto out;
-	}
 	memcpy(k->id, out->id, out->id_len);
 	k->id_len = out->id_len;
 	if ((rc = load_public(k, err)) != CA_OK) {
@@ -685,18 +570,20 @@ out:
 	return rc;
 }
 
-enum ca_key_type p11_type(const struct p11_key *k)
+/* ---- the signer ops ---- */
+
+static enum ca_key_type p11_type(const struct signer *s)
 {
-	return k->type;
+	return ((const struct p11_key *)s)->type;
 }
 
-enum ca_err p11_spki(const struct p11_key *k, uint8_t **der, size_t *len)
+static enum ca_err p11_spki(const struct signer *s, uint8_t **der, size_t *len)
 {
 	uint8_t buf[1200];
 	int n;
-	struct p11_key *m = (struct p11_key *)k;
+	struct p11_key *m = (struct p11_key *)s;
 	pthread_mutex_lock(&m->mu);
-	if (is_ec(k->type))
+	if (is_ec(m->type))
 		n = wc_EccPublicKeyToDer(&m->u.ecc, buf, sizeof(buf), 1);
 	else
 		n = wc_RsaKeyToPublicDer(&m->u.rsa, buf, sizeof(buf));
@@ -710,12 +597,13 @@ enum ca_err p11_spki(const struct p11_key *k, uint8_t **der, size_t *len)
 	return CA_OK;
 }
 
-void p11_write_alg(const struct p11_key *k, struct der_w *w)
+static void p11_write_alg(const struct signer *s, struct der_w *w)
 {
+	enum ca_key_type t = ((const struct p11_key *)s)->type;
 	size_t m = der_begin(w, DER_SEQUENCE);
-	if (k->type == CA_KEY_EC_P256) {
+	if (t == CA_KEY_EC_P256) {
 		der_oid(w, (const uint8_t *)OID_ECDSA_SHA256, OID_LEN(OID_ECDSA_SHA256));
-	} else if (k->type == CA_KEY_EC_P384) {
+	} else if (t == CA_KEY_EC_P384) {
 		der_oid(w, (const uint8_t *)OID_ECDSA_SHA384, OID_LEN(OID_ECDSA_SHA384));
 	} else {
 		der_oid(w, (const uint8_t *)OID_SHA256_RSA, OID_LEN(OID_SHA256_RSA));
@@ -724,10 +612,30 @@ void p11_write_alg(const struct p11_key *k, struct der_w *w)
 	der_end(w, m);
 }
 
-enum ca_err p11_sign(struct p11_key *k, const uint8_t *msg, size_t n, uint8_t *sig, size_t *sig_len)
+/* CKM_RSA_PKCS over the DigestInfo of hash, in the token. */
+static int rsa_sign(struct p11_key *k, const uint8_t *hash, word32 hl, uint8_t *sig, word32 *sl)
 {
+	/* wolfSSL 5.5.4's PKCS#11 RSA path re-imports the modulus on every
+	 * operation and leaks the previous copy (HAVE_WOLF_BIGINT), so RSA goes
+	 * to the token directly, through the function list wolfSSL loaded. */
+	uint8_t di[64];
+	word32 dl = wc_EncodeSignature(di, hash, hl, SHA256h);
+	CK_MECHANISM mech = {CKM_RSA_PKCS, NULL, 0};
+	CK_ULONG ol = *sl;
+	CK_FUNCTION_LIST *f = k->tok.func;
+	if (dl == 0 || f->C_SignInit(k->tok.handle, &mech, k->priv) != CKR_OK ||
+	    f->C_Sign(k->tok.handle, di, dl, sig, &ol) != CKR_OK)
+		return -1;
+	*sl = (word32)ol;
+	return 0;
+}
+
+static enum ca_err p11_sign(struct signer *s, const uint8_t *msg, size_t n, uint8_t *sig,
+			    size_t *sig_len)
+{
+	struct p11_key *k = (struct p11_key *)s;
 	uint8_t hash[WC_SHA384_DIGEST_SIZE];
-	word32 sl = KEY_SIG_MAX, hl;
+	word32 sl = SIGNER_SIG_MAX, hl;
 	int rc;
 
 	if (n > UINT32_MAX)
@@ -742,27 +650,27 @@ enum ca_err p11_sign(struct p11_key *k, const uint8_t *msg, size_t n, uint8_t *s
 	if (rc != 0)
 		return CA_ERR_CRYPTO;
 	pthread_mutex_lock(&k->mu);
-	if (is_ec(k->type)) {
+	if (is_ec(k->type))
 		rc = wc_ecc_sign_hash(hash, hl, sig, &sl, &k->rng, &k->u.ecc);
-	} else {
-		/* wolfSSL 5.5.4's PKCS#11 RSA path re-imports the modulus on
-		 * every operation and leaks the previous copy (HAVE_WOLF_BIGINT),
-		 * so RSA goes to the token as CKM_RSA_PKCS over the DigestInfo,
-		 * through the function list wolfSSL loaded. */
-		uint8_t di[64];
-		word32 dl = wc_EncodeSignature(di, hash, hl, SHA256h);
-		CK_MECHANISM mech = {CKM_RSA_PKCS, NULL, 0};
-		CK_ULONG ol = sl;
-		CK_FUNCTION_LIST *f = k->tok.func;
-		rc = dl == 0 || f->C_SignInit(k->tok.handle, &mech, k->priv) != CKR_OK ||
-			     f->C_Sign(k->tok.handle, di, dl, sig, &ol) != CKR_OK
-			 ? -1
-			 : 0;
-		sl = (word32)ol;
-	}
+	else
+		rc = rsa_sign(k, hash, hl, sig, &sl);
 	pthread_mutex_unlock(&k->mu);
 	if (rc != 0)
 		return CA_ERR_CRYPTO;
 	*sig_len = sl;
 	return CA_OK;
 }
+
+static void p11_close(struct signer *s)
+{
+	p11_free((struct p11_key *)s);
+}
+
+static const struct signer_ops p11_ops = {
+    .name = "pkcs11",
+    .type = p11_type,
+    .spki = p11_spki,
+    .write_alg = p11_write_alg,
+    .sign = p11_sign,
+    .close = p11_close,
+};

@@ -10,8 +10,8 @@
  *    PKCS#11 EdDSA.
  *  - One logged-in session per opened key; signing is serialised on it
  *    (PKCS#11 sessions take one operation at a time).
- *  - A module is initialised (C_Initialize) by one p11_key at a time per
- *    process; p11_free finalises it.
+ *  - A module is initialised (C_Initialize) by one open signer at a time
+ *    per process; signer_close finalises it.
  *  - wolfSSL 5.5.4's token lookup by label compares slot indexes as slot
  *    ids and matches label prefixes, so the slot is found here by the full
  *    label and handed to wolfSSL.
@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "x509/der.h"
+#include "crypto/signer.h"
 #include "privca/ca.h"
 
 #define P11_ID_MAX 32
@@ -51,8 +51,6 @@ enum ca_err p11_uri_parse(const char *s, struct p11_uri *u, struct ca_error *err
 /* Write u as a pkcs11: URI (free()); NULL if out of memory. */
 char *p11_uri_format(const struct p11_uri *u);
 
-struct p11_key;
-
 /*
  * Generate a CA key of type t inside the token labelled token of module,
  * logging in with the PIN in pin_file (read with pass_file_read), and fill
@@ -66,24 +64,12 @@ enum ca_err p11_generate(const char *module, const char *token, const char *pin_
 			 struct ca_error *err) CA_WUR;
 
 /*
- * Open the key u names: load the module, log in with the PIN from
- * u->pin_file, find the private key and its public half. *out is freed with
- * p11_free (logs out, finalises the module). Same errors as p11_generate,
- * plus "no private key ... in token 'T'".
+ * Open the key u names as a signer (signer.h): load the module, log in
+ * with the PIN from u->pin_file, find the private key and its public half.
+ * *out is closed with signer_close (logs out, finalises the module). Its
+ * signatures are made in the token. Same errors as p11_generate, plus "no
+ * private key ... in token 'T'".
  */
-enum ca_err p11_open(const struct p11_uri *u, struct p11_key **out, struct ca_error *err) CA_WUR;
-
-void p11_free(struct p11_key *k);
-enum ca_key_type p11_type(const struct p11_key *k);
-/* SubjectPublicKeyInfo DER; *der freed with free(). */
-enum ca_err p11_spki(const struct p11_key *k, uint8_t **der, size_t *len) CA_WUR;
-/* The signature AlgorithmIdentifier (ecdsa-with-SHA256/384, sha256WithRSA). */
-void p11_write_alg(const struct p11_key *k, struct der_w *w);
-/*
- * Sign msg in the token: the value of the signature BIT STRING into sig
- * (KEY_SIG_MAX bytes, key.h), its length in *sig_len. Thread-safe.
- */
-enum ca_err p11_sign(struct p11_key *k, const uint8_t *msg, size_t n, uint8_t *sig,
-		     size_t *sig_len) CA_WUR;
+enum ca_err p11_open(const struct p11_uri *u, struct signer **out, struct ca_error *err) CA_WUR;
 
 #endif

@@ -103,6 +103,7 @@ static const struct store_ops sqlite_ops = {
     .event_list = sq_event_list,
     .watch = sq_watch,
     .maintain = sq_maintain,
+    .acme = &store_sqlite_acme_ops,
 };
 
 /* The first connection: this thread's, in WAL mode, schema up to date. */
@@ -143,12 +144,4 @@ enum ca_err store_sqlite_open(const char *path, bool create, struct store **out,
 	}
 	*out = &s->base;
 	return CA_OK;
-}
-
-struct sqlite3 *store_sqlite_db(struct store *s)
-{
-	if (strcmp(s->ops->scheme, "sqlite") != 0)
-		return NULL;
-	struct sq_conn *c = sq_conn(sq_of(s));
-	return c != NULL ? c->db : NULL;
 }

@@ -1,7 +1,8 @@
 /*
  * The store: what the CA keeps — certificates, revocations, CRL state,
- * tokens and the event log — behind a class (BearSSL style: the ops table
- * is the first member of every implementation's context).
+ * tokens, the event log and the ACME state (store_acme.h) — behind a
+ * class (BearSSL style: the ops table is the first member of every
+ * implementation's context).
  *
  * store_open picks the implementation from a URL: a path or "sqlite:PATH"
  * is the SQLite store (ca/store/sqlite*.c); "postgresql://" (or
@@ -99,6 +100,7 @@ struct store_event_row {
 void store_event_list_free(struct store_event_row *v, size_t n);
 
 struct store;
+struct store_acme_ops;
 
 struct store_ops {
 	const char *scheme; /* "sqlite", "postgresql" */
@@ -144,6 +146,9 @@ struct store_ops {
 
 	enum ca_err (*watch)(struct store *s, struct store_change *seen, int timeout_ms);
 	enum ca_err (*maintain)(struct store *s);
+
+	/* ACME state (store_acme.h). */
+	const struct store_acme_ops *acme;
 };
 
 /* Every implementation's context begins with this. */

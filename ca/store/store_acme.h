@@ -1,8 +1,19 @@
 /*
  * The ACME part of the store (design section 10): nonces, EAB keys, the
- * open team, accounts, orders, authorizations and challenges. The SQL is in
- * store/sqlite_acme.c; when the store becomes a class (layout.md 4.2) these
- * become its acme ops with the same shapes.
+ * open team, accounts, orders, authorizations and challenges, as a table
+ * of operations every engine implements (struct store_acme_ops, reached
+ * through store_ops.acme) and the store_acme_* wrappers the core calls.
+ * The SQLite engine is store/sqlite_acme.c.
+ *
+ * What every engine guarantees:
+ *  - every write is durable when its call returns, and visible to every
+ *    process and node on the same store from then on (nonces too: a nonce
+ *    put on one node can be taken on another, exactly once);
+ *  - compare-and-set moves (*_move) and the spends (nonce_take, an EAB key
+ *    in account_put) are atomic: of two concurrent callers at most one
+ *    sees *moved / *ok true;
+ *  - multi-row writes (account_put with its EAB key, order_put with its
+ *    authorizations and challenges, open_team_set) are one transaction.
  *
  * Records use fixed buffers: every field is bounded by the core before it
  * gets here (ids are 22 base64url characters, names at most 253), and a
@@ -10,6 +21,7 @@
  * Status fields hold the RFC 8555 words ("pending", "valid", ...).
  * Functions return CA_OK, CA_ERR_NOT_FOUND where a row is looked for,
  * CA_ERR_EXISTS where a unique value is taken, CA_ERR_STORE, CA_ERR_NOMEM.
+ * Strings passed in stay the caller's.
  */
 #ifndef PRIVCA_STORE_ACME_H
 #define PRIVCA_STORE_ACME_H
@@ -21,26 +33,9 @@
 #include "privca/ca.h"
 #include "store.h"
 
-/*
- * This thread's SQLite connection, for ca/store/sqlite_acme.c (the ACME
- * tables run their own statements on it); NULL for a store that is not
- * SQLite or a connection that cannot be opened. Owned by the store; valid
- * until this thread ends or store_close. (sqlite_store.c)
- */
-struct sqlite3;
-struct sqlite3 *store_sqlite_db(struct store *s);
-
 #define STORE_ACME_ID 40 /* ids: 22 characters and a NUL, with room */
 
-/* ---- nonces ---- */
-
-enum ca_err store_acme_nonce_put(struct store *s, const char *nonce, int64_t expires_at) CA_WUR;
-/* Spend nonce: *ok is true if it existed unexpired (and now no longer does).
- * Expired rows are swept now and then. */
-enum ca_err store_acme_nonce_take(struct store *s, const char *nonce, int64_t now, bool *ok) CA_WUR;
-
-/* ---- external account binding keys ---- */
-
+/* An external account binding key (its HMAC key is not stored: eab.c). */
 struct store_acme_eab {
 	char kid[STORE_ACME_ID];
 	char team[65];
@@ -48,23 +43,7 @@ struct store_acme_eab {
 	char account_id[STORE_ACME_ID];			     /* "" until used */
 };
 
-enum ca_err store_acme_eab_put(struct store *s, const struct store_acme_eab *e) CA_WUR;
-enum ca_err store_acme_eab_get(struct store *s, const char *kid, struct store_acme_eab *out) CA_WUR;
-/* Keys of team, oldest first; *out freed with free(). */
-enum ca_err store_acme_eab_list(struct store *s, const char *team, struct store_acme_eab **out,
-				size_t *n) CA_WUR;
-/* CA_ERR_NOT_FOUND if kid is unknown or already revoked. */
-enum ca_err store_acme_eab_revoke(struct store *s, const char *kid, int64_t at) CA_WUR;
-
-/* ---- the open team ---- */
-
-/* out (65 bytes) gets the team, "" if there is none. */
-enum ca_err store_acme_open_team(struct store *s, char out[65]) CA_WUR;
-/* Make team the open team; CA_ERR_EXISTS if another team is. */
-enum ca_err store_acme_open_team_set(struct store *s, const char *team) CA_WUR;
-
-/* ---- accounts ---- */
-
+/* An account key's JWK members, base64url as the client sent them. */
 struct store_acme_jwk {
 	char kty[8], crv[16];
 	char x[96], y[96];  /* EC and OKP */
@@ -83,28 +62,6 @@ struct store_acme_account {
 	char eab_kid[STORE_ACME_ID];
 	int64_t created_at;
 };
-
-/*
- * Insert a new account. With eab_kid (a->eab_kid not ""), the key is spent
- * in the same transaction: CA_ERR_FORBIDDEN if it is unknown, used,
- * revoked, expired at now, or of another team. CA_ERR_EXISTS if the
- * thumbprint has an account.
- */
-enum ca_err store_acme_account_put(struct store *s, const struct store_acme_account *a,
-				   int64_t now) CA_WUR;
-enum ca_err store_acme_account_get(struct store *s, const char *id,
-				   struct store_acme_account *out) CA_WUR;
-enum ca_err store_acme_account_by_thumbprint(struct store *s, const char *thumbprint,
-					     struct store_acme_account *out) CA_WUR;
-/* Set contact and status of a valid account; CA_ERR_NOT_FOUND if it is not valid. */
-enum ca_err store_acme_account_update(struct store *s, const char *id, const char *contact,
-				      const char *status) CA_WUR;
-/* New key (keyChange); CA_ERR_EXISTS if another account has it. */
-enum ca_err store_acme_account_rekey(struct store *s, const char *id,
-				     const struct store_acme_jwk *jwk,
-				     const char *thumbprint) CA_WUR;
-
-/* ---- orders, authorizations, challenges ---- */
 
 struct store_acme_order {
 	char id[STORE_ACME_ID];
@@ -143,44 +100,272 @@ struct store_acme_chall {
 	int position;
 };
 
-/* One transaction: the order, its authorizations and their challenges. */
-enum ca_err store_acme_order_put(struct store *s, const struct store_acme_order *o,
+/* The operations; each wrapper below documents its own. */
+struct store_acme_ops {
+	enum ca_err (*nonce_put)(struct store *s, const char *nonce, int64_t expires_at);
+	enum ca_err (*nonce_take)(struct store *s, const char *nonce, int64_t now, bool *ok);
+
+	enum ca_err (*eab_put)(struct store *s, const struct store_acme_eab *e);
+	enum ca_err (*eab_get)(struct store *s, const char *kid, struct store_acme_eab *out);
+	enum ca_err (*eab_list)(struct store *s, const char *team, struct store_acme_eab **out,
+				size_t *n);
+	enum ca_err (*eab_revoke)(struct store *s, const char *kid, int64_t at);
+
+	enum ca_err (*open_team)(struct store *s, char out[65]);
+	enum ca_err (*open_team_set)(struct store *s, const char *team);
+
+	enum ca_err (*account_put)(struct store *s, const struct store_acme_account *a,
+				   int64_t now);
+	enum ca_err (*account_get)(struct store *s, const char *id, struct store_acme_account *out);
+	enum ca_err (*account_by_thumbprint)(struct store *s, const char *thumbprint,
+					     struct store_acme_account *out);
+	enum ca_err (*account_update)(struct store *s, const char *id, const char *contact,
+				      const char *status);
+	enum ca_err (*account_rekey)(struct store *s, const char *id,
+				     const struct store_acme_jwk *jwk, const char *thumbprint);
+
+	enum ca_err (*order_put)(struct store *s, const struct store_acme_order *o,
 				 const struct store_acme_authz *az, size_t naz,
-				 const struct store_acme_chall *ch, size_t nch) CA_WUR;
+				 const struct store_acme_chall *ch, size_t nch);
+	enum ca_err (*order_get)(struct store *s, const char *id, struct store_acme_order *out);
+	enum ca_err (*order_ids)(struct store *s, const char *account_id, const char *after,
+				 size_t max, char (**ids)[STORE_ACME_ID], size_t *n);
+	enum ca_err (*order_move)(struct store *s, const char *id, const char *from, const char *to,
+				  const char *serial, const char *error_type,
+				  const char *error_detail, bool *moved);
+
+	enum ca_err (*authz_get)(struct store *s, const char *id, struct store_acme_authz *out);
+	enum ca_err (*authz_list)(struct store *s, const char *order_id,
+				  struct store_acme_authz **out, size_t *n);
+	enum ca_err (*authz_valid)(struct store *s, const char *account_id, const char *type,
+				   const char *value, bool wildcard, int64_t now,
+				   struct store_acme_authz *out);
+	enum ca_err (*authz_move)(struct store *s, const char *id, const char *from, const char *to,
+				  bool *moved);
+
+	enum ca_err (*chall_get)(struct store *s, const char *id, struct store_acme_chall *out);
+	enum ca_err (*chall_list)(struct store *s, const char *authz_id,
+				  struct store_acme_chall **out, size_t *n);
+	enum ca_err (*chall_move)(struct store *s, const char *id, const char *from, const char *to,
+				  const char *error_type, const char *error_detail,
+				  int64_t validated_at, bool *moved);
+	enum ca_err (*chall_processing)(struct store *s, struct store_acme_chall **out, size_t *n);
+};
+
+/* The SQLite engine's table (sqlite_acme.c). */
+extern const struct store_acme_ops store_sqlite_acme_ops;
+
+/* ---- nonces (RFC 8555 6.5) ---- */
+
+/* Record a fresh nonce that may be taken until expires_at. */
+static inline CA_WUR enum ca_err store_acme_nonce_put(struct store *s, const char *nonce,
+						      int64_t expires_at)
+{
+	return s->ops->acme->nonce_put(s, nonce, expires_at);
+}
+
+/* Spend nonce: *ok is true if it existed unexpired at now (and now no
+ * longer does). Expired nonces are swept now and then. */
+static inline CA_WUR enum ca_err store_acme_nonce_take(struct store *s, const char *nonce,
+						       int64_t now, bool *ok)
+{
+	return s->ops->acme->nonce_take(s, nonce, now, ok);
+}
+
+/* ---- external account binding keys ---- */
+
+/* A new, unused key (kid, team, created_at, expires_at); CA_ERR_EXISTS. */
+static inline CA_WUR enum ca_err store_acme_eab_put(struct store *s, const struct store_acme_eab *e)
+{
+	return s->ops->acme->eab_put(s, e);
+}
+
+static inline CA_WUR enum ca_err store_acme_eab_get(struct store *s, const char *kid,
+						    struct store_acme_eab *out)
+{
+	return s->ops->acme->eab_get(s, kid, out);
+}
+
+/* Keys of team, oldest first (created_at, then kid); *out freed with free(). */
+static inline CA_WUR enum ca_err store_acme_eab_list(struct store *s, const char *team,
+						     struct store_acme_eab **out, size_t *n)
+{
+	return s->ops->acme->eab_list(s, team, out, n);
+}
+
+/* CA_ERR_NOT_FOUND if kid is unknown or already revoked. */
+static inline CA_WUR enum ca_err store_acme_eab_revoke(struct store *s, const char *kid, int64_t at)
+{
+	return s->ops->acme->eab_revoke(s, kid, at);
+}
+
+/* ---- the open team ---- */
+
+/* out (65 bytes) gets the open team, "" if there is none or its token is
+ * revoked. */
+static inline CA_WUR enum ca_err store_acme_open_team(struct store *s, char out[65])
+{
+	return s->ops->acme->open_team(s, out);
+}
+
+/* Make team the open team; CA_ERR_EXISTS if another (live) team is. */
+static inline CA_WUR enum ca_err store_acme_open_team_set(struct store *s, const char *team)
+{
+	return s->ops->acme->open_team_set(s, team);
+}
+
+/* ---- accounts ---- */
+
+/*
+ * Insert a new account. With eab_kid (a->eab_kid not ""), the key is spent
+ * in the same transaction: CA_ERR_FORBIDDEN if it is unknown, used,
+ * revoked, expired at now, or of another team. CA_ERR_EXISTS if the
+ * thumbprint has an account.
+ */
+static inline CA_WUR enum ca_err
+store_acme_account_put(struct store *s, const struct store_acme_account *a, int64_t now)
+{
+	return s->ops->acme->account_put(s, a, now);
+}
+
+static inline CA_WUR enum ca_err store_acme_account_get(struct store *s, const char *id,
+							struct store_acme_account *out)
+{
+	return s->ops->acme->account_get(s, id, out);
+}
+
+static inline CA_WUR enum ca_err store_acme_account_by_thumbprint(struct store *s,
+								  const char *thumbprint,
+								  struct store_acme_account *out)
+{
+	return s->ops->acme->account_by_thumbprint(s, thumbprint, out);
+}
+
+/* Set contact and status of a valid account; CA_ERR_NOT_FOUND if it is not valid. */
+static inline CA_WUR enum ca_err store_acme_account_update(struct store *s, const char *id,
+							   const char *contact, const char *status)
+{
+	return s->ops->acme->account_update(s, id, contact, status);
+}
+
+/* New key of a valid account (keyChange); CA_ERR_EXISTS if another account
+ * has it, CA_ERR_NOT_FOUND if id is not a valid account. */
+static inline CA_WUR enum ca_err store_acme_account_rekey(struct store *s, const char *id,
+							  const struct store_acme_jwk *jwk,
+							  const char *thumbprint)
+{
+	return s->ops->acme->account_rekey(s, id, jwk, thumbprint);
+}
+
+/* ---- orders, authorizations, challenges ---- */
+
+/* One transaction: the order, its authorizations and their challenges
+ * (each authorization belongs to exactly one order: az[i].order_id). */
+static inline CA_WUR enum ca_err store_acme_order_put(struct store *s,
+						      const struct store_acme_order *o,
+						      const struct store_acme_authz *az, size_t naz,
+						      const struct store_acme_chall *ch, size_t nch)
+{
+	return s->ops->acme->order_put(s, o, az, naz, ch, nch);
+}
+
 /* *out is filled; clear it with store_acme_order_clear. */
-enum ca_err store_acme_order_get(struct store *s, const char *id,
-				 struct store_acme_order *out) CA_WUR;
-/* Ids of the account's orders, newest first, at most max; *ids freed with free(). */
-enum ca_err store_acme_order_ids(struct store *s, const char *account_id, size_t max,
-				 char (**ids)[STORE_ACME_ID], size_t *n) CA_WUR;
+static inline CA_WUR enum ca_err store_acme_order_get(struct store *s, const char *id,
+						      struct store_acme_order *out)
+{
+	return s->ops->acme->order_get(s, id, out);
+}
+
+/*
+ * A page of the account's order ids, newest first (created_at descending,
+ * then id descending, so every engine pages the same way): at most max,
+ * those after the order `after` in that order ("" for the first page;
+ * an id that is not one of the account's orders gives an empty page).
+ * *ids freed with free().
+ */
+static inline CA_WUR enum ca_err store_acme_order_ids(struct store *s, const char *account_id,
+						      const char *after, size_t max,
+						      char (**ids)[STORE_ACME_ID], size_t *n)
+{
+	return s->ops->acme->order_ids(s, account_id, after, max, ids, n);
+}
+
 /*
  * Move order id from status `from` to `to` (compare and set): *moved says
  * whether it was in `from`. serial and the error fields are set when not
  * NULL.
  */
-enum ca_err store_acme_order_move(struct store *s, const char *id, const char *from, const char *to,
-				  const char *serial, const char *error_type,
-				  const char *error_detail, bool *moved) CA_WUR;
+static inline CA_WUR enum ca_err store_acme_order_move(struct store *s, const char *id,
+						       const char *from, const char *to,
+						       const char *serial, const char *error_type,
+						       const char *error_detail, bool *moved)
+{
+	return s->ops->acme->order_move(s, id, from, to, serial, error_type, error_detail, moved);
+}
 
-enum ca_err store_acme_authz_get(struct store *s, const char *id,
-				 struct store_acme_authz *out) CA_WUR;
-/* The order's authorizations in order; *out freed with free(). */
-enum ca_err store_acme_authz_list(struct store *s, const char *order_id,
-				  struct store_acme_authz **out, size_t *n) CA_WUR;
-enum ca_err store_acme_authz_move(struct store *s, const char *id, const char *from, const char *to,
-				  bool *moved) CA_WUR;
+static inline CA_WUR enum ca_err store_acme_authz_get(struct store *s, const char *id,
+						      struct store_acme_authz *out)
+{
+	return s->ops->acme->authz_get(s, id, out);
+}
 
-enum ca_err store_acme_chall_get(struct store *s, const char *id,
-				 struct store_acme_chall *out) CA_WUR;
-/* The authorization's challenges in order; *out freed with free(). */
-enum ca_err store_acme_chall_list(struct store *s, const char *authz_id,
-				  struct store_acme_chall **out, size_t *n) CA_WUR;
+/* The order's authorizations by position; *out freed with free(). */
+static inline CA_WUR enum ca_err store_acme_authz_list(struct store *s, const char *order_id,
+						       struct store_acme_authz **out, size_t *n)
+{
+	return s->ops->acme->authz_list(s, order_id, out, n);
+}
+
+/*
+ * The account's valid authorization for the identifier (type, value,
+ * wildcard) that is still unexpired at now, the one that lasts longest
+ * (RFC 8555 7.1.4 reuse); CA_ERR_NOT_FOUND if there is none.
+ */
+static inline CA_WUR enum ca_err store_acme_authz_valid(struct store *s, const char *account_id,
+							const char *type, const char *value,
+							bool wildcard, int64_t now,
+							struct store_acme_authz *out)
+{
+	return s->ops->acme->authz_valid(s, account_id, type, value, wildcard, now, out);
+}
+
+/* Compare and set of the authorization's status. */
+static inline CA_WUR enum ca_err store_acme_authz_move(struct store *s, const char *id,
+						       const char *from, const char *to,
+						       bool *moved)
+{
+	return s->ops->acme->authz_move(s, id, from, to, moved);
+}
+
+static inline CA_WUR enum ca_err store_acme_chall_get(struct store *s, const char *id,
+						      struct store_acme_chall *out)
+{
+	return s->ops->acme->chall_get(s, id, out);
+}
+
+/* The authorization's challenges by position; *out freed with free(). */
+static inline CA_WUR enum ca_err store_acme_chall_list(struct store *s, const char *authz_id,
+						       struct store_acme_chall **out, size_t *n)
+{
+	return s->ops->acme->chall_list(s, authz_id, out, n);
+}
+
 /* Compare and set, with the error fields (NULL: left) and validated_at (0: left). */
-enum ca_err store_acme_chall_move(struct store *s, const char *id, const char *from, const char *to,
-				  const char *error_type, const char *error_detail,
-				  int64_t validated_at, bool *moved) CA_WUR;
-/* Every challenge left "processing" (a restart resubmits them); free(). */
-enum ca_err store_acme_chall_processing(struct store *s, struct store_acme_chall **out,
-					size_t *n) CA_WUR;
+static inline CA_WUR enum ca_err store_acme_chall_move(struct store *s, const char *id,
+						       const char *from, const char *to,
+						       const char *error_type,
+						       const char *error_detail,
+						       int64_t validated_at, bool *moved)
+{
+	return s->ops->acme->chall_move(s, id, from, to, error_type, error_detail, validated_at,
+					moved);
+}
+
+/* Every challenge left "processing" (a restart resubmits them), by id; free(). */
+static inline CA_WUR enum ca_err
+store_acme_chall_processing(struct store *s, struct store_acme_chall **out, size_t *n)
+{
+	return s->ops->acme->chall_processing(s, out, n);
+}
 
 #endif

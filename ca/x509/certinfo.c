@@ -5,15 +5,10 @@
  *
  * It walks the structure with the project's DER reader (RFC 5280 4.1) rather
  * than wolfSSL's DecodedCert, which drops unknown extensions and does not
- * give their raw bytes; wolfCrypt is used for the two hashes only. Every
+ * give their raw bytes. Every
  * string that comes out of the certificate is returned as is: the caller
  * escapes it for its output (web/html.c for pages).
  */
-#include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/hash.h>
-#include <wolfssl/wolfcrypt/sha.h>
-#include <wolfssl/wolfcrypt/sha256.h>
-
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +19,8 @@
 #include "codec.h"
 #include "x509/der.h"
 #include "x509/dn.h"
+#include "x509/ext.h"
+#include "crypto/hash.h"
 #include "x509/oid.h"
 #include "privca/ca.h"
 #include "privca/certinfo.h"
@@ -95,37 +92,6 @@ static char *str_take(struct str *b)
 	if (b->s == NULL)
 		return strdup("");
 	return b->s;
-}
-
-/* Dotted decimal of an OID's content bytes (X.690 8.19). */
-static bool oid_dotted(const uint8_t *p, size_t n, char *out, size_t outsz)
-{
-	struct str b = {0};
-	uint64_t v = 0;
-	bool first = true;
-	for (size_t i = 0; i < n; i++) {
-		if (v > (UINT64_MAX >> 7))
-			goto fail;
-		v = (v << 7) | (p[i] & 0x7f);
-		if (p[i] & 0x80)
-			continue;
-		if (first) {
-			unsigned a = v < 40 ? 0 : v < 80 ? 1 : 2;
-			str_printf(&b, "%u.%llu", a, (unsigned long long)(v - 40 * a));
-			first = false;
-		} else {
-			str_printf(&b, ".%llu", (unsigned long long)v);
-		}
-		v = 0;
-	}
-	if (first || (n > 0 && (p[n - 1] & 0x80)) || b.failed || b.len + 1 > outsz)
-		goto fail;
-	memcpy(out, b.s, b.len + 1);
-	free(b.s);
-	return true;
-fail:
-	free(b.s);
-	return false;
 }
 
 /* Big-endian unsigned magnitude to decimal, by repeated division by 10. */
@@ -228,7 +194,7 @@ static const char *lookup(const struct oid_name *tab, size_t n, const struct der
 static void str_oid(struct str *b, const struct der_elem *e)
 {
 	char dotted[64];
-	if (oid_dotted(e->val, e->len, dotted, sizeof(dotted)))
+	if (der_oid_text(e->val, e->len, dotted, sizeof(dotted)))
 		str_puts(b, dotted);
 	else
 		str_puts(b, "(malformed OID)");
@@ -441,18 +407,13 @@ static bool ext_san(struct str *b, struct der_r r)
 }
 
 /* Decode one Extension { extnID, critical DEFAULT FALSE, extnValue }. */
-static bool decode_ext(const struct der_elem *ext, struct ca_cert_ext *out)
+static bool decode_ext(const struct der_elem *e, struct ca_cert_ext *out)
 {
-	struct der_r r = der_in(ext);
-	struct der_elem id, e, val;
-	if (!der_expect(&r, DER_OID, &id))
+	struct ext x;
+	if (!ext_read(e, &x) || !der_oid_text(x.id.val, x.id.len, out->oid, sizeof(out->oid)))
 		return false;
-	if (der_expect(&r, DER_BOOLEAN, &e))
-		out->critical = e.len == 1 && e.val[0] != 0;
-	if (!der_expect(&r, DER_OCTET_STRING, &val))
-		return false;
-	if (!oid_dotted(id.val, id.len, out->oid, sizeof(out->oid)))
-		return false;
+	out->critical = x.critical;
+	const struct der_elem id = x.id, val = x.value;
 	out->name = LOOKUP(ext_names, &id);
 
 	struct str b = {0};
@@ -561,118 +522,136 @@ void ca_cert_info_free(struct ca_cert_info *i)
 	free(i);
 }
 
+/* [0] EXPLICIT Version DEFAULT v1 */
+static enum ca_err read_version(struct der_r *tr, struct ca_cert_info *ci)
+{
+	struct der_elem e, v;
+	uint64_t vv;
+	ci->version = 1;
+	if (!der_expect(tr, DER_CTX_CONS(0), &e))
+		return CA_OK;
+	struct der_r vr = der_in(&e);
+	if (!der_expect(&vr, DER_INTEGER, &v) || !der_get_uint(&v, &vv) || vv > 2)
+		return CA_ERR_BAD_REQUEST;
+	ci->version = (int)vv + 1;
+	return CA_OK;
+}
+
+/* serialNumber, in hex and in decimal (without a sign byte). */
+static enum ca_err read_serial(struct der_r *tr, struct ca_cert_info *ci)
+{
+	struct der_elem e;
+	if (!der_expect(tr, DER_INTEGER, &e) || e.len == 0 || e.len > 64)
+		return CA_ERR_BAD_REQUEST;
+	const uint8_t *p = e.val;
+	size_t n = e.len;
+	if (n > 1 && p[0] == 0) {
+		p++;
+		n--;
+	}
+	ci->serial_hex = malloc(2 * n + 1);
+	ci->serial_dec = to_decimal(p, n);
+	if (ci->serial_hex == NULL || ci->serial_dec == NULL)
+		return CA_ERR_NOMEM;
+	hex_encode(p, n, ci->serial_hex);
+	return CA_OK;
+}
+
+/* signature, issuer, validity, subject, subjectPublicKeyInfo. */
+static enum ca_err read_middle(struct der_r *tr, struct ca_cert_info *ci)
+{
+	struct der_elem sigalg, issuer, validity, subject, spki, oid, t1, t2;
+	if (!der_expect(tr, DER_SEQUENCE, &sigalg) || !der_expect(tr, DER_SEQUENCE, &issuer) ||
+	    !der_expect(tr, DER_SEQUENCE, &validity) || !der_expect(tr, DER_SEQUENCE, &subject) ||
+	    !der_expect(tr, DER_SEQUENCE, &spki))
+		return CA_ERR_BAD_REQUEST;
+	struct der_r sr = der_in(&sigalg);
+	if (!der_expect(&sr, DER_OID, &oid))
+		return CA_ERR_BAD_REQUEST;
+	ci->sig_alg = LOOKUP(sig_algs, &oid);
+	if (ci->sig_alg == NULL)
+		ci->sig_alg = "unknown";
+	struct der_r vr = der_in(&validity);
+	if (!der_next(&vr, &t1) || !der_next(&vr, &t2) || !der_get_time(&t1, &ci->not_before) ||
+	    !der_get_time(&t2, &ci->not_after))
+		return CA_ERR_BAD_REQUEST;
+	ci->issuer = dn_to_string(issuer.tlv, issuer.tlv_len);
+	ci->subject = dn_to_string(subject.tlv, subject.tlv_len);
+	if (ci->issuer == NULL || ci->subject == NULL || !decode_spki(&spki, ci))
+		return CA_ERR_BAD_REQUEST;
+	return CA_OK;
+}
+
+/* issuerUniqueID [1] and subjectUniqueID [2] are skipped; extensions are [3]. */
+static enum ca_err read_exts(struct der_r *tr, struct ca_cert_info *ci)
+{
+	struct der_elem e, seq, ext;
+	if (der_peek(tr, DER_CTX(1)) && !der_next(tr, &e))
+		return CA_ERR_BAD_REQUEST;
+	if (der_peek(tr, DER_CTX(2)) && !der_next(tr, &e))
+		return CA_ERR_BAD_REQUEST;
+	if (!der_expect(tr, DER_CTX_CONS(3), &e))
+		return CA_OK;
+	struct der_r er = der_in(&e);
+	if (!der_expect(&er, DER_SEQUENCE, &seq))
+		return CA_ERR_BAD_REQUEST;
+	struct der_r xr = der_in(&seq);
+	size_t count = 0;
+	for (struct der_r cnt = xr; cnt.len > 0; count++)
+		if (!der_expect(&cnt, DER_SEQUENCE, &ext))
+			return CA_ERR_BAD_REQUEST;
+	ci->exts = calloc(count ? count : 1, sizeof(*ci->exts));
+	if (ci->exts == NULL)
+		return CA_ERR_NOMEM;
+	while (xr.len > 0) {
+		if (!der_expect(&xr, DER_SEQUENCE, &ext))
+			return CA_ERR_BAD_REQUEST;
+		if (!decode_ext(&ext, &ci->exts[ci->n_exts])) {
+			free(ci->exts[ci->n_exts].value);
+			return CA_ERR_BAD_REQUEST;
+		}
+		ci->n_exts++;
+	}
+	return CA_OK;
+}
+
+/* Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signature } */
+static enum ca_err read_cert(const uint8_t *der, size_t len, struct ca_cert_info *ci)
+{
+	struct der_r r = {der, len};
+	struct der_elem cert, tbs;
+	if (!der_expect(&r, DER_SEQUENCE, &cert) || r.len != 0)
+		return CA_ERR_BAD_REQUEST;
+	struct der_r cr = der_in(&cert);
+	if (!der_expect(&cr, DER_SEQUENCE, &tbs))
+		return CA_ERR_BAD_REQUEST;
+	struct der_r tr = der_in(&tbs);
+	enum ca_err rc;
+	if ((rc = read_version(&tr, ci)) != CA_OK || (rc = read_serial(&tr, ci)) != CA_OK ||
+	    (rc = read_middle(&tr, ci)) != CA_OK)
+		return rc;
+	return read_exts(&tr, ci);
+}
+
 enum ca_err ca_cert_info(const uint8_t *der, size_t len, struct ca_cert_info **out,
 			 struct ca_error *err)
 {
-	enum ca_err rc = CA_ERR_BAD_REQUEST;
 	struct ca_cert_info *ci = calloc(1, sizeof(*ci));
 	if (ci == NULL)
 		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
-
-	struct der_r r = {der, len};
-	struct der_elem cert, tbs, e, sigalg, issuer, validity, subject, spki, t1, t2;
-	if (!der_expect(&r, DER_SEQUENCE, &cert) || r.len != 0)
-		goto bad;
-	struct der_r cr = der_in(&cert);
-	if (!der_expect(&cr, DER_SEQUENCE, &tbs))
-		goto bad;
-	struct der_r tr = der_in(&tbs);
-
-	ci->version = 1;
-	if (der_expect(&tr, DER_CTX_CONS(0), &e)) {
-		struct der_r vr = der_in(&e);
-		struct der_elem v;
-		uint64_t vv;
-		if (!der_expect(&vr, DER_INTEGER, &v) || !der_get_uint(&v, &vv) || vv > 2)
-			goto bad;
-		ci->version = (int)vv + 1;
-	}
-	if (!der_expect(&tr, DER_INTEGER, &e) || e.len == 0 || e.len > 64)
-		goto bad;
-	{
-		const uint8_t *p = e.val;
-		size_t n = e.len;
-		if (n > 1 && p[0] == 0) {
-			p++;
-			n--;
-		}
-		ci->serial_hex = malloc(2 * n + 1);
-		ci->serial_dec = to_decimal(p, n);
-		if (ci->serial_hex == NULL || ci->serial_dec == NULL)
-			goto nomem;
-		hex_encode(p, n, ci->serial_hex);
-	}
-	if (!der_expect(&tr, DER_SEQUENCE, &sigalg) || !der_expect(&tr, DER_SEQUENCE, &issuer) ||
-	    !der_expect(&tr, DER_SEQUENCE, &validity) || !der_expect(&tr, DER_SEQUENCE, &subject) ||
-	    !der_expect(&tr, DER_SEQUENCE, &spki))
-		goto bad;
-	{
-		struct der_r sr = der_in(&sigalg);
-		struct der_elem oid;
-		if (!der_expect(&sr, DER_OID, &oid))
-			goto bad;
-		ci->sig_alg = LOOKUP(sig_algs, &oid);
-		if (ci->sig_alg == NULL)
-			ci->sig_alg = "unknown";
-	}
-	{
-		struct der_r vr = der_in(&validity);
-		if (!der_next(&vr, &t1) || !der_next(&vr, &t2) ||
-		    !der_get_time(&t1, &ci->not_before) || !der_get_time(&t2, &ci->not_after))
-			goto bad;
-	}
-	ci->issuer = dn_to_string(issuer.tlv, issuer.tlv_len);
-	ci->subject = dn_to_string(subject.tlv, subject.tlv_len);
-	if (ci->issuer == NULL || ci->subject == NULL)
-		goto bad;
-	if (!decode_spki(&spki, ci))
-		goto bad;
-
-	/* Skip issuerUniqueID [1] and subjectUniqueID [2]; extensions are [3]. */
-	if (der_peek(&tr, DER_CTX(1)) && !der_next(&tr, &e))
-		goto bad;
-	if (der_peek(&tr, DER_CTX(2)) && !der_next(&tr, &e))
-		goto bad;
-	if (der_expect(&tr, DER_CTX_CONS(3), &e)) {
-		struct der_r er = der_in(&e);
-		struct der_elem seq, ext;
-		if (!der_expect(&er, DER_SEQUENCE, &seq))
-			goto bad;
-		struct der_r xr = der_in(&seq);
-		size_t count = 0;
-		for (struct der_r cnt = xr; cnt.len > 0; count++)
-			if (!der_expect(&cnt, DER_SEQUENCE, &ext))
-				goto bad;
-		ci->exts = calloc(count ? count : 1, sizeof(*ci->exts));
-		if (ci->exts == NULL)
-			goto nomem;
-		while (xr.len > 0) {
-			if (!der_expect(&xr, DER_SEQUENCE, &ext))
-				goto bad;
-			if (!decode_ext(&ext, &ci->exts[ci->n_exts])) {
-				free(ci->exts[ci->n_exts].value);
-				goto bad;
-			}
-			ci->n_exts++;
-		}
-	}
-
-	uint8_t h256[WC_SHA256_DIGEST_SIZE], h1[WC_SHA_DIGEST_SIZE];
-	if (wc_Sha256Hash(der, (word32)len, h256) != 0 || wc_ShaHash(der, (word32)len, h1) != 0) {
+	enum ca_err rc = read_cert(der, len, ci);
+	if (rc == CA_ERR_NOMEM)
+		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	else if (rc != CA_OK)
+		rc =
+		    ca_fail(err, CA_ERR_BAD_REQUEST, "the stored certificate could not be decoded");
+	else if (hash_sha256_hex(der, len, ci->fingerprint_sha256) != CA_OK ||
+		 hash_sha1_hex(der, len, ci->fingerprint_sha1) != CA_OK)
 		rc = ca_fail(err, CA_ERR_CRYPTO, "could not hash the certificate");
-		goto out;
+	if (rc != CA_OK) {
+		ca_cert_info_free(ci);
+		return rc;
 	}
-	hex_encode(h256, sizeof(h256), ci->fingerprint_sha256);
-	hex_encode(h1, sizeof(h1), ci->fingerprint_sha1);
 	*out = ci;
 	return CA_OK;
-
-nomem:
-	rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
-	goto out;
-bad:
-	rc = ca_fail(err, CA_ERR_BAD_REQUEST, "the stored certificate could not be decoded");
-out:
-	ca_cert_info_free(ci);
-	return rc;
 }

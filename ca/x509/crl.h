@@ -55,7 +55,7 @@ struct crl_params {
  * 1970..9999 or next_update <= this_update (err->detail says which);
  * CA_ERR_NOMEM; CA_ERR_CRYPTO if signing fails.
  */
-enum ca_err crl_build(struct key *k, const struct crl_params *p, uint8_t **der, size_t *len,
+enum ca_err crl_build(struct signer *k, const struct crl_params *p, uint8_t **der, size_t *len,
 		      struct ca_error *err) CA_WUR;
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * The code in this file implements crl_build (crl.h): an X.509 v2
  * CertificateList encoded with the project's DER writer (wolfSSL 5.5.4 has
- * no CRL encoder) and signed with key_sign.
+ * no CRL encoder) and signed with signer_sign.
  *
  * Speed: a CRL of n entries is one pass over the entries into a buffer
  * sized up front, so nothing is reallocated while entries are written. The
@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "x509/der.h"
+#include "x509/ext.h"
 #include "x509/oid.h"
 
 /*
@@ -88,20 +89,6 @@ static enum ca_err check(const struct crl_params *p, struct ca_error *err)
 	return CA_OK;
 }
 
-/* Extension ::= SEQUENCE { extnID, extnValue OCTET STRING }; opens extnValue. */
-static size_t ext_begin(struct der_w *w, const char *oid, size_t oid_len, size_t *outer)
-{
-	*outer = der_begin(w, DER_SEQUENCE);
-	der_oid(w, (const uint8_t *)oid, oid_len);
-	return der_begin(w, DER_OCTET_STRING);
-}
-
-static void ext_end(struct der_w *w, size_t value, size_t outer)
-{
-	der_end(w, value);
-	der_end(w, outer);
-}
-
 /* RFC 5280 5.1.2.6 and 5.3.1. */
 static void write_entry(struct der_w *w, const struct crl_entry *e)
 {
@@ -112,16 +99,15 @@ static void write_entry(struct der_w *w, const struct crl_entry *e)
 		/* RFC 5280 5.3.1: omit reasonCode rather than write unspecified. */
 		uint8_t r = (uint8_t)e->reason;
 		size_t exts = der_begin(w, DER_SEQUENCE);
-		size_t ext,
-		    val = ext_begin(w, OID_CE_REASON_CODE, OID_LEN(OID_CE_REASON_CODE), &ext);
+		size_t val, ext = EXT_BEGIN(w, OID_CE_REASON_CODE, false, &val);
 		der_tlv(w, DER_ENUMERATED, &r, 1);
-		ext_end(w, val, ext);
+		ext_end(w, ext, val);
 		der_end(w, exts);
 	}
 	der_end(w, seq);
 }
 
-enum ca_err crl_build(struct key *k, const struct crl_params *p, uint8_t **der, size_t *len,
+enum ca_err crl_build(struct signer *k, const struct crl_params *p, uint8_t **der, size_t *len,
 		      struct ca_error *err)
 {
 	assert(k != NULL && p != NULL && der != NULL && len != NULL);
@@ -142,7 +128,7 @@ enum ca_err crl_build(struct key *k, const struct crl_params *p, uint8_t **der, 
 
 	size_t top = der_begin(&w, DER_SEQUENCE);
 	der_uint(&w, 1); /* v2 */
-	key_write_alg(k, &w);
+	signer_write_alg(k, &w);
 	der_raw(&w, p->issuer, p->issuer_len);
 	der_time(&w, p->this_update);
 	der_time(&w, p->next_update);
@@ -156,14 +142,14 @@ enum ca_err crl_build(struct key *k, const struct crl_params *p, uint8_t **der, 
 
 	size_t ctx = der_begin(&w, DER_CTX_CONS(0));
 	size_t exts = der_begin(&w, DER_SEQUENCE);
-	size_t ext, val = ext_begin(&w, OID_CE_AKI, OID_LEN(OID_CE_AKI), &ext);
+	size_t val, ext = EXT_BEGIN(&w, OID_CE_AKI, false, &val);
 	size_t aki = der_begin(&w, DER_SEQUENCE);
 	der_tlv(&w, DER_CTX(0), p->ski, p->ski_len); /* keyIdentifier [0] IMPLICIT */
 	der_end(&w, aki);
-	ext_end(&w, val, ext);
-	val = ext_begin(&w, OID_CE_CRL_NUMBER, OID_LEN(OID_CE_CRL_NUMBER), &ext);
+	ext_end(&w, ext, val);
+	ext = EXT_BEGIN(&w, OID_CE_CRL_NUMBER, false, &val);
 	der_uint(&w, p->number);
-	ext_end(&w, val, ext);
+	ext_end(&w, ext, val);
 	der_end(&w, exts);
 	der_end(&w, ctx);
 	der_end(&w, top);
@@ -172,7 +158,7 @@ enum ca_err crl_build(struct key *k, const struct crl_params *p, uint8_t **der, 
 		rc = ca_fail(err, CA_ERR_NOMEM, "no memory to encode a CRL of %zu entries", p->n);
 		goto out;
 	}
-	rc = key_sign(k, tbs, tbs_len, der, len);
+	rc = signer_sign(k, tbs, tbs_len, der, len);
 	if (rc != CA_OK)
 		rc = ca_fail(err, rc, "signing the CRL failed (%s)", ca_strerror(rc));
 out:

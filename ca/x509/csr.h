@@ -10,9 +10,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/pubkey.h"
 #include "privca/ca.h"
 
-enum csr_key_alg { CSR_KEY_RSA, CSR_KEY_EC, CSR_KEY_ED25519 };
+/* The key's type (crypto/pubkey.h's, under the names the issue path uses). */
+enum csr_key_alg {
+	CSR_KEY_RSA = PUBKEY_RSA,
+	CSR_KEY_EC = PUBKEY_EC,
+	CSR_KEY_ED25519 = PUBKEY_ED25519
+};
 
 struct csr {
 	uint8_t *der; /* the whole CertificationRequest, owned */
@@ -37,13 +43,14 @@ struct csr {
 
 /*
  * Parse in (PEM with header CERTIFICATE REQUEST or NEW CERTIFICATE REQUEST,
- * DER, or base64 of DER), check the key and signature algorithm, and verify
- * the self-signature. Errors: CA_ERR_BAD_CSR (not a CSR, or a signature
- * algorithm other than SHA-256/384/512 with RSA PKCS#1 v1.5 or ECDSA, or
- * Ed25519), CA_ERR_WEAK_KEY (key type/size/exponent/curve or SHA-1/MD5
- * signature), CA_ERR_BAD_SIGNATURE, CA_ERR_NOMEM, CA_ERR_CRYPTO; err (may be
- * NULL) says why. in need not be NUL-terminated; more than 256 KiB is
- * refused. Attributes other than extensionRequest (and Microsoft's
+ * DER, or base64 of DER), check the signature algorithm, and check the key
+ * and verify the self-signature with crypto/pubkey.h. Errors:
+ * CA_ERR_BAD_CSR (not a CSR, or a signature algorithm other than
+ * SHA-256/384/512 with RSA PKCS#1 v1.5 or ECDSA, or Ed25519),
+ * CA_ERR_WEAK_KEY (key type/size/exponent/curve or SHA-1/MD5 signature),
+ * CA_ERR_BAD_SIGNATURE, CA_ERR_NOMEM, CA_ERR_CRYPTO; err (may be NULL) says
+ * why. in need not be NUL-terminated; more than 256 KiB is refused.
+ * Attributes other than extensionRequest (and Microsoft's
  * 1.3.6.1.4.1.311.2.1.14) are ignored; dNSName values hold no NUL and only
  * ASCII. out must not be NULL. On success *out is filled and freed with
  * csr_free; on failure *out is zeroed (csr_free on it is harmless).

@@ -3,6 +3,7 @@
  */
 #include "x509/der.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -263,4 +264,39 @@ bool der_get_uint(const struct der_elem *e, uint64_t *v)
 bool der_oid_eq(const struct der_elem *e, const uint8_t *oid, size_t n)
 {
 	return e->tag == DER_OID && e->len == n && memcmp(e->val, oid, n) == 0;
+}
+
+bool der_oid_text(const uint8_t *p, size_t n, char *out, size_t cap)
+{
+	size_t k = 0;
+	uint64_t v = 0;
+	bool first = true;
+	if (cap < 2)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (v > (UINT64_MAX >> 7))
+			goto fail;
+		v = v << 7 | (p[i] & 0x7f);
+		if (p[i] & 0x80)
+			continue;
+		int w;
+		if (first) {
+			unsigned a = v < 40 ? 0 : v < 80 ? 1 : 2;
+			w = snprintf(out + k, cap - k, "%u.%llu", a,
+				     (unsigned long long)(v - 40u * a));
+			first = false;
+		} else {
+			w = snprintf(out + k, cap - k, ".%llu", (unsigned long long)v);
+		}
+		if (w < 0 || (size_t)w >= cap - k)
+			goto fail;
+		k += (size_t)w;
+		v = 0;
+	}
+	if (first || (p[n - 1] & 0x80))
+		goto fail;
+	return true;
+fail:
+	snprintf(out, cap, "?");
+	return false;
 }

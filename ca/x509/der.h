@@ -20,23 +20,23 @@
 #include <stdint.h>
 
 /* Universal tags and the class/constructed bits. */
-#define DER_BOOLEAN 0x01
-#define DER_INTEGER 0x02
-#define DER_BIT_STRING 0x03
-#define DER_OCTET_STRING 0x04
-#define DER_NULL 0x05
-#define DER_OID 0x06
-#define DER_ENUMERATED 0x0a
-#define DER_UTF8STRING 0x0c
+#define DER_BOOLEAN	    0x01
+#define DER_INTEGER	    0x02
+#define DER_BIT_STRING	    0x03
+#define DER_OCTET_STRING    0x04
+#define DER_NULL	    0x05
+#define DER_OID		    0x06
+#define DER_ENUMERATED	    0x0a
+#define DER_UTF8STRING	    0x0c
 #define DER_PRINTABLESTRING 0x13
-#define DER_IA5STRING 0x16
-#define DER_UTCTIME 0x17
+#define DER_IA5STRING	    0x16
+#define DER_UTCTIME	    0x17
 #define DER_GENERALIZEDTIME 0x18
-#define DER_BMPSTRING 0x1e
-#define DER_SEQUENCE 0x30
-#define DER_SET 0x31
-#define DER_CTX(n) (0x80 | (n))		/* [n] IMPLICIT primitive */
-#define DER_CTX_CONS(n) (0xa0 | (n))	/* [n] constructed */
+#define DER_BMPSTRING	    0x1e
+#define DER_SEQUENCE	    0x30
+#define DER_SET		    0x31
+#define DER_CTX(n)	    (0x80 | (n)) /* [n] IMPLICIT primitive */
+#define DER_CTX_CONS(n)	    (0xa0 | (n)) /* [n] constructed */
 
 /* Largest value the writer will produce (guards size_t arithmetic). */
 #define DER_MAX_LEN ((size_t)1 << 30)
@@ -93,7 +93,8 @@ struct der_elem {
 /* Read the next element; false at the end or on malformed input. */
 bool der_next(struct der_r *r, struct der_elem *e) __attribute__((warn_unused_result));
 /* Read the next element, which must have tag. */
-bool der_expect(struct der_r *r, uint8_t tag, struct der_elem *e) __attribute__((warn_unused_result));
+bool der_expect(struct der_r *r, uint8_t tag, struct der_elem *e)
+    __attribute__((warn_unused_result));
 /* True if the next element has tag (without consuming it). */
 bool der_peek(const struct der_r *r, uint8_t tag);
 /* A reader over an element's content. */
@@ -103,6 +104,13 @@ bool der_get_uint(const struct der_elem *e, uint64_t *v) __attribute__((warn_unu
 /* Parse UTCTime or GeneralizedTime (Z only) into Unix seconds. */
 bool der_get_time(const struct der_elem *e, int64_t *t) __attribute__((warn_unused_result));
 bool der_oid_eq(const struct der_elem *e, const uint8_t *oid, size_t n);
+/*
+ * Dotted decimal (X.690 8.19) of the n OID content bytes at p, into out
+ * (cap bytes, NUL-terminated). False, with out "?", when the bytes are not
+ * an OID (empty, an arc over 64 bits, a last byte with the high bit) or
+ * the text does not fit.
+ */
+bool der_oid_text(const uint8_t *p, size_t n, char *out, size_t cap);
 
 /* Days-from-civil (proleptic Gregorian) and back, for times without libc TZ. */
 int64_t der_days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -571,7 +571,8 @@ static bool is_space(char c)
  * Read one "key=value" starting at *pp, stopping at an unescaped ',' or '+'
  * (left in *pp). The value is unescaped into a new buffer.
  */
-static enum ca_err parse_ava(const char **pp, struct ava_in *a, struct ca_error *err)
+/* KEY= of one attribute: a->type from the table; *pp after the '='. */
+static enum ca_err parse_key(const char **pp, struct ava_in *a, struct ca_error *err)
 {
 	const char *p = *pp;
 	while (is_space(*p))
@@ -596,7 +597,19 @@ static enum ca_err parse_ava(const char **pp, struct ava_in *a, struct ca_error 
 			       "subject: unknown attribute '%.*s'; use CN, O, OU, C, L, ST, DC or "
 			       "emailAddress",
 			       (int)(klen > 40 ? 40 : klen), k);
-	p++;
+	*pp = p + 1;
+	return CA_OK;
+}
+
+/*
+ * The value up to an unescaped ',' or '+' (RFC 4514 2.4 escapes: \XX and
+ * \c), without unescaped trailing spaces: a->value (malloc'ed, the caller
+ * frees it) and a->len; *pp after it. On a bad escape nothing is kept.
+ */
+static enum ca_err unescape_value(const char **pp, struct ava_in *a, struct ca_error *err)
+{
+	static const char hx[] = "0123456789abcdef0123456789ABCDEF";
+	const char *p = *pp;
 	while (is_space(*p))
 		p++;
 	uint8_t *v = malloc(strlen(p) + 1);
@@ -611,7 +624,6 @@ static enum ca_err parse_ava(const char **pp, struct ava_in *a, struct ca_error 
 			continue;
 		}
 		p++;
-		static const char hx[] = "0123456789abcdef0123456789ABCDEF";
 		const char *h1 = *p ? strchr(hx, *p) : NULL;
 		const char *h2 = h1 && p[1] ? strchr(hx, p[1]) : NULL;
 		if (h1 && h2) {
@@ -628,10 +640,18 @@ static enum ca_err parse_ava(const char **pp, struct ava_in *a, struct ca_error 
 		}
 		keep = n;
 	}
-	n = keep; /* unescaped trailing spaces are not part of the value */
 	*pp = p;
 	a->value = v;
-	a->len = n;
+	a->len = keep;
+	return CA_OK;
+}
+
+/* The value fits its attribute: text, ASCII where asked, a country code for C
+ * (upper-cased in place), at most the RFC 5280 upper bound of characters. */
+static enum ca_err check_value(struct ava_in *a, struct ca_error *err)
+{
+	uint8_t *v = a->value;
+	size_t n = a->len;
 	const char *tn = a->type->name;
 	if (n == 0)
 		return ca_fail(err, CA_ERR_BAD_REQUEST, "subject: %s has an empty value", tn);
@@ -655,6 +675,14 @@ static enum ca_err parse_ava(const char **pp, struct ava_in *a, struct ca_error 
 			       "subject: %s is longer than %zu characters (RFC 5280)", tn,
 			       a->type->max_chars);
 	return CA_OK;
+}
+
+static enum ca_err parse_ava(const char **pp, struct ava_in *a, struct ca_error *err)
+{
+	enum ca_err rc;
+	if ((rc = parse_key(pp, a, err)) != CA_OK || (rc = unescape_value(pp, a, err)) != CA_OK)
+		return rc;
+	return check_value(a, err);
 }
 
 /* SET OF in DER is sorted by encoding (X.690 11.6); shorter sorts as zero-padded. */

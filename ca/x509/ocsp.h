@@ -141,7 +141,7 @@ struct ocsp_response {
  * OCSP_NONCE_MAX + 3 bytes (an OCTET STRING of 128 octets); CA_ERR_NOMEM;
  * CA_ERR_CRYPTO if signing fails.
  */
-enum ca_err ocsp_response_build(struct key *k, const struct ocsp_response *r, uint8_t **der,
+enum ca_err ocsp_response_build(struct signer *k, const struct ocsp_response *r, uint8_t **der,
 				size_t *len, struct ca_error *err) CA_WUR;
 
 /*

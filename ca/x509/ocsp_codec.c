@@ -405,14 +405,14 @@ static void write_response_data(struct der_w *w, const struct ocsp_response *r)
 	der_end(w, rd);
 }
 
-enum ca_err ocsp_response_build(struct key *k, const struct ocsp_response *r, uint8_t **der,
+enum ca_err ocsp_response_build(struct signer *k, const struct ocsp_response *r, uint8_t **der,
 				size_t *len, struct ca_error *err)
 {
 	assert(k != NULL && r != NULL && der != NULL && len != NULL);
 	struct der_w w = {0};
 	uint8_t *rd = NULL;
 	size_t rd_len, sig_len;
-	uint8_t sig[KEY_SIG_MAX];
+	uint8_t sig[SIGNER_SIG_MAX];
 	enum ca_err rc = check_response(r, err);
 	if (rc != CA_OK)
 		return rc;
@@ -422,8 +422,8 @@ enum ca_err ocsp_response_build(struct key *k, const struct ocsp_response *r, ui
 		rc = ca_fail(err, CA_ERR_NOMEM, "no memory for an OCSP response");
 		goto out;
 	}
-	/* BasicOCSPResponse carries certs after the signature, so key_sign cannot wrap it. */
-	rc = key_signature(k, rd, rd_len, sig, &sig_len);
+	/* BasicOCSPResponse carries certs after the signature, so signer_sign cannot wrap it. */
+	rc = signer_signature(k, rd, rd_len, sig, &sig_len);
 	if (rc != CA_OK) {
 		rc = ca_fail(err, rc, "signing the OCSP response failed (%s)", ca_strerror(rc));
 		goto out;
@@ -438,7 +438,7 @@ enum ca_err ocsp_response_build(struct key *k, const struct ocsp_response *r, ui
 	size_t os = der_begin(&w, DER_OCTET_STRING);
 	size_t basic = der_begin(&w, DER_SEQUENCE);
 	der_raw(&w, rd, rd_len);
-	key_write_alg(k, &w);
+	signer_write_alg(k, &w);
 	der_bits(&w, sig, sig_len);
 	if (r->ca_cert != NULL) {
 		size_t certs = der_begin(&w, DER_CTX_CONS(0)); /* certs [0] EXPLICIT */

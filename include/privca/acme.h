@@ -265,4 +265,33 @@ enum ca_err acme_eab_revoke(struct ca *ca, const char *kid, struct ca_error *err
 /* Make team (a live token) the open team. CA_ERR_EXISTS if another is. */
 enum ca_err acme_open_team_set(struct ca *ca, const char *team, struct ca_error *err) CA_WUR;
 
+/* ---- counters for /metrics ------------------------------------------------ */
+
+/* Upper bounds of the validation latency buckets, in milliseconds. */
+#define ACME_LATENCY_MS	     50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000
+#define ACME_LATENCY_NBUCKET 9
+#define ACME_STATS_NCHALL    3 /* http-01, dns-01, tls-alpn-01 */
+
+/* What this process's ACME core did since the CA was opened. */
+struct acme_stats {
+	uint64_t accounts;	     /* accounts created */
+	uint64_t orders;	     /* orders created */
+	uint64_t orders_valid;	     /* orders finalized with a certificate */
+	uint64_t orders_invalid;     /* orders that became invalid */
+	uint64_t authz_reused;	     /* valid authorizations an order reused */
+	uint64_t certs_revoked;	     /* certificates revoked through revokeCert */
+	uint64_t validations_queued; /* checks waiting for a validator now */
+	struct acme_stats_chall {
+		const char *type; /* "http-01", "dns-01", "tls-alpn-01" (static) */
+		uint64_t valid, invalid;
+		/* Checks that took at most bucket i's bound (not cumulative);
+		 * the last one counts the slower ones. */
+		uint64_t bucket[ACME_LATENCY_NBUCKET + 1];
+		uint64_t sum_ms;
+	} chall[ACME_STATS_NCHALL];
+};
+
+/* The counters now (each read on its own: a snapshot only roughly). */
+void acme_stats(const struct ca *ca, struct acme_stats *out);
+
 #endif

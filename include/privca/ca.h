@@ -57,6 +57,14 @@ struct ca_init_opts {
 	 * privca.conf (then 0600) and must name an empty database or one
 	 * whose privca store holds no certificate yet. */
 	const char *store;
+	/* Key protection (design section 11). Default: ca.key in plain PEM.
+	 * encrypt_key: encrypted PKCS#8 under the passphrase in key_pass_file
+	 * (a file: a passphrase never goes on argv). pkcs11_module: the key is
+	 * generated in the token labelled pkcs11_token (its PIN in
+	 * pkcs11_pin_file) and ca.key holds only its pkcs11: URI. */
+	bool encrypt_key;
+	const char *key_pass_file;
+	const char *pkcs11_module, *pkcs11_token, *pkcs11_pin_file;
 };
 
 /*
@@ -90,15 +98,6 @@ struct ca_settings {
  * migrated. CA_ERR_NOMEM.
  */
 enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err) CA_WUR;
-/*
- * ca_open with the store at store_url instead of the one privca.conf names
- * (`serve --store`): a PostgreSQL URL (design section 12) or a SQLite file;
- * NULL is ca_open. A PostgreSQL store that cannot be reached is
- * CA_ERR_UNAVAILABLE; one that is not privca's, read-only or newer than
- * this binary is refused naming the problem (store.h, store_pg_open).
- */
-enum ca_err ca_open_store(const char *dir, const char *store_url, struct ca **out,
-			  struct ca_error *err) CA_WUR;
 
 /* What `privca store copy` copied: per table, rows and the SHA-256 of
  * their canonical text, equal on both sides. name is a static string. */
@@ -123,6 +122,31 @@ struct ca_copy_report {
  */
 enum ca_err ca_store_copy(struct ca *ca, const char *url, struct ca_copy_report *out,
 			  struct ca_error *err) CA_WUR;
+
+/* How to unlock ca.key; NULL fields are the defaults. */
+struct ca_open_opts {
+	/* Passphrase file for an encrypted ca.key; NULL: the systemd
+	 * credential $CREDENTIALS_DIRECTORY/privca-key-pass. */
+	const char *key_pass_file;
+	/* The store instead of the one privca.conf names (`serve --store`): a
+	 * PostgreSQL URL (design section 12) or a SQLite file; NULL: the
+	 * conf's, else DIR/privca.db. A PostgreSQL store that cannot be
+	 * reached is CA_ERR_UNAVAILABLE; one that is not privca's, read-only
+	 * or newer than this binary is refused naming the problem (store.h,
+	 * store_pg_open). */
+	const char *store_url;
+};
+
+/*
+ * ca_open with opts (NULL: as ca_open). Besides ca_open's errors, for
+ * ca.key: CA_ERR_BAD_REQUEST when it is encrypted and no passphrase was
+ * given, CA_ERR_CRYPTO for a wrong passphrase (or a corrupt file: the two
+ * cannot be told apart), and for a key in a token CA_ERR_UNAUTHORIZED (a
+ * wrong PIN), CA_ERR_NOT_FOUND (no such token or key) or CA_ERR_IO (the
+ * module or PIN file). Every message names the file at fault.
+ */
+enum ca_err ca_open_ex(const char *dir, const struct ca_open_opts *opts, struct ca **out,
+		       struct ca_error *err) CA_WUR;
 
 /* Stop the background work (ca_serve_start) and free everything the CA
  * holds; pointers from ca_settings, ca_issuer and ca_chain die here.

@@ -35,8 +35,22 @@ enum ca_err {
 	CA_ERR_MAX
 };
 
+/*
+ * Which input of a request an error is about, so that a front-end can name
+ * it in its own terms: the core's message states the fact ("a validity of
+ * 900 days is over the maximum of 825 days"), the JSON API adds
+ * "'validity_days'", the CLI "--days". CA_INPUT_NONE when no one input is.
+ */
+enum ca_input {
+	CA_INPUT_NONE,
+	CA_INPUT_DAYS,	   /* the validity asked for */
+	CA_INPUT_IP_BLOCK, /* a token pattern that belongs among its address blocks */
+	CA_INPUT_MAX
+};
+
 struct ca_error {
 	char detail[512];
+	enum ca_input input; /* set with detail by every failing core call */
 };
 
 /* Short stable name of an error ("bad-csr", ...), never NULL. */

@@ -3,8 +3,9 @@
  * API in-process (no HTTP), for a P-256 and an RSA-2048 CA with P-256
  * CSRs, beside the raw signatures per second of the same CA key in the
  * same run; and the cost of durability: one commit (fsync) per certificate
- * vs group commits from 64 concurrent issuers. Prints figures, asserts
- * nothing.
+ * vs group commits from 64 concurrent issuers; and issuance with the CA
+ * key as a file, an encrypted file and in a PKCS#11 token (key_forms).
+ * Prints figures, asserts nothing.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -78,12 +79,12 @@ static double issue_rate(struct ca *ca, const uint8_t *csr, size_t len, int nthr
 
 static double sign_rate(struct ca *ca, int n)
 {
-	uint8_t msg[400], sig[KEY_SIG_MAX];
+	uint8_t msg[400], sig[SIGNER_SIG_MAX];
 	size_t sl;
 	memset(msg, 0x5a, sizeof(msg));
 	double t0 = now_s();
 	for (int i = 0; i < n; i++)
-		if (key_signature(ca->key, msg, sizeof(msg), sig, &sl) != CA_OK)
+		if (signer_signature(ca->key, msg, sizeof(msg), sig, &sl) != CA_OK)
 			return 0;
 	return n / (now_s() - t0);
 }
@@ -129,6 +130,63 @@ static double commit_ms(const char *path, int n, int group)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return ms;
+}
+
+/*
+ * Issuance with the CA key in each of its forms (design section 11): a
+ * plain file, an encrypted file (its unlock timed: ca_open_ex) and a key in
+ * a PKCS#11 token. The encrypted form needs PRIVCA_BENCH_PASS_FILE, the
+ * token PRIVCA_BENCH_PKCS11_MODULE, _TOKEN and _PIN_FILE (scripts/bench.d/
+ * core.sh sets them up with SoftHSM2); a form without them is left out.
+ */
+static int key_forms(const char *work, const uint8_t *csr, size_t csr_len)
+{
+	static const enum ca_key_type types[] = {CA_KEY_EC_P256, CA_KEY_RSA_2048};
+	static const char *const forms[] = {"file", "encrypted", "pkcs11"};
+	const char *pass = getenv("PRIVCA_BENCH_PASS_FILE");
+	const char *module = getenv("PRIVCA_BENCH_PKCS11_MODULE");
+	printf("\nThe CA key's forms, P-256 CSR, one thread:\n\n");
+	printf("%-9s %-10s %10s %9s %9s %10s\n", "CA key", "form", "unlock", "sign/s", "issue/s",
+	       "CPU/cert");
+	for (size_t i = 0; i < 2; i++)
+		for (size_t f = 0; f < 3; f++) {
+			struct ca_init_opts o = {.key_type = types[i]};
+			if ((f == 1 && pass == NULL) || (f == 2 && module == NULL))
+				continue;
+			o.encrypt_key = f == 1;
+			o.key_pass_file = pass;
+			if (f == 2) {
+				o.pkcs11_module = module;
+				o.pkcs11_token = getenv("PRIVCA_BENCH_PKCS11_TOKEN");
+				o.pkcs11_pin_file = getenv("PRIVCA_BENCH_PKCS11_PIN_FILE");
+			}
+			char dir[512];
+			snprintf(dir, sizeof(dir), "%s/forms-%s-%s", work,
+				 ca_key_type_name(types[i]), forms[f]);
+			struct ca_open_opts oo = {.key_pass_file = pass};
+			struct ca_error e;
+			struct ca *ca;
+			if (ca_init(dir, &o, &e) != CA_OK) {
+				fprintf(stderr, "%s\n", e.detail);
+				return 1;
+			}
+			double t0 = now_s();
+			if (ca_open_ex(dir, &oo, &ca, &e) != CA_OK) {
+				fprintf(stderr, "%s\n", e.detail);
+				return 1;
+			}
+			double unlock = now_s() - t0;
+			int n = types[i] == CA_KEY_EC_P256 ? 1500 : 300;
+			double sign = sign_rate(ca, n);
+			double c0 = cpu_s();
+			double one = issue_rate(ca, csr, csr_len, 1, n / 3);
+			double cpu = (cpu_s() - c0) / (n / 3);
+			printf("%-9s %-10s %7.0f ms %9.0f %9.0f %7.0f us\n",
+			       ca_key_type_name(types[i]), forms[f], unlock * 1000, sign, one,
+			       cpu * 1e6);
+			ca_close(ca);
+		}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -180,6 +238,7 @@ int main(int argc, char **argv)
 	       "  one commit per certificate   %8.3f ms/cert (%6.0f/s)\n"
 	       "  one commit per 64            %8.3f ms/cert (%6.0f/s)\n",
 	       per1, 1000 / per1, per64, 1000 / per64);
+	int rc = argc == 3 ? key_forms(argv[1], csr, csr_len) : 0;
 	free(csr);
-	return 0;
+	return rc;
 }

@@ -39,6 +39,47 @@ report "$T/p1.out"
 check "the wrong EAB MAC did not spend the key; the good one did" \
 	sh -c "'$PRIVCA' acme eab list team-p --dir '$DIR' | grep -q '^$KA	used'"
 
+# /metrics counts what phase 1 did on this fresh server: 2 accounts, 5
+# orders (1 valid, 1 invalid), one http-01 validation of each result, the
+# problems by type, and the ACME certificate among those issued.
+curl -sf "$BASE/metrics" >"$T/metrics.txt"
+check "/metrics: the ACME lines count phase 1" python3 - "$T/metrics.txt" <<'PYEOF'
+import re, sys
+m = {}
+for line in open(sys.argv[1]):
+    if line.startswith("#") or not line.strip():
+        continue
+    k, v = line.rsplit(" ", 1)
+    m[k] = float(v)
+want = {
+    "privca_acme_accounts_created_total": 2,
+    "privca_acme_orders_created_total": 5,
+    'privca_acme_orders_finished_total{status="valid"}': 1,
+    'privca_acme_orders_finished_total{status="invalid"}': 1,
+    'privca_acme_validations_total{type="http-01",result="valid"}': 1,
+    'privca_acme_validations_total{type="http-01",result="invalid"}': 1,
+    'privca_acme_validations_total{type="dns-01",result="valid"}': 0,
+    'privca_acme_validations_total{type="tls-alpn-01",result="invalid"}': 0,
+    'privca_acme_validation_duration_seconds_count{type="http-01"}': 2,
+    'privca_acme_validation_duration_seconds_bucket{type="http-01",le="+Inf"}': 2,
+    'privca_acme_validation_duration_seconds_count{type="dns-01"}': 0,
+    "privca_acme_validations_queued": 0,
+    'privca_acme_problems_total{type="badNonce"}': 2,
+    'privca_acme_problems_total{type="rejectedIdentifier"}': 3,
+    'privca_acme_problems_total{type="badCSR"}': 2,
+    'privca_acme_problems_total{type="orderNotReady"}': 1,
+    'privca_acme_problems_total{type="externalAccountRequired"}': 1,
+    "privca_certificates_issued_total": 1,
+    "privca_certificates_revoked_total": 0,
+}
+bad = {k: (m.get(k), v) for k, v in want.items() if m.get(k) != v}
+assert not bad, bad
+assert m['privca_acme_validation_duration_seconds_sum{type="http-01"}'] < 20
+b = [m['privca_acme_validation_duration_seconds_bucket{type="http-01",le="%s"}' % le]
+     for le in ("0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "30", "+Inf")]
+assert b == sorted(b), b
+PYEOF
+
 stop_server
 start_acme "$DIR"
 python3 "$PY" 2 "$DIRURL" "$DIR/ca.pem" "$T/state.json" "$ACME_HTTP" >"$T/p2.out" 2>&1 || bad "protocol.py phase 2 stopped early"

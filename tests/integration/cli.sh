@@ -44,6 +44,9 @@ check "the store holds only its hash" sh -c "! sqlite3 '$DIR/privca.db' .dump | 
 eq "a second token of the same name: 1" "$(rc "$PRIVCA" token create team-a --dir "$DIR" --admin)" 1
 eq "a token that allows nothing: usage error 2" "$(rc "$PRIVCA" token create empty --dir "$DIR")" 2
 eq "a bad pattern: 2" "$(rc "$PRIVCA" token create bad --dir "$DIR" --allow 'a..b')" 2
+"$PRIVCA" token create ip --dir "$DIR" --allow 10.0.0.1 2>"$T/err" >/dev/null || true
+check "an address as --allow: the core says CIDR block" grep -q "as CIDR blocks (such as '10.0.0.1/32')" "$T/err"
+check "  and the CLI adds its flag" grep -q -- "; use --allow-ip (bad-request)" "$T/err"
 eq "a bad CIDR: 2" "$(rc "$PRIVCA" token create bad --dir "$DIR" --allow-ip 10.0.0.1/8)" 2
 eq "a bad name: 2" "$(rc "$PRIVCA" token create 'no spaces' --dir "$DIR" --admin)" 2
 eq "--max-days over the CA's maximum: 2, like --max-days 0" \

@@ -50,7 +50,7 @@ refuse "U-label" "$F/p256.csr" bad-request "xn--" --san "bücher.example"
 refuse "wildcard not leftmost" "$F/p256.csr" bad-request "" --san "a.*.example"
 refuse "label over 63 octets" "$F/p256.csr" bad-request "63" \
 	--san "$(printf 'a%.0s' $(seq 64)).example"
-refuse "days over the maximum" "$F/p256.csr" bad-request "825" --days 900
+refuse "days over the maximum" "$F/p256.csr" bad-request "maximum of 825 days (--days)" --days 900
 openssl req -new -key "$F/p256.key" -subj "/O=No Names/OU=ops" -out "$T/nonames.csr" 2>/dev/null
 refuse "no names at all (no SAN, no CN)" "$T/nonames.csr" bad-request "name"
 eq "nothing was recorded by refused requests" "$(count)" "$before"

@@ -81,6 +81,7 @@ check "  detail names the maximum" detail_has "$T/x6" "90"
 st=$(issue "$T/x7" "$ADMIN" '{"sans": ["web.team-a.internal"], "validity_days": 826}')
 expect_problem "more days than the CA's maximum" "$T/x7" "$st" 400 bad-request
 check "  detail names the maximum" detail_has "$T/x7" "825"
+check "  and the API names its field (the core does not)" detail_has "$T/x7" "days (in 'validity_days')"
 st=$(issue "$T/x8" "$A" '{"sans": ["web.team-a.internal"], "profile": "client"}')
 expect_problem "a profile outside --profiles" "$T/x8" "$st" 403 forbidden
 st=$(issue "$T/x9" "$A" '{"sans": ["web.team-a.internal"], "profile": "nonsense"}')

@@ -134,15 +134,16 @@ new_ca() {
 	}
 }
 
-# start_server DIR: serve DIR on fresh ports, wait for /healthz.
-# Sets SERVER_PID, HTTP_PORT, HTTPS_PORT, BASE (http) and SBASE (https).
+# start_server DIR [serve options...]: serve DIR on fresh ports, wait for
+# /healthz. Sets SERVER_PID, HTTP_PORT, HTTPS_PORT, BASE (http) and SBASE (https).
 start_server() {
 	local dir=$1 i
+	shift
 	HTTP_PORT=$(free_port)
 	HTTPS_PORT=$(free_port)
 	while [ "$HTTPS_PORT" = "$HTTP_PORT" ]; do HTTPS_PORT=$(free_port); done
 	"$PRIVCA" serve --dir "$dir" --http "127.0.0.1:$HTTP_PORT" \
-		--https "127.0.0.1:$HTTPS_PORT" 2>>"$T/server.log" &
+		--https "127.0.0.1:$HTTPS_PORT" "$@" 2>>"$T/server.log" &
 	SERVER_PID=$!
 	PIDS+=("$SERVER_PID")
 	BASE="http://127.0.0.1:$HTTP_PORT"

@@ -255,22 +255,12 @@ static void test_crl_revokes_leaf(void **state)
 	static char out[16384];
 	for (size_t i = 0; i < NTYPES; i++) {
 		struct tca *c = &cas[i];
-		struct key *lk;
-		uint8_t *lspki, *lname, *leaf, *leaf2;
-		size_t lspki_len, lname_len, leaf_len, leaf2_len;
-		assert_int_equal(key_generate(CA_KEY_EC_P256, &lk, NULL), CA_OK);
-		assert_int_equal(key_spki(lk, &lspki, &lspki_len), CA_OK);
-		name_cn("leaf.example", &lname, &lname_len);
 		const uint8_t s1[] = {0x5a, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
 				      0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
 		const uint8_t s2[] = {0x5a, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
 				      0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x10};
-		make_cert(c->key, c->name, c->name_len, lname, lname_len, lspki, lspki_len, s1,
-			  sizeof(s1), false, NULL, &leaf, &leaf_len);
-		make_cert(c->key, c->name, c->name_len, lname, lname_len, lspki, lspki_len, s2,
-			  sizeof(s2), false, NULL, &leaf2, &leaf2_len);
-		write_pem(c->dir, "leaf.pem", "CERTIFICATE", leaf, leaf_len);
-		write_pem(c->dir, "leaf2.pem", "CERTIFICATE", leaf2, leaf2_len);
+		tca_write_leaf(c, s1, sizeof(s1), "leaf.pem");
+		tca_write_leaf(c, s2, sizeof(s2), "leaf2.pem");
 
 		struct crl_entry e = {.revoked_at = T0 - 10, .reason = CA_REASON_KEY_COMPROMISE};
 		memcpy(e.serial, s1, sizeof(s1));
@@ -288,18 +278,12 @@ static void test_crl_revokes_leaf(void **state)
 			"openssl verify -crl_check -CAfile ca.pem -CRLfile leafcrl.pem leaf2.pem"),
 		    0);
 		assert_non_null(strstr(out, "leaf2.pem: OK"));
-
-		key_free(lk);
-		free(lspki);
-		free(lname);
-		free(leaf);
-		free(leaf2);
 	}
 }
 
 static void expect_refused(struct crl_params *p, const char *why)
 {
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	uint8_t *der = NULL;
 	size_t len = 0;
 	assert_int_equal(crl_build(cas[0].key, p, &der, &len, &err), CA_ERR_BAD_REQUEST);

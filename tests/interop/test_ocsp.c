@@ -254,16 +254,9 @@ static void test_ocsp_leaf_certificate(void **state)
 	(void)state;
 	static char out[65536];
 	struct tca *c = &cas[0];
-	struct key *lk;
-	uint8_t *lspki, *lname, *leaf, serial[16];
-	size_t lspki_len, lname_len, leaf_len;
-	assert_int_equal(key_generate(CA_KEY_EC_P256, &lk, NULL), CA_OK);
-	assert_int_equal(key_spki(lk, &lspki, &lspki_len), CA_OK);
-	name_cn("leaf.example", &lname, &lname_len);
+	uint8_t serial[16];
 	assert_true(hex_decode(SERIAL_REVOKED, serial, sizeof(serial)));
-	make_cert(c->key, c->name, c->name_len, lname, lname_len, lspki, lspki_len, serial,
-		  sizeof(serial), false, NULL, &leaf, &leaf_len);
-	write_pem(c->dir, "leaf.pem", "CERTIFICATE", leaf, leaf_len);
+	tca_write_leaf(c, serial, sizeof(serial), "leaf.pem");
 	assert_int_equal(run(c->dir, out, sizeof(out),
 			     "openssl ocsp -issuer ca.pem -cert leaf.pem -reqout req.der"),
 			 0);
@@ -275,10 +268,6 @@ static void test_ocsp_leaf_certificate(void **state)
 	assert_non_null(strstr(out, "Response verify OK"));
 	assert_non_null(strstr(out, "leaf.pem: revoked"));
 	assert_non_null(strstr(out, "Reason: keyCompromise"));
-	key_free(lk);
-	free(lspki);
-	free(lname);
-	free(leaf);
 }
 
 /* A revocation with reason unspecified carries no revocationReason. */
@@ -520,7 +509,7 @@ static void make_req(const struct reqopt *o, uint8_t **der, size_t *len)
 	if (o->signature) {
 		size_t sig = der_begin(&w, DER_CTX_CONS(0));
 		size_t seq = der_begin(&w, DER_SEQUENCE);
-		key_write_alg(cas[0].key, &w);
+		signer_write_alg(cas[0].key, &w);
 		der_bits(&w, (const uint8_t *)"\x01\x02", 2);
 		der_end(&w, seq);
 		der_end(&w, sig);
@@ -540,7 +529,7 @@ static enum ca_err parse_opt(const struct reqopt *o, struct ocsp_request *req, s
 static void expect_bad(const struct reqopt *o, const char *why)
 {
 	struct ocsp_request req;
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	uint8_t *der;
 	assert_int_equal(parse_opt(o, &req, &err, &der), CA_ERR_BAD_REQUEST);
 	assert_null(req.ids);
@@ -553,7 +542,7 @@ static void expect_bad(const struct reqopt *o, const char *why)
 static void expect_ok(const struct reqopt *o, size_t n)
 {
 	struct ocsp_request req;
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	uint8_t *der;
 	if (parse_opt(o, &req, &err, &der) != CA_OK)
 		fail_msg("refused: %s", err.detail);

@@ -336,7 +336,7 @@ static void from_string_round_trip(const char *in, const char *printed)
 {
 	uint8_t *der = NULL;
 	size_t len = 0;
-	struct ca_error e = {{0}};
+	struct ca_error e = {0};
 	enum ca_err rc = dn_from_string(in, &der, &len, &e);
 	if (rc != CA_OK)
 		fail_msg("\"%s\": %s", in, e.detail);
@@ -348,7 +348,7 @@ static void from_string_failure(const char *in, const char *why)
 {
 	uint8_t *der = (uint8_t *)"x";
 	size_t len = 1;
-	struct ca_error e = {{0}};
+	struct ca_error e = {0};
 	enum ca_err rc = dn_from_string(in, &der, &len, &e);
 	if (rc != CA_ERR_BAD_REQUEST)
 		fail_msg("\"%s\": got %s, want bad-request", in ? in : "(null)", ca_strerror(rc));

@@ -18,7 +18,9 @@
 #include <pthread.h>
 
 #include "privca/ca.h"
+#include "privca/certinfo.h"
 #include "store/store.h"
+#include "urls.h"
 
 struct fx {
 	char dir[256];
@@ -133,6 +135,71 @@ static void test_issue_records_and_reads_back(void **state)
 			 CA_ERR_NOT_FOUND);
 	assert_int_equal(ca_cert_get(f->ca, "../../etc/passwd", &g, &e), CA_ERR_NOT_FOUND);
 	ca_cert_free(c);
+}
+
+/* The certificate's own value of the extension named name, or NULL. */
+static const char *ext_value(const struct ca_cert_info *ci, const char *name)
+{
+	for (size_t i = 0; i < ci->n_exts; i++)
+		if (ci->exts[i].name != NULL && strcmp(ci->exts[i].name, name) == 0)
+			return ci->exts[i].value;
+	return NULL;
+}
+
+/* CRL DP and AIA point under the CA's base URL (settings), one slash apart. */
+static void test_urls_follow_the_base_url(void **state)
+{
+	struct fx *f = *state;
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/tmp/privca-test-urls.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	struct ca_init_opts o = {.key_type = CA_KEY_EC_P256,
+				 .base_url = "https://ca.team.internal:8443/"};
+	struct ca_error e;
+	struct ca *ca;
+	assert_int_equal(ca_init(dir, &o, &e), CA_OK);
+	assert_int_equal(ca_open(dir, &ca, &e), CA_OK);
+	struct ca_issue_req r = {.csr = f->csr, .csr_len = f->csr_len};
+	struct ca_cert *c = NULL;
+	assert_int_equal(ca_issue(ca, &r, &c, &e), CA_OK);
+	struct ca_cert_info *ci = NULL;
+	assert_int_equal(ca_cert_info(c->der, c->der_len, &ci, &e), CA_OK);
+	const char *dp = ext_value(ci, "cRLDistributionPoints");
+	const char *aia = ext_value(ci, "authorityInfoAccess");
+	assert_non_null(dp);
+	assert_non_null(aia);
+	assert_non_null(strstr(dp, "https://ca.team.internal:8443/crl"));
+	assert_non_null(strstr(aia, "https://ca.team.internal:8443/ocsp"));
+	assert_non_null(strstr(aia, "https://ca.team.internal:8443/ca.crt"));
+	assert_null(strstr(aia, "8443//"));
+	ca_cert_info_free(ci);
+	ca_cert_free(c);
+	ca_close(ca);
+	char cmd[100];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A base URL that leaves no room for a path is refused, not cut short. */
+static void test_urls_from_a_bad_base_refused(void **state)
+{
+	(void)state;
+	struct cert_urls u;
+	struct ca_error e;
+	char base[CERT_URL_MAX];
+	memset(base, 'a', sizeof(base) - 1);
+	base[sizeof(base) - 1] = '\0';
+	memcpy(base, "http://", 7);
+	base[CERT_URL_MAX - 4] = '\0'; /* "/ca.crt" does not fit after it */
+	assert_int_equal(cert_urls_from_base(base, &u, &e), CA_ERR_BAD_REQUEST);
+	assert_non_null(strstr(e.detail, "too long"));
+	assert_string_equal(u.crl, "");
+	assert_int_equal(cert_urls_from_base("", &u, &e), CA_ERR_BAD_REQUEST);
+	assert_int_equal(cert_urls_from_base(NULL, &u, &e), CA_ERR_BAD_REQUEST);
+	assert_int_equal(cert_urls_from_base("http://x", &u, &e), CA_OK);
+	assert_string_equal(u.crl, "http://x/crl");
+	assert_string_equal(u.ocsp, "http://x/ocsp");
+	assert_string_equal(u.issuer, "http://x/ca.crt");
 }
 
 static void test_serials_are_unique(void **state)
@@ -679,6 +746,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_issue_records_and_reads_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_urls_follow_the_base_url, setup, teardown),
+	    cmocka_unit_test(test_urls_from_a_bad_base_refused),
 	    cmocka_unit_test_setup_teardown(test_serials_are_unique, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_expiry_follows_the_clock, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_days_over_maximum_refused, setup, teardown),

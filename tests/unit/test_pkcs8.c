@@ -70,18 +70,18 @@ static uint8_t *slurp(const char *name, size_t *n)
 	return buf;
 }
 
-/* A fresh key of type t as PrivateKeyInfo DER (written by key_save). */
+/* A fresh key of type t as PrivateKeyInfo DER (written by signer_file_save). */
 static void plain_key(enum ca_key_type t, uint8_t **der, size_t *len)
 {
 	static const char *const labels[] = {"PRIVATE KEY", NULL};
-	struct key *k = NULL;
+	struct signer *k = NULL;
 	char path[128];
 	size_t n;
 	snprintf(path, sizeof(path), "%s/plain.pem", dir);
 	unlink(path);
-	assert_int_equal(key_generate(t, &k, NULL), CA_OK);
-	assert_int_equal(key_save(k, path, NULL), CA_OK);
-	key_free(k);
+	assert_int_equal(signer_file_generate(t, &k, NULL), CA_OK);
+	assert_int_equal(signer_file_save(k, path, NULL), CA_OK);
+	signer_close(k);
 	uint8_t *pem = slurp("plain.pem", &n);
 	assert_true(pem_decode(pem, n, labels, der, len));
 	free(pem);

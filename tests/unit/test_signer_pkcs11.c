@@ -24,49 +24,28 @@
 
 #include "support/testca.h"
 
-#define MODULE "/usr/lib/softhsm/libsofthsm2.so"
+#define MODULE SOFTHSM_MODULE
 #define TOKEN  "privca-test"
 
-static char dir[64], pin[128], badpin[128], conf[128];
+static char dir[64], pin[128], badpin[128];
 static bool have_softhsm;
-
-static void put(const char *path, const char *s, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
-	close(fd);
-}
 
 static int setup(void **state)
 {
 	(void)state;
-	char out[4096];
 	strcpy(dir, "/tmp/privca-p11-XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	have_softhsm = access(MODULE, R_OK) == 0 &&
-		       run(dir, out, sizeof(out), "command -v softhsm2-util") == 0;
+	int made = softhsm_token(dir, TOKEN, "1234");
+	if (made < 0)
+		return -1;
+	have_softhsm = made == 1;
 	if (!have_softhsm)
 		return 0;
-	snprintf(conf, sizeof(conf), "%s/softhsm2.conf", dir);
-	char body[512];
-	snprintf(
-	    body, sizeof(body),
-	    "directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n",
-	    dir);
-	put(conf, body, 0600);
-	setenv("SOFTHSM2_CONF", conf, 1);
-	if (run(dir, out, sizeof(out),
-		"mkdir tokens && softhsm2-util --init-token --free --label " TOKEN
-		" --pin 1234 --so-pin 5678") != 0) {
-		print_message("softhsm2-util --init-token failed: %s\n", out);
-		return -1;
-	}
 	snprintf(pin, sizeof(pin), "%s/pin", dir);
-	put(pin, "1234\n", 0600);
+	put_file(pin, "1234\n", 0600);
 	snprintf(badpin, sizeof(badpin), "%s/badpin", dir);
-	put(badpin, "0000\n", 0600);
+	put_file(badpin, "0000\n", 0600);
 	return 0;
 }
 
@@ -144,20 +123,21 @@ static void t_uri(void **state)
 }
 
 /* Sign with the token and check the signature with openssl. */
-static void sign_and_verify(struct p11_key *k)
+static void sign_and_verify(struct signer *k)
 {
 	char path[128], out[4096];
-	uint8_t *spki = NULL, sig[KEY_SIG_MAX];
+	uint8_t *spki = NULL, sig[SIGNER_SIG_MAX];
 	size_t spki_len = 0, sig_len = 0;
 	static const char msg[] = "TBSCertificate stand-in";
 
-	assert_int_equal(p11_spki(k, &spki, &spki_len), CA_OK);
+	assert_int_equal(signer_spki(k, &spki, &spki_len), CA_OK);
 	write_pem(dir, "pub.pem", "PUBLIC KEY", spki, spki_len);
 	free(spki);
-	assert_int_equal(p11_sign(k, (const uint8_t *)msg, strlen(msg), sig, &sig_len), CA_OK);
+	assert_int_equal(signer_signature(k, (const uint8_t *)msg, strlen(msg), sig, &sig_len),
+			 CA_OK);
 	write_file(dir, "sig", sig, sig_len);
 	write_file(dir, "msg", msg, strlen(msg));
-	const char *md = p11_type(k) == CA_KEY_EC_P384 ? "-sha384" : "-sha256";
+	const char *md = signer_type(k) == CA_KEY_EC_P384 ? "-sha384" : "-sha256";
 	assert_int_equal(
 	    run(dir, out, sizeof(out), "openssl dgst %s -verify pub.pem -signature sig msg", md),
 	    0);
@@ -173,7 +153,7 @@ static void sign_and_verify(struct p11_key *k)
 static void generate_and_use(enum ca_key_type t, const char *label, const char *tool_type)
 {
 	struct p11_uri u, v;
-	struct p11_key *k = NULL;
+	struct signer *k = NULL;
 	struct ca_error err;
 	char out[8192], hex[2 * P11_ID_MAX + 1];
 
@@ -184,9 +164,9 @@ static void generate_and_use(enum ca_key_type t, const char *label, const char *
 	assert_int_equal(p11_uri_parse(s, &v, &err), CA_OK); /* what ca.key will hold */
 	free(s);
 	assert_int_equal(p11_open(&v, &k, &err), CA_OK);
-	assert_int_equal(p11_type(k), t);
+	assert_int_equal(signer_type(k), t);
 	sign_and_verify(k);
-	p11_free(k);
+	signer_close(k);
 
 	/* pkcs11-tool sees a token key that is sensitive and never extractable,
 	 * (CKA_SENSITIVE, CKA_EXTRACTABLE false, as generated). */
@@ -227,7 +207,7 @@ static void t_refusals(void **state)
 	(void)state;
 	NEED_SOFTHSM();
 	struct p11_uri u, v;
-	struct p11_key *k = NULL;
+	struct signer *k = NULL;
 	struct ca_error err;
 	char path[128];
 
@@ -248,7 +228,7 @@ static void t_refusals(void **state)
 	/* A module path that is not a module. */
 	v = u;
 	snprintf(path, sizeof(path), "%s/not-a-module.so", dir);
-	put(path, "this is text\n", 0644);
+	put_file(path, "this is text\n", 0644);
 	snprintf(v.module_path, sizeof(v.module_path), "%s", path);
 	assert_int_equal(p11_open(&v, &k, &err), CA_ERR_IO);
 	snprintf(want, sizeof(want), "'%s' is not a PKCS#11 module", path);
@@ -272,7 +252,7 @@ static void t_refusals(void **state)
 	assert_non_null(strstr(err.detail, "no private key with that id in token"));
 	v = u;
 	snprintf(path, sizeof(path), "%s/emptypin", dir);
-	put(path, "\n", 0600);
+	put_file(path, "\n", 0600);
 	snprintf(v.pin_file, sizeof(v.pin_file), "%s", path);
 	assert_int_equal(p11_open(&v, &k, &err), CA_ERR_BAD_REQUEST);
 	assert_non_null(strstr(err.detail, "is empty"));
@@ -282,7 +262,7 @@ static void t_refusals(void **state)
 	/* After all that, the right URI still works. */
 	assert_int_equal(p11_open(&u, &k, &err), CA_OK);
 	sign_and_verify(k);
-	p11_free(k);
+	signer_close(k);
 }
 
 int main(void)

@@ -23,6 +23,7 @@ static const char help[] =
     "usage: privca acme eab NAME [--json] [--dir DIR]\n"
     "       privca acme eab list NAME [--dir DIR]\n"
     "       privca acme eab revoke KID [--dir DIR]\n"
+    "       (and --key-pass-file FILE for an encrypted ca.key)\n"
     "eab NAME makes an external account binding key for the team NAME (a live\n"
     "token's name) and prints it once: 'kid KID' and 'hmac KEY' (base64url), or\n"
     "with --json {\"kid\": ..., \"hmac_key\": ...}. A key binds one ACME account,\n"
@@ -40,9 +41,21 @@ static int refused(const char *what, enum ca_err rc, const struct ca_error *err)
 	return 1;
 }
 
+/* Open the CA in dir (NULL: $PRIVCA_DIR, else ./privca-data). */
+static enum ca_err open_dir(const char *dir, const char *pass_file, struct ca **ca,
+			    struct ca_error *err)
+{
+	if (dir == NULL) {
+		const char *e = getenv("PRIVCA_DIR");
+		dir = e != NULL && *e ? e : "./privca-data";
+	}
+	struct ca_open_opts oo = {.key_pass_file = pass_file};
+	return ca_open_ex(dir, &oo, ca, err);
+}
+
 int cmd_acme(int argc, char **argv)
 {
-	const char *dir = NULL, *args[3];
+	const char *dir = NULL, *pass_file = NULL, *args[3];
 	size_t nargs = 0;
 	bool json = false;
 	for (int i = 1; i < argc; i++) {
@@ -55,6 +68,8 @@ int cmd_acme(int argc, char **argv)
 			dir = argv[++i];
 		} else if (strncmp(argv[i], "--dir=", 6) == 0) {
 			dir = argv[i] + 6;
+		} else if (strcmp(argv[i], "--key-pass-file") == 0 && i + 1 < argc) {
+			pass_file = argv[++i];
 		} else if (argv[i][0] == '-') {
 			return usage("unknown option");
 		} else if (nargs < 3) {
@@ -71,13 +86,9 @@ int cmd_acme(int argc, char **argv)
 		return usage("the subcommands of eab are list and revoke");
 	if (json && nargs != 2)
 		return usage("--json goes with eab NAME");
-	if (dir == NULL) {
-		const char *e = getenv("PRIVCA_DIR");
-		dir = e != NULL && *e ? e : "./privca-data";
-	}
 	struct ca *ca;
 	struct ca_error err;
-	enum ca_err rc = ca_open(dir, &ca, &err);
+	enum ca_err rc = open_dir(dir, pass_file, &ca, &err);
 	if (rc != CA_OK)
 		return refused("", rc, &err);
 	int status = 0;

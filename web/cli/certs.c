@@ -121,23 +121,31 @@ static const char *revoke_flag(int c, const char *arg, void *p)
 	return ca_reason_parse(arg, p) ? NULL : "unknown --reason";
 }
 
+struct revoke_ctx {
+	const char *serial;
+	enum ca_reason reason;
+};
+
+static int revoke_body(struct ca *ca, void *p)
+{
+	const struct revoke_ctx *x = p;
+	struct ca_error err;
+	enum ca_err rc = ca_revoke(ca, x->serial, x->reason, NULL, NULL, &err);
+	if (rc != CA_OK)
+		return fail("revoke", rc, &err);
+	fprintf(stderr, "privca: revoked %s (%s)\n", x->serial, ca_reason_name(x->reason));
+	return 0;
+}
+
 int cmd_revoke(int argc, char **argv)
 {
 	static const struct option opts[] = {{"reason", required_argument, NULL, 'r'}, {0}};
-	enum ca_reason reason = CA_REASON_UNSPECIFIED;
-	int st = parse_flags("revoke", revoke_help, opts, revoke_flag, &reason, 1, argc, argv);
+	struct revoke_ctx x = {.reason = CA_REASON_UNSPECIFIED};
+	int st = parse_flags("revoke", revoke_help, opts, revoke_flag, &x.reason, 1, argc, argv);
 	if (st != GO_ON)
 		return st;
-	struct ca *ca;
-	if (open_ca(&ca) != 0)
-		return EXIT_REFUSED;
-	struct ca_error err;
-	enum ca_err rc = ca_revoke(ca, argv[optind], reason, NULL, NULL, &err);
-	int status = rc == CA_OK ? 0 : fail("revoke", rc, &err);
-	if (rc == CA_OK)
-		fprintf(stderr, "privca: revoked %s (%s)\n", argv[optind], ca_reason_name(reason));
-	ca_close(ca);
-	return status;
+	x.serial = argv[optind];
+	return with_ca(revoke_body, &x);
 }
 
 /* ---- crl ---- */
@@ -166,6 +174,35 @@ static int write_all(FILE *f, const void *p, size_t n)
 	return fwrite(p, 1, n, f) == n && fflush(f) == 0 ? 0 : -1;
 }
 
+static int crl_body(struct ca *ca, void *p)
+{
+	const struct crl_ctx *x = p;
+	struct ca_blob *b = NULL;
+	struct ca_error err;
+	enum ca_err rc = ca_crl(ca, &b, &err);
+	if (rc != CA_OK)
+		return fail("crl", rc, &err);
+	int status = 0;
+	size_t len;
+	const uint8_t *der = ca_blob_data(b, &len);
+	char *text = NULL;
+	if (x->pem && (text = ca_pem("X509 CRL", der, len)) == NULL) {
+		status = EXIT_REFUSED;
+		goto done;
+	}
+	FILE *f = x->out ? fopen(x->out, "wb") : stdout;
+	if (f == NULL || write_all(f, text ? (const void *)text : der, text ? strlen(text) : len)) {
+		fprintf(stderr, "privca crl: cannot write %s\n", x->out ? x->out : "stdout");
+		status = EXIT_REFUSED;
+	}
+	if (f != NULL && f != stdout && fclose(f) != 0)
+		status = EXIT_REFUSED;
+	free(text);
+done:
+	ca_blob_release(b);
+	return status;
+}
+
 int cmd_crl(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -174,36 +211,7 @@ int cmd_crl(int argc, char **argv)
 	int st = parse_flags("crl", crl_help, opts, crl_flag, &x, 0, argc, argv);
 	if (st != GO_ON)
 		return st;
-	struct ca *ca;
-	if (open_ca(&ca) != 0)
-		return EXIT_REFUSED;
-	struct ca_blob *b = NULL;
-	struct ca_error err;
-	enum ca_err rc = ca_crl(ca, &b, &err);
-	int status = 0;
-	if (rc != CA_OK) {
-		status = fail("crl", rc, &err);
-		goto done;
-	}
-	size_t len;
-	const uint8_t *der = ca_blob_data(b, &len);
-	char *text = NULL;
-	if (x.pem && (text = ca_pem("X509 CRL", der, len)) == NULL) {
-		status = EXIT_REFUSED;
-		goto done;
-	}
-	FILE *f = x.out ? fopen(x.out, "wb") : stdout;
-	if (f == NULL || write_all(f, text ? (const void *)text : der, text ? strlen(text) : len)) {
-		fprintf(stderr, "privca crl: cannot write %s\n", x.out ? x.out : "stdout");
-		status = EXIT_REFUSED;
-	}
-	if (f != NULL && f != stdout && fclose(f) != 0)
-		status = EXIT_REFUSED;
-	free(text);
-done:
-	ca_blob_release(b);
-	ca_close(ca);
-	return status;
+	return with_ca(crl_body, &x);
 }
 
 /* ---- backup ---- */
@@ -221,6 +229,17 @@ static const char *backup_flag(int c, const char *arg, void *p)
 	return NULL;
 }
 
+static int backup_body(struct ca *ca, void *p)
+{
+	const char *out = p;
+	struct ca_error err;
+	enum ca_err rc = ca_backup(ca, out, &err);
+	if (rc != CA_OK)
+		return fail("backup", rc, &err);
+	fprintf(stderr, "privca: wrote %s\n", out);
+	return 0;
+}
+
 int cmd_backup(int argc, char **argv)
 {
 	static const struct option opts[] = {{"out", required_argument, NULL, 'o'}, {0}};
@@ -230,16 +249,7 @@ int cmd_backup(int argc, char **argv)
 		return st;
 	if (out == NULL)
 		return usage_error("backup", "--out FILE is required");
-	struct ca *ca;
-	if (open_ca(&ca) != 0)
-		return EXIT_REFUSED;
-	struct ca_error err;
-	enum ca_err rc = ca_backup(ca, out, &err);
-	int status = rc != CA_OK ? fail("backup", rc, &err) : 0;
-	if (rc == CA_OK)
-		fprintf(stderr, "privca: wrote %s\n", out);
-	ca_close(ca);
-	return status;
+	return with_ca(backup_body, (void *)out);
 }
 
 /* ---- list / show ---- */
@@ -275,24 +285,16 @@ static void print_names(const struct ca_cert *c)
 		printf("%s%s", i || c->n_dns ? "," : "", c->ip_addresses[i]);
 }
 
-int cmd_list(int argc, char **argv)
+static int list_body(struct ca *ca, void *p)
 {
-	static const struct option opts[] = {
-	    {"status", required_argument, NULL, 's'}, {"q", required_argument, NULL, 'q'}, {0}};
-	struct ca_list_query q = {.status = -1, .limit = 500};
-	int st = parse_flags("list", list_help, opts, list_flag, &q, 0, argc, argv);
-	if (st != GO_ON)
-		return st;
-	struct ca *ca;
-	if (open_ca(&ca) != 0)
-		return EXIT_REFUSED;
+	struct ca_list_query *q = p;
 	int status = 0;
 	char *cursor = NULL;
 	do {
 		struct ca_cert_list l;
 		struct ca_error err;
-		q.cursor = cursor;
-		enum ca_err rc = ca_list(ca, &q, &l, &err);
+		q->cursor = cursor;
+		enum ca_err rc = ca_list(ca, q, &l, &err);
 		free(cursor);
 		cursor = NULL;
 		if (rc != CA_OK) {
@@ -311,49 +313,56 @@ int cmd_list(int argc, char **argv)
 		l.next_cursor = NULL;
 		ca_cert_list_free(&l);
 	} while (cursor != NULL);
-	ca_close(ca);
 	return status;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"status", required_argument, NULL, 's'}, {"q", required_argument, NULL, 'q'}, {0}};
+	struct ca_list_query q = {.status = -1, .limit = 500};
+	int st = parse_flags("list", list_help, opts, list_flag, &q, 0, argc, argv);
+	if (st != GO_ON)
+		return st;
+	return with_ca(list_body, &q);
 }
 
 static const char show_help[] = "usage: privca show [--dir DIR] SERIAL\n"
 				"Print one certificate's record and its PEM.\n";
+
+static int show_body(struct ca *ca, void *p)
+{
+	const char *serial = p;
+	struct ca_cert *cert;
+	struct ca_error err;
+	enum ca_err rc = ca_cert_get(ca, serial, &cert, &err);
+	if (rc != CA_OK)
+		return fail("show", rc, &err);
+	char nb[21], na[21], ra[21];
+	ca_time_rfc3339(cert->not_before, nb);
+	ca_time_rfc3339(cert->not_after, na);
+	printf("serial:      %s\nsubject:     %s\nnames:       ", cert->serial, cert->subject);
+	print_names(cert);
+	printf("\nnot before:  %s\nnot after:   %s\nprofile:     %s\nrequester:   %s\n"
+	       "sha256:      %s\nstatus:      %s\n",
+	       nb, na, ca_profile_name(cert->profile), cert->requester, cert->fingerprint_sha256,
+	       ca_status_name(cert->status));
+	if (cert->status == CA_STATUS_REVOKED) {
+		ca_time_rfc3339(cert->revoked_at, ra);
+		printf("revoked at:  %s\nreason:      %s\n", ra, ca_reason_name(cert->reason));
+	}
+	char *pem = ca_cert_pem(cert);
+	if (pem != NULL)
+		fputs(pem, stdout);
+	free(pem);
+	ca_cert_free(cert);
+	return 0;
+}
 
 int cmd_show(int argc, char **argv)
 {
 	int st = parse_flags("show", show_help, NULL, NULL, NULL, 1, argc, argv);
 	if (st != GO_ON)
 		return st;
-	struct ca *ca;
-	if (open_ca(&ca) != 0)
-		return EXIT_REFUSED;
-	struct ca_cert *cert;
-	struct ca_error err;
-	enum ca_err rc = ca_cert_get(ca, argv[optind], &cert, &err);
-	int status = 0;
-	if (rc != CA_OK) {
-		status = fail("show", rc, &err);
-	} else {
-		char nb[21], na[21], ra[21];
-		ca_time_rfc3339(cert->not_before, nb);
-		ca_time_rfc3339(cert->not_after, na);
-		printf("serial:      %s\nsubject:     %s\nnames:       ", cert->serial,
-		       cert->subject);
-		print_names(cert);
-		printf("\nnot before:  %s\nnot after:   %s\nprofile:     %s\nrequester:   %s\n"
-		       "sha256:      %s\nstatus:      %s\n",
-		       nb, na, ca_profile_name(cert->profile), cert->requester,
-		       cert->fingerprint_sha256, ca_status_name(cert->status));
-		if (cert->status == CA_STATUS_REVOKED) {
-			ca_time_rfc3339(cert->revoked_at, ra);
-			printf("revoked at:  %s\nreason:      %s\n", ra,
-			       ca_reason_name(cert->reason));
-		}
-		char *pem = ca_cert_pem(cert);
-		if (pem != NULL)
-			fputs(pem, stdout);
-		free(pem);
-		ca_cert_free(cert);
-	}
-	ca_close(ca);
-	return status;
+	return with_ca(show_body, argv[optind]);
 }

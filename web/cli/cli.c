@@ -11,6 +11,18 @@
 #include "cli/cli.h"
 
 static const char *dir_opt;
+static const char *pass_file_opt; /* --key-pass-file */
+
+/* Every command's flags besides its own, for --help. */
+static const char common_help[] =
+    "  --dir DIR            the CA's directory (default $PRIVCA_DIR or ./privca-data)\n"
+    "  --key-pass-file F    the file holding the passphrase of an encrypted ca.key\n"
+    "                       (default: $CREDENTIALS_DIRECTORY/privca-key-pass)\n";
+
+const char *key_pass_file(void)
+{
+	return pass_file_opt;
+}
 
 const char *data_dir(void)
 {
@@ -20,9 +32,17 @@ const char *data_dir(void)
 	return e != NULL && *e ? e : "./privca-data";
 }
 
+/* What the CLI adds to a core message about one input: its flag. */
+static const char *const input_hints[CA_INPUT_MAX] = {
+    [CA_INPUT_DAYS] = " (--days)",
+    [CA_INPUT_IP_BLOCK] = "; use --allow-ip",
+};
+
 int fail(const char *what, enum ca_err rc, const struct ca_error *err)
 {
-	fprintf(stderr, "privca: %s: %s (%s)\n", what, err->detail, ca_strerror(rc));
+	const char *hint = (unsigned)err->input < CA_INPUT_MAX ? input_hints[err->input] : NULL;
+	fprintf(stderr, "privca: %s: %s%s (%s)\n", what, err->detail, hint ? hint : "",
+		ca_strerror(rc));
 	return EXIT_REFUSED;
 }
 
@@ -57,7 +77,8 @@ int open_ca(struct ca **ca)
 int open_ca_store(struct ca **ca, const char *store_url)
 {
 	struct ca_error err;
-	enum ca_err rc = ca_open_store(data_dir(), store_url, ca, &err);
+	struct ca_open_opts oo = {.key_pass_file = pass_file_opt, .store_url = store_url};
+	enum ca_err rc = ca_open_ex(data_dir(), &oo, ca, &err);
 	if (rc != CA_OK) {
 		int code = fail("cannot open the CA", rc, &err);
 		if (rc == CA_ERR_NOT_FOUND) /* the core names no command: this does */
@@ -66,6 +87,16 @@ int open_ca_store(struct ca **ca, const char *store_url)
 		return code;
 	}
 	return 0;
+}
+
+int with_ca(int (*body)(struct ca *ca, void *ctx), void *ctx)
+{
+	struct ca *ca;
+	if (open_ca(&ca) != 0)
+		return EXIT_REFUSED;
+	int status = body(ca, ctx);
+	ca_close(ca);
+	return status;
 }
 
 uint8_t *slurp(const char *path, size_t *len)
@@ -91,9 +122,10 @@ uint8_t *slurp(const char *path, size_t *len)
 int parse_flags(const char *cmd, const char *help, const struct option *opts, flag_fn on_flag,
 		void *ctx, int nargs, int argc, char **argv)
 {
-	struct option all[16] = {{"dir", required_argument, NULL, 'd'},
-				 {"help", no_argument, NULL, 'h'}};
-	size_t n = 2;
+	struct option all[20] = {{"dir", required_argument, NULL, 'd'},
+				 {"help", no_argument, NULL, 'h'},
+				 {"key-pass-file", required_argument, NULL, CLI_KEY_PASS_FILE}};
+	size_t n = 3;
 	for (; opts != NULL && opts->name != NULL; opts++) {
 		if (n + 1 >= sizeof(all) / sizeof(all[0]))
 			return usage_error(cmd, "too many options (a bug)");
@@ -103,8 +135,11 @@ int parse_flags(const char *cmd, const char *help, const struct option *opts, fl
 	while ((c = getopt_long(argc, argv, "", all, NULL)) != -1) {
 		if (c == 'd') {
 			dir_opt = optarg;
+		} else if (c == CLI_KEY_PASS_FILE) {
+			pass_file_opt = optarg;
 		} else if (c == 'h') {
 			fputs(help, stdout);
+			fputs(common_help, stdout);
 			return 0;
 		} else if (c == '?' || on_flag == NULL) {
 			return usage_error(cmd, "unknown option");

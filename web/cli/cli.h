@@ -19,6 +19,8 @@
 #define EXIT_USAGE   2
 #define MAX_LIST     64
 #define GO_ON	     (-1) /* flags parsed: the command goes on */
+/* getopt value of --key-pass-file: outside every command's letters. */
+#define CLI_KEY_PASS_FILE 0x100
 
 /* The subcommands: argv[0] is the command's name. Return the exit code. */
 int cmd_init(int argc, char **argv);   /* init.c */
@@ -50,6 +52,15 @@ bool parse_int(const char *s, int lo, int hi, int *out);
 int open_ca(struct ca **ca);
 /* open_ca with the store at store_url (NULL: privca.conf's). */
 int open_ca_store(struct ca **ca, const char *store_url);
+/*
+ * Open the CA (as open_ca), run body(ca, ctx) and close the CA again.
+ * Returns body's exit code, or EXIT_REFUSED (after the message) when the CA
+ * does not open. ctx is the command's own, passed through.
+ */
+int with_ca(int (*body)(struct ca *ca, void *ctx), void *ctx);
+/* The --key-pass-file argument (a file: a passphrase never goes on argv),
+ * or NULL. */
+const char *key_pass_file(void);
 /* The data directory; a static string or the --dir argument. */
 const char *data_dir(void);
 /* Read a whole file (or stdin for "-"), at most 1 MiB. malloc'ed (free it);
@@ -57,7 +68,8 @@ const char *data_dir(void);
 uint8_t *slurp(const char *path, size_t *len);
 
 /*
- * Parse a subcommand's flags. --dir and --help are every command's; the
+ * Parse a subcommand's flags. --dir, --key-pass-file and --help are every
+ * command's ('d', 'h' and CLI_KEY_PASS_FILE are taken); the
  * others (opts, without them) go to on_flag, which returns NULL when it took
  * the flag or the usage message. nargs positional arguments must follow.
  * Returns GO_ON, or the exit code: 0 after --help, 2 on a usage error.

@@ -107,8 +107,16 @@ static int token_create(int argc, char **argv)
 	return status;
 }
 
-static int token_list(struct ca *ca)
+static int token_revoke(struct ca *ca, void *name)
 {
+	struct ca_error err;
+	enum ca_err rc = ca_token_revoke(ca, name, &err);
+	return rc == CA_OK ? 0 : fail("token revoke", rc, &err);
+}
+
+static int token_list(struct ca *ca, void *unused)
+{
+	(void)unused;
 	struct ca_token_info *l;
 	size_t n;
 	struct ca_error err;
@@ -140,18 +148,5 @@ int cmd_token(int argc, char **argv)
 	    parse_flags("token", token_help, NULL, NULL, NULL, revoke ? 1 : 0, argc - 1, argv + 1);
 	if (st != GO_ON)
 		return st;
-	struct ca *ca;
-	if (open_ca(&ca) != 0)
-		return EXIT_REFUSED;
-	int status = 0;
-	if (list) {
-		status = token_list(ca);
-	} else {
-		struct ca_error err;
-		enum ca_err rc = ca_token_revoke(ca, argv[1 + optind], &err);
-		if (rc != CA_OK)
-			status = fail("token revoke", rc, &err);
-	}
-	ca_close(ca);
-	return status;
+	return list ? with_ca(token_list, NULL) : with_ca(token_revoke, argv[1 + optind]);
 }

@@ -81,7 +81,7 @@ enum ca_err http_auth(const struct http_req *r, const char *form_token, struct c
 				   "Bearer TOKEN' (ask the CA operator for one).");
 		return e->code;
 	}
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	enum ca_err rc = ca_token_auth(r->ca, bearer, tok, &err);
 	if (rc != CA_OK) {
 		*tok = NULL;

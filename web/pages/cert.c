@@ -279,7 +279,7 @@ static void cert_page(const struct http_req *r, struct http_resp *w, const struc
 {
 	struct buf *b = &w->body;
 	struct ca_cert_info *ci = NULL;
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	if (ca_cert_info(c->der, c->der_len, &ci, &err) != CA_OK)
 		ci = NULL; /* shown without the decoded details */
 
@@ -304,7 +304,7 @@ static void cert_or_download(const struct http_req *r, struct http_resp *w, cons
 {
 	char serial[33];
 	struct ca_cert *c = NULL;
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	enum ca_err e = CA_ERR_NOT_FOUND;
 	if (http_serial_param(r, serial))
 		e = ca_cert_get(r->ca, serial, &c, &err);
@@ -357,8 +357,7 @@ void pages_cert_revoke(const struct http_req *r, struct http_resp *w)
 	struct form f = {0};
 	struct ca_cert *c = NULL;
 	struct ca_token *tok = NULL;
-	struct ca_error err = {{0}};
-	char detail[sizeof(err.detail)];
+	struct ca_error err = {0};
 
 	char sn[33];
 	if (!http_serial_param(r, sn) || ca_cert_get(r->ca, sn, &c, &err) != CA_OK) {
@@ -378,29 +377,16 @@ void pages_cert_revoke(const struct http_req *r, struct http_resp *w)
 			  400);
 		goto out;
 	}
-	struct http_auth_error ae;
-	enum ca_err e = http_auth(r, form_get(&f, "token", NULL), &tok, &ae);
-	if (e != CA_OK) {
-		const char *title = ae.title;
-		int status = ae.status;
-		w->refusal = ae.problem;
-		if (ae.challenge != NULL)
-			(void)http_set_header(w, "WWW-Authenticate", ae.challenge);
-		snprintf(detail, sizeof(detail), "%s", ae.detail);
-		cert_page(r, w, c, NULL, title, detail, status);
+	struct page_why why;
+	if (!page_auth_or_refuse(r, w, form_get(&f, "token", NULL), &tok, &why)) {
+		cert_page(r, w, c, NULL, why.title, why.detail, why.status);
 		goto out;
 	}
-	http_resp_token(w, tok);
-	e = metrics_revoke(r->ca, c->serial, reason, tok, NULL, &err);
+	enum ca_err e = metrics_revoke(r->ca, c->serial, reason, tok, NULL, &err);
 	if (e != CA_OK) {
-		w->refusal = http_code_of(e);
-		int status = http_status_of(e);
-		if (status >= 500)
-			fprintf(stderr, "privca: revoke: %s\n", err.detail);
-		cert_page(r, w, c, NULL, page_refusal_title(e),
-			  status >= 500 ? "The revocation could not be recorded; try again."
-					: err.detail,
-			  status);
+		page_core_refusal(w, e, &err, "revoke",
+				  "The revocation could not be recorded; try again.", &why);
+		cert_page(r, w, c, NULL, why.title, why.detail, why.status);
 		goto out;
 	}
 	struct buf loc = {0};

@@ -140,7 +140,7 @@ void pages_certs(const struct http_req *r, struct http_resp *w)
 	struct buf *b = &w->body;
 	struct certs_query cq;
 	struct ca_cert_list list = {0};
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	int64_t now = ca_now(r->ca);
 	int status = 200;
 

@@ -16,6 +16,7 @@
 #include "privca/certinfo.h"
 #include "form.h"
 #include "html.h"
+#include "http/auth.h"
 #include "pages/pages.h"
 
 #define EXPIRING_DAYS 30
@@ -366,4 +367,33 @@ void page_fingerprint_row(struct buf *b, const char *label, const char *hex, con
 		  NULL);
 	html_lit(b, "Copy</button></dd></div>");
 	buf_free(&fp);
+}
+
+bool page_auth_or_refuse(const struct http_req *r, struct http_resp *w, const char *form_token,
+			 struct ca_token **tok, struct page_why *why)
+{
+	struct http_auth_error ae;
+	if (http_auth(r, form_token, tok, &ae) == CA_OK) {
+		http_resp_token(w, *tok);
+		return true;
+	}
+	w->refusal = ae.problem;
+	if (ae.challenge != NULL)
+		(void)http_set_header(w, "WWW-Authenticate", ae.challenge);
+	snprintf(why->buf, sizeof(why->buf), "%s", ae.detail);
+	why->title = ae.title;
+	why->detail = why->buf;
+	why->status = ae.status;
+	return false;
+}
+
+void page_core_refusal(struct http_resp *w, enum ca_err e, const struct ca_error *err,
+		       const char *what, const char *retry, struct page_why *why)
+{
+	w->refusal = http_code_of(e);
+	why->status = http_status_of(e);
+	why->title = page_refusal_title(e);
+	why->detail = why->status >= 500 ? retry : err->detail;
+	if (why->status >= 500)
+		fprintf(stderr, "privca: %s: %s\n", what, err->detail);
 }

@@ -80,7 +80,7 @@ void pages_home(const struct http_req *r, struct http_resp *w)
 	const struct ca_issuer *root = ca_issuer(r->ca);
 	const struct ca_settings *set = ca_settings(r->ca);
 	int64_t now = ca_now(r->ca);
-	struct ca_error err = {{0}};
+	struct ca_error err = {0};
 	struct ca_counts counts = {0};
 	struct ca_cert_list latest = {0};
 	static const char *const scripts[] = {"/static/copy.js", NULL};

@@ -87,4 +87,29 @@ void page_refusal(struct buf *b, const char *what, const char *detail);
 /* The heading of a refusal box for a core error (static string). */
 const char *page_refusal_title(enum ca_err e);
 
+/* Why a form was refused, for the page that shows the form again. title is
+ * static; detail points into buf or into the core's struct ca_error. */
+struct page_why {
+	const char *title;
+	const char *detail;
+	int status;
+	char buf[512];
+};
+/*
+ * Authenticate the form's token (form_token, else the Authorization
+ * header) into *tok (ca_token_free it) and name it in the response. False
+ * when refused: w->refusal and any WWW-Authenticate challenge are set and
+ * *why says what the page shows.
+ */
+bool page_auth_or_refuse(const struct http_req *r, struct http_resp *w, const char *form_token,
+			 struct ca_token **tok, struct page_why *why);
+/*
+ * A refusal by the core (e, err) of what ("issue", "revoke"): w->refusal
+ * set and *why filled. A server error is logged with err and shown as
+ * retry, a sentence that gives nothing away; any other shows err's detail.
+ * *why points into err: keep err alive while it is used.
+ */
+void page_core_refusal(struct http_resp *w, enum ca_err e, const struct ca_error *err,
+		       const char *what, const char *retry, struct page_why *why);
+
 #endif

@@ -161,8 +161,7 @@ void pages_request(const struct http_req *r, struct http_resp *w)
 	struct form f = {0};
 	struct ca_token *tok = NULL;
 	struct ca_cert *c = NULL;
-	struct ca_error err = {{0}};
-	char detail[sizeof(err.detail)];
+	struct ca_error err = {0};
 	bool parsed = page_form_parse(r, &f);
 	in.csr = form_get(&f, "csr", NULL);
 	in.profile = form_get(&f, "profile", NULL);
@@ -176,30 +175,17 @@ void pages_request(const struct http_req *r, struct http_resp *w)
 	struct ca_issue_req req = {0};
 	if (!request_decode(r, w, &in, &f, &req))
 		goto out;
-	struct http_auth_error ae;
-	enum ca_err e = http_auth(r, form_get(&f, "token", NULL), &tok, &ae);
-	if (e != CA_OK) {
-		const char *title = ae.title;
-		int status = ae.status;
-		w->refusal = ae.problem;
-		if (ae.challenge != NULL)
-			(void)http_set_header(w, "WWW-Authenticate", ae.challenge);
-		snprintf(detail, sizeof(detail), "%s", ae.detail);
-		request_page(r, w, &in, title, detail, status);
+	struct page_why why;
+	if (!page_auth_or_refuse(r, w, form_get(&f, "token", NULL), &tok, &why)) {
+		request_page(r, w, &in, why.title, why.detail, why.status);
 		goto out;
 	}
-	http_resp_token(w, tok);
 	req.token = tok; /* never NULL here: NULL would mean the operator */
-	e = metrics_issue(r->ca, &req, &c, &err);
+	enum ca_err e = metrics_issue(r->ca, &req, &c, &err);
 	if (e != CA_OK) {
-		w->refusal = http_code_of(e);
-		int status = http_status_of(e);
-		if (status >= 500)
-			fprintf(stderr, "privca: issue: %s\n", err.detail);
-		request_page(r, w, &in, page_refusal_title(e),
-			     status >= 500 ? "The certificate could not be issued; try again."
-					   : err.detail,
-			     status);
+		page_core_refusal(w, e, &err, "issue",
+				  "The certificate could not be issued; try again.", &why);
+		request_page(r, w, &in, why.title, why.detail, why.status);
 		goto out;
 	}
 	struct buf loc = {0};

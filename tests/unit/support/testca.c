@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "codec.h"
 #include "x509/oid.h"
@@ -45,9 +47,10 @@ void ext(struct der_w *w, const char *oid, size_t oid_len, bool critical, const 
 }
 
 /* A certificate for subject/spki signed by signer as issuer. */
-void make_cert(struct key *signer, const uint8_t *issuer, size_t issuer_len, const uint8_t *subject,
-	       size_t subject_len, const uint8_t *spki, size_t spki_len, const uint8_t *serial,
-	       size_t serial_len, bool ca, const uint8_t *ski, uint8_t **out, size_t *out_len)
+void make_cert(struct signer *signer, const uint8_t *issuer, size_t issuer_len,
+	       const uint8_t *subject, size_t subject_len, const uint8_t *spki, size_t spki_len,
+	       const uint8_t *serial, size_t serial_len, bool ca, const uint8_t *ski, uint8_t **out,
+	       size_t *out_len)
 {
 	struct der_w w = {0};
 	uint8_t *tbs;
@@ -57,7 +60,7 @@ void make_cert(struct key *signer, const uint8_t *issuer, size_t issuer_len, con
 	der_uint(&w, 2);
 	der_end(&w, v);
 	der_uint_bytes(&w, DER_INTEGER, serial, serial_len);
-	key_write_alg(signer, &w);
+	signer_write_alg(signer, &w);
 	der_raw(&w, issuer, issuer_len);
 	size_t val = der_begin(&w, DER_SEQUENCE);
 	der_time(&w, T0 - 86400);
@@ -86,7 +89,7 @@ void make_cert(struct key *signer, const uint8_t *issuer, size_t issuer_len, con
 	der_end(&w, e3);
 	der_end(&w, top);
 	assert_true(der_finish(&w, &tbs, &tbs_len));
-	assert_int_equal(key_sign(signer, tbs, tbs_len, out, out_len), CA_OK);
+	assert_int_equal(signer_sign(signer, tbs, tbs_len, out, out_len), CA_OK);
 	free(tbs);
 }
 
@@ -98,6 +101,37 @@ void write_file(const char *dir, const char *name, const void *p, size_t n)
 	assert_non_null(f);
 	assert_int_equal(fwrite(p, 1, n, f), n);
 	assert_int_equal(fclose(f), 0);
+}
+
+void put_file(const char *path, const char *s, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+	assert_int_equal(close(fd), 0);
+}
+
+int softhsm_token(const char *dir, const char *label, const char *pin)
+{
+	char out[4096], conf[256], body[512];
+	if (access(SOFTHSM_MODULE, R_OK) != 0 ||
+	    run(dir, out, sizeof(out), "command -v softhsm2-util") != 0)
+		return 0;
+	snprintf(conf, sizeof(conf), "%s/softhsm2.conf", dir);
+	snprintf(
+	    body, sizeof(body),
+	    "directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n",
+	    dir);
+	put_file(conf, body, 0600);
+	setenv("SOFTHSM2_CONF", conf, 1);
+	if (run(dir, out, sizeof(out),
+		"mkdir tokens && softhsm2-util --init-token --free --label '%s' --pin '%s' "
+		"--so-pin 5678",
+		label, pin) != 0) {
+		print_message("softhsm2-util --init-token failed: %s\n", out);
+		return -1;
+	}
+	return 1;
 }
 
 void write_pem(const char *dir, const char *name, const char *label, const uint8_t *der, size_t n)
@@ -112,8 +146,8 @@ void tca_init(struct tca *c, enum ca_key_type t)
 {
 	memset(c, 0, sizeof(*c));
 	c->type = t;
-	assert_int_equal(key_generate(t, &c->key, NULL), CA_OK);
-	assert_int_equal(key_spki(c->key, &c->spki, &c->spki_len), CA_OK);
+	assert_int_equal(signer_file_generate(t, &c->key, NULL), CA_OK);
+	assert_int_equal(signer_spki(c->key, &c->spki, &c->spki_len), CA_OK);
 	struct der_r r = {c->spki, c->spki_len}, in;
 	struct der_elem seq, alg, bits;
 	assert_true(der_expect(&r, DER_SEQUENCE, &seq));
@@ -141,11 +175,30 @@ void tca_free(struct tca *c)
 		if (system(cmd) != 0)
 			fprintf(stderr, "could not remove %s\n", c->dir);
 	}
-	key_free(c->key);
+	signer_close(c->key);
 	free(c->name);
 	free(c->spki);
 	free(c->cert);
 	memset(c, 0, sizeof(*c));
+}
+
+/* A leaf for leaf.example with a fresh P-256 key, signed by c, as PEM in
+ * c->dir/file. */
+void tca_write_leaf(const struct tca *c, const uint8_t *serial, size_t serial_len, const char *file)
+{
+	struct signer *lk;
+	uint8_t *lspki, *lname, *leaf;
+	size_t lspki_len, lname_len, leaf_len;
+	assert_int_equal(signer_file_generate(CA_KEY_EC_P256, &lk, NULL), CA_OK);
+	assert_int_equal(signer_spki(lk, &lspki, &lspki_len), CA_OK);
+	name_cn("leaf.example", &lname, &lname_len);
+	make_cert(c->key, c->name, c->name_len, lname, lname_len, lspki, lspki_len, serial,
+		  serial_len, false, NULL, &leaf, &leaf_len);
+	write_pem(c->dir, file, "CERTIFICATE", leaf, leaf_len);
+	signer_close(lk);
+	free(lspki);
+	free(lname);
+	free(leaf);
 }
 
 /* Run a shell command in dir; its output (stdout and stderr) into out. */

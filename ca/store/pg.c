@@ -82,6 +82,18 @@ void pg_bind_int(struct pg_query *q, int64_t v)
 	q->fmt[i] = 0;
 }
 
+void pg_bind_text(struct pg_query *q, const char *v)
+{
+	if (q->nparams >= PG_PARAMS) {
+		q->overflow = true;
+		return;
+	}
+	int i = q->nparams++;
+	q->val[i] = v;
+	q->len[i] = 0;
+	q->fmt[i] = 0;
+}
+
 void pg_int(struct pg_query *q, int64_t v)
 {
 	char ref[16];

@@ -65,6 +65,7 @@ void pg_int(struct pg_query *q, int64_t v);
 void pg_bytes(struct pg_query *q, const void *p, size_t n);
 /* Add a parameter without writing its "$N" (the text refers to it). */
 void pg_bind_int(struct pg_query *q, int64_t v);
+void pg_bind_text(struct pg_query *q, const char *v); /* NULL: SQL NULL */
 
 /*
  * Run q on c. CA_OK with *res (PQclear it) for a command or rows;
@@ -198,6 +199,9 @@ enum ca_err pg_token_revoke(struct store *s, const char *name, int64_t at, struc
 /* pg_search.c */
 enum ca_err pg_list(struct store *s, const struct ca_list_query *q, int64_t now,
 		    struct ca_cert_list *out, struct ca_error *err);
+/* pg_acme.c: the ACME part (store_acme.h) */
+struct store_acme_ops;
+extern const struct store_acme_ops store_pg_acme_ops;
 /* pg_watch.c */
 enum ca_err pg_watch(struct store *s, struct store_change *seen, int timeout_ms);
 void pg_watch_close(struct pg_store *s);

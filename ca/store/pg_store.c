@@ -79,6 +79,7 @@ static const struct store_ops pg_ops = {
     .event_list = pg_event_list,
     .watch = pg_watch,
     .maintain = pg_maintain,
+    .acme = &store_pg_acme_ops,
 };
 
 /* "host:port/dbname" of url for messages: never its password. */

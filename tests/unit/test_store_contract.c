@@ -1,9 +1,8 @@
 /*
  * The store's contract: each case is written once over a struct store *
- * and run against every backend a factory exists for (SQLite here; a
- * PostgreSQL factory, run when PRIVCA_PG_URL is set, is one more line in
- * backends[]). Then the SQLite store's own defects, checked through a
- * second raw connection to its file.
+ * and run against every backend a factory exists for (SQLite, and
+ * PostgreSQL when ctest's fixture cluster is up: PRIVCA_PG_STATE). Then the SQLite store's own
+ * defects, checked through a second raw connection to its file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "store/sqlite_int.h"
+#include "support/pgfx.h"
 #include "store/store.h"
 
 struct backend {
@@ -53,87 +53,11 @@ static void drop_sqlite(const char *where)
 	unlink(side);
 }
 
-/* ---- PostgreSQL: a throwaway cluster (tests/pg.sh, a ctest fixture) ---- */
-
-static char pg_url[512]; /* URL of the database privca, "" if none */
-
-/* The first line of file into out; false if it cannot be read. */
-static bool read_line(const char *path, char *out, size_t n)
-{
-	FILE *f = fopen(path, "r");
-	bool ok = f != NULL && fgets(out, (int)n, f) != NULL;
-	if (f != NULL)
-		fclose(f);
-	if (ok)
-		out[strcspn(out, "\n")] = '\0';
-	return ok;
-}
-
-/* SQL on the database privca as the role privca; must succeed. */
-static void pg_admin_sql(const char *sql)
-{
-	PGconn *c = PQconnectdb(pg_url);
-	assert_int_equal(PQstatus(c), CONNECTION_OK);
-	PGresult *r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
-	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-	PQclear(r);
-	PQfinish(c);
-}
-
-/*
- * A new empty schema of the database privca; where gets a URL whose
- * search_path is that schema (then public, where tests/pg.sh put pg_trgm),
- * with `options` more server settings ("" for none). A schema per case, not
- * a database: CREATE DATABASE costs seconds of fsync.
- */
-static void pg_new_schema(char *where, size_t size, const char *options)
-{
-	static int n;
-	char name[64], sql[128];
-	snprintf(name, sizeof(name), "contract_%d_%d", (int)getpid(), ++n);
-	snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", name);
-	pg_admin_sql(sql);
-	snprintf(where, size, "%s?options=-csearch_path%%3D%s%%2Cpublic%s", pg_url, name, options);
-}
-
-static struct store *make_pg(char *where, size_t size)
-{
-	struct ca_error e;
-	struct store *s;
-	pg_new_schema(where, size, "");
-	if (store_open(where, true, &s, &e) != CA_OK) {
-		fprintf(stderr, "store_open %s: %s\n", where, e.detail);
-		return NULL;
-	}
-	return s;
-}
-
-static void drop_pg(const char *where)
-{
-	char sql[128];
-	const char *name = strstr(where, "%3D") + 3;
-	snprintf(sql, sizeof(sql), "DROP SCHEMA %.*s CASCADE", (int)(strstr(name, "%2C") - name),
-		 name);
-	pg_admin_sql(sql);
-}
-
-/* SQL on the database at url, as its owner; the libpq status. */
-static ExecStatusType pg_sql_on(const char *url, const char *sql)
-{
-	PGconn *c = PQconnectdb(url);
-	assert_int_equal(PQstatus(c), CONNECTION_OK);
-	PGresult *r = PQexec(c, sql);
-	ExecStatusType st = PQresultStatus(r);
-	PQclear(r);
-	PQfinish(c);
-	return st;
-}
+/* ---- PostgreSQL: a throwaway cluster (tests/pg.sh, support/pgfx.h) ---- */
 
 static const struct backend backends[] = {
     {"sqlite", make_sqlite, drop_sqlite},
-    {"postgresql", make_pg, drop_pg},
+    {"postgresql", pgfx_make, pgfx_drop},
 };
 static size_t running; /* the backend the contract group runs on */
 
@@ -579,14 +503,14 @@ static void pg_refuses_another_application(void **state)
 	char url[512];
 	struct ca_error e;
 	struct store *s;
-	pg_new_schema(url, sizeof(url), "");
-	assert_int_equal(pg_sql_on(url, "CREATE TABLE orders (id int)"), PGRES_COMMAND_OK);
+	pgfx_new_schema(url, sizeof(url), "");
+	assert_int_equal(pgfx_sql_on(url, "CREATE TABLE orders (id int)"), PGRES_COMMAND_OK);
 	assert_int_equal(store_open(url, true, &s, &e), CA_ERR_BAD_REQUEST);
 	assert_non_null(strstr(e.detail, "another application"));
 	assert_non_null(strstr(e.detail, "orders"));
 	assert_false(has_table(url, "privca_schema"));
 	assert_false(has_table(url, "certificates"));
-	drop_pg(url);
+	pgfx_drop(url);
 }
 
 static void pg_refuses_newer_schema(void **state)
@@ -596,8 +520,8 @@ static void pg_refuses_newer_schema(void **state)
 	struct store *s;
 	store_close(f->s);
 	f->s = NULL;
-	assert_int_equal(pg_sql_on(f->where, "INSERT INTO privca_schema (version, name) VALUES "
-					     "(99, '099_future.sql')"),
+	assert_int_equal(pgfx_sql_on(f->where, "INSERT INTO privca_schema (version, name) VALUES "
+					       "(99, '099_future.sql')"),
 			 PGRES_COMMAND_OK);
 	assert_int_equal(store_open(f->where, false, &s, &e), CA_ERR_STORE);
 	assert_non_null(strstr(e.detail, "newer than this privca"));
@@ -609,11 +533,11 @@ static void pg_empty_database_needs_create(void **state)
 	char url[512];
 	struct ca_error e;
 	struct store *s;
-	pg_new_schema(url, sizeof(url), "");
+	pgfx_new_schema(url, sizeof(url), "");
 	assert_int_equal(store_open(url, false, &s, &e), CA_ERR_NOT_FOUND);
 	assert_non_null(strstr(e.detail, "holds no privca store"));
 	assert_false(has_table(url, "privca_schema"));
-	drop_pg(url);
+	pgfx_drop(url);
 }
 
 static void pg_refuses_read_only(void **state)
@@ -623,11 +547,11 @@ static void pg_refuses_read_only(void **state)
 	struct ca_error e;
 	struct store *s;
 	/* what a hot standby says of itself, short of running one */
-	pg_new_schema(url, sizeof(url), "%20-cdefault_transaction_read_only%3Don");
+	pgfx_new_schema(url, sizeof(url), "%20-cdefault_transaction_read_only%3Don");
 	assert_int_equal(store_open(url, true, &s, &e), CA_ERR_BAD_REQUEST);
 	assert_non_null(strstr(e.detail, "read-only"));
 	assert_false(has_table(url, "privca_schema"));
-	drop_pg(url);
+	pgfx_drop(url);
 }
 
 static void pg_refuses_wrong_password_and_url(void **state)
@@ -637,7 +561,7 @@ static void pg_refuses_wrong_password_and_url(void **state)
 	struct ca_error e;
 	struct store *s;
 	/* the URL with another password */
-	const char *at = strchr(pg_url, '@');
+	const char *at = strchr(pgfx_url, '@');
 	snprintf(url, sizeof(url), "postgresql://privca:wrong%s", at);
 	assert_int_equal(store_open(url, true, &s, &e), CA_ERR_UNAVAILABLE);
 	assert_non_null(strstr(e.detail, "password authentication failed"));
@@ -711,19 +635,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(pg_watch_without_listen, setup_pg, teardown),
 	};
 	/* PRIVCA_PG_STATE: the cluster of tests/pg.sh (ctest starts one). */
-	const char *state = getenv("PRIVCA_PG_STATE");
-	char path[400];
-	if (state != NULL) {
-		snprintf(path, sizeof(path), "%s/url", state);
-		if (!read_line(path, pg_url, sizeof(pg_url))) {
-			fprintf(stderr, "PRIVCA_PG_STATE=%s holds no cluster\n", state);
-			return 1;
-		}
-	}
+	if (!pgfx_init())
+		return 1;
 	int fails = 0;
 	for (running = 0; running < sizeof(backends) / sizeof(backends[0]); running++) {
 		char name[64];
-		if (strcmp(backends[running].name, "postgresql") == 0 && !pg_url[0]) {
+		if (strcmp(backends[running].name, "postgresql") == 0 && !pgfx_url[0]) {
 			fprintf(stderr,
 				"store contract (postgresql): skipped, no PRIVCA_PG_STATE\n");
 			continue;
@@ -733,7 +650,7 @@ int main(void)
 		    name, contract, sizeof(contract) / sizeof(contract[0]), NULL, NULL);
 	}
 	fails += cmocka_run_group_tests_name("sqlite store", sqlite_only, NULL, NULL);
-	if (pg_url[0])
+	if (pgfx_url[0])
 		fails += cmocka_run_group_tests_name("postgresql store", pg_only, NULL, NULL);
 	return fails;
 }

@@ -119,6 +119,21 @@ pg_drop_schemas() {
 	done
 }
 
+# store_dump DIR: everything DIR's store holds, as SQL text on stdout
+# (sqlite3 .dump of privca.db; pg_dump of the schema privca.conf's store
+# URL names). Fails when the store cannot be read.
+store_dump() {
+	local dir=$1 url schema
+	url=$(sed -n 's/^store *= *//p' "$dir/privca.conf")
+	if [ -z "$url" ]; then
+		sqlite3 "$dir/privca.db" .dump
+		return
+	fi
+	schema=${url#*search_path%3D}
+	schema=${schema%%%2C*}
+	pg_dump --data-only --schema="$schema" "${url%%\?*}"
+}
+
 # new_ca DIR [init options...]: privca init into DIR (its store in
 # PostgreSQL under PRIVCA_TEST_STORE=pg).
 new_ca() {

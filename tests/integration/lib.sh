@@ -30,11 +30,13 @@ cleanup() {
 	for p in "${PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null || true
 	done
-	wait 2>/dev/null || true
-	# A test's own clean-up (store_nodes.sh stops its cluster), if it has one.
+	# A test's own clean-up (store_nodes.sh stops its cluster), if it has
+	# one, before the wait: the wait is for every child, and a server the
+	# test started itself (PostgreSQL's runuser) ends only when it stops.
 	if declare -F on_cleanup >/dev/null; then
 		on_cleanup || true
 	fi
+	wait 2>/dev/null || true
 	pg_drop_schemas
 	if [ "$rc" -ne 0 ] || [ "$FAILS" -ne 0 ]; then
 		echo "--- server log (last 40 lines) ---" >&2

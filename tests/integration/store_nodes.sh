@@ -225,7 +225,7 @@ ok "every revocation made on any node is on node 1's CRL"
 
 # ---- kill -9 of a node under load ---------------------------------------------
 : >"$T/load2"
-load "$T/load2" 3000 8 "${NODES[@]}" 2>"$T/load2.err" &
+load "$T/load2" 600 4 "${NODES[@]}" 2>"$T/load2.err" &
 LOADER=$!
 for _ in $(seq 1 200); do
 	[ "$(wc -l <"$T/load2")" -ge 30 ] && break

@@ -231,7 +231,9 @@ void pg_down(struct pg_store *s, const char *why)
 {
 	pthread_mutex_lock(&s->mu);
 	s->down_until_ms = mono_ms() + DOWN_MS;
-	snprintf(s->down_why, sizeof(s->down_why), "%s", why);
+	/* Only ever said in a message: a longer reason is cut, and says so. */
+	if (snprintf(s->down_why, sizeof(s->down_why), "%s", why) >= (int)sizeof(s->down_why))
+		memcpy(s->down_why + sizeof(s->down_why) - 4, "...", 4);
 	pthread_mutex_unlock(&s->mu);
 }
 

@@ -21,7 +21,7 @@
 
 #include "store/store.h"
 #include "store/store_acme.h"
-#include "support/pgfx.h"
+#include "support/storefx.h"
 
 struct backend {
 	const char *name;
@@ -30,40 +30,9 @@ struct backend {
 	void (*drop)(const char *where);
 };
 
-static struct store *make_sqlite(char *where, size_t size)
-{
-	struct ca_error e;
-	struct store *s;
-	snprintf(where, size, "/tmp/privca-acme-store-%d-XXXXXX", (int)getpid());
-	int fd = mkstemp(where);
-	if (fd < 0)
-		return NULL;
-	close(fd);
-	if (store_open(where, true, &s, &e) != CA_OK)
-		return NULL;
-	return s;
-}
-
-static struct store *again_sqlite(const char *where)
-{
-	struct ca_error e;
-	struct store *s;
-	return store_open(where, false, &s, &e) == CA_OK ? s : NULL;
-}
-
-static void drop_sqlite(const char *where)
-{
-	char side[300];
-	unlink(where);
-	snprintf(side, sizeof(side), "%s-wal", where);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", where);
-	unlink(side);
-}
-
 static const struct backend backends[] = {
-    {"sqlite", make_sqlite, again_sqlite, drop_sqlite},
-    {"postgresql", pgfx_make, pgfx_again, pgfx_drop},
+    {"sqlite", storefx_sqlite_make, storefx_sqlite_again, storefx_sqlite_drop},
+    {"postgresql", storefx_pg_make, storefx_pg_again, storefx_pg_drop},
 };
 static size_t running; /* the backend the group runs on */
 
@@ -557,12 +526,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(orders_list_pages_newest_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(valid_authorization_found_for_reuse, setup, teardown),
 	};
-	if (!pgfx_init())
+	if (!storefx_pg_init())
 		return 1;
 	int fails = 0;
 	for (running = 0; running < sizeof(backends) / sizeof(backends[0]); running++) {
 		char name[64];
-		if (strcmp(backends[running].name, "postgresql") == 0 && !pgfx_url[0]) {
+		if (strcmp(backends[running].name, "postgresql") == 0 && !storefx_pg_url[0]) {
 			fprintf(stderr, "store acme (postgresql): skipped, no PRIVCA_PG_STATE\n");
 			continue;
 		}

@@ -20,7 +20,7 @@
 #include <sqlite3.h>
 
 #include "store/sqlite_int.h"
-#include "support/pgfx.h"
+#include "support/storefx.h"
 #include "store/store.h"
 
 struct backend {
@@ -29,35 +29,11 @@ struct backend {
 	void (*drop)(const char *where);
 };
 
-static struct store *make_sqlite(char *where, size_t size)
-{
-	struct ca_error e;
-	struct store *s;
-	snprintf(where, size, "/tmp/privca-contract-%d-XXXXXX", (int)getpid());
-	int fd = mkstemp(where);
-	if (fd < 0)
-		return NULL;
-	close(fd);
-	if (store_open(where, true, &s, &e) != CA_OK)
-		return NULL;
-	return s;
-}
-
-static void drop_sqlite(const char *where)
-{
-	char side[300];
-	unlink(where);
-	snprintf(side, sizeof(side), "%s-wal", where);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", where);
-	unlink(side);
-}
-
-/* ---- PostgreSQL: a throwaway cluster (tests/pg.sh, support/pgfx.h) ---- */
+/* ---- PostgreSQL: a throwaway cluster (tests/pg.sh, support/storefx.h) ---- */
 
 static const struct backend backends[] = {
-    {"sqlite", make_sqlite, drop_sqlite},
-    {"postgresql", pgfx_make, pgfx_drop},
+    {"sqlite", storefx_sqlite_make, storefx_sqlite_drop},
+    {"postgresql", storefx_pg_make, storefx_pg_drop},
 };
 static size_t running; /* the backend the contract group runs on */
 
@@ -503,14 +479,14 @@ static void pg_refuses_another_application(void **state)
 	char url[512];
 	struct ca_error e;
 	struct store *s;
-	pgfx_new_schema(url, sizeof(url), "");
-	assert_int_equal(pgfx_sql_on(url, "CREATE TABLE orders (id int)"), PGRES_COMMAND_OK);
+	storefx_pg_new_schema(url, sizeof(url), "");
+	assert_int_equal(storefx_pg_sql_on(url, "CREATE TABLE orders (id int)"), PGRES_COMMAND_OK);
 	assert_int_equal(store_open(url, true, &s, &e), CA_ERR_BAD_REQUEST);
 	assert_non_null(strstr(e.detail, "another application"));
 	assert_non_null(strstr(e.detail, "orders"));
 	assert_false(has_table(url, "privca_schema"));
 	assert_false(has_table(url, "certificates"));
-	pgfx_drop(url);
+	storefx_pg_drop(url);
 }
 
 static void pg_refuses_newer_schema(void **state)
@@ -520,8 +496,9 @@ static void pg_refuses_newer_schema(void **state)
 	struct store *s;
 	store_close(f->s);
 	f->s = NULL;
-	assert_int_equal(pgfx_sql_on(f->where, "INSERT INTO privca_schema (version, name) VALUES "
-					       "(99, '099_future.sql')"),
+	assert_int_equal(storefx_pg_sql_on(f->where,
+					   "INSERT INTO privca_schema (version, name) VALUES "
+					   "(99, '099_future.sql')"),
 			 PGRES_COMMAND_OK);
 	assert_int_equal(store_open(f->where, false, &s, &e), CA_ERR_STORE);
 	assert_non_null(strstr(e.detail, "newer than this privca"));
@@ -533,11 +510,11 @@ static void pg_empty_database_needs_create(void **state)
 	char url[512];
 	struct ca_error e;
 	struct store *s;
-	pgfx_new_schema(url, sizeof(url), "");
+	storefx_pg_new_schema(url, sizeof(url), "");
 	assert_int_equal(store_open(url, false, &s, &e), CA_ERR_NOT_FOUND);
 	assert_non_null(strstr(e.detail, "holds no privca store"));
 	assert_false(has_table(url, "privca_schema"));
-	pgfx_drop(url);
+	storefx_pg_drop(url);
 }
 
 static void pg_refuses_read_only(void **state)
@@ -547,11 +524,11 @@ static void pg_refuses_read_only(void **state)
 	struct ca_error e;
 	struct store *s;
 	/* what a hot standby says of itself, short of running one */
-	pgfx_new_schema(url, sizeof(url), "%20-cdefault_transaction_read_only%3Don");
+	storefx_pg_new_schema(url, sizeof(url), "%20-cdefault_transaction_read_only%3Don");
 	assert_int_equal(store_open(url, true, &s, &e), CA_ERR_BAD_REQUEST);
 	assert_non_null(strstr(e.detail, "read-only"));
 	assert_false(has_table(url, "privca_schema"));
-	pgfx_drop(url);
+	storefx_pg_drop(url);
 }
 
 static void pg_refuses_wrong_password_and_url(void **state)
@@ -561,7 +538,7 @@ static void pg_refuses_wrong_password_and_url(void **state)
 	struct ca_error e;
 	struct store *s;
 	/* the URL with another password */
-	const char *at = strchr(pgfx_url, '@');
+	const char *at = strchr(storefx_pg_url, '@');
 	snprintf(url, sizeof(url), "postgresql://privca:wrong%s", at);
 	assert_int_equal(store_open(url, true, &s, &e), CA_ERR_UNAVAILABLE);
 	assert_non_null(strstr(e.detail, "password authentication failed"));
@@ -635,12 +612,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(pg_watch_without_listen, setup_pg, teardown),
 	};
 	/* PRIVCA_PG_STATE: the cluster of tests/pg.sh (ctest starts one). */
-	if (!pgfx_init())
+	if (!storefx_pg_init())
 		return 1;
 	int fails = 0;
 	for (running = 0; running < sizeof(backends) / sizeof(backends[0]); running++) {
 		char name[64];
-		if (strcmp(backends[running].name, "postgresql") == 0 && !pgfx_url[0]) {
+		if (strcmp(backends[running].name, "postgresql") == 0 && !storefx_pg_url[0]) {
 			fprintf(stderr,
 				"store contract (postgresql): skipped, no PRIVCA_PG_STATE\n");
 			continue;
@@ -650,7 +627,7 @@ int main(void)
 		    name, contract, sizeof(contract) / sizeof(contract[0]), NULL, NULL);
 	}
 	fails += cmocka_run_group_tests_name("sqlite store", sqlite_only, NULL, NULL);
-	if (pgfx_url[0])
+	if (storefx_pg_url[0])
 		fails += cmocka_run_group_tests_name("postgresql store", pg_only, NULL, NULL);
 	return fails;
 }

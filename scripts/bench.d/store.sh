@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # scripts/bench store: the store backends side by side (issue 10's figures),
 # all in one run so that they compare:
-#   - durable HTTP issuance at c=16: SQLite; PostgreSQL with one node; two
-#     nodes on the same database (the clients spread over both);
+#   - durable HTTP issuance and revocation at c=16, per second: SQLite;
+#     PostgreSQL with one node; two and three nodes on the same database
+#     (the clients spread over them);
 #   - OCSP (no nonce, cached and uncached serials) and list-page latency,
 #     p50/p99, on both backends;
 #   - the delay from a revocation on node A to OCSP on node B, p50/p99 over
@@ -11,7 +12,8 @@
 # on this machine, fsync on; the load generator shares the cores: read the
 # ratios, not the absolute rates.
 #
-# Knobs (environment): BENCH_SECONDS (default 8 per issuance point),
+# Knobs (environment): BENCH_SECONDS (default 8 per issuance or revocation
+# point; a revocation point ends early when it runs out of certificates),
 # BENCH_REVOKES (default 100), BENCH_LAT (default 300 requests per latency
 # figure).
 set -euo pipefail
@@ -59,12 +61,13 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$wo
 	-subj "/CN=a.bench.internal" -addext "subjectAltName=DNS:a.bench.internal" \
 	-out "$work/r.csr" 2>/dev/null
 
-# issue_rate SECONDS TOKEN BASE...: certificates per second from 16 clients.
+# issue_rate OUT SECONDS TOKEN BASE...: certificates per second from 16
+# clients; their serials appended to OUT.
 issue_rate() {
 	python3 - "$work/r.csr" "$@" <<'EOF'
 import json, sys, threading, time, urllib.request
-csr, secs, tok, bases = open(sys.argv[1]).read(), float(sys.argv[2]), sys.argv[3], sys.argv[4:]
-n = [0]; lock = threading.Lock(); end = time.time() + secs
+csr, out, secs, tok, bases = open(sys.argv[1]).read(), sys.argv[2], float(sys.argv[3]), sys.argv[4], sys.argv[5:]
+got = []; lock = threading.Lock(); end = time.time() + secs
 def w(k):
     while time.time() < end:
         req = urllib.request.Request(bases[k % len(bases)] + "/api/v1/certificates",
@@ -72,10 +75,39 @@ def w(k):
             "Content-Type": "application/json", "Accept": "application/json"})
         with urllib.request.urlopen(req, timeout=30) as r:
             if r.status == 201:
+                sn = json.load(r)["serial"]
+                with lock: got.append(sn)
+ts = [threading.Thread(target=w, args=(k,)) for k in range(16)]
+[t.start() for t in ts]; [t.join() for t in ts]
+open(out, "a").write("".join(sn + "\n" for sn in got))
+print("%.0f/s" % (len(got) / secs))
+EOF
+}
+
+# revoke_rate SERIALS SECONDS ADMIN BASE...: revocations per second from 16
+# clients, of the serials in the file SERIALS (each once), for SECONDS or
+# until they run out.
+revoke_rate() {
+	python3 - "$@" <<'EOF'
+import sys, threading, time, urllib.request
+todo = open(sys.argv[1]).read().split()
+secs, admin, bases = float(sys.argv[2]), sys.argv[3], sys.argv[4:]
+n = [0]; lock = threading.Lock(); t0 = time.time(); end = t0 + secs
+def w(k):
+    while time.time() < end:
+        with lock:
+            if not todo:
+                return
+            sn = todo.pop()
+        req = urllib.request.Request(bases[k % len(bases)] + "/api/v1/certificates/%s/revoke" % sn,
+            data=b'{"reason": "superseded"}', headers={"Authorization": "Bearer " + admin,
+            "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            if r.status == 200:
                 with lock: n[0] += 1
 ts = [threading.Thread(target=w, args=(k,)) for k in range(16)]
 [t.start() for t in ts]; [t.join() for t in ts]
-print("%.0f/s" % (n[0] / secs))
+print("%.0f/s (%d revoked)" % (n[0] / (time.time() - t0), n[0]))
 EOF
 }
 
@@ -97,40 +129,46 @@ print("p50 %.2f ms p99 %.2f ms" % (v[len(v) // 2], v[int(len(v) * 0.99)]))
 EOF
 }
 
-# setup NAME [init options]: a CA with a token; TOK and DIR set.
+# setup NAME [init options]: a CA with a token and an admin token; TOK,
+# ADMIN and DIR set.
 setup() {
 	DIR=$work/$1
 	shift
 	"$privca" init --dir "$DIR" "$@" >/dev/null 2>&1
 	TOK=$("$privca" token create bench --dir "$DIR" --allow .bench.internal 2>/dev/null)
+	ADMIN=$("$privca" token create admin --dir "$DIR" --admin 2>/dev/null)
 }
 
 setup sqlite
 A=$(serve "$DIR")
-sq_rate=$(issue_rate "$secs" "$TOK" "$A")
+sq_rate=$(issue_rate "$work/sq.sn" "$secs" "$TOK" "$A")
 sn=$(curl -s "$A/api/v1/certificates?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["serial"])')
 openssl ocsp -issuer "$DIR/ca.pem" -serial "0x$sn" -no_nonce -reqout "$work/sq.req" >/dev/null 2>&1
 sq_ocsp=$(latency "$lat" "$A/ocsp" "$work/sq.req")
 sq_list=$(latency "$lat" "$A/api/v1/certificates?limit=50")
 
+sq_revoke=$(revoke_rate "$work/sq.sn" "$secs" "$ADMIN" "$A")
+
 setup pg --store "$PG_URL"
 cp -a "$DIR" "$work/pg2"
+cp -a "$DIR" "$work/pg3"
 A=$(serve "$DIR")
-pg_rate=$(issue_rate "$secs" "$TOK" "$A")
+pg_rate=$(issue_rate "$work/pg1.sn" "$secs" "$TOK" "$A")
 B=$(serve "$work/pg2")
-pg2_rate=$(issue_rate "$secs" "$TOK" "$A" "$B")
+pg2_rate=$(issue_rate "$work/pg2.sn" "$secs" "$TOK" "$A" "$B")
+C=$(serve "$work/pg3")
+pg3_rate=$(issue_rate "$work/pg3.sn" "$secs" "$TOK" "$A" "$B" "$C")
 sn=$(curl -s "$A/api/v1/certificates?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["serial"])')
 openssl ocsp -issuer "$DIR/ca.pem" -serial "0x$sn" -no_nonce -reqout "$work/pg.req" >/dev/null 2>&1
 pg_ocsp=$(latency "$lat" "$A/ocsp" "$work/pg.req")
 pg_list=$(latency "$lat" "$A/api/v1/certificates?limit=50")
 
-# Revocation on A, OCSP on B: the delay until B says revoked.
-ADMIN=$("$privca" token create admin --dir "$DIR" --admin 2>/dev/null)
-delay=$(python3 - "$A" "$B" "$ADMIN" "$DIR/ca.pem" "$revokes" <<'EOF'
+# Revocation on A, OCSP on B: the delay until B says revoked (of the
+# certificates issued through two nodes).
+delay=$(python3 - "$A" "$B" "$ADMIN" "$DIR/ca.pem" "$revokes" "$work/pg2.sn" <<'EOF'
 import json, subprocess, sys, time, urllib.request
 a, b, admin, ca, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
-items = json.load(urllib.request.urlopen(b + "/api/v1/certificates?status=valid&limit=500"))["items"]
-serials = [c["serial"] for c in items if c["requester"] == "bench"][:n]
+serials = open(sys.argv[6]).read().split()[:n]
 def req(sn):
     return subprocess.run(["openssl", "ocsp", "-issuer", ca, "-serial", "0x" + sn, "-no_nonce",
         "-reqout", "/dev/stdout"], capture_output=True).stdout
@@ -157,10 +195,19 @@ print("p50 %.0f ms p99 %.0f ms over %d" % (v[len(v) // 2], v[int(len(v) * 0.99)]
 EOF
 )
 
-printf '%-44s %s\n' \
+# Revocation/s on one node (the certificates issued through one), then
+# spread over three (those issued through three).
+pg_revoke=$(revoke_rate "$work/pg1.sn" "$secs" "$ADMIN" "$A")
+pg3_revoke=$(revoke_rate "$work/pg3.sn" "$secs" "$ADMIN" "$A" "$B" "$C")
+
+printf '%-46s %s\n' \
 	"durable issuance c=16, SQLite" "$sq_rate" \
 	"durable issuance c=16, PostgreSQL, 1 node" "$pg_rate" \
 	"durable issuance c=16, PostgreSQL, 2 nodes" "$pg2_rate" \
+	"durable issuance c=16, PostgreSQL, 3 nodes" "$pg3_rate" \
+	"durable revocation c=16, SQLite" "$sq_revoke" \
+	"durable revocation c=16, PostgreSQL, 1 node" "$pg_revoke" \
+	"durable revocation c=16, PostgreSQL, 3 nodes" "$pg3_revoke" \
 	"OCSP (no nonce), SQLite" "$sq_ocsp" \
 	"OCSP (no nonce), PostgreSQL" "$pg_ocsp" \
 	"list page (50), SQLite" "$sq_list" \

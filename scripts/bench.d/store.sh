@@ -44,17 +44,20 @@ free_port() {
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# serve DIR: start a node; its base URL on stdout.
+# serve DIR: start a node; its base URL in URL. Not in a $(...): the
+# substitution would wait for the server's stdout, and the PID would be
+# lost with the subshell.
 serve() {
 	local port
 	port=$(free_port)
-	"$privca" serve --dir "$1" --http "127.0.0.1:$port" --https "" 2>>"$work/serve.log" &
+	"$privca" serve --dir "$1" --http "127.0.0.1:$port" --https "" >/dev/null \
+		2>>"$work/serve.log" &
 	pids+=($!)
 	for _ in $(seq 1 100); do
 		curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break
 		sleep 0.1
 	done
-	echo "http://127.0.0.1:$port"
+	URL="http://127.0.0.1:$port"
 }
 
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/k" \
@@ -140,7 +143,8 @@ setup() {
 }
 
 setup sqlite
-A=$(serve "$DIR")
+serve "$DIR"
+A=$URL
 sq_rate=$(issue_rate "$work/sq.sn" "$secs" "$TOK" "$A")
 sn=$(curl -s "$A/api/v1/certificates?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["serial"])')
 openssl ocsp -issuer "$DIR/ca.pem" -serial "0x$sn" -no_nonce -reqout "$work/sq.req" >/dev/null 2>&1
@@ -152,11 +156,14 @@ sq_revoke=$(revoke_rate "$work/sq.sn" "$secs" "$ADMIN" "$A")
 setup pg --store "$PG_URL"
 cp -a "$DIR" "$work/pg2"
 cp -a "$DIR" "$work/pg3"
-A=$(serve "$DIR")
+serve "$DIR"
+A=$URL
 pg_rate=$(issue_rate "$work/pg1.sn" "$secs" "$TOK" "$A")
-B=$(serve "$work/pg2")
+serve "$work/pg2"
+B=$URL
 pg2_rate=$(issue_rate "$work/pg2.sn" "$secs" "$TOK" "$A" "$B")
-C=$(serve "$work/pg3")
+serve "$work/pg3"
+C=$URL
 pg3_rate=$(issue_rate "$work/pg3.sn" "$secs" "$TOK" "$A" "$B" "$C")
 sn=$(curl -s "$A/api/v1/certificates?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["serial"])')
 openssl ocsp -issuer "$DIR/ca.pem" -serial "0x$sn" -no_nonce -reqout "$work/pg.req" >/dev/null 2>&1

@@ -22,6 +22,7 @@
 #include "x509/der.h"
 #include "x509/dn.h"
 #include "file.h"
+#include "hierarchy/chain.h"
 #include "hierarchy/constraints.h"
 #include "internal.h"
 #include "x509/oid.h"
@@ -47,12 +48,6 @@ const struct ca_issuer *ca_issuer(const struct ca *ca)
 	return &ca->issuer;
 }
 
-const struct ca_issuer *const *ca_chain(const struct ca *ca, size_t *n)
-{
-	*n = sizeof(ca->chain) / sizeof(ca->chain[0]);
-	return ca->chain;
-}
-
 /* ---- open / close ---- */
 
 /* privca.conf's ACME keys go to acme/state.c. */
@@ -70,7 +65,7 @@ static enum ca_err open_conf(struct ca *ca, struct ca_error *err)
 	    (rc = file_path(path, ca->dir, "ca.pem", err)) != CA_OK)
 		return rc;
 	if (access(path, F_OK) != 0)
-		return ca_fail(err, CA_ERR_NOT_FOUND, "%s holds no CA (it has no ca.pem)", ca->dir);
+		return hier_not_installed(ca->dir, err); /* or a subordinate's ca.csr waits */
 	ca->conf.extra = conf_acme;
 	ca->conf.extra_arg = ca;
 	if ((rc = acme_open(ca, err)) != CA_OK ||
@@ -188,7 +183,6 @@ static enum ca_err open_issuer(struct ca *ca, const struct cert_parts *parts, st
 	if (hash_sha256_hex(ca->cert_der, ca->cert_len, ca->issuer.fingerprint_sha256) != CA_OK ||
 	    hash_sha1_hex(ca->cert_der, ca->cert_len, ca->issuer.fingerprint_sha1) != CA_OK)
 		return ca_fail(err, CA_ERR_CRYPTO, "cannot fingerprint the CA certificate");
-	ca->chain[0] = &ca->issuer; /* one tier: the issuer is the root */
 	return CA_OK;
 }
 
@@ -227,6 +221,7 @@ enum ca_err ca_open_ex(const char *dir, const struct ca_open_opts *opts, struct 
 	    (rc = open_cert(ca, &parts, err)) != CA_OK ||
 	    (rc = open_constraints(ca, &parts, err)) != CA_OK ||
 	    (rc = open_issuer(ca, &parts, err)) != CA_OK ||
+	    (rc = hier_open(ca, err)) != CA_OK || /* root.pem, chain.pem (hierarchy/chain.c) */
 	    (rc = open_store(ca, opts, err)) != CA_OK || (rc = revocation_open(ca, err)) != CA_OK) {
 		ca_close(ca);
 		return rc;
@@ -241,6 +236,7 @@ void ca_close(struct ca *ca)
 		return;
 	acme_close(ca);
 	revocation_close(ca);
+	hier_close(ca);
 	store_close(ca->store);
 	signer_close(ca->key);
 	free(ca->nc);
@@ -268,4 +264,13 @@ enum ca_err ca_health(struct ca *ca, struct ca_error *err)
 	if (signer_signature(ca->key, (const uint8_t *)"healthz", 7, sig, &sl) != CA_OK)
 		return ca_fail(err, CA_ERR_CRYPTO, "the CA key does not sign");
 	return CA_OK;
+}
+
+void ca_activity(const struct ca *ca, struct ca_activity *out)
+{
+	/* atomic_load takes a non-const pointer in C11: the counters only move
+	 * forward, reading them changes nothing. */
+	struct ca *c = (struct ca *)ca;
+	out->issued = atomic_load_explicit(&c->n_issued, memory_order_relaxed);
+	out->revoked = atomic_load_explicit(&c->n_revoked, memory_order_relaxed);
 }

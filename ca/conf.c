@@ -69,9 +69,91 @@ enum ca_err conf_defaults(struct conf *c, struct ca_error *err)
 	return set_str(&c->https, "127.0.0.1:8443", err);
 }
 
+/* Why url is not what certificates may point to (an absolute http or
+ * https URL: a host name or address, a port, a path of plain characters;
+ * no user, query or fragment), or NULL. */
+static const char *url_problem(const char *url)
+{
+	const char *p = url;
+	if (strncmp(p, "https://", 8) == 0)
+		p += 8;
+	else if (strncmp(p, "http://", 7) == 0)
+		p += 7;
+	else
+		return "it must start with http:// or https://";
+	const char *host = p;
+	if (*p == '[') { /* an IPv6 literal */
+		while (*++p && (strchr("0123456789abcdefABCDEF:.", *p) != NULL))
+			;
+		if (*p != ']' || p == host + 1)
+			return "its IPv6 address is not closed by ']'";
+		p++;
+	} else {
+		while (*p && (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "0123456789.-",
+				     *p) != NULL))
+			p++;
+		if (p == host)
+			return "it names no host";
+	}
+	if (*p == ':') {
+		long port = 0;
+		const char *d = ++p;
+		while (*p >= '0' && *p <= '9' && port <= 65535)
+			port = port * 10 + (*p++ - '0');
+		if (p == d || port < 1 || port > 65535)
+			return "its port is not a number from 1 to 65535";
+	}
+	if (*p != '\0' && *p != '/')
+		return "its host may hold only letters, digits, '.' and '-' (no user, space or "
+		       "quote)";
+	for (; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch == '%' && p[1] && p[2] && strchr("0123456789abcdefABCDEF", p[1]) &&
+		    strchr("0123456789abcdefABCDEF", p[2]))
+			continue;
+		if (ch >= 0x80 ||
+		    strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			   "0123456789-._~/",
+			   ch) == NULL ||
+		    ch == '\0')
+			return "its path may hold only letters, digits and - . _ ~ / (no query, "
+			       "fragment, space, quote or angle bracket)";
+	}
+	return NULL;
+}
+
+enum ca_err conf_url_check(const char *url, struct ca_error *err)
+{
+	const char *why = strlen(url) > 1000 ? "it is over 1000 characters" : url_problem(url);
+	if (why != NULL)
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "the base URL '%.200s' is not an absolute http(s) URL: %s; write it "
+			       "as https://HOST[:PORT][/PATH]",
+			       url, why);
+	return CA_OK;
+}
+
+/* The base URL checked, trailing slashes dropped (certificates add "/crl"). */
+static enum ca_err set_url(char **dst, const char *url, struct ca_error *err)
+{
+	enum ca_err rc = conf_url_check(url, err);
+	if (rc != CA_OK)
+		return rc;
+	size_t n = strlen(url);
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	char *c = strndup(url, n);
+	if (c == NULL)
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	free(*dst);
+	*dst = c;
+	return CA_OK;
+}
+
 enum ca_err conf_set_base_url(struct conf *c, const char *url, struct ca_error *err)
 {
-	return set_str(&c->base_url, url, err);
+	return set_url(&c->base_url, url, err);
 }
 
 enum ca_err conf_set_store(struct conf *c, const char *url, struct ca_error *err)
@@ -126,6 +208,10 @@ static enum ca_err set_key(struct conf *c, const struct conf_key *k, char *v, co
 	if ((long)n < k->min || (long)n > k->max)
 		return ca_fail(err, CA_ERR_BAD_REQUEST, "%s:%d: %s must be %ld to %ld characters",
 			       path, lineno, k->key, k->min, k->max);
+	if (k->type == CONF_URL && url_problem(v) != NULL)
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "%s:%d: %s is not an absolute http(s) URL: %s", path, lineno, k->key,
+			       url_problem(v));
 	return set_str(str_at(c, k), v, err);
 }
 

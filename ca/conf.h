@@ -46,8 +46,12 @@ enum ca_err conf_read(struct conf *c, const char *path, struct ca_error *err) CA
  * URL, which may hold a password); never overwrites. */
 enum ca_err conf_write(const char *path, const struct conf *c, struct ca_error *err) CA_WUR;
 
-/* Set c's base URL to a copy of url (written as given; read back without
- * its trailing slashes). */
+/* Is url what certificates may point to: an absolute http(s) URL with a
+ * host, an optional port and a plain path, no user, query, fragment,
+ * space, quote or angle bracket, at most 1000 characters?
+ * CA_ERR_BAD_REQUEST saying what is wrong otherwise. */
+enum ca_err conf_url_check(const char *url, struct ca_error *err) CA_WUR;
+/* Set the base URL (conf_url_check'ed; trailing slashes dropped). */
 enum ca_err conf_set_base_url(struct conf *c, const char *url, struct ca_error *err) CA_WUR;
 
 /* Set c's store URL to a copy of url. */

@@ -36,7 +36,8 @@ const char *ca_strerror(enum ca_err err)
 	return err_names[err];
 }
 
-static void vfail(struct ca_error *err, enum ca_input input, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vfail(struct ca_error *err, enum ca_input input,
+							const char *fmt, va_list ap)
 {
 	vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
 	err->input = input;

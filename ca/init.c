@@ -15,23 +15,26 @@
 #include "crypto/keyfile.h"
 #include "x509/dn.h"
 #include "file.h"
+#include "hierarchy/root.h"
+#include "hierarchy/tiers.h"
 #include "internal.h"
 #include "tls.h"
 
-#define DEFAULT_SUBJECT "CN=privca demo CA,O=privca"
+#define DEFAULT_SUBJECT		"CN=privca demo CA,O=privca"
+#define DEFAULT_ISSUING_SUBJECT "CN=privca demo Issuing CA,O=privca"
 
-static const char *const init_files[] = {"ca.key",	  "ca.pem",	  "tls.key",
-					 "tls.pem",	  "privca.db",	  "privca.conf",
-					 "privca.db-wal", "privca.db-shm"};
-#define N_FOUND 6 /* the first six are refused when found; all are removed on failure */
+static const char *const init_files[] = {
+    "ca.key",	"ca.pem",   "tls.key",	 "tls.pem", "privca.db",     "privca.conf",  "root.key",
+    "root.pem", "root.crl", "chain.pem", "ca.csr",  "privca.db-wal", "privca.db-shm"};
+#define N_FOUND 11 /* the first eleven are refused when found; all are removed on failure */
 
 /* The arguments and the directory, before anything is written. */
 static enum ca_err init_check(const char *dir, const char *base, int days, struct ca_error *err)
 {
 	char path[PATH_MAX];
-	if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0)
-		return ca_fail(err, CA_ERR_BAD_REQUEST,
-			       "the base URL must start with http:// or https:// (got '%s')", base);
+	enum ca_err rc = conf_url_check(base, err);
+	if (rc != CA_OK)
+		return rc;
 	if (days < 1 || days > 36500)
 		return ca_fail(err, CA_ERR_BAD_REQUEST,
 			       "the CA's validity must be from 1 to 36500 days");
@@ -61,38 +64,10 @@ static enum ca_err init_root(const struct ca_init_opts *o, const uint8_t *subj, 
 			     int days, struct signer **k, char **uri, uint8_t **der,
 			     size_t *der_len, struct ca_error *err)
 {
-	uint8_t serial[16], ski[20], *spki = NULL;
-	size_t spki_len;
-	enum ca_err rc;
-	if ((rc = keyfile_generate(o, k, uri, err)) != CA_OK)
+	enum ca_err rc = keyfile_generate(o, k, uri, err);
+	if (rc != CA_OK)
 		return rc;
-	if ((rc = signer_spki(*k, &spki, &spki_len)) != CA_OK ||
-	    !hash_key_id(spki, spki_len, ski)) {
-		rc = ca_fail(err, CA_ERR_CRYPTO, "cannot encode the CA public key");
-		goto out;
-	}
-	if ((rc = rand_serial(serial)) != CA_OK)
-		goto out;
-	int64_t now = clock_system();
-	struct cert_tpl t = {
-	    .serial = serial,
-	    .serial_len = sizeof(serial),
-	    .issuer = subj,
-	    .issuer_len = subj_len,
-	    .subject = subj,
-	    .subject_len = subj_len,
-	    .spki = spki,
-	    .spki_len = spki_len,
-	    .not_before = now - CERT_SKEW,
-	    .not_after = now - CERT_SKEW + (int64_t)days * 86400,
-	    .ski = ski,
-	    .is_ca = true,
-	};
-	if ((rc = cert_build(&t, *k, der, der_len)) != CA_OK)
-		rc = ca_fail(err, rc, "cannot sign the CA certificate");
-out:
-	free(spki);
-	return rc;
+	return hier_self_sign(*k, subj, subj_len, days, der, der_len, err);
 }
 
 /* The store url (init --store): schema brought up, and no CA's
@@ -128,9 +103,11 @@ static enum ca_err init_write(const char *dir, const struct ca_init_opts *o, con
 	if (store_url != NULL && (rc = init_store_url(store_url, err)) != CA_OK)
 		return rc;
 	if ((rc = file_path(path, dir, "ca.key", err)) != CA_OK ||
-	    (rc = keyfile_save(o, k, uri, path, err)) != CA_OK ||
-	    (rc = file_path(path, dir, "ca.pem", err)) != CA_OK ||
-	    (rc = file_write_cert(path, der, der_len, false, err)) != CA_OK)
+	    (rc = keyfile_save(o, k, uri, path, err)) != CA_OK)
+		return rc;
+	if (der != NULL && /* a subordinate's ca.pem comes with install-ca */
+	    ((rc = file_path(path, dir, "ca.pem", err)) != CA_OK ||
+	     (rc = file_write_cert(path, der, der_len, false, err)) != CA_OK))
 		return rc;
 	if ((rc = conf_defaults(&c, err)) == CA_OK &&
 	    (rc = conf_set_base_url(&c, base, err)) == CA_OK &&
@@ -160,6 +137,7 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 	struct ca *ca = NULL;
 	struct name *tls = NULL; /* the TLS certificate's names */
 	size_t ntls = 0;
+	struct nc *nc = NULL; /* name constraints of the issuing CA */
 	bool created = false, made_dir = false;
 	const char *base = o->base_url ? o->base_url : CONF_DEFAULT_URL;
 	int days = o->days ? o->days : CA_ROOT_DAYS;
@@ -168,9 +146,14 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 	enum ca_err rc = init_check(dir, base, days, err);
 	if (rc != CA_OK)
 		return rc;
+	if ((rc = hier_init_check(o, &nc, err)) != CA_OK)
+		return rc;
 	if ((rc = tls_names(o, &tls, &ntls, err)) != CA_OK ||
-	    (rc = dn_from_string(o->subject ? o->subject : DEFAULT_SUBJECT, &subj, &subj_len,
-				 err)) != CA_OK)
+	    (rc = hier_tls_filter(nc, 3, tls, &ntls, err)) != CA_OK ||
+	    (rc = dn_from_string(o->subject		  ? o->subject
+				 : o->tier == CA_TIER_ONE ? DEFAULT_SUBJECT
+							  : DEFAULT_ISSUING_SUBJECT,
+				 &subj, &subj_len, err)) != CA_OK)
 		goto out;
 	if (mkdir(dir, 0700) == 0) {
 		made_dir = true;
@@ -178,13 +161,20 @@ enum ca_err ca_init(const char *dir, const struct ca_init_opts *o, struct ca_err
 		rc = ca_fail(err, CA_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if ((rc = init_root(o, subj, subj_len, days, &k, &uri, &der, &der_len, err)) != CA_OK)
-		goto out;
-	created = true;
-	if ((rc = init_write(dir, o, base, k, uri, der, der_len, err)) != CA_OK)
+	created = true; /* from here a failure removes what init wrote */
+	if (o->tier == CA_TIER_TWO)
+		rc = hier_init_two_tier(dir, o, nc, subj, subj_len, days, &k, &uri, &der, &der_len,
+					err);
+	else if (o->tier == CA_TIER_SUBORDINATE)
+		rc = hier_init_subordinate(dir, o, nc, subj, subj_len, &k, &uri, err);
+	else
+		rc = init_root(o, subj, subj_len, days, &k, &uri, &der, &der_len, err);
+	if (rc != CA_OK || (rc = init_write(dir, o, base, k, uri, der, der_len, err)) != CA_OK)
 		goto out;
 	signer_close(k); /* a token allows one session per process (signer_pkcs11.h) */
 	k = NULL;
+	if (o->tier == CA_TIER_SUBORDINATE)
+		goto out; /* install-ca opens it, once its certificate is back */
 	struct ca_open_opts oo = {.key_pass_file = o->key_pass_file};
 	if ((rc = ca_open_ex(dir, &oo, &ca, err)) != CA_OK)
 		goto out;
@@ -201,6 +191,7 @@ out:
 		rmdir(dir); /* only if empty: never what was there before */
 	signer_close(k);
 	free(uri);
+	free(nc);
 	free(tls);
 	free(subj);
 	free(der);

@@ -6,6 +6,7 @@
 #define PRIVCA_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "clock.h"
@@ -19,9 +20,11 @@
 #include "store/store.h"
 
 struct acme;	   /* acme/acme_int.h */
-struct crl_cache;  /* revoke.c */
-struct ocsp_cache; /* ocsp_responder.c */
 struct nc;	   /* hierarchy/constraints.h */
+struct hier;	   /* hierarchy/chain.c: the chain above the issuer, the root CRL */
+struct crl_cache;  /* crl_cache.c */
+struct ocsp_cache; /* ocsp_responder.c */
+struct ca_service; /* service.c */
 
 struct ca {
 	char *dir;
@@ -33,7 +36,7 @@ struct ca {
 
 	/* The CA certificate and what is derived from it once at open. */
 	struct ca_issuer issuer;
-	const struct ca_issuer *chain[1]; /* issuer first, up to the root */
+	struct hier *hier; /* the chain above the issuer (hierarchy/chain.c) */
 	uint8_t *cert_der;
 	size_t cert_len;
 	char *cert_pem;
@@ -50,7 +53,12 @@ struct ca {
 
 	struct crl_cache *crl;
 	struct ocsp_cache *ocsp;
-	struct acme *acme; /* ACME settings and validators (acme/state.c) */
+	struct ca_service *service; /* the revocation service (service.c) */
+	struct acme *acme;	    /* ACME settings and validators (acme/state.c) */
+
+	/* ca_activity: successful ca_issue and ca_revoke calls, whatever the
+	 * front-end (the service's own TLS certificate is not counted). */
+	atomic_ullong n_issued, n_revoked;
 };
 
 /* ACME hooks for ca_open/ca_close and privca.conf (acme/state.c). */
@@ -78,10 +86,16 @@ struct cert_tpl {
 	const struct name *names;
 	size_t nnames;
 	/* Written as given (urls.h makes them from the base URL); each NULL
-	 * for none: cRLDistributionPoints, AIA id-ad-ocsp, AIA id-ad-caIssuers. */
+	 * for none: cRLDistributionPoints, AIA id-ad-ocsp, AIA id-ad-caIssuers,
+	 * freshestCRL (the delta CRL). */
 	const char *crl_url;
 	const char *ocsp_url;
 	const char *issuer_url;
+	const char *freshest_url;
+	/* CA only: basicConstraints pathLenConstraint when has_path_len. */
+	bool has_path_len;
+	unsigned path_len;
+	const struct nc *nc; /* CA only: critical nameConstraints; NULL for none */
 };
 
 /* Encode and sign a certificate (cert.c). *der freed with free(). */
@@ -120,7 +134,8 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 /* notBefore is backdated this much for clock skew (design section 3). */
 #define CERT_SKEW 300
 
-/* CRL and OCSP state (revoke.c); called by ca_open / ca_close. */
+/* CRL and OCSP state and the service that keeps them fresh (service.c;
+ * revocation.h has the rest); called by ca_open / ca_close. */
 enum ca_err revocation_open(struct ca *ca, struct ca_error *err) CA_WUR;
 void revocation_close(struct ca *ca);
 /* A revocation happened in this process: rebuild the CRL, drop OCSP cache. */

@@ -154,8 +154,10 @@ enum ca_err issue_leaf(struct ca *ca, const struct leaf *l, struct ca_cert **out
 		    .names = l->names,
 		    .nnames = l->nnames,
 		    .crl_url = urls.crl,
+		    .freshest_url = urls.delta,
 		    .ocsp_url = urls.ocsp,
-		    .issuer_url = urls.issuer,
+		    /* Under a root: AIA caIssuers names the issuer, not the root. */
+		    .issuer_url = ca_root(ca) != ca_issuer(ca) ? urls.issuer_sub : urls.issuer,
 		};
 		free(der);
 		der = NULL;
@@ -266,6 +268,7 @@ enum ca_err ca_issue(struct ca *ca, const struct ca_issue_req *req, struct ca_ce
 	if (rc == CA_ERR_NAME_NOT_ALLOWED) /* outside the CA's own name constraints */
 		refusal_event(ca, requester, rc, err);
 	if (rc == CA_OK) {
+		atomic_fetch_add_explicit(&ca->n_issued, 1, memory_order_relaxed);
 		*out = rec;
 		rec = NULL;
 	}

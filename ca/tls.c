@@ -42,6 +42,39 @@ enum ca_err tls_names(const struct ca_init_opts *o, struct name **out, size_t *n
 	return CA_OK;
 }
 
+/*
+ * tls.pem: the service's certificate, then the CA certificates above it
+ * but the root (design section 11), so that a client that trusts only the
+ * root verifies it. New (file_write_new) or replacing what is there.
+ */
+static enum ca_err tls_write(struct ca *ca, const char *path, const uint8_t *der, size_t len,
+			     bool replace, struct ca_error *err)
+{
+	size_t n;
+	const struct ca_issuer *const *chain = ca_chain(ca, &n);
+	if (n < 2)
+		return file_write_cert(path, der, len, replace, err);
+	char *leaf = pem_encode("CERTIFICATE", der, len);
+	if (leaf == NULL)
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	size_t total = strlen(leaf);
+	for (size_t i = 0; i + 1 < n; i++)
+		total += strlen(chain[i]->pem);
+	char *pem = malloc(total + 1);
+	if (pem == NULL) {
+		free(leaf);
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	}
+	strcpy(pem, leaf);
+	for (size_t i = 0; i + 1 < n; i++)
+		strcat(pem, chain[i]->pem);
+	enum ca_err rc = replace ? file_replace(path, 0644, pem, total, err)
+				 : file_write_new(path, 0644, pem, total, err);
+	free(pem);
+	free(leaf);
+	return rc;
+}
+
 enum ca_err tls_init(struct ca *ca, const struct ca_init_opts *o, const struct name *names,
 		     size_t nnames, struct ca_error *err)
 {
@@ -58,9 +91,17 @@ enum ca_err tls_init(struct ca *ca, const struct ca_init_opts *o, const struct n
 		rc = ca_fail(err, CA_ERR_CRYPTO, "cannot encode the TLS public key");
 		goto out;
 	}
+	/* The CN: the first hostname given, else the first name (localhost,
+	 * unless name constraints left it out). */
+	const char *cn_name = names[0].text;
+	for (size_t i = 0; i < nnames && o->nhostnames > 0; i++)
+		if (strcmp(names[i].text, "localhost") != 0 &&
+		    strcmp(names[i].text, "127.0.0.1") != 0 && strcmp(names[i].text, "::1") != 0) {
+			cn_name = names[i].text;
+			break;
+		}
 	char cn[300];
-	snprintf(cn, sizeof(cn), "CN=%s",
-		 o->nhostnames > 0 ? names[3 < nnames ? 3 : 0].text : "localhost");
+	snprintf(cn, sizeof(cn), "CN=%s", cn_name);
 	if ((rc = dn_from_string(cn, &subj, &subj_len, err)) != CA_OK)
 		goto out;
 	struct leaf l = {
@@ -80,7 +121,7 @@ enum ca_err tls_init(struct ca *ca, const struct ca_init_opts *o, const struct n
 	    (rc = signer_file_save(tk, path, err)) != CA_OK ||
 	    (rc = file_path(path, ca->dir, "tls.pem", err)) != CA_OK)
 		goto out;
-	rc = file_write_cert(path, rec->der, rec->der_len, false, err);
+	rc = tls_write(ca, path, rec->der, rec->der_len, false, err);
 out:
 	ca_cert_free(rec);
 	signer_close(tk);
@@ -158,7 +199,7 @@ enum ca_err ca_tls_renew(struct ca *ca, int days_left, bool *renewed, struct ca_
 	if ((rc = issue_leaf(ca, &l, &rec, err)) != CA_OK)
 		goto out;
 	/* Replaced in one step: a crash leaves the old or the new one. */
-	if ((rc = file_write_cert(path, rec->der, rec->der_len, true, err)) != CA_OK)
+	if ((rc = tls_write(ca, path, rec->der, rec->der_len, true, err)) != CA_OK)
 		goto out;
 	*renewed = true;
 out:

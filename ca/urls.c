@@ -27,7 +27,10 @@ enum ca_err cert_urls_from_base(const char *base, struct cert_urls *out, struct 
 			       "CRL and OCSP URLs");
 	if (!join(out->crl, base, blen, CERT_URL_CRL) ||
 	    !join(out->ocsp, base, blen, CERT_URL_OCSP) ||
-	    !join(out->issuer, base, blen, CERT_URL_ISSUER)) {
+	    !join(out->issuer, base, blen, CERT_URL_ISSUER) ||
+	    !join(out->issuer_sub, base, blen, CERT_URL_ISSUER_SUB) ||
+	    !join(out->root_crl, base, blen, CERT_URL_ROOT_CRL) ||
+	    !join(out->delta, base, blen, CERT_URL_DELTA)) {
 		memset(out, 0, sizeof(*out));
 		return ca_fail(err, CA_ERR_BAD_REQUEST,
 			       "the CA's base URL is too long for its certificates' CRL and OCSP "

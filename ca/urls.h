@@ -12,7 +12,13 @@
 
 #define CERT_URL_CRL	"/crl"	  /* DER CRL */
 #define CERT_URL_OCSP	"/ocsp"	  /* OCSP responder (POST and GET) */
-#define CERT_URL_ISSUER "/ca.crt" /* the issuing CA's certificate, DER */
+#define CERT_URL_ISSUER "/ca.crt" /* the issuing CA's certificate, DER; the root's */
+/* Under a root (design section 11): the issuing intermediate's certificate,
+ * and the root's CRL, the intermediate's CRL distribution point. */
+#define CERT_URL_ISSUER_SUB "/issuer.crt"
+#define CERT_URL_ROOT_CRL   "/root.crl"
+/* The delta CRL (RFC 5280 5.2.4): freshestCRL in leaves and complete CRLs. */
+#define CERT_URL_DELTA "/crl/delta"
 
 /* A base URL is at most CONF max (1000 bytes): room for it and a path. */
 #define CERT_URL_MAX 1100
@@ -21,6 +27,9 @@ struct cert_urls {
 	char crl[CERT_URL_MAX];
 	char ocsp[CERT_URL_MAX];
 	char issuer[CERT_URL_MAX];
+	char issuer_sub[CERT_URL_MAX]; /* CERT_URL_ISSUER_SUB */
+	char root_crl[CERT_URL_MAX];   /* CERT_URL_ROOT_CRL */
+	char delta[CERT_URL_MAX];      /* CERT_URL_DELTA */
 };
 
 /*

@@ -72,7 +72,10 @@ static json_t *cert_json(struct ca *ca, const struct ca_cert *c, bool full)
 		json_object_set_new(o, "validity_clamped", json_true());
 	json_object_set_new(o, "certificate", pem_json(c));
 	json_t *chain = json_array();
-	json_array_append_new(chain, json_text(ca_issuer(ca)->pem));
+	size_t n;
+	const struct ca_issuer *const *up = ca_chain(ca, &n);
+	for (size_t i = 0; i < n; i++) /* up to the root (design section 4) */
+		json_array_append_new(chain, json_text(up[i]->pem));
 	json_object_set_new(o, "chain", chain);
 	char url[64];
 	snprintf(url, sizeof(url), URL_CERT_PEM_FMT, c->serial);
@@ -278,7 +281,7 @@ static void render_issued(const struct http_req *r, struct http_resp *w, const s
 			return;
 		}
 		buf_puts(&w->body, pem);
-		buf_puts(&w->body, ca_issuer(r->ca)->pem);
+		buf_puts(&w->body, ca_chain_pem(r->ca));
 		free(pem);
 		w->status = 201;
 		w->content_type = fmt_types[f];
@@ -326,11 +329,13 @@ void api_issue(const struct http_req *r, struct http_resp *w)
 
 	enum fmt f = (enum fmt)http_negotiate(http_header(r, "Accept"), fmt_types, FMT_MAX,
 					      in.json ? FMT_JSON : FMT_PEM);
-	enum ca_err e = metrics_issue(r->ca, &in.req, &cert, &err);
-	if (e != CA_OK)
+	enum ca_err e = ca_issue(r->ca, &in.req, &cert, &err);
+	if (e != CA_OK) {
 		issue_problem(w, e, &err);
-	else
+	} else {
+		http_resp_serial(w, cert->serial);
 		render_issued(r, w, cert, f);
+	}
 out:
 	ca_cert_free(cert);
 	json_decref(in.doc);
@@ -433,11 +438,12 @@ void api_revoke(const struct http_req *r, struct http_resp *w)
 			goto out;
 		}
 	}
-	enum ca_err e = metrics_revoke(r->ca, serial, reason, tok, &c, &err);
+	enum ca_err e = ca_revoke(r->ca, serial, reason, tok, &c, &err);
 	if (e != CA_OK) {
 		http_problem(w, e, err.detail);
 		goto out;
 	}
+	http_resp_serial(w, serial);
 	if (c != NULL) {
 		http_json(w, 200, cert_json(r->ca, c, true));
 	} else {
@@ -489,16 +495,28 @@ void api_ca(const struct http_req *r, struct http_resp *w)
 	json_object_set_new(o, "key_type", json_text(ca_key_type_name(root->key_type)));
 	static const struct {
 		const char *key, *path;
-	} links[] = {{"ca", URL_CA_PEM},
-		     {"ca_der", URL_CA_CRT},
-		     {"ca_p7b", URL_CA_P7B},
-		     {"crl", URL_CRL},
-		     {"ocsp", URL_OCSP}};
+	} links[] = {{"ca", URL_CA_PEM},	 {"ca_der", URL_CA_CRT}, {"ca_p7b", URL_CA_P7B},
+		     {"issuer", URL_ISSUER_PEM}, {"crl", URL_CRL},	 {"ocsp", URL_OCSP}};
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		snprintf(url, sizeof(url), "%s%s", base ? base : "", links[i].path);
 		json_object_set_new(urls, links[i].key, json_text(url));
 	}
 	json_object_set_new(o, "urls", urls);
+	/* The chain, the issuer (the fields above) first, the root last. */
+	json_t *chain = json_array();
+	size_t n;
+	const struct ca_issuer *const *up = ca_chain(r->ca, &n);
+	for (size_t i = 0; chain != NULL && i < n; i++) {
+		json_t *c = json_object();
+		json_object_set_new(c, "subject", json_text(up[i]->subject));
+		json_object_set_new(c, "fingerprint_sha256",
+				    json_string(up[i]->fingerprint_sha256));
+		json_object_set_new(c, "not_before", time_json(up[i]->not_before));
+		json_object_set_new(c, "not_after", time_json(up[i]->not_after));
+		json_object_set_new(c, "certificate", json_text(up[i]->pem));
+		json_array_append_new(chain, c);
+	}
+	json_object_set_new(o, "chain", chain);
 	json_object_set_new(cnt, "valid", json_integer((json_int_t)counts.valid));
 	json_object_set_new(cnt, "revoked", json_integer((json_int_t)counts.revoked));
 	json_object_set_new(cnt, "expired", json_integer((json_int_t)counts.expired));

@@ -15,9 +15,10 @@
 
 /* CRL caches may keep a copy this long at most (and never past nextUpdate):
  * a revocation rebuilds the CRL at once, caches should notice soon. */
-#define CRL_MAX_AGE  300
-#define CA_MAX_AGE   3600
-#define CERT_MAX_AGE 86400
+#define CRL_MAX_AGE   300
+#define DELTA_MAX_AGE 60 /* a delta is for freshness: look again within a minute */
+#define CA_MAX_AGE    3600
+#define CERT_MAX_AGE  86400
 
 /* 200 with der as PEM under label. */
 static void pem_reply(struct http_resp *w, const char *label, const uint8_t *der, size_t n)
@@ -115,19 +116,22 @@ static void bytes(struct http_resp *w, const char *type, const void *p, size_t n
 
 /* ---- the CA certificate -------------------------------------------------- */
 
-static bool ca_fresh(const struct http_req *r, struct http_resp *w, const char *kind)
+/* Validators of a CA download: the ETag names the certificate (an
+ * intermediate renewed keeps its name, not its fingerprint). */
+static bool ca_fresh(const struct http_req *r, struct http_resp *w, const struct ca_issuer *c,
+		     const char *kind)
 {
-	const struct ca_issuer *root = ca_issuer(r->ca);
 	char etag[96], lm[40];
-	snprintf(etag, sizeof(etag), "\"%.16s-%s\"", root->fingerprint_sha256, kind);
-	http_date(root->not_before, lm);
+	snprintf(etag, sizeof(etag), "\"%.16s-%s\"", c->fingerprint_sha256, kind);
+	http_date(c->not_before, lm);
 	return not_modified(r, w, etag, lm, CA_MAX_AGE);
 }
 
+/* /ca.pem and /ca.crt are the root clients install (design section 11). */
 void art_ca_pem(const struct http_req *r, struct http_resp *w)
 {
-	const struct ca_issuer *root = ca_issuer(r->ca);
-	if (ca_fresh(r, w, "pem"))
+	const struct ca_issuer *root = ca_root(r->ca);
+	if (ca_fresh(r, w, root, "pem"))
 		return;
 	attachment(w, "ca.pem");
 	bytes(w, "application/x-pem-file", root->pem, strlen(root->pem));
@@ -135,20 +139,56 @@ void art_ca_pem(const struct http_req *r, struct http_resp *w)
 
 void art_ca_crt(const struct http_req *r, struct http_resp *w)
 {
-	const struct ca_issuer *root = ca_issuer(r->ca);
-	if (ca_fresh(r, w, "crt"))
+	const struct ca_issuer *root = ca_root(r->ca);
+	if (ca_fresh(r, w, root, "crt"))
 		return;
 	attachment(w, "ca.crt");
 	bytes(w, "application/pkix-cert", root->der, root->der_len);
 }
 
+/* /ca.p7b: the whole chain, the issuer first. */
 void art_ca_p7b(const struct http_req *r, struct http_resp *w)
 {
-	const struct ca_issuer *root = ca_issuer(r->ca);
-	if (ca_fresh(r, w, "p7b"))
+	const struct ca_issuer *is = ca_issuer(r->ca);
+	if (ca_fresh(r, w, is, "p7b"))
 		return;
 	attachment(w, "ca.p7b");
-	bytes(w, "application/pkcs7-mime", root->p7b, root->p7b_len);
+	bytes(w, "application/pkcs7-mime", is->p7b, is->p7b_len);
+}
+
+/* /issuer.pem and /issuer.crt: the CA that signs leaves (AIA caIssuers). */
+void art_issuer_pem(const struct http_req *r, struct http_resp *w)
+{
+	const struct ca_issuer *is = ca_issuer(r->ca);
+	if (ca_fresh(r, w, is, "ipem"))
+		return;
+	attachment(w, "issuer.pem");
+	bytes(w, "application/x-pem-file", is->pem, strlen(is->pem));
+}
+
+void art_issuer_crt(const struct http_req *r, struct http_resp *w)
+{
+	const struct ca_issuer *is = ca_issuer(r->ca);
+	if (ca_fresh(r, w, is, "icrt"))
+		return;
+	attachment(w, "issuer.crt");
+	bytes(w, "application/pkix-cert", is->der, is->der_len);
+}
+
+/* /root.crl: the offline root's CRL (the intermediate's CRL DP). */
+void art_root_crl(const struct http_req *r, struct http_resp *w)
+{
+	uint8_t *der = NULL;
+	size_t n = 0;
+	struct ca_error err = {0};
+	enum ca_err e = ca_root_crl(r->ca, &der, &n, &err);
+	if (e != CA_OK) {
+		http_problem(w, e, err.detail);
+		return;
+	}
+	bytes(w, "application/pkix-crl", der, n);
+	http_set_header(w, "Cache-Control", "public, max-age=300");
+	free(der);
 }
 
 /* ---- issued certificates ------------------------------------------------- */
@@ -193,23 +233,25 @@ void art_cert_crt(const struct http_req *r, struct http_resp *w)
 
 /* ---- CRL ------------------------------------------------------------------ */
 
-static void crl(const struct http_req *r, struct http_resp *w, bool pem)
+/* The complete CRL or (delta) the delta CRL, DER or PEM, with validators. */
+static void crl(const struct http_req *r, struct http_resp *w, bool pem, bool delta)
 {
 	struct ca_blob *b = NULL;
 	struct ca_error err = {0};
 	char etag[64], lm[40];
 	size_t n = 0;
 
-	enum ca_err e = ca_crl(r->ca, &b, &err);
+	enum ca_err e = delta ? ca_crl_delta(r->ca, &b, &err) : ca_crl(r->ca, &b, &err);
 	if (e != CA_OK) {
 		http_problem(w, e, err.detail);
 		return;
 	}
 	const uint8_t *der = ca_blob_data(b, &n);
 	int64_t left = ca_blob_expires(b) - ca_now(r->ca);
-	int max_age = left < 0 ? 0 : left > CRL_MAX_AGE ? CRL_MAX_AGE : (int)left;
-	snprintf(etag, sizeof(etag), "\"crl-%llu-%s\"", (unsigned long long)ca_blob_number(b),
-		 pem ? "pem" : "der");
+	int cap = delta ? DELTA_MAX_AGE : CRL_MAX_AGE;
+	int max_age = left < 0 ? 0 : left > cap ? cap : (int)left;
+	snprintf(etag, sizeof(etag), "\"crl-%s%llu-%s\"", delta ? "delta-" : "",
+		 (unsigned long long)ca_blob_number(b), pem ? "pem" : "der");
 	http_date(ca_blob_time(b), lm);
 	if (!not_modified(r, w, etag, lm, max_age)) {
 		if (pem)
@@ -222,12 +264,22 @@ static void crl(const struct http_req *r, struct http_resp *w, bool pem)
 
 void art_crl(const struct http_req *r, struct http_resp *w)
 {
-	crl(r, w, false);
+	crl(r, w, false, false);
 }
 
 void art_crl_pem(const struct http_req *r, struct http_resp *w)
 {
-	crl(r, w, true);
+	crl(r, w, true, false);
+}
+
+void art_delta(const struct http_req *r, struct http_resp *w)
+{
+	crl(r, w, false, true);
+}
+
+void art_delta_pem(const struct http_req *r, struct http_resp *w)
+{
+	crl(r, w, true, true);
 }
 
 /* ---- OCSP ----------------------------------------------------------------- */

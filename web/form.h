@@ -3,7 +3,7 @@
  * "application/x-www-form-urlencoded parsing") and multipart/form-data
  * (RFC 7578). The POST /request enrollment form and the revoke form on a
  * certificate page are read with it. The bytes come straight from the
- * network (server.c caps a body at 64 KiB), so tests/fuzz/fuzz_form.c
+ * network (exchange.c caps a body at 64 KiB), so tests/fuzz/fuzz_form.c
  * fuzzes this file on its own.
  *
  * No dependency on the HTTP layer: the caller passes the Content-Type

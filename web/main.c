@@ -26,6 +26,9 @@ static const char main_help[] =
     "  backup   copy the database, also while serving\n"
     "  acme     ACME external account binding keys (acme eab --help)\n"
     "  store    copy the store from SQLite to PostgreSQL (store copy --to URL)\n"
+    "  install-ca         complete a subordinate CA with its signed certificate\n"
+    "  intermediate renew renew the intermediate with the offline root's key\n"
+    "  root crl           sign the offline root's CRL\n"
     "'privca COMMAND --help' tells more; 'privca --version' the build.\n";
 
 int main(int argc, char **argv)
@@ -34,10 +37,20 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-	    {"init", cmd_init},	    {"serve", cmd_serve}, {"sign", cmd_sign},
-	    {"revoke", cmd_revoke}, {"crl", cmd_crl},	  {"list", cmd_list},
-	    {"show", cmd_show},	    {"token", cmd_token}, {"backup", cmd_backup},
-	    {"acme", cmd_acme},	    {"store", cmd_store},
+	    {"init", cmd_init},
+	    {"serve", cmd_serve},
+	    {"sign", cmd_sign},
+	    {"revoke", cmd_revoke},
+	    {"crl", cmd_crl},
+	    {"list", cmd_list},
+	    {"show", cmd_show},
+	    {"token", cmd_token},
+	    {"backup", cmd_backup},
+	    {"acme", cmd_acme},
+	    {"store", cmd_store},
+	    {"install-ca", cmd_install_ca},
+	    {"intermediate", cmd_intermediate},
+	    {"root", cmd_root},
 	};
 	if (argc < 2) {
 		fputs(main_help, stderr);

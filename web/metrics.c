@@ -9,8 +9,6 @@
 #include "metrics.h"
 #include "privca/acme.h"
 
-static atomic_ullong m_issued, m_revoked;
-
 static const char *const refusal_codes[] = {
     "bad-request",
     "bad-csr",
@@ -80,24 +78,6 @@ void metrics_refusal(const char *code)
 		if (strcmp(refusal_codes[i], code) == 0)
 			break;
 	atomic_fetch_add_explicit(&m_refusals[i], 1, memory_order_relaxed);
-}
-
-enum ca_err metrics_issue(struct ca *ca, const struct ca_issue_req *req, struct ca_cert **out,
-			  struct ca_error *err)
-{
-	enum ca_err e = ca_issue(ca, req, out, err);
-	if (e == CA_OK)
-		atomic_fetch_add_explicit(&m_issued, 1, memory_order_relaxed);
-	return e;
-}
-
-enum ca_err metrics_revoke(struct ca *ca, const char *serial, enum ca_reason reason,
-			   const struct ca_token *actor, struct ca_cert **out, struct ca_error *err)
-{
-	enum ca_err e = ca_revoke(ca, serial, reason, actor, out, err);
-	if (e == CA_OK)
-		atomic_fetch_add_explicit(&m_revoked, 1, memory_order_relaxed);
-	return e;
 }
 
 static unsigned long long get(atomic_ullong *v)
@@ -184,26 +164,12 @@ static void acme_lines(struct buf *b, const struct acme_stats *as)
 	}
 }
 
-void api_metrics(const struct http_req *r, struct http_resp *w)
+/* The store's certificates by status (nothing when the store cannot say). */
+static void store_lines(struct buf *b, struct ca *ca)
 {
-	struct buf *b = &w->body;
 	struct ca_counts counts;
 	struct ca_error err;
-
-	struct acme_stats as;
-	acme_stats(r->ca, &as);
-
-	/* ACME issues and revokes in the core, past metrics_issue/revoke. */
-	buf_puts(b, "# HELP privca_certificates_issued_total Certificates issued over HTTP by "
-		    "this process.\n# TYPE privca_certificates_issued_total counter\n");
-	buf_printf(b, "privca_certificates_issued_total %llu\n",
-		   get(&m_issued) + (unsigned long long)as.orders_valid);
-	buf_puts(b, "# HELP privca_certificates_revoked_total Certificates revoked over HTTP by "
-		    "this process.\n# TYPE privca_certificates_revoked_total counter\n");
-	buf_printf(b, "privca_certificates_revoked_total %llu\n",
-		   get(&m_revoked) + (unsigned long long)as.certs_revoked);
-
-	if (ca_count(r->ca, &counts, &err) == CA_OK) {
+	if (ca_count(ca, &counts, &err) == CA_OK) {
 		buf_puts(b, "# HELP privca_certificates Certificates in the store by status.\n"
 			    "# TYPE privca_certificates gauge\n");
 		buf_printf(b, "privca_certificates{status=\"valid\"} %llu\n",
@@ -213,12 +179,17 @@ void api_metrics(const struct http_req *r, struct http_resp *w)
 		buf_printf(b, "privca_certificates{status=\"expired\"} %llu\n",
 			   (unsigned long long)counts.expired);
 	}
+}
 
+/* The issuing CA's end, and whether it issues. */
+static void ca_lines(struct buf *b, struct ca *ca)
+{
+	struct ca_error err;
 	int64_t left;
-	bool valid = ca_validity(r->ca, &left, &err) == CA_OK;
+	bool valid = ca_validity(ca, &left, &err) == CA_OK;
 	buf_puts(b, "# HELP privca_ca_not_after_seconds End of the issuing CA's certificate "
 		    "(Unix time).\n# TYPE privca_ca_not_after_seconds gauge\n");
-	buf_printf(b, "privca_ca_not_after_seconds %lld\n", (long long)ca_issuer(r->ca)->not_after);
+	buf_printf(b, "privca_ca_not_after_seconds %lld\n", (long long)ca_issuer(ca)->not_after);
 	buf_puts(b, "# HELP privca_ca_valid 1 while the issuing CA's certificate is valid and "
 		    "it issues.\n# TYPE privca_ca_valid gauge\n");
 	buf_printf(b, "privca_ca_valid %d\n", valid ? 1 : 0);
@@ -226,7 +197,11 @@ void api_metrics(const struct http_req *r, struct http_resp *w)
 		    "or has ended.\n# TYPE privca_ca_expiring gauge\n");
 	buf_printf(b, "privca_ca_expiring %d\n",
 		   !valid || left < (int64_t)CA_EXPIRY_WARN_DAYS * 86400 ? 1 : 0);
+}
 
+/* Refusals, HTTP statuses and the request duration histogram. */
+static void http_lines(struct buf *b)
+{
 	buf_puts(b, "# HELP privca_refusals_total Problem answers by error code.\n"
 		    "# TYPE privca_refusals_total counter\n");
 	for (size_t i = 0; i < NREFUSAL; i++)
@@ -255,6 +230,28 @@ void api_metrics(const struct http_req *r, struct http_resp *w)
 	buf_printf(b, "privca_http_request_duration_seconds_sum %.6f\n",
 		   (double)get(&m_sum_us) / 1e6);
 	buf_printf(b, "privca_http_request_duration_seconds_count %llu\n", get(&m_count));
+}
+
+void api_metrics(const struct http_req *r, struct http_resp *w)
+{
+	struct buf *b = &w->body;
+
+	struct acme_stats as;
+	acme_stats(r->ca, &as);
+
+	/* Counted by the core, once, whatever the front-end (API, form, ACME). */
+	struct ca_activity act;
+	ca_activity(r->ca, &act);
+	buf_puts(b, "# HELP privca_certificates_issued_total Certificates issued by this "
+		    "process.\n# TYPE privca_certificates_issued_total counter\n");
+	buf_printf(b, "privca_certificates_issued_total %llu\n", (unsigned long long)act.issued);
+	buf_puts(b, "# HELP privca_certificates_revoked_total Certificates revoked by this "
+		    "process.\n# TYPE privca_certificates_revoked_total counter\n");
+	buf_printf(b, "privca_certificates_revoked_total %llu\n", (unsigned long long)act.revoked);
+
+	store_lines(b, r->ca);
+	ca_lines(b, r->ca);
+	http_lines(b);
 
 	acme_lines(b, &as);
 

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "http/route_match.h"
 #include "http/urls.h"
 #include "pages/pages.h"
 #include "acme/acme_web.h"
@@ -38,6 +39,9 @@ static const struct route routes[] = {
     {"GET", URL_CA_PEM, art_ca_pem},
     {"GET", URL_CA_CRT, art_ca_crt},
     {"GET", URL_CA_P7B, art_ca_p7b},
+    {"GET", URL_ISSUER_PEM, art_issuer_pem},
+    {"GET", URL_ISSUER_CRT, art_issuer_crt},
+    {"GET", URL_ROOT_CRL, art_root_crl},
     {"GET", URL_CERT_CHAIN, pages_cert_chain},
     {"GET", URL_CERT_P7B, pages_cert_p7b},
     {"GET", URL_CERT_DER, pages_cert_der},
@@ -45,6 +49,8 @@ static const struct route routes[] = {
     {"GET", URL_CERT_CRT, art_cert_crt},
     {"GET", URL_CRL, art_crl},
     {"GET", URL_CRL_PEM, art_crl_pem},
+    {"GET", URL_DELTA_CRL, art_delta},
+    {"GET", URL_DELTA_PEM, art_delta_pem},
     {"POST", URL_OCSP, art_ocsp_post},
     {"GET", URL_OCSP_GET, art_ocsp_get},
     /* HTML pages (pages/) */
@@ -63,68 +69,15 @@ static const struct route routes[] = {
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
-/* Captures point into caps[], which outlives the handler call. */
-struct match {
-	char caps[HTTP_MAX_PARAMS][1024];
-	size_t n;
-};
-
-static bool capture(struct match *m, const char *p, size_t n)
-{
-	if (n == 0 || m->n >= HTTP_MAX_PARAMS || n >= sizeof(m->caps[0]))
-		return false;
-	memcpy(m->caps[m->n], p, n);
-	m->caps[m->n][n] = '\0';
-	m->n++;
-	return true;
-}
-
-static bool match(const char *pattern, const char *path, struct match *m)
-{
-	m->n = 0;
-	if (*pattern != '/' || *path != '/')
-		return false;
-	if (strcmp(pattern, "/") == 0)
-		return strcmp(path, "/") == 0;
-	pattern++;
-	path++;
-	for (;;) {
-		const char *pe = strchr(pattern, '/');
-		size_t pl = pe ? (size_t)(pe - pattern) : strlen(pattern);
-		const char *se = strchr(path, '/');
-		size_t sl = se ? (size_t)(se - path) : strlen(path);
-
-		if (pl >= 3 && pattern[0] == '{' && pattern[pl - 2] == '*' &&
-		    pattern[pl - 1] == '}')
-			return pe == NULL && capture(m, path, strlen(path));
-		if (pattern[0] == '{') {
-			const char *close = memchr(pattern, '}', pl);
-			if (close == NULL)
-				return false;
-			size_t suffix = pl - (size_t)(close + 1 - pattern);
-			if (sl <= suffix || memcmp(path + sl - suffix, close + 1, suffix) != 0)
-				return false;
-			if (!capture(m, path, sl - suffix))
-				return false;
-		} else if (pl != sl || memcmp(pattern, path, pl) != 0) {
-			return false;
-		}
-		if (pe == NULL || se == NULL)
-			return pe == NULL && se == NULL;
-		pattern = pe + 1;
-		path = se + 1;
-	}
-}
-
 void routes_dispatch(struct http_req *r, struct http_resp *w)
 {
-	struct match m = {0};
+	struct http_match m = {0}; /* captures outlive the handler call */
 	const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
 	char allow[128] = "";
 	bool known = false;
 
 	for (size_t i = 0; i < NROUTES; i++) {
-		if (!match(routes[i].pattern, r->path, &m))
+		if (!http_route_match(routes[i].pattern, r->path, &m))
 			continue;
 		if (strcmp(routes[i].method, method) == 0) {
 			r->nparams = m.n;

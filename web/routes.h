@@ -1,5 +1,5 @@
 /*
- * The service's internal vocabulary, shared by server.c (daemons), routes.c
+ * The service's internal vocabulary, shared by exchange.c (dispatch), routes.c
  * (the route table), api.c (JSON API, health, metrics) and artifacts.c
  * (downloads, CRL, OCSP). Handlers follow the http.h contract.
  */
@@ -31,14 +31,19 @@ void api_ca(const struct http_req *r, struct http_resp *w);	 /* GET /api/v1/ca *
 void api_healthz(const struct http_req *r, struct http_resp *w); /* GET /healthz */
 
 /* ---- downloads, CRL, OCSP (artifacts.c) ---- */
-void art_ca_pem(const struct http_req *r, struct http_resp *w);	   /* GET /ca.pem */
-void art_ca_crt(const struct http_req *r, struct http_resp *w);	   /* GET /ca.crt */
-void art_ca_p7b(const struct http_req *r, struct http_resp *w);	   /* GET /ca.p7b */
-void art_cert_pem(const struct http_req *r, struct http_resp *w);  /* GET /certs/{serial}.pem */
-void art_cert_crt(const struct http_req *r, struct http_resp *w);  /* GET /certs/{serial}.crt */
-void art_crl(const struct http_req *r, struct http_resp *w);	   /* GET /crl */
-void art_crl_pem(const struct http_req *r, struct http_resp *w);   /* GET /crl.pem */
-void art_ocsp_post(const struct http_req *r, struct http_resp *w); /* POST /ocsp */
-void art_ocsp_get(const struct http_req *r, struct http_resp *w);  /* GET /ocsp/{base64} */
+void art_ca_pem(const struct http_req *r, struct http_resp *w);	    /* GET /ca.pem */
+void art_ca_crt(const struct http_req *r, struct http_resp *w);	    /* GET /ca.crt */
+void art_ca_p7b(const struct http_req *r, struct http_resp *w);	    /* GET /ca.p7b */
+void art_issuer_pem(const struct http_req *r, struct http_resp *w); /* GET /issuer.pem */
+void art_issuer_crt(const struct http_req *r, struct http_resp *w); /* GET /issuer.crt */
+void art_root_crl(const struct http_req *r, struct http_resp *w);   /* GET /root.crl */
+void art_cert_pem(const struct http_req *r, struct http_resp *w);   /* GET /certs/{serial}.pem */
+void art_cert_crt(const struct http_req *r, struct http_resp *w);   /* GET /certs/{serial}.crt */
+void art_crl(const struct http_req *r, struct http_resp *w);	    /* GET /crl */
+void art_crl_pem(const struct http_req *r, struct http_resp *w);    /* GET /crl.pem */
+void art_delta(const struct http_req *r, struct http_resp *w);	    /* GET /crl/delta */
+void art_delta_pem(const struct http_req *r, struct http_resp *w);  /* GET /crl/delta.pem */
+void art_ocsp_post(const struct http_req *r, struct http_resp *w);  /* POST /ocsp */
+void art_ocsp_get(const struct http_req *r, struct http_resp *w);   /* GET /ocsp/{base64} */
 
 #endif

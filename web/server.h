@@ -1,6 +1,7 @@
 /*
- * The service: libmicrohttpd daemons (HTTP and HTTPS), the route table,
- * body limits, logging and metrics.
+ * The service's life (server.c): its daemons (http/daemon.h, the HTTPS one
+ * through http/tls_listener.h) answering requests through exchange.h, and
+ * the signals that refresh and stop them (http/signals.h).
  */
 #ifndef PRIVCA_SERVER_H
 #define PRIVCA_SERVER_H

@@ -186,13 +186,37 @@ out:
 }
 
 enum acme_problem acme_account_orders(struct ca *ca, const struct acme_auth *auth, const char *id,
-				      char (**ids)[ACME_ID_LEN], size_t *n, struct acme_error *e)
+				      const char *cursor, char (**ids)[ACME_ID_LEN], size_t *n,
+				      char next[ACME_ID_LEN], struct acme_error *e)
 {
 	enum acme_problem p;
+	next[0] = '\0';
 	if ((p = own(auth, id, e)) != ACME_PROB_NONE)
 		return p;
+	if (cursor == NULL)
+		cursor = "";
+	if (cursor[0] != '\0') {
+		struct store_acme_order o;
+		enum ca_err rc = strlen(cursor) < ACME_ID_LEN
+				     ? store_acme_order_get(ca->store, cursor, &o)
+				     : CA_ERR_NOT_FOUND;
+		bool mine = rc == CA_OK && strcmp(o.account_id, id) == 0;
+		if (rc == CA_OK)
+			store_acme_order_clear(&o);
+		if (rc != CA_OK && rc != CA_ERR_NOT_FOUND)
+			return acme_fail(e, ACME_PROB_SERVER_INTERNAL,
+					 "the orders could not be read");
+		if (!mine)
+			return acme_fail(e, ACME_PROB_MALFORMED,
+					 "cursor is not one of this account's orders");
+	}
 	_Static_assert(ACME_ID_LEN == STORE_ACME_ID, "one id size");
-	if (store_acme_order_ids(ca->store, id, "", 1000, ids, n) != CA_OK)
+	/* One more than a page: whether there is a next one. */
+	if (store_acme_order_ids(ca->store, id, cursor, ACME_ORDERS_PAGE + 1, ids, n) != CA_OK)
 		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the orders could not be read");
+	if (*n > ACME_ORDERS_PAGE) {
+		*n = ACME_ORDERS_PAGE;
+		memcpy(next, (*ids)[ACME_ORDERS_PAGE - 1], ACME_ID_LEN);
+	}
 	return ACME_PROB_NONE;
 }

@@ -62,8 +62,10 @@ void jwk_thumbprint(const struct store_acme_jwk *k, char out[48]);
 enum acme_problem jwk_verify(const struct acme_jwk_key *k, const char *alg, const uint8_t *msg,
 			     size_t n, const uint8_t *sig, size_t sig_len,
 			     struct acme_error *e) CA_WUR;
-/* SubjectPublicKeyInfo DER of the key (malloc'd into *der). */
-enum ca_err jwk_spki(const struct acme_jwk_key *k, uint8_t **der, size_t *len) CA_WUR;
+/* True if the DER SubjectPublicKeyInfo spki holds the same public key as
+ * k, compared as keys (curve and point, modulus and exponent, Ed25519
+ * bytes), not as encodings: a compressed EC point matches its JWK. */
+bool jwk_same_key(const struct acme_jwk_key *k, const uint8_t *spki, size_t len);
 
 /* Fill e and return its type. */
 enum acme_problem acme_fail(struct acme_error *e, enum acme_problem p, const char *fmt, ...)

@@ -140,54 +140,53 @@ out:
 
 enum hop { HOP_DONE, HOP_REDIRECT };
 
-/* Fetch one URL; HOP_REDIRECT with *next set, or HOP_DONE with r filled. */
-static enum hop fetch(const struct acme_check_cfg *cfg, const struct acme_check *c,
-		      const struct target *t, int64_t deadline, struct body *b, char *next,
-		      size_t next_cap, struct acme_check_result *r)
+/*
+ * Pin t's host to the addresses our resolver gives (CURLOPT_RESOLVE):
+ * *resolve (NULL for an IP literal; curl_slist_free_all) and, in addrs,
+ * what the resolver said. false with r filled when it cannot be.
+ */
+static bool pin_host(const struct acme_check_cfg *cfg, const struct target *t, int64_t deadline,
+		     struct curl_slist **resolve, char *addrs, size_t addrs_cap,
+		     struct acme_check_result *r)
 {
-	CURL *h = NULL;
-	struct curl_slist *resolve = NULL;
-	char errbuf[CURL_ERROR_SIZE] = "", shown[160], addrs[200] = "";
-	enum hop ret = HOP_DONE;
+	struct resolver_addrs ad;
+	char err[200], entry[600];
+	*resolve = NULL;
+	if (is_ip_literal(t->host))
+		return true;
+	enum dns_status st =
+	    resolver_addrs(cfg->dns_server, t->host, deadline, &ad, err, sizeof(err));
+	if (ad.n == 0) {
+		check_fail(r, "dns", "DNS problem: %s (%s)", err,
+			   st == DNS_FAIL ? "look-up failed" : "no address");
+		return false;
+	}
+	size_t w = (size_t)snprintf(entry, sizeof(entry), "%s:%ld:", t->host, t->port);
+	size_t w0 = w;
+	for (size_t i = 0; i < ad.n && w < sizeof(entry); i++)
+		w += (size_t)snprintf(entry + w, sizeof(entry) - w, ad.v6[i] ? "%s[%s]" : "%s%s",
+				      i ? "," : "", ad.addr[i]);
+	if (w >= sizeof(entry)) {
+		check_fail(r, "serverInternal", "too many addresses for %s", t->host);
+		return false;
+	}
+	snprintf(addrs, addrs_cap, "%s", entry + w0);
+	if ((*resolve = curl_slist_append(NULL, entry)) == NULL) {
+		check_fail(r, "serverInternal", "out of memory");
+		return false;
+	}
+	return true;
+}
 
-	check_quote(shown, sizeof(shown), (const uint8_t *)t->url, strlen(t->url));
-	if (!is_ip_literal(t->host)) {
-		struct resolver_addrs ad;
-		char err[200], entry[600];
-		enum dns_status st =
-		    resolver_addrs(cfg->dns_server, t->host, deadline, &ad, err, sizeof(err));
-		if (ad.n == 0) {
-			check_fail(r, "dns", "DNS problem: %s (%s)", err,
-				   st == DNS_FAIL ? "look-up failed" : "no address");
-			return HOP_DONE;
-		}
-		size_t w = (size_t)snprintf(entry, sizeof(entry), "%s:%ld:", t->host, t->port);
-		size_t w0 = w;
-		for (size_t i = 0; i < ad.n && w < sizeof(entry); i++)
-			w += (size_t)snprintf(entry + w, sizeof(entry) - w,
-					      ad.v6[i] ? "%s[%s]" : "%s%s", i ? "," : "",
-					      ad.addr[i]);
-		if (w >= sizeof(entry)) {
-			check_fail(r, "serverInternal", "too many addresses for %s", t->host);
-			return HOP_DONE;
-		}
-		/* What the resolver said, for the detail when no connection was made. */
-		snprintf(addrs, sizeof(addrs), "%s", entry + w0);
-		resolve = curl_slist_append(NULL, entry);
-		if (resolve == NULL) {
-			check_fail(r, "serverInternal", "out of memory");
-			return HOP_DONE;
-		}
-	}
-	int left = check_left_ms(deadline);
-	if (left <= 0) {
-		check_fail(r, "connection", "no answer from %s within the deadline", shown);
-		goto out;
-	}
-	h = curl_easy_init();
+/* A handle for one GET of t within left ms, the body into b; NULL if
+ * libcurl will not (r filled). curl_easy_cleanup. */
+static CURL *easy_new(const struct target *t, struct curl_slist *resolve, int left, struct body *b,
+		      char *errbuf, struct acme_check_result *r)
+{
+	CURL *h = curl_easy_init();
 	if (h == NULL) {
 		check_fail(r, "serverInternal", "libcurl could not start");
-		goto out;
+		return NULL;
 	}
 	b->len = 0;
 	b->over = false;
@@ -212,8 +211,68 @@ static enum hop fetch(const struct acme_check_cfg *cfg, const struct acme_check 
 	    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) == CURLE_OK;
 	if (!set) {
 		check_fail(r, "serverInternal", "libcurl refused an option");
+		curl_easy_cleanup(h);
+		return NULL;
+	}
+	return h;
+}
+
+/* A 200 answer: valid if the body (trailing white space aside) is the key
+ * authorization. */
+static void judge_body(const struct acme_check *c, const struct body *b, const char *shown,
+		       const char *at, const char *quoted, struct acme_check_result *r)
+{
+	size_t n = b->len;
+	while (n > 0 && (b->buf[n - 1] == ' ' || b->buf[n - 1] == '\t' || b->buf[n - 1] == '\r' ||
+			 b->buf[n - 1] == '\n'))
+		n--;
+	if (n == strlen(c->key_auth) && memcmp(b->buf, c->key_auth, n) == 0) {
+		r->valid = true;
+		return;
+	}
+	check_fail(r, "incorrectResponse",
+		   "%s (%s): status 200, body \"%s\" is not the key authorization \"%s\"", shown,
+		   at, quoted, c->key_auth);
+}
+
+/* The Location of a redirect into next; HOP_DONE with r filled if unusable. */
+static enum hop redirect(CURL *h, long status, const char *shown, const char *at, char *next,
+			 size_t next_cap, struct acme_check_result *r)
+{
+	char *loc = NULL;
+	if (curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || loc == NULL) {
+		check_fail(r, "unauthorized", "%s (%s): status %ld without a usable Location",
+			   shown, at, status);
+		return HOP_DONE;
+	}
+	if (strlen(loc) >= next_cap) {
+		check_fail(r, "connection", "%s (%s): redirect URL too long", shown, at);
+		return HOP_DONE;
+	}
+	memcpy(next, loc, strlen(loc) + 1);
+	return HOP_REDIRECT;
+}
+
+/* Fetch one URL; HOP_REDIRECT with *next set, or HOP_DONE with r filled. */
+static enum hop fetch(const struct acme_check_cfg *cfg, const struct acme_check *c,
+		      const struct target *t, int64_t deadline, struct body *b, char *next,
+		      size_t next_cap, struct acme_check_result *r)
+{
+	CURL *h = NULL;
+	struct curl_slist *resolve = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "", shown[160], addrs[200] = "";
+	enum hop ret = HOP_DONE;
+
+	check_quote(shown, sizeof(shown), (const uint8_t *)t->url, strlen(t->url));
+	if (!pin_host(cfg, t, deadline, &resolve, addrs, sizeof(addrs), r))
+		goto out;
+	int left = check_left_ms(deadline);
+	if (left <= 0) {
+		check_fail(r, "connection", "no answer from %s within the deadline", shown);
 		goto out;
 	}
+	if ((h = easy_new(t, resolve, left, b, errbuf, r)) == NULL)
+		goto out;
 	CURLcode rc = curl_easy_perform(h);
 	long status = 0;
 	char *ip = NULL;
@@ -223,54 +282,23 @@ static enum hop fetch(const struct acme_check_cfg *cfg, const struct acme_check 
 	char body[200];
 	check_quote(body, sizeof(body), b->buf, b->len < 100 ? b->len : 100);
 
-	if ((rc == CURLE_WRITE_ERROR && b->over) || rc == CURLE_FILESIZE_EXCEEDED) {
+	if ((rc == CURLE_WRITE_ERROR && b->over) || rc == CURLE_FILESIZE_EXCEEDED)
 		check_fail(r, "incorrectResponse",
 			   "%s (%s): status %ld, body longer than %d bytes, starting \"%s\"", shown,
 			   at, status, ACME_HTTP01_BODY_MAX, body);
-		goto out;
-	}
-	if (rc == CURLE_OPERATION_TIMEDOUT) {
+	else if (rc == CURLE_OPERATION_TIMEDOUT)
 		check_fail(r, "connection", "%s (%s): no complete answer within the deadline (%s)",
 			   shown, at, errbuf[0] ? errbuf : curl_easy_strerror(rc));
-		goto out;
-	}
-	if (rc != CURLE_OK) {
+	else if (rc != CURLE_OK)
 		check_fail(r, "connection", "%s (%s): %s", shown, at,
 			   errbuf[0] ? errbuf : curl_easy_strerror(rc));
-		goto out;
-	}
-	if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
-		char *loc = NULL;
-		if (curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || loc == NULL) {
-			check_fail(r, "unauthorized",
-				   "%s (%s): status %ld without a usable Location", shown, at,
-				   status);
-			goto out;
-		}
-		if (strlen(loc) >= next_cap) {
-			check_fail(r, "connection", "%s (%s): redirect URL too long", shown, at);
-			goto out;
-		}
-		memcpy(next, loc, strlen(loc) + 1);
-		ret = HOP_REDIRECT;
-		goto out;
-	}
-	if (status != 200) {
+	else if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308)
+		ret = redirect(h, status, shown, at, next, next_cap, r);
+	else if (status != 200)
 		check_fail(r, "unauthorized", "%s (%s): status %ld, body \"%s\"", shown, at, status,
 			   body);
-		goto out;
-	}
-	size_t n = b->len;
-	while (n > 0 && (b->buf[n - 1] == ' ' || b->buf[n - 1] == '\t' || b->buf[n - 1] == '\r' ||
-			 b->buf[n - 1] == '\n'))
-		n--;
-	if (n == strlen(c->key_auth) && memcmp(b->buf, c->key_auth, n) == 0) {
-		r->valid = true;
-		goto out;
-	}
-	check_fail(r, "incorrectResponse",
-		   "%s (%s): status 200, body \"%s\" is not the key authorization \"%s\"", shown,
-		   at, body, c->key_auth);
+	else
+		judge_body(c, b, shown, at, body, r);
 out:
 	curl_easy_cleanup(h);
 	curl_slist_free_all(resolve);

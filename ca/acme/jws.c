@@ -377,26 +377,71 @@ enum acme_problem jwk_verify(const struct acme_jwk_key *k, const char *alg, cons
 	return ACME_PROB_NONE;
 }
 
-enum ca_err jwk_spki(const struct acme_jwk_key *k, uint8_t **der, size_t *len)
+/* Both keys' public values, exported the same way, compared. */
+static bool ec_same(const struct acme_jwk_key *k, ecc_key *other)
 {
-	struct acme_jwk_key *kk = (struct acme_jwk_key *)k;
-	uint8_t *buf = malloc(1200);
-	int n;
-	if (buf == NULL)
-		return CA_ERR_NOMEM;
-	if (k->kind == K_EC)
-		n = wc_EccPublicKeyToDer(&kk->u.ec, buf, 1200, 1);
-	else if (k->kind == K_RSA)
-		n = wc_RsaKeyToPublicDer(&kk->u.rsa, buf, 1200);
-	else
-		n = wc_Ed25519PublicKeyToDer(&kk->u.ed, buf, 1200, 1);
-	if (n <= 0) {
-		free(buf);
-		return CA_ERR_CRYPTO;
+	ecc_key *mine = (ecc_key *)&k->u.ec; /* wolfCrypt takes non-const keys */
+	uint8_t a[1 + 2 * 66], b[1 + 2 * 66];
+	word32 al = sizeof(a), bl = sizeof(b);
+	if (other->dp == NULL || other->dp->id != k->curve)
+		return false;
+	if (wc_ecc_export_x963(mine, a, &al) != 0 || wc_ecc_export_x963(other, b, &bl) != 0)
+		return false;
+	return al == bl && memcmp(a, b, al) == 0;
+}
+
+static bool rsa_same(const struct acme_jwk_key *k, RsaKey *other)
+{
+	RsaKey *mine = (RsaKey *)&k->u.rsa;
+	uint8_t n1[512], n2[512], e1[8], e2[8];
+	word32 n1l = sizeof(n1), n2l = sizeof(n2), e1l = sizeof(e1), e2l = sizeof(e2);
+	if (wc_RsaFlattenPublicKey(mine, e1, &e1l, n1, &n1l) != 0 ||
+	    wc_RsaFlattenPublicKey(other, e2, &e2l, n2, &n2l) != 0)
+		return false;
+	return n1l == n2l && e1l == e2l && memcmp(n1, n2, n1l) == 0 && memcmp(e1, e2, e1l) == 0;
+}
+
+static bool ed_same(const struct acme_jwk_key *k, ed25519_key *other)
+{
+	ed25519_key *mine = (ed25519_key *)&k->u.ed;
+	uint8_t a[ED25519_PUB_KEY_SIZE], b[ED25519_PUB_KEY_SIZE];
+	word32 al = sizeof(a), bl = sizeof(b);
+	if (wc_ed25519_export_public(mine, a, &al) != 0 ||
+	    wc_ed25519_export_public(other, b, &bl) != 0)
+		return false;
+	return al == bl && memcmp(a, b, al) == 0;
+}
+
+bool jwk_same_key(const struct acme_jwk_key *k, const uint8_t *spki, size_t len)
+{
+	word32 idx = 0;
+	bool same = false;
+	if (len > UINT32_MAX)
+		return false;
+	if (k->kind == K_EC) {
+		ecc_key o;
+		if (wc_ecc_init(&o) != 0)
+			return false;
+		/* Decodes compressed points too (RFC 5480 2.2). */
+		same = wc_EccPublicKeyDecode(spki, &idx, &o, (word32)len) == 0 && idx == len &&
+		       ec_same(k, &o);
+		wc_ecc_free(&o);
+	} else if (k->kind == K_RSA) {
+		RsaKey o;
+		if (wc_InitRsaKey(&o, NULL) != 0)
+			return false;
+		same = wc_RsaPublicKeyDecode(spki, &idx, &o, (word32)len) == 0 && idx == len &&
+		       rsa_same(k, &o);
+		wc_FreeRsaKey(&o);
+	} else {
+		ed25519_key o;
+		if (wc_ed25519_init(&o) != 0)
+			return false;
+		same = wc_Ed25519PublicKeyDecode(spki, &idx, &o, (word32)len) == 0 && idx == len &&
+		       ed_same(k, &o);
+		wc_ed25519_free(&o);
 	}
-	*der = buf;
-	*len = (size_t)n;
-	return CA_OK;
+	return same;
 }
 
 /* ---- requests ---- */

@@ -155,6 +155,69 @@ static int add_challs(struct store_acme_chall *ch, size_t *nch, const struct sto
 	return 0;
 }
 
+/*
+ * RFC 8555 7.1.4 reuse: the account's valid, unexpired authorization for
+ * the same identifier (wildcard or not) makes a's authorization valid at
+ * once, with that one's expiry and a copy of the challenge that proved it,
+ * so the new order asks nothing again. Only the same account's are
+ * reused; policy was checked at this newOrder. false if there is none.
+ */
+static bool authz_reuse(struct ca *ca, struct store_acme_authz *a, struct store_acme_chall *ch,
+			size_t *nch)
+{
+	struct store_acme_authz prev;
+	struct store_acme_chall *pc = NULL;
+	size_t npc = 0;
+	bool found = false;
+	if (store_acme_authz_valid(ca->store, a->account_id, a->type, a->value, a->wildcard,
+				   clock_now(&ca->clock), &prev) != CA_OK ||
+	    store_acme_chall_list(ca->store, prev.id, &pc, &npc) != CA_OK)
+		return false;
+	for (size_t i = 0; i < npc && !found; i++) {
+		if (strcmp(pc[i].status, "valid") != 0)
+			continue;
+		struct store_acme_chall *c = &ch[(*nch)++];
+		*c = pc[i];
+		if (acme_rand_id(c->id) != CA_OK) {
+			(*nch)--;
+			break;
+		}
+		snprintf(c->authz_id, sizeof(c->authz_id), "%s", a->id);
+		c->position = 0;
+		found = true;
+	}
+	free(pc);
+	if (found) {
+		snprintf(a->status, sizeof(a->status), "valid");
+		a->expires_at = prev.expires_at;
+		acme_count(&ca->acme->n.authz_reused);
+	}
+	return found;
+}
+
+/* The authorization for name (position i of order o) into a, with its
+ * challenges appended to ch: reused when it can be, else pending. */
+static enum acme_problem authz_make(struct ca *ca, const struct store_acme_order *o,
+				    const struct name *nm, int i, struct store_acme_authz *a,
+				    struct store_acme_chall *ch, size_t *nch, struct acme_error *e)
+{
+	if (acme_rand_id(a->id) != CA_OK)
+		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the random generator failed");
+	snprintf(a->order_id, sizeof(a->order_id), "%s", o->id);
+	snprintf(a->account_id, sizeof(a->account_id), "%s", o->account_id);
+	snprintf(a->type, sizeof(a->type), "%s", nm->kind == NAME_DNS ? "dns" : "ip");
+	a->wildcard = nm->wildcard;
+	snprintf(a->value, sizeof(a->value), "%s", nm->wildcard ? nm->text + 2 : nm->text);
+	snprintf(a->status, sizeof(a->status), "pending");
+	a->expires_at = o->expires_at;
+	a->position = i;
+	if (authz_reuse(ca, a, ch, nch))
+		return ACME_PROB_NONE;
+	if (add_challs(ch, nch, a) != 0)
+		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the random generator failed");
+	return ACME_PROB_NONE;
+}
+
 enum acme_problem acme_order_new(struct ca *ca, const struct acme_auth *auth,
 				 const struct acme_ident *ids, size_t n, const char *replaces,
 				 struct acme_order *out, struct acme_error *e)
@@ -198,29 +261,17 @@ enum acme_problem acme_order_new(struct ca *ca, const struct acme_auth *auth,
 	snprintf(o.replaces, sizeof(o.replaces), "%s", replaces ? replaces : "");
 	o.created_at = now;
 	o.expires_at = now + ORDER_TTL;
-	size_t len = 0;
+	size_t len = 0, valid = 0;
 	for (size_t i = 0; i < nn; i++) {
-		struct store_acme_authz *a = &az[i];
 		len += (size_t)sprintf(o.identifiers + len, "%s%s:%s", i ? "\n" : "",
 				       names[i].kind == NAME_DNS ? "dns" : "ip", names[i].text);
-		if (acme_rand_id(a->id) != CA_OK) {
-			p = acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the random generator failed");
+		if ((p = authz_make(ca, &o, &names[i], (int)i, &az[i], ch, &nch, e)) !=
+		    ACME_PROB_NONE)
 			goto out;
-		}
-		snprintf(a->order_id, sizeof(a->order_id), "%s", o.id);
-		snprintf(a->account_id, sizeof(a->account_id), "%s", o.account_id);
-		snprintf(a->type, sizeof(a->type), "%s", names[i].kind == NAME_DNS ? "dns" : "ip");
-		a->wildcard = names[i].wildcard;
-		snprintf(a->value, sizeof(a->value), "%s",
-			 names[i].wildcard ? names[i].text + 2 : names[i].text);
-		snprintf(a->status, sizeof(a->status), "pending");
-		a->expires_at = o.expires_at;
-		a->position = (int)i;
-		if (add_challs(ch, &nch, a) != 0) {
-			p = acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the random generator failed");
-			goto out;
-		}
+		valid += strcmp(az[i].status, "valid") == 0;
 	}
+	if (valid == nn) /* every identifier authorized already (7.1.6) */
+		snprintf(o.status, sizeof(o.status), "ready");
 	if (store_acme_order_put(ca->store, &o, az, nn, ch, nch) != CA_OK) {
 		p = acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the order could not be stored");
 		goto out;
@@ -446,7 +497,7 @@ enum acme_problem acme_cert_chain(struct ca *ca, const struct acme_auth *auth, c
 	if (p != ACME_PROB_NONE)
 		return p;
 	char *leaf = ca_cert_pem(c);
-	const char *root = ca_issuer(ca)->pem;
+	const char *root = ca_chain_pem(ca); /* the issuer up to the root */
 	size_t n = leaf ? strlen(leaf) + strlen(root) + 1 : 0;
 	char *s = leaf ? malloc(n) : NULL;
 	if (s == NULL)
@@ -477,8 +528,6 @@ enum acme_problem acme_revoke(struct ca *ca, const struct acme_auth *auth, const
 	struct der_elem spki;
 	struct ca_cert *c = NULL;
 	struct ca_token *tok = NULL;
-	uint8_t *mine = NULL;
-	size_t mine_len = 0;
 	enum acme_problem p;
 	if (reason < 0 || reason >= CA_REASON_MAX || ca_reason_name((enum ca_reason)reason) == NULL)
 		return acme_fail(e, ACME_PROB_BAD_REVOCATION_REASON,
@@ -497,8 +546,7 @@ enum acme_problem acme_revoke(struct ca *ca, const struct acme_auth *auth, const
 	}
 	if (!auth->by_kid) {
 		/* Signed with a key: it must be the certificate's own. */
-		if (jwk_spki(auth->key, &mine, &mine_len) != CA_OK || mine_len != spki.tlv_len ||
-		    memcmp(mine, spki.tlv, mine_len) != 0) {
+		if (!jwk_same_key(auth->key, spki.tlv, spki.tlv_len)) {
 			p = acme_fail(e, ACME_PROB_UNAUTHORIZED,
 				      "the JWS key is neither an account of the certificate's team "
 				      "nor the certificate's key");
@@ -522,7 +570,6 @@ enum acme_problem acme_revoke(struct ca *ca, const struct acme_auth *auth, const
 	if (p == ACME_PROB_NONE)
 		acme_count(&ca->acme->n.certs_revoked);
 out:
-	free(mine);
 	ca_token_free(tok);
 	ca_cert_free(c);
 	return p;

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,21 +171,109 @@ const char *sq_text_get(const struct sq_text *b)
 	return b->overflow ? NULL : b->text;
 }
 
+/* ---- write faults (issue 13 item 5) ---- */
+
+bool sq_fault_is(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_IOERR:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static const char *fault_cause(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return "the disk is full";
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return "the database is read-only (its file, its folder or the filesystem)";
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return "the database is locked by another process";
+	case SQLITE_IOERR:
+		return "the disk reports an I/O error";
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return "the database file is damaged";
+	default:
+		return "the database file cannot be opened";
+	}
+}
+
+enum ca_err sq_fault(struct sq_store *s, int rc, struct ca_error *err)
+{
+	int was = atomic_exchange(&s->fault, rc);
+	if (rc == 0) {
+		if (was != 0)
+			fprintf(stderr, "privca: the store records changes again\n");
+		return CA_OK;
+	}
+	if (was != rc)
+		fprintf(stderr, "privca: ERROR: the store cannot record changes: %s (SQLite: %s)\n",
+			fault_cause(rc), sqlite3_errstr(rc));
+	if (err != NULL)
+		ca_fail(err, CA_ERR_UNAVAILABLE,
+			"The CA cannot record changes now: %s (SQLite: %s). Nothing was "
+			"written; try again once the operator has fixed it.",
+			fault_cause(rc), sqlite3_errstr(rc));
+	return CA_ERR_UNAVAILABLE;
+}
+
+/* A connection that found the database read-only may have opened it so:
+ * drop it (this thread's), so that the next write opens it afresh. */
+static void drop_if_readonly(struct sq_store *s, struct sq_conn *c, int rc)
+{
+	int p = rc & 0xff;
+	if (p != SQLITE_READONLY && p != SQLITE_CANTOPEN && p != SQLITE_PERM)
+		return;
+	if (pthread_getspecific(s->key) == c && pthread_setspecific(s->key, NULL) == 0)
+		sq_conn_release(c);
+}
+
 enum ca_err sq_begin(struct sq_conn *c, struct ca_error *err)
 {
-	if (sq_exec(c->db, "BEGIN IMMEDIATE") != SQLITE_OK)
+	int rc = sq_exec(c->db, "BEGIN IMMEDIATE");
+	if (rc != SQLITE_OK) {
+		if (sq_fault_is(rc)) {
+			enum ca_err e = sq_fault(c->s, rc, err);
+			drop_if_readonly(c->s, c, rc);
+			return e;
+		}
 		return ca_fail(err, CA_ERR_STORE, "the database is busy: %s",
 			       sqlite3_errmsg(c->db));
+	}
 	return CA_OK;
 }
 
 enum ca_err sq_end(struct sq_conn *c, enum ca_err rc, struct ca_error *err)
 {
-	if (rc == CA_OK && sq_exec(c->db, "COMMIT") != SQLITE_OK)
-		rc = ca_fail(err, CA_ERR_STORE, "the change could not be committed: %s",
-			     sqlite3_errmsg(c->db));
-	if (rc != CA_OK)
+	int src = rc == CA_OK ? sq_exec(c->db, "COMMIT") : SQLITE_OK;
+	if (rc == CA_ERR_STORE && sq_fault_is(sqlite3_extended_errcode(c->db)))
+		src = sqlite3_extended_errcode(c->db); /* a statement of the change failed so */
+	if (src != SQLITE_OK)
+		rc = sq_fault_is(src)
+			 ? sq_fault(c->s, src, err)
+			 : ca_fail(err, CA_ERR_STORE, "the change could not be committed: %s",
+				   sqlite3_errmsg(c->db));
+	if (rc != CA_OK) {
 		sq_exec(c->db, "ROLLBACK");
+		if (src != SQLITE_OK)
+			drop_if_readonly(c->s, c, src);
+	} else {
+		(void)sq_fault(c->s, 0, NULL);
+	}
 	return rc;
 }
 
@@ -226,18 +315,27 @@ enum ca_err sq_migrate(sqlite3 *db, struct ca_error *err)
 
 /* ---- the group-commit writer ---- */
 
-/* Run one job of a group inside its own savepoint. */
-static void run_job(struct sq_store *s, struct sq_conn *c, struct sq_job *j)
+/* Run one job of a group inside its own savepoint. A job that failed on
+ * a write fault (sq_fault_is) fails with CA_ERR_UNAVAILABLE saying why;
+ * the fault's code into *fault. */
+static void run_job(struct sq_store *s, struct sq_conn *c, struct sq_job *j, int *fault)
 {
 	if (j->run == NULL) {
 		j->rc = CA_OK;
 		return;
 	}
-	if (sq_exec(c->db, "SAVEPOINT job") != SQLITE_OK) {
+	int rc = sq_exec(c->db, "SAVEPOINT job");
+	if (rc != SQLITE_OK) {
 		j->rc = CA_ERR_STORE;
+		if (sq_fault_is(rc))
+			*fault = rc;
 		return;
 	}
 	j->rc = j->run(s, j->arg, j->err);
+	if (j->rc == CA_ERR_STORE && sq_fault_is(rc = sqlite3_extended_errcode(c->db))) {
+		*fault = rc;
+		j->rc = sq_fault(s, rc, j->err);
+	}
 	if (j->rc != CA_OK)
 		sq_exec(c->db, "ROLLBACK TO job");
 	sq_exec(c->db, "RELEASE job");
@@ -259,21 +357,30 @@ static struct sq_job *take_group(struct sq_store *s)
 	return batch;
 }
 
-/* Commit one group; false if nothing of it was committed. */
-static bool commit_group(struct sq_store *s, struct sq_job *batch)
+/* Commit one group; false if nothing of it was committed, with the
+ * SQLite result code that stopped it in *src (SQLITE_CANTOPEN: no
+ * connection). A write fault is recorded in s (sq_fault) either way. */
+static bool commit_group(struct sq_store *s, struct sq_job *batch, int *src)
 {
 	struct sq_conn *c = sq_conn(s);
-	bool ok = c != NULL && sq_exec(c->db, "BEGIN IMMEDIATE") == SQLITE_OK;
+	int fault = 0;
+	*src = c == NULL ? SQLITE_CANTOPEN : sq_exec(c->db, "BEGIN IMMEDIATE");
+	bool ok = *src == SQLITE_OK;
 	for (struct sq_job *j = batch; j; j = j->next) {
 		if (ok)
-			run_job(s, c, j);
+			run_job(s, c, j, &fault);
 		else
 			j->rc = CA_ERR_STORE;
 	}
-	if (ok && sq_exec(c->db, "COMMIT") != SQLITE_OK) {
+	if (ok && (*src = sq_exec(c->db, "COMMIT")) != SQLITE_OK) {
 		sq_exec(c->db, "ROLLBACK");
 		ok = false;
 	}
+	if (!ok && sq_fault_is(*src))
+		fault = *src;
+	(void)sq_fault(s, fault, NULL);
+	if (c != NULL && fault != 0)
+		drop_if_readonly(s, c, fault);
 	return ok;
 }
 
@@ -288,13 +395,15 @@ static void *writer_main(void *arg)
 			break; /* stopping, and every queued job is done */
 		struct sq_job *batch = take_group(s);
 		pthread_mutex_unlock(&s->qmu);
-		bool ok = commit_group(s, batch);
+		int src;
+		bool ok = commit_group(s, batch, &src);
 		pthread_mutex_lock(&s->qmu);
 		for (struct sq_job *j = batch, *next; j; j = next) {
 			next = j->next; /* a sync job lives on its caller's stack */
 			if (!ok) {
 				j->rc = CA_ERR_STORE;
 				j->commit_failed = true;
+				j->sqlite_rc = src;
 			}
 			if (j->async) {
 				j->free_job(j);
@@ -341,6 +450,8 @@ enum ca_err sq_submit(struct sq_store *s, struct sq_job *j)
 	pthread_cond_destroy(&j->cv);
 	if (!queued)
 		return ca_fail(j->err, CA_ERR_STORE, "the store is closing");
+	if (j->commit_failed && sq_fault_is(j->sqlite_rc))
+		return sq_fault(s, j->sqlite_rc, j->err);
 	if (j->commit_failed)
 		return ca_fail(j->err, CA_ERR_STORE, "the database could not commit the change");
 	return j->rc;
@@ -389,11 +500,49 @@ void sq_close(struct store *base)
 	free(s);
 }
 
+/* While writes fail, whether one would commit now: the schema version
+ * written back unchanged, a real write of one page, so a disk still full
+ * fails it. */
+static enum ca_err probe_write(struct sq_store *s, struct sq_conn *c, struct ca_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int version = -1, rc = sq_exec(c->db, "BEGIN IMMEDIATE");
+	if (rc == SQLITE_OK &&
+	    (rc = sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &st, NULL)) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		rc = sqlite3_finalize(st);
+	}
+	if (rc == SQLITE_OK && version >= 0) {
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version);
+		if ((rc = sq_exec(c->db, pragma)) == SQLITE_OK)
+			rc = sq_exec(c->db, "COMMIT");
+	}
+	if (rc == SQLITE_OK)
+		return sq_fault(s, 0, NULL);
+	sq_exec(c->db, "ROLLBACK");
+	if (!sq_fault_is(rc))
+		return ca_fail(err, CA_ERR_STORE, "the database does not answer: %s",
+			       sqlite3_errstr(rc));
+	enum ca_err e = sq_fault(s, rc, err);
+	drop_if_readonly(s, c, rc);
+	return e;
+}
+
 enum ca_err sq_ping(struct store *base, struct ca_error *err)
 {
-	struct sq_conn *c = sq_conn(sq_of(base));
-	if (c == NULL || sq_exec(c->db, "SELECT count(*) FROM crl_state") != SQLITE_OK)
+	struct sq_store *s = sq_of(base);
+	struct sq_conn *c = sq_conn(s);
+	if (c == NULL) {
+		if (atomic_load(&s->fault) != 0)
+			return sq_fault(s, atomic_load(&s->fault), err);
 		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
+	}
+	if (sq_exec(c->db, "SELECT count(*) FROM crl_state") != SQLITE_OK)
+		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
+	if (atomic_load(&s->fault) != 0)
+		return probe_write(s, c, err);
 	return CA_OK;
 }
 

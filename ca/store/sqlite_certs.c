@@ -36,15 +36,23 @@ static struct sq_sql q_revoke_set =
 static struct sq_sql q_revoked_list =
     SQ_SQL("SELECT serial, revoked_at, revocation_reason FROM certificates "
 	   "WHERE status = 'revoked' AND not_after >= ?1 ORDER BY serial");
+static struct sq_sql q_revoked_since =
+    /* INDEXED BY: without it SQLite walks the serial index of every
+     * certificate to spare a sort, and a delta costs the whole table. */
+    SQ_SQL("SELECT serial, revoked_at, revocation_reason FROM certificates "
+	   "INDEXED BY certificates_revoked_gen "
+	   "WHERE revoked_gen > ?2 AND not_after >= ?1 ORDER BY serial");
 static struct sq_sql q_crl_get =
     SQ_SQL("SELECT number, CASE WHEN generation = ?1 AND this_update > ?2 THEN der END, "
-	   "this_update, next_update, generation FROM crl_state WHERE id = 1");
+	   "this_update, next_update, generation, base_number, base_generation, "
+	   "base_this_update FROM crl_state WHERE id = 1");
 static struct sq_sql q_crl_number = SQ_SQL("SELECT number FROM crl_state WHERE id = 1");
 static struct sq_sql q_crl_put =
-    SQ_SQL("INSERT INTO crl_state (id, number, der, this_update, next_update, generation) "
-	   "VALUES (1, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET number = ?1, "
-	   "der = ?2, this_update = ?3, next_update = ?4, generation = ?5 "
-	   "WHERE crl_state.number = ?1 - 1");
+    SQ_SQL("INSERT INTO crl_state (id, number, der, this_update, next_update, generation, "
+	   "base_number, base_generation, base_this_update) "
+	   "VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET number = ?1, "
+	   "der = ?2, this_update = ?3, next_update = ?4, generation = ?5, base_number = ?6, "
+	   "base_generation = ?7, base_this_update = ?8 WHERE crl_state.number = ?1 - 1");
 static struct sq_sql q_revocation_gen =
     SQ_SQL("SELECT generation FROM revocation_state WHERE id = 1");
 
@@ -240,6 +248,8 @@ enum ca_err sq_cert_put(struct store *base, const struct ca_cert *c, struct ca_e
 	enum ca_err rc = sq_submit(sq_of(base), &j);
 	if (rc == CA_ERR_EXISTS)
 		return ca_fail(err, rc, "serial %s is taken", c->serial);
+	if (rc == CA_ERR_UNAVAILABLE)
+		return rc; /* sq_fault said why, and that nothing was written */
 	if (rc != CA_OK)
 		return ca_fail(err, rc,
 			       "the certificate could not be recorded; nothing was issued");
@@ -369,13 +379,11 @@ enum ca_err sq_revoke(struct store *base, const struct store_revocation *r, stru
 	return sq_end(c, rc, err);
 }
 
-enum ca_err sq_revoked_list(struct store *base, int64_t now, struct store_revoked **out, size_t *n,
-			    struct ca_error *err)
+/* The rows of st (serial, revoked_at, reason) as CRL entries; *out
+ * malloc'd. st is reset. */
+static enum ca_err revoked_rows(sqlite3_stmt *st, struct store_revoked **out, size_t *n,
+				struct ca_error *err)
 {
-	sqlite3_stmt *st = sq_stmt(sq_of(base), &q_revoked_list, NULL);
-	if (st == NULL)
-		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
-	sqlite3_bind_int64(st, 1, now);
 	size_t cap = 1024, cnt = 0;
 	struct store_revoked *v = malloc(cap * sizeof(*v));
 	enum ca_err rc = v != NULL ? CA_OK : ca_fail(err, CA_ERR_NOMEM, "out of memory");
@@ -407,6 +415,27 @@ enum ca_err sq_revoked_list(struct store *base, int64_t now, struct store_revoke
 	*out = v;
 	*n = cnt;
 	return CA_OK;
+}
+
+enum ca_err sq_revoked_list(struct store *base, int64_t now, struct store_revoked **out, size_t *n,
+			    struct ca_error *err)
+{
+	sqlite3_stmt *st = sq_stmt(sq_of(base), &q_revoked_list, NULL);
+	if (st == NULL)
+		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
+	sqlite3_bind_int64(st, 1, now);
+	return revoked_rows(st, out, n, err);
+}
+
+enum ca_err sq_revoked_since(struct store *base, int64_t generation, int64_t now,
+			     struct store_revoked **out, size_t *n, struct ca_error *err)
+{
+	sqlite3_stmt *st = sq_stmt(sq_of(base), &q_revoked_since, NULL);
+	if (st == NULL)
+		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, generation);
+	return revoked_rows(st, out, n, err);
 }
 
 enum ca_err sq_status(struct store *base, const char *serial, struct store_status *o,
@@ -466,6 +495,9 @@ enum ca_err sq_crl_get(struct store *base, int64_t generation, int64_t built_aft
 		out->this_update = sqlite3_column_int64(st, 2);
 		out->next_update = sqlite3_column_int64(st, 3);
 		out->generation = sqlite3_column_int64(st, 4);
+		out->base_number = (uint64_t)sqlite3_column_int64(st, 5);
+		out->base_generation = sqlite3_column_int64(st, 6);
+		out->base_this_update = sqlite3_column_int64(st, 7);
 		if (n > 0 && p != NULL && (out->der = malloc((size_t)n)) != NULL) {
 			memcpy(out->der, p, (size_t)n);
 			out->len = (size_t)n;
@@ -504,6 +536,9 @@ enum ca_err sq_crl_put(struct store *base, const struct store_crl *c)
 	sqlite3_bind_int64(st, 3, c->this_update);
 	sqlite3_bind_int64(st, 4, c->next_update);
 	sqlite3_bind_int64(st, 5, c->generation);
+	sqlite3_bind_int64(st, 6, (int64_t)c->base_number);
+	sqlite3_bind_int64(st, 7, c->base_generation);
+	sqlite3_bind_int64(st, 8, c->base_this_update);
 	int r = sqlite3_step(st);
 	int changed = sqlite3_changes(cn->db);
 	sq_done(st);

@@ -69,6 +69,7 @@ struct sq_job {
 	pthread_cond_t cv; /* sync: signalled when done */
 	enum ca_err rc;
 	bool done, commit_failed;
+	int sqlite_rc; /* the group's failing SQLite result code, if commit_failed */
 	struct sq_job *next;
 };
 
@@ -84,12 +85,26 @@ struct sq_store {
 	struct sq_job *head, *tail;
 	bool writer_running, stopping;
 	pthread_t writer;
+	/* SQLite's result code of the last write that failed for a cause
+	 * outside privca (disk full, read-only, locked, damaged; sq_fault_is),
+	 * 0 once a write commits again. store_ping probes while it is set. */
+	_Atomic int fault;
 };
 
 static inline struct sq_store *sq_of(struct store *s)
 {
 	return (struct sq_store *)s;
 }
+
+/* Does SQLite's result code rc say the database cannot be written for a
+ * cause outside privca (full, read-only, locked or busy, I/O error,
+ * damaged, cannot be opened)? */
+bool sq_fault_is(int rc);
+/* Record such a fault in s (rc 0: a write committed, the fault is over)
+ * and, when err is not NULL, fail with CA_ERR_UNAVAILABLE and a sentence
+ * that names the cause (never a path). Returns CA_ERR_UNAVAILABLE, or CA_OK
+ * for rc 0. */
+enum ca_err sq_fault(struct sq_store *s, int rc, struct ca_error *err);
 
 /* This thread's connection, opened on first use; NULL if it cannot be. */
 struct sq_conn *sq_conn(struct sq_store *s);
@@ -114,6 +129,9 @@ enum ca_err sq_submit_async(struct sq_store *s, struct sq_job *j);
 
 /* BEGIN IMMEDIATE on the caller's connection; sq_end commits if rc is
  * CA_OK (a failed commit becomes CA_ERR_STORE in err) or rolls back. */
+/* On a read-only fault both close c (this thread's connection, so that the
+ * next use opens the database afresh): c is not to be used after either
+ * fails. */
 enum ca_err sq_begin(struct sq_conn *c, struct ca_error *err);
 enum ca_err sq_end(struct sq_conn *c, enum ca_err rc, struct ca_error *err);
 
@@ -152,6 +170,8 @@ enum ca_err sq_count(struct store *s, int64_t now, struct ca_counts *out, struct
 enum ca_err sq_revoke(struct store *s, const struct store_revocation *r, struct ca_error *err);
 enum ca_err sq_revoked_list(struct store *s, int64_t now, struct store_revoked **out, size_t *n,
 			    struct ca_error *err);
+enum ca_err sq_revoked_since(struct store *s, int64_t generation, int64_t now,
+			     struct store_revoked **out, size_t *n, struct ca_error *err);
 enum ca_err sq_status(struct store *s, const char *serial, struct store_status *out,
 		      struct ca_error *err);
 enum ca_err sq_revocation_gen(struct store *s, int64_t *gen);

@@ -5,10 +5,13 @@
  * (sqlite_certs.c, sqlite_search.c, sqlite_tokens.c), so that those never
  * call up into each other through the table.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "errors.h"
 #include "sqlite_int.h"
@@ -89,6 +92,7 @@ static const struct store_ops sqlite_ops = {
     .count = sq_count,
     .revoke = sq_revoke,
     .revoked_list = sq_revoked_list,
+    .revoked_since = sq_revoked_since,
     .status = sq_status,
     .revocation_gen = sq_revocation_gen,
     .crl_get = sq_crl_get,
@@ -106,13 +110,34 @@ static const struct store_ops sqlite_ops = {
     .acme = &store_sqlite_acme_ops,
 };
 
-/* The first connection: this thread's, in WAL mode, schema up to date. */
+/* Why path cannot be opened for writing, if the system says (NULL: it
+ * can, or the folder can be written for -wal and -shm). */
+static const char *unwritable(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? NULL : strerror(errno);
+	close(fd);
+	return NULL;
+}
+
+/* The first connection: this thread's, in WAL mode, schema up to date. A
+ * database SQLite could open only for reading is served, its write fault
+ * recorded and said (issue 13 item 5): reads, CRL and OCSP keep working. */
 static enum ca_err first_conn(struct sq_store *s, bool create, struct ca_error *err)
 {
 	struct sq_conn *c =
 	    sq_conn_open(s, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0));
+	const char *why = c == NULL ? unwritable(s->path) : NULL;
+	if (c == NULL && why != NULL)
+		return ca_fail(err, CA_ERR_STORE,
+			       "cannot open the database %s for writing: %s (privca writes it, and "
+			       "creates %s-wal and %s-shm beside it)",
+			       s->path, why, s->path, s->path);
 	if (c == NULL)
 		return ca_fail(err, CA_ERR_STORE, "cannot open the database %s", s->path);
+	if (sqlite3_db_readonly(c->db, "main") == 1)
+		(void)sq_fault(s, SQLITE_READONLY, NULL);
 	if (pthread_setspecific(s->key, c) != 0) {
 		sq_conn_free(c);
 		return ca_fail(err, CA_ERR_NOMEM, "out of memory");

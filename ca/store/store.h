@@ -56,13 +56,17 @@ struct store_status {
 /*
  * The CRL recorded: its number (0 if none yet), times, and the revocation
  * generation it reflects (-1 if not known). der is malloc'd, or NULL: see
- * store_crl_get.
+ * store_crl_get. base_*: the complete CRL that delta CRLs name as their
+ * base (RFC 5280 5.2.4): its number, generation and thisUpdate (0, -1, 0:
+ * none yet); recorded with every CRL.
  */
 struct store_crl {
 	uint64_t number;
 	uint8_t *der;
 	size_t len;
 	int64_t this_update, next_update, generation;
+	uint64_t base_number;
+	int64_t base_generation, base_this_update;
 };
 
 /* What store_watch saw: the revocation generation and the number of the
@@ -121,6 +125,8 @@ struct store_ops {
 			      struct ca_error *err);
 	enum ca_err (*revoked_list)(struct store *s, int64_t now, struct store_revoked **out,
 				    size_t *n, struct ca_error *err);
+	enum ca_err (*revoked_since)(struct store *s, int64_t generation, int64_t now,
+				     struct store_revoked **out, size_t *n, struct ca_error *err);
 	enum ca_err (*status)(struct store *s, const char *serial, struct store_status *out,
 			      struct ca_error *err);
 	enum ca_err (*revocation_gen)(struct store *s, int64_t *gen);
@@ -262,6 +268,16 @@ static inline CA_WUR enum ca_err store_revoked_list(struct store *s, int64_t now
 						    struct ca_error *err)
 {
 	return s->ops->revoked_list(s, now, out, n, err);
+}
+
+/* Like store_revoked_list, but only the revocations that raised the
+ * revocation generation past `generation` (a delta CRL's entries since its
+ * base). Cost: the revocations since, not all of them. */
+static inline CA_WUR enum ca_err store_revoked_since(struct store *s, int64_t generation,
+						     int64_t now, struct store_revoked **out,
+						     size_t *n, struct ca_error *err)
+{
+	return s->ops->revoked_since(s, generation, now, out, n, err);
 }
 
 /* One serial's state for OCSP (out->found false if unknown); CA_ERR_STORE

@@ -11,6 +11,7 @@
 
 #include "codec.h"
 #include "x509/der.h"
+#include "hierarchy/constraints.h"
 #include "x509/ext.h"
 #include "internal.h"
 #include "x509/oid.h"
@@ -22,9 +23,12 @@ static void basic_constraints(struct der_w *w, const struct cert_tpl *t)
 {
 	size_t oct, m = EXT_BEGIN(w, OID_CE_BASIC_CONSTRAINTS, true, &oct);
 	size_t bc = der_begin(w, DER_SEQUENCE);
-	if (t->is_ca)
-		der_bool(w, true); /* cA TRUE; no pathLenConstraint */
-	der_end(w, bc);		   /* CA:FALSE is the empty SEQUENCE (DEFAULT omitted) */
+	if (t->is_ca) {
+		der_bool(w, true); /* cA TRUE */
+		if (t->has_path_len)
+			der_uint(w, t->path_len);
+	}
+	der_end(w, bc); /* CA:FALSE is the empty SEQUENCE (DEFAULT omitted) */
 	ext_end(w, m, oct);
 }
 
@@ -103,8 +107,12 @@ static void extensions(struct der_w *w, const struct cert_tpl *t)
 	ext_key_usage(w, t);
 	key_ids(w, t);
 	subject_alt_name(w, t);
+	if (t->is_ca && t->nc != NULL && !nc_empty(t->nc)) /* critical (constraints.h) */
+		nc_write_ext(t->nc, w);
 	if (t->crl_url != NULL)
 		ext_put_crl_dp(w, t->crl_url);
+	if (t->freshest_url != NULL)
+		ext_put_freshest_crl(w, t->freshest_url);
 	ext_put_aia(w, t->ocsp_url, t->issuer_url);
 	der_end(w, seq);
 	der_end(w, x);

@@ -54,6 +54,18 @@ static bool serial_ok(const struct crl_entry *e)
 	return false; /* RFC 5280 4.1.2.2: a positive integer */
 }
 
+/* An IA5String URI we write: printable ASCII, bounded. */
+static bool url_ok(const char *u)
+{
+	size_t n = strlen(u);
+	if (n == 0 || n > 1024)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (u[i] <= 0x20 || u[i] >= 0x7f)
+			return false;
+	return true;
+}
+
 static enum ca_err check(const struct crl_params *p, struct ca_error *err)
 {
 	if (!is_name(p->issuer, p->issuer_len))
@@ -68,6 +80,14 @@ static enum ca_err check(const struct crl_params *p, struct ca_error *err)
 			       "CRL thisUpdate %lld / nextUpdate %lld: both must lie in "
 			       "1970..9999 and nextUpdate must come later",
 			       (long long)p->this_update, (long long)p->next_update);
+	if (p->delta_base != 0 && (p->delta_base >= p->number || p->freshest_url != NULL))
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "delta CRL %llu: its base %llu must come before it, and a delta "
+			       "names no freshest CRL",
+			       (unsigned long long)p->number, (unsigned long long)p->delta_base);
+	if (p->freshest_url != NULL && !url_ok(p->freshest_url))
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "freshest CRL URL must be 1..1024 printable ASCII characters");
 	if (p->n > 0 && p->entries == NULL)
 		return ca_fail(err, CA_ERR_BAD_REQUEST, "CRL has %zu entries but no array", p->n);
 	if (p->n > (DER_MAX_LEN - 4096 - p->issuer_len) / ENTRY_MAX)
@@ -107,6 +127,31 @@ static void write_entry(struct der_w *w, const struct crl_entry *e)
 	der_end(w, seq);
 }
 
+/* crlExtensions [0]: AKI, cRLNumber, then deltaCRLIndicator (RFC 5280
+ * 5.2.4, critical) or freshestCRL (5.2.6). */
+static void write_exts(struct der_w *w, const struct crl_params *p)
+{
+	size_t ctx = der_begin(w, DER_CTX_CONS(0));
+	size_t exts = der_begin(w, DER_SEQUENCE);
+	size_t val, ext = EXT_BEGIN(w, OID_CE_AKI, false, &val);
+	size_t aki = der_begin(w, DER_SEQUENCE);
+	der_tlv(w, DER_CTX(0), p->ski, p->ski_len); /* keyIdentifier [0] IMPLICIT */
+	der_end(w, aki);
+	ext_end(w, ext, val);
+	ext = EXT_BEGIN(w, OID_CE_CRL_NUMBER, false, &val);
+	der_uint(w, p->number);
+	ext_end(w, ext, val);
+	if (p->delta_base != 0) {
+		ext = EXT_BEGIN(w, OID_CE_DELTA_CRL, true, &val);
+		der_uint(w, p->delta_base);
+		ext_end(w, ext, val);
+	} else if (p->freshest_url != NULL) {
+		ext_put_freshest_crl(w, p->freshest_url);
+	}
+	der_end(w, exts);
+	der_end(w, ctx);
+}
+
 enum ca_err crl_build(struct signer *k, const struct crl_params *p, uint8_t **der, size_t *len,
 		      struct ca_error *err)
 {
@@ -119,7 +164,7 @@ enum ca_err crl_build(struct signer *k, const struct crl_params *p, uint8_t **de
 		return rc;
 
 	/* One allocation for the whole TBSCertList (see the file comment). */
-	w.cap = p->n * ENTRY_MAX + p->issuer_len + p->ski_len + 1024;
+	w.cap = p->n * ENTRY_MAX + p->issuer_len + p->ski_len + 2048; /* + a URL */
 	w.buf = malloc(w.cap);
 	if (w.buf == NULL) {
 		rc = ca_fail(err, CA_ERR_NOMEM, "no memory for a CRL of %zu entries", p->n);
@@ -140,18 +185,7 @@ enum ca_err crl_build(struct signer *k, const struct crl_params *p, uint8_t **de
 		der_end(&w, list);
 	}
 
-	size_t ctx = der_begin(&w, DER_CTX_CONS(0));
-	size_t exts = der_begin(&w, DER_SEQUENCE);
-	size_t val, ext = EXT_BEGIN(&w, OID_CE_AKI, false, &val);
-	size_t aki = der_begin(&w, DER_SEQUENCE);
-	der_tlv(&w, DER_CTX(0), p->ski, p->ski_len); /* keyIdentifier [0] IMPLICIT */
-	der_end(&w, aki);
-	ext_end(&w, ext, val);
-	ext = EXT_BEGIN(&w, OID_CE_CRL_NUMBER, false, &val);
-	der_uint(&w, p->number);
-	ext_end(&w, ext, val);
-	der_end(&w, exts);
-	der_end(&w, ctx);
+	write_exts(&w, p);
 	der_end(&w, top);
 
 	if (!der_finish(&w, &tbs, &tbs_len)) {

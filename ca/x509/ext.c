@@ -31,10 +31,12 @@ static void put_uri(struct der_w *w, const char *url)
 	der_tlv(w, DER_CTX(6), url, strlen(url));
 }
 
-void ext_put_crl_dp(struct der_w *w, const char *url)
+/* CRLDistributionPoints, the syntax of both cRLDistributionPoints and
+ * freshestCRL (RFC 5280 4.2.1.13, 4.2.1.15): one DistributionPoint
+ * { distributionPoint [0] { fullName [0] { URI } } }. */
+static void put_dist_point(struct der_w *w, const char *oid, size_t oid_len, const char *url)
 {
-	/* DistributionPoint { distributionPoint [0] { fullName [0] { URI } } } */
-	size_t oct, m = EXT_BEGIN(w, OID_CE_CRL_DP, false, &oct);
+	size_t oct, m = ext_begin(w, oid, oid_len, false, &oct);
 	size_t s = der_begin(w, DER_SEQUENCE);
 	size_t dp = der_begin(w, DER_SEQUENCE);
 	size_t dpn = der_begin(w, DER_CTX_CONS(0));
@@ -45,6 +47,16 @@ void ext_put_crl_dp(struct der_w *w, const char *url)
 	der_end(w, dp);
 	der_end(w, s);
 	ext_end(w, m, oct);
+}
+
+void ext_put_crl_dp(struct der_w *w, const char *url)
+{
+	put_dist_point(w, OID_CE_CRL_DP, OID_LEN(OID_CE_CRL_DP), url);
+}
+
+void ext_put_freshest_crl(struct der_w *w, const char *url)
+{
+	put_dist_point(w, OID_CE_FRESHEST_CRL, OID_LEN(OID_CE_FRESHEST_CRL), url);
 }
 
 /* AccessDescription ::= SEQUENCE { accessMethod OID, accessLocation URI } */

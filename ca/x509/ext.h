@@ -28,6 +28,8 @@ void ext_end(struct der_w *w, size_t m, size_t octets);
 
 /* cRLDistributionPoints with one DistributionPoint: fullName URI url. */
 void ext_put_crl_dp(struct der_w *w, const char *url);
+/* freshestCRL (RFC 5280 5.2.6), in a CRL: where its delta CRL is. */
+void ext_put_freshest_crl(struct der_w *w, const char *url);
 /*
  * authorityInfoAccess with id-ad-ocsp ocsp and id-ad-caIssuers issuer, in
  * that order; a NULL URL is left out, and nothing is written when both are.

@@ -42,7 +42,9 @@
 #define OID_CE_BASIC_CONSTRAINTS "\x55\x1d\x13"
 #define OID_CE_CRL_NUMBER "\x55\x1d\x14"
 #define OID_CE_REASON_CODE "\x55\x1d\x15"
+#define OID_CE_DELTA_CRL "\x55\x1d\x1b" /* deltaCRLIndicator */
 #define OID_CE_CRL_DP "\x55\x1d\x1f"
+#define OID_CE_FRESHEST_CRL "\x55\x1d\x2e"
 #define OID_CE_AKI "\x55\x1d\x23"
 #define OID_CE_EKU "\x55\x1d\x25"
 #define OID_PE_AIA "\x2b\x06\x01\x05\x05\x07\x01\x01"

@@ -153,10 +153,18 @@ enum acme_problem acme_key_change(struct ca *ca, const struct acme_auth *auth,
 				  const struct acme_jws *inner, const char *url,
 				  const char *acct_prefix, const char *inner_account,
 				  const struct acme_jwk *old_key, struct acme_error *e) CA_WUR;
-/* The account's order ids, newest first (at most 1000); *ids freed with free(). */
+/*
+ * One page of the account's order ids, newest first, at most
+ * ACME_ORDERS_PAGE (RFC 8555 7.1.2.1: the rest behind Link rel="next"):
+ * cursor NULL or "" for the first page, else a `next` this call gave.
+ * next gets the cursor of the following page, "" on the last one. A
+ * cursor that is not one of the account's orders is malformed. *ids freed
+ * with free().
+ */
+#define ACME_ORDERS_PAGE 50
 enum acme_problem acme_account_orders(struct ca *ca, const struct acme_auth *auth, const char *id,
-				      char (**ids)[ACME_ID_LEN], size_t *n,
-				      struct acme_error *e) CA_WUR;
+				      const char *cursor, char (**ids)[ACME_ID_LEN], size_t *n,
+				      char next[ACME_ID_LEN], struct acme_error *e) CA_WUR;
 
 /* ---- orders, authorizations, challenges --------------------------------- */
 

@@ -46,13 +46,32 @@ struct ca_crypto_info ca_crypto_build(void);
 #define CA_MAX_DAYS	825
 #define CA_ROOT_DAYS	3650
 
+#define CA_ROOT2_DAYS 7300 /* the offline root of --two-tier: 20 years */
+
+/* The shape of the hierarchy init makes (design section 11). */
+enum ca_tier {
+	CA_TIER_ONE,	     /* a self-signed root that signs leaves */
+	CA_TIER_TWO,	     /* an offline root (root.key, root.pem) and the intermediate */
+	CA_TIER_SUBORDINATE, /* ca.key and ca.csr for another root; install-ca ends it */
+	CA_TIER_MAX
+};
+
 struct ca_init_opts {
-	enum ca_key_type key_type;    /* default CA_KEY_EC_P256 */
-	const char *subject;	      /* "CN=privca demo CA,O=..." or NULL */
-	int days;		      /* root validity; 0 = CA_ROOT_DAYS */
+	enum ca_key_type key_type;    /* default CA_KEY_EC_P256 (root and intermediate alike) */
+	const char *subject;	      /* the issuing CA: "CN=privca demo CA,O=..." or NULL */
+	int days;		      /* issuing CA's validity; 0 = CA_ROOT_DAYS */
 	const char *const *hostnames; /* extra TLS names besides localhost */
 	size_t nhostnames;
-	const char *base_url; /* NULL = "http://127.0.0.1:8080" */
+	const char *base_url;	  /* NULL = "http://127.0.0.1:8080" */
+	enum ca_tier tier;	  /* default CA_TIER_ONE */
+	const char *root_subject; /* CA_TIER_TWO: the root's name; NULL = a default */
+	int root_days;		  /* CA_TIER_TWO: 0 = CA_ROOT2_DAYS */
+	/* CA_TIER_TWO, CA_TIER_SUBORDINATE: nameConstraints for the issuing CA
+	 * (its certificate, or its request), DNS suffixes or CIDRs. */
+	const char *const *permit;
+	size_t npermit;
+	const char *const *exclude;
+	size_t nexclude;
 	/* The store: NULL = DIR/privca.db; a PostgreSQL URL is written into
 	 * privca.conf (then 0600) and must name an empty database or one
 	 * whose privca store holds no certificate yet. */
@@ -69,14 +88,60 @@ struct ca_init_opts {
 
 /*
  * Create a new CA in dir (created if missing, mode 0700): ca.key (0600),
- * ca.pem, tls.key (0600), tls.pem, privca.db (0600), privca.conf.
+ * ca.pem, tls.key (0600), tls.pem, privca.db (0600), privca.conf. With
+ * CA_TIER_TWO also root.key (0600, for the operator to take offline),
+ * root.pem and root.crl, ca.pem being the intermediate and tls.pem the
+ * service's certificate followed by it. With CA_TIER_SUBORDINATE only
+ * ca.key, ca.csr, privca.conf and privca.db: ca_install completes it.
  * CA_ERR_BAD_REQUEST for a bad option (base URL not http(s), days out of
- * 1..36500, a bad subject or hostname), checked before anything is
- * written. CA_ERR_EXISTS if dir already holds any of those six files. On
- * any later failure what init wrote is removed again (and dir, if init
- * made it and it is empty).
+ * 1..36500, a bad subject, hostname or constraint, a hostname outside the
+ * constraints, constraints on a one-tier CA), checked before anything is
+ * written. CA_ERR_EXISTS if dir already holds any file a CA has. On any
+ * later failure what init wrote is removed again (and dir, if init made it
+ * and it is empty).
  */
 enum ca_err ca_init(const char *dir, const struct ca_init_opts *opts, struct ca_error *err) CA_WUR;
+
+struct ca_install_opts {
+	const char *cert;  /* the CA certificate: PEM, DER or PKCS#7 (.p7b, maybe with chain) */
+	const char *chain; /* the certificates above it up to the root; NULL if cert has them */
+	const char *const *hostnames; /* extra TLS names, as ca_init's */
+	size_t nhostnames;
+	const char *key_pass_file; /* an encrypted ca.key's passphrase file, as ca_open_ex's */
+};
+
+/*
+ * Complete a subordinate dir (ca_init with CA_TIER_SUBORDINATE): check that
+ * the certificate is for ca.key, is a CA (basicConstraints cA, keyUsage
+ * keyCertSign), is valid now, and chains by signature to a self-signed
+ * root through CA certificates that are valid now; then write ca.pem,
+ * chain.pem (CA certificates between it and the root, if any), root.pem
+ * and the TLS pair. CA_ERR_BAD_REQUEST, with one sentence naming the file
+ * and the fault, when a check fails; nothing in dir changes then.
+ * CA_ERR_NOT_FOUND: no subordinate request in dir; CA_ERR_EXISTS: already
+ * installed.
+ */
+enum ca_err ca_install(const char *dir, const struct ca_install_opts *opts,
+		       struct ca_error *err) CA_WUR;
+
+/*
+ * Sign a new certificate for the issuing CA with the root key in the file
+ * root_key (the key of root.pem): same key, subject and name constraints,
+ * validity days (0 = CA_ROOT_DAYS, cut to the root's end), and replace
+ * ca.pem. Leaves issued before keep verifying. A running service takes it
+ * on restart. CA_ERR_BAD_REQUEST: a one-tier CA, or a key that is not the
+ * root's.
+ */
+enum ca_err ca_intermediate_renew(struct ca *ca, const char *root_key, int days,
+				  struct ca_error *err) CA_WUR;
+
+/*
+ * Sign the root's CRL with the root key in the file root_key and replace
+ * root.crl (served at /root.crl at once): no entries, nextUpdate days on
+ * (0 = 365). CA_ERR_BAD_REQUEST as ca_intermediate_renew.
+ */
+enum ca_err ca_root_crl_sign(struct ca *ca, const char *root_key, int days,
+			     struct ca_error *err) CA_WUR;
 
 /* Settings from privca.conf. Strings are owned by the struct ca. */
 struct ca_settings {
@@ -213,9 +278,35 @@ const struct ca_issuer *ca_issuer(const struct ca *ca);
 
 /*
  * The chain from the issuing CA up to the root, the issuer first, *n
- * entries (today one: the issuer is the root). Valid until ca_close.
+ * entries: one when the issuer is the root (one tier), two with an
+ * intermediate under privca's own root (--two-tier), more under a deeper
+ * enterprise hierarchy. Only the issuer's p7b holds the whole chain (the
+ * others' hold their own certificate); only the issuer's key_type is sure
+ * (CA_KEY_TYPE_MAX for a key privca does not name). Valid until ca_close.
  */
 const struct ca_issuer *const *ca_chain(const struct ca *ca, size_t *n);
+
+/* The root: the last of ca_chain, what clients install (/ca.pem, /ca.crt).
+ * The issuer itself in one tier. Valid until ca_close. */
+const struct ca_issuer *ca_root(const struct ca *ca);
+
+/* Every PEM of ca_chain, the issuer first: what follows a leaf in a
+ * "certificate with chain" answer. Valid until ca_close. */
+const char *ca_chain_pem(const struct ca *ca);
+
+/*
+ * The root's CRL (DIR/root.crl, DER, written by init --two-tier and
+ * privca root crl), read afresh on each call; *der is freed with free().
+ * CA_ERR_NOT_FOUND when there is none (one tier, or a subordinate whose
+ * root publishes its own).
+ */
+enum ca_err ca_root_crl(struct ca *ca, uint8_t **der, size_t *len, struct ca_error *err) CA_WUR;
+
+/*
+ * May the service run from this directory? CA_ERR_FORBIDDEN, saying what
+ * to do, while the root's key (root.key) is in it (design section 11).
+ */
+enum ca_err ca_serve_check(const struct ca *ca, struct ca_error *err) CA_WUR;
 
 /*
  * The TLS key and certificate PEM for the HTTPS listener (tls.key, tls.pem).
@@ -353,6 +444,18 @@ enum ca_err ca_revoke(struct ca *ca, const char *serial, enum ca_reason reason,
 		      struct ca_error *err) CA_WUR;
 
 /*
+ * What this process has done since ca_open: certificates issued by
+ * ca_issue (the JSON API, the form, ACME, privca sign) and revoked by
+ * ca_revoke, each counted once where it happens. The service's own TLS
+ * certificate is not counted. Lock-free; any thread.
+ */
+struct ca_activity {
+	uint64_t issued;
+	uint64_t revoked;
+};
+void ca_activity(const struct ca *ca, struct ca_activity *out);
+
+/*
  * The current CRL, rebuilt if a revocation happened (in this process or
  * another) or nextUpdate is near. *out is a reference-counted snapshot,
  * shared with other callers and immutable: read it with the ca_blob_*
@@ -360,6 +463,15 @@ enum ca_err ca_revoke(struct ca *ca, const char *serial, enum ca_reason reason,
  * CA_ERR_CRYPTO, CA_ERR_NOMEM.
  */
 enum ca_err ca_crl(struct ca *ca, struct ca_blob **out, struct ca_error *err) CA_WUR;
+/*
+ * The delta CRL (RFC 5280 5.2.4) that goes with the current CRL: the same
+ * cRLNumber, a critical deltaCRLIndicator naming an earlier complete CRL
+ * (at most a day older) as its base, and the revocations since that base.
+ * Brought up to date as ca_crl is; *out as for ca_crl. CA_ERR_NOT_FOUND
+ * while there is no base yet (before the second complete CRL);
+ * otherwise as ca_crl.
+ */
+enum ca_err ca_crl_delta(struct ca *ca, struct ca_blob **out, struct ca_error *err) CA_WUR;
 /* The CRL DER and its length; valid while b is held. */
 const uint8_t *ca_blob_data(const struct ca_blob *b, size_t *len);
 int64_t ca_blob_time(const struct ca_blob *b);	  /* thisUpdate for a CRL */

@@ -19,6 +19,8 @@
 # Knobs (environment): BENCH_CSRS (default 2000 distinct P-256 CSRs),
 # BENCH_SECONDS (default 8 per point), BENCH_CONC (default "1 4 16"),
 # BENCH_SERVE_ARGS (extra arguments for privca serve, e.g. "--threads 16").
+# Each point also gives the server's CPU per certificate (utime + stime from
+# /proc/PID/stat over the point, divided by its answers).
 set -euo pipefail
 : "${BUILD:?BUILD must name a build directory with the privca binary}"
 
@@ -87,6 +89,9 @@ forget() {
 	pids=("${keep[@]}")
 }
 
+# cpu_ticks PID: user + system clock ticks the process has used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+hz=$(getconf CLK_TCK)
 rss_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # ---- CSRs: ncsr distinct P-256 keys and names, as PEM and as cfssl JSON ----
@@ -169,6 +174,8 @@ results="$work/results"
 load() {
 	local name=$1 conc=$2 dur=$3 port=$4 bodies=$5 path=$6 ctype=$7 tok=$8 spid=$9
 	local threads=$((conc < 2 ? 1 : 2)) out="$work/wrk-${name//\//_}-$conc.txt" max=0 r
+	local cpu0
+	cpu0=$(cpu_ticks "$spid")
 	wrk -t"$threads" -c"$conc" -d"${dur}s" --timeout 10s --latency -s "$lua" \
 		"http://127.0.0.1:$port$path" -- "$bodies" "$path" "$ctype" "$tok" >"$out" 2>&1 &
 	local wpid=$!
@@ -183,7 +190,8 @@ load() {
 	local line
 	line=$(grep '^RESULT ' "$out") || { echo "bench http: no RESULT from wrk ($name):" >&2; cat "$out" >&2; exit 1; }
 	# RESULT ok= created= bad= errors= duration_us= p50_us= p99_us=
-	echo "$name $conc $(echo "$line" | sed 's/^RESULT //; s/[a-z0-9_]*=//g') $max" >>"$results"
+	echo "$name $conc $(echo "$line" | sed 's/^RESULT //; s/[a-z0-9_]*=//g') $max" \
+		"$(($(cpu_ticks "$spid") - cpu0))" >>"$results"
 }
 
 # All four servers run side by side (an idle one costs nothing) and the
@@ -249,18 +257,19 @@ cfssl_rows=$(sqlite3 "$cdir/certs.db" 'SELECT count(*) FROM certificates')
 cfssl_full_rows=$(sqlite3 "$cdir/certs-full.db" 'SELECT count(*) FROM certificates')
 
 # ---- report ----
-awk -v concs="${concs[*]}" -v servers="${servers[*]}" '
+awk -v concs="${concs[*]}" -v servers="${servers[*]}" -v hz="$hz" '
 	{ ok = $3; bad = $5; err = $6; dur = $7 / 1e6
+	  cpu[$1, $2] = ok > 0 ? $11 / hz * 1e6 / ok : 0
 	  rate[$1, $2] = ok / dur; p50[$1, $2] = $8 / 1000; p99[$1, $2] = $9 / 1000
 	  fail[$1, $2] = bad + err; rss[$1, $2] = $10 }
 	END {
 		n = split(concs, cs, " ")
 		ns = split(servers, sv, " ")
-		printf "%-17s %4s %10s %9s %9s %8s %9s\n", "server", "conc", "certs/s", "p50 ms", "p99 ms", "failed", "RSS MiB"
+		printf "%-17s %4s %10s %9s %9s %8s %9s %12s\n", "server", "conc", "certs/s", "p50 ms", "p99 ms", "failed", "RSS MiB", "CPU us/cert"
 		for (s = 1; s <= ns; s++)
 			for (i = 1; i <= n; i++) {
 				k = sv[s] SUBSEP cs[i]
-				printf "%-17s %4d %10.0f %9.2f %9.2f %8d %9.1f\n", sv[s], cs[i], rate[k], p50[k], p99[k], fail[k], rss[k] / 1024
+				printf "%-17s %4d %10.0f %9.2f %9.2f %8d %9.1f %12.0f\n", sv[s], cs[i], rate[k], p50[k], p99[k], fail[k], rss[k] / 1024, cpu[k]
 			}
 		for (p = 2; p <= ns; p++) {
 			printf "%-29s", "privca / " sv[p] ":"
@@ -276,7 +285,8 @@ awk -v concs="${concs[*]}" -v servers="${servers[*]}" '
 		if (a > 0 && b > 0 && c > 0)
 			printf "target at c=16 (>= 3x cfssl+sqlite, > cfssl-no-db): %s\n", (a >= 3 * b && a > c) ? "met" : "not met"
 	}' "$results"
-echo "(failed = non-2xx answers + socket errors/timeouts; RSS = max VmRSS sampled during the point)"
+echo "(failed = non-2xx answers + socket errors/timeouts; RSS = max VmRSS sampled during the point;"
+echo " CPU us/cert = the server process's user+system time during the point / its answers)"
 
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 echo "privca RSS: idle $(mib "$rss_idle") MiB, after load $(mib "$rss_after") MiB, peak (VmHWM) $(mib "$rss_hwm") MiB; cfssl+sqlite idle $(mib "$cfssl_db_rss_idle") MiB"

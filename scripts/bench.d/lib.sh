@@ -1,5 +1,5 @@
 # scripts/bench.d/lib.sh: helpers the benchmark scripts share (sourced, not
-# a benchmark: scripts/bench runs only core, http, revocation and pages).
+# a benchmark: scripts/bench runs only core, http, revocation, pages and acme).
 
 # free_port: a TCP port on loopback that the kernel has just handed out and
 # released (not reserved: start the server on it at once).

@@ -6,6 +6,9 @@
 #     holding N revoked rows (inserted directly with sqlite3), `openssl ca
 #     -gencrl` on an index.txt of the same N entries and `cfssl gencrl` on a
 #     list of the same N serials, same CA key (P-256), same run.
+# (c) A revocation over the API with N revoked (issue 11): milliseconds
+#     until /crl/delta lists it and until /crl does, both sizes, and the
+#     server's peak RSS.
 # (b) OCSP responses per second with wrk (POST, keep-alive, pre-made DER
 #     requests cycled by a Lua script) for requests without a nonce (privca
 #     answers them from its cache) and with a nonce (signed live), against
@@ -163,6 +166,8 @@ authorityKeyIdentifier = keyid:always
 EOF
 	printf '%-9s | %-28s | %-18s | %-18s | %s\n' entries "privca crl" "openssl ca -gencrl" \
 		"cfssl gencrl" "openssl/privca" >"$W/table-a"
+	printf '%-9s | %-10s | %-20s | %-20s | %-16s | %s\n' entries "serve up" \
+		"on /crl/delta after" "on /crl after" "serve peak RSS" "" >"$W/table-c"
 	for n in "${sizes[@]}"; do
 		[ "$n" -gt "$have" ] || continue
 		say "CRL: $n revoked certificates"
@@ -229,7 +234,76 @@ except ValueError:
 		printf '%-9s | %-28s | %-18s | %-18s | %s\n' "$n" \
 			"$(fmt_timed "$W/a-privca-$n") ($v)" "$(fmt_timed "$W/a-openssl-$n")" \
 			"$(fmt_timed "$W/a-cfssl-$n")" "$ratio" >>"$W/table-a"
+		say "  privca serve: a revocation at $n"
+		delta_bench "$d" "$n"
+		have=$((have + 1)) # the row delta_bench revoked
 	done
+}
+
+# ---- (c) a revocation at N: delta CRL and complete CRL ------------------------------
+
+# ms_now: milliseconds since the epoch.
+ms_now() { echo $(($(date +%s%N) / 1000000)); }
+
+# poll_lists URL SERIAL: wait (60 s at most) until the CRL at URL lists
+# SERIAL (upper-case hex); prints the milliseconds it took, or "-".
+poll_lists() {
+	local url=$1 serial=$2 t0 f=$W/poll.crl
+	t0=$(ms_now)
+	while [ $(($(ms_now) - t0)) -lt 60000 ]; do
+		if curl -sf -o "$f" "$url" && openssl crl -inform DER -in "$f" -noout -text 2>/dev/null |
+			grep -q "Serial Number: $serial\$"; then
+			echo $(($(ms_now) - t0))
+			return
+		fi
+		sleep 0.01
+	done
+	echo -
+}
+
+# delta_bench DIR N: privca serve on DIR (N revoked rows), one certificate
+# revoked over the API; how long until /crl/delta and /crl list it, their
+# sizes, the server's RSS. Row for table-c.
+delta_bench() {
+	local d=$1 n=$2 port tok serial up pid rss t0 td tf
+	port=$(free_port)
+	tok=$("$PRIVCA" token create "admin-$n" --dir "$d" --admin 2>/dev/null)
+	# A real certificate to revoke, issued offline before the service starts.
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
+		-subj "/CN=d$n.bench.internal" -out "$W/c-$n.csr" 2>/dev/null
+	"$PRIVCA" sign --dir "$d" --csr "$W/c-$n.csr" >"$W/c-$n.pem" 2>/dev/null
+	serial=$(openssl x509 -in "$W/c-$n.pem" -noout -serial | cut -d= -f2 | tr A-F a-f)
+	up=$(ms_now)
+	"$PRIVCA" serve --dir "$d" --http "127.0.0.1:$port" --https "" 2>"$W/c-serve-$n.log" &
+	pid=$!
+	pids+=("$pid")
+	until curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; do
+		sleep 0.05
+		[ $(($(ms_now) - up)) -lt 120000 ] || break
+	done
+	up=$(($(ms_now) - up))
+	# Settle: the first CRL is built at start; let the search index catch up.
+	sleep 2
+	t0=$(ms_now)
+	curl -sf -o /dev/null -H "Authorization: Bearer $tok" -H "Content-Type: application/json" \
+		--data-binary '{"reason": "keyCompromise"}' \
+		"http://127.0.0.1:$port/api/v1/certificates/$serial/revoke" || say "  revoke failed"
+	local up_serial=${serial^^}
+	td=$(poll_lists "http://127.0.0.1:$port/crl/delta" "$up_serial")
+	[ "$td" = - ] || td=$(($(ms_now) - t0))
+	tf=$(poll_lists "http://127.0.0.1:$port/crl" "$up_serial")
+	[ "$tf" = - ] || tf=$(($(ms_now) - t0))
+	curl -sf -o "$W/c-delta-$n.crl" "http://127.0.0.1:$port/crl/delta" || true
+	curl -sf -o "$W/c-full-$n.crl" "http://127.0.0.1:$port/crl" || true
+	rss=$(awk '/^VmHWM/ { printf "%d", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null || echo "?")
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	printf '%-9s | %-10s | %-20s | %-20s | %-16s | %s\n' "$n" "${up} ms" \
+		"${td} ms, $(wc -c <"$W/c-delta-$n.crl" 2>/dev/null || echo ?) B" \
+		"${tf} ms, $(wc -c <"$W/c-full-$n.crl" 2>/dev/null || echo ?) B" "$rss MiB" \
+		"$(openssl crl -inform DER -in "$W/c-delta-$n.crl" -CAfile "$d/ca.pem" -noout 2>&1 |
+			grep -q 'verify OK' && echo 'delta verify OK' || echo 'delta verify FAILED')" \
+		>>"$W/table-c"
 }
 
 # ---- (b) OCSP ---------------------------------------------------------------------
@@ -463,6 +537,10 @@ ocsp_bench
 echo
 echo "(a) CRL build + sign, whole process: wall time, peak RSS (P-256 CA key)"
 cat "$W/table-a"
+echo
+echo "(c) one revocation over the API with N revoked: until the delta CRL and the complete"
+echo "    CRL list it (polled every 10 ms), their sizes; privca serve's peak RSS"
+cat "$W/table-c"
 echo
 echo "(b) OCSP responses/s, wrk -d$dur POST keep-alive, p99 latency; $(nproc) cores shared" \
 	"with wrk"

@@ -282,7 +282,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static const char ue[] = "application/x-www-form-urlencoded";
 		ctype = xmalloc(sizeof(ue));
 		memcpy(ctype, ue, sizeof(ue));
-		/* An empty body is NULL, as server.c passes it. */
+		/* An empty body is NULL, as exchange.c passes it. */
 		body = size > 1 ? in + 1 : NULL;
 		len = size > 1 ? size - 1 : 0;
 	}

@@ -85,6 +85,14 @@ start_acme "$DIR"
 python3 "$PY" 2 "$DIRURL" "$DIR/ca.pem" "$T/state.json" "$ACME_HTTP" >"$T/p2.out" 2>&1 || bad "protocol.py phase 2 stopped early"
 report "$T/p2.out"
 
+# Several identifiers, reuse, revokeCert by a compressed-point key, paging.
+eab team-p
+KM=$KID HM=$HMAC
+eab team-p
+python3 "$PY" more "$DIRURL" "$DIR/ca.pem" "$T/state.json" "$ACME_HTTP" "$KM" "$HM" "$KID" "$HMAC" \
+	>"$T/p4.out" 2>&1 || bad "protocol.py more phase stopped early"
+report "$T/p4.out"
+
 # EAB CLI: revoke, list, refusals.
 eab team-p
 check "acme eab revoke" "$PRIVCA" acme eab revoke "$KID" --dir "$DIR"

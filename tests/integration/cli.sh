@@ -76,6 +76,27 @@ for args in "--subject garbage" "--url notaurl" "--hostname bad_host" "--days 0"
 	check "  and leaves no directory behind" test ! -e "$T/bad-init"
 done
 
+# --url goes into every certificate's CRL and OCSP URLs (issue 13 item 8):
+# only an absolute http(s) URL with a plain host, port and path is taken.
+for url in 'http://ca.example.internal/a b' 'https://ca.example.internal/"><script>' \
+	"https://ca.example.internal/x'y" 'https://' 'ftp://ca.example.internal' \
+	'https://ca.example.internal:0' 'https://ca.example.internal:70000' \
+	'https://ca.example.internal/crl?x=1' 'https://ca.example.internal/#f' \
+	'https://user@ca.example.internal' 'https://ca example.internal' 'https://[::1'; do
+	eq "init --url '$url': 2" "$(rc "$PRIVCA" init --dir "$T/bad-url" --url "$url")" 2
+	check "  and leaves no directory behind" test ! -e "$T/bad-url"
+done
+"$PRIVCA" init --dir "$T/bad-url" --url 'http://x' --url 'https://x y' 2>"$T/url.err" || true
+check "  the message says what is wrong" grep -q "is not an absolute http(s) URL" "$T/url.err"
+eq "init --url https://pki.example.internal:8443/ca/: 0" \
+	"$(rc "$PRIVCA" init --dir "$T/good-url" --url https://pki.example.internal:8443/ca/)" 0
+check "  and certificates point to it" sh -c "grep -q '^base_url = https://pki.example.internal:8443/ca\$' '$T/good-url/privca.conf'"
+eq "init --url 'http://[::1]:8080': 0" "$(rc "$PRIVCA" init --dir "$T/v6-url" --url 'http://[::1]:8080')" 0
+sed -i 's|^base_url = .*|base_url = https://x.example/a b|' "$T/v6-url/privca.conf"
+"$PRIVCA" list --dir "$T/v6-url" >/dev/null 2>"$T/conf-url.err" || true
+check "a privca.conf base_url with a space is refused when read" \
+	grep -q "privca.conf:[0-9]*: base_url is not an absolute http(s) URL" "$T/conf-url.err"
+
 # A directory holding a database (a backup being restored, say) but no CA:
 # init refuses it and leaves what is there alone.
 mkdir -p "$T/restoring"

@@ -100,6 +100,17 @@ not_on_crl() {
 	! crl_entries "$T/poll.crl" | grep -q "^$1 "
 }
 
+# delta_has SERIAL [REASON]: the served delta CRL lists SERIAL (with REASON if given).
+delta_has() {
+	local f=$T/poll.delta
+	curl -sSf --max-time 10 -o "$f" "$BASE/crl/delta" || return 1
+	if [ -n "${2:-}" ]; then
+		crl_entries "$f" | grep -qx "$1 $2"
+	else
+		crl_entries "$f" | grep -q "^$1 "
+	fi
+}
+
 # crl_serials DERFILE: the serials a CRL lists, sorted, on one line.
 crl_serials() { crl_entries "$1" | cut -d' ' -f1 | sort | tr '\n' ' '; }
 
@@ -351,6 +362,9 @@ else
 	bad "OCSP GET with %2B/%2F ($enc): $st $(tr '\n' ' ' <"$T/nget.out")"
 fi
 
+st=$(http "$T/d0" "$BASE/crl/delta")
+expect_problem "/crl/delta before the first revocation (no base yet)" "$T/d0" "$st" 404 not-found
+
 # ---- revocation rules over the API --------------------------------------------
 
 st=$(revoke "$T/v1" "$TEAM" "$R1" keyCompromise)
@@ -363,6 +377,40 @@ check "  OCSP says revoked within 1 s" within 1000 ocsp_is "$T/r1.pem" revoked k
 crl_fetch "$T/after1.crl"
 st=$(http "$T/h7" -H "If-None-Match: $etag" "$BASE/crl")
 eq "/crl: the old ETag no longer matches after a revocation" "$st" 200
+
+# ---- delta CRLs (RFC 5280 5.2.4) ------------------------------------------------
+
+check "  the delta CRL lists it within 1 s" within 1000 delta_has "$R1" Key_Compromise
+st=$(http "$T/d1" "$BASE/crl/delta")
+eq "/crl/delta: 200 application/pkix-crl" "$st $(header "$T/d1.hdr" Content-Type)" \
+	"200 application/pkix-crl"
+openssl crl -inform DER -in "$T/d1.body" -noout -text >"$T/d1.txt" 2>&1 || true
+check "/crl/delta: a critical deltaCRLIndicator" grep -q "Delta CRL Indicator: critical" "$T/d1.txt"
+check "/crl/delta: verifies (openssl crl -CAfile)" \
+	openssl crl -inform DER -in "$T/d1.body" -CAfile "$CA" -noout
+eq "/crl/delta: the same number as /crl" "$(crl_number "$T/d1.body")" \
+	"$(crl_number "$T/after1.crl")"
+eq "/crl/delta: only the revocation since its base" "$(crl_serials "$T/d1.body")" "$R1 "
+url=$(sed -n 's/^base_url *= *//p' "$DIR/privca.conf")
+openssl crl -inform DER -in "$T/after1.crl" -noout -text >"$T/after1.txt" 2>&1 || true
+check "/crl: freshestCRL names $url/crl/delta" grep -q "URI:$url/crl/delta\$" "$T/after1.txt"
+openssl x509 -in "$T/r1.pem" -noout -text >"$T/r1.txt" 2>&1 || true
+check "a leaf's freshestCRL names $url/crl/delta" \
+	bash -c "grep -A2 'X509v3 Freshest CRL' '$T/r1.txt' | grep -q 'URI:$url/crl/delta\$'"
+curl -sSf -o "$T/d1.pem" "$BASE/crl/delta.pem"
+check "/crl/delta.pem: certtool --verify-crl" \
+	certtool --verify-crl --load-ca-certificate "$CA" --infile "$T/d1.pem"
+# The complete CRL from before the revocation plus the delta: revoked.
+openssl crl -inform DER -in "$T/h1.body" -out "$T/before.pem"
+openssl verify -crl_check -use_deltas -CAfile "$CA" -CRLfile "$T/before.pem" \
+	-CRLfile "$T/d1.pem" "$T/r1.pem" >"$T/dv1" 2>&1 || true
+check "openssl verify -use_deltas (old complete CRL + delta): revoked" \
+	grep -q "certificate revoked" "$T/dv1"
+check "openssl verify -use_deltas: the good leaf is OK" \
+	openssl verify -crl_check -use_deltas -CAfile "$CA" -CRLfile "$T/before.pem" \
+	-CRLfile "$T/d1.pem" "$T/g.pem"
+check "openssl verify without the delta: the old CRL alone says OK" \
+	openssl verify -crl_check -CAfile "$CA" -CRLfile "$T/before.pem" "$T/r1.pem"
 
 st=$(revoke "$T/v2" "$TEAM" "$R1" superseded)
 expect_problem "revoking it again" "$T/v2" "$st" 409 already-revoked
@@ -428,6 +476,7 @@ check "  the served CRL shows it within 5 s" within 5000 crl_has "$R3" Affiliati
 check "  OCSP (cached, no nonce) says revoked within 5 s" \
 	within 5000 ocsp_is "$T/r3.pem" revoked affiliationChanged -no_nonce
 check "  OCSP (nonce) says revoked" ocsp_is "$T/r3.pem" revoked affiliationChanged
+check "  the served delta CRL shows it within 5 s" within 5000 delta_has "$R3" Affiliation_Changed
 say "     (seen after $(($(now_ms) - t0)) ms)"
 "$PRIVCA" crl --dir "$DIR" --out "$T/cli.crl" 2>>"$T/cli.err" || true
 check "privca crl --out writes a CRL that verifies" \
@@ -444,6 +493,15 @@ check "privca crl --pem writes PEM" \
 	openssl crl -in "$T/cli.crl.pem" -CAfile "$CA" -noout
 eq "  of the same CRL" "$(openssl crl -in "$T/cli.crl.pem" -outform DER | sha256sum)" \
 	"$(sha256sum <"$T/cli.crl")"
+"$PRIVCA" crl --dir "$DIR" --delta --out "$T/cli.delta" 2>>"$T/cli.err" || true
+curl -sSf -o "$T/served.delta" "$BASE/crl/delta" || true
+check "privca crl --delta writes a delta CRL that verifies" \
+	openssl crl -inform DER -in "$T/cli.delta" -CAfile "$CA" -noout
+eq "  with the served delta's number and serials" \
+	"$(crl_number "$T/cli.delta") $(crl_serials "$T/cli.delta")" \
+	"$(crl_number "$T/served.delta") $(crl_serials "$T/served.delta")"
+eq "  R1, R2 and R3: every revocation since its base" "$(crl_serials "$T/cli.delta")" \
+	"$(printf '%s\n' "$R1" "$R2" "$R3" | sort | tr '\n' ' ')"
 
 # ---- hostile OCSP input -------------------------------------------------------
 

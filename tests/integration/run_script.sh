@@ -8,14 +8,17 @@
 SRC=${PRIVCA_SRC:?set PRIVCA_SRC to the source tree}
 DEMO=$T/demo
 
-# run: scripts/run on fresh ports; waits until it answers (the first run
-# builds the release binary, so allow minutes).
-run() {
+# run_once N: scripts/run on fresh ports; waits until it answers (the first
+# run builds the release binary, so allow minutes). Returns 2 when a port
+# it was given was taken by the time it listened: the ports are picked
+# before the build, a minute or more before they are bound, and the other
+# tests running meanwhile open client sockets on ports of the same range.
+run_once() {
 	HTTP_PORT=$(free_port)
 	HTTPS_PORT=$(free_port)
 	while [ "$HTTPS_PORT" = "$HTTP_PORT" ]; do HTTPS_PORT=$(free_port); done
 	PRIVCA_DIR=$DEMO "$SRC/scripts/run" --http "127.0.0.1:$HTTP_PORT" \
-		--https "127.0.0.1:$HTTPS_PORT" >"$T/run$1.out" 2>>"$T/server.log" &
+		--https "127.0.0.1:$HTTPS_PORT" >"$T/run$1.out" 2>"$T/server-run$1.log" &
 	SERVER_PID=$!
 	PIDS+=("$SERVER_PID")
 	BASE="http://127.0.0.1:$HTTP_PORT"
@@ -23,6 +26,8 @@ run() {
 	for i in $(seq 1 3000); do
 		curl -sf -o /dev/null --max-time 1 "$BASE/healthz" && return 0
 		kill -0 "$SERVER_PID" 2>/dev/null || {
+			grep -q 'cannot listen on .*Address already in use' "$T/server-run$1.log" &&
+				return 2
 			say "scripts/run exited early"
 			cat "$T/run$1.out" >&2
 			return 1
@@ -30,6 +35,18 @@ run() {
 		sleep 0.1
 	done
 	say "scripts/run did not serve within 300 s"
+	return 1
+}
+
+# run N: run_once, again on other ports if one was taken meanwhile.
+run() {
+	local attempt rc
+	for attempt in 1 2 3; do
+		rc=0
+		run_once "$1" || rc=$?
+		[ "$rc" -eq 2 ] || return "$rc"
+		say "a port was taken while scripts/run built; again on other ports"
+	done
 	return 1
 }
 

@@ -281,6 +281,93 @@ static void test_crl_revokes_leaf(void **state)
 	}
 }
 
+/*
+ * Delta CRLs (RFC 5280 5.2.4): a complete CRL 42 that names its delta in
+ * freshestCRL and revokes nothing, and a delta 43 over base 42 that revokes
+ * the leaf. openssl verify -use_deltas combines them (the leaf is revoked,
+ * a leaf on neither is OK; without the delta the leaf is OK); both verify
+ * with openssl crl and certtool; the extensions read as they should.
+ */
+static void test_crl_delta_with_base(void **state)
+{
+	(void)state;
+	static char out[16384];
+	for (size_t i = 0; i < NTYPES; i++) {
+		struct tca *c = &cas[i];
+		struct signer *lk;
+		uint8_t *lspki, *lname, *leaf, *leaf2;
+		size_t lspki_len, lname_len, leaf_len, leaf2_len;
+		assert_int_equal(signer_file_generate(CA_KEY_EC_P256, &lk, NULL), CA_OK);
+		assert_int_equal(signer_spki(lk, &lspki, &lspki_len), CA_OK);
+		name_cn("leaf.example", &lname, &lname_len);
+		const uint8_t s1[] = {0x5b, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+				      0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
+		const uint8_t s2[] = {0x5b, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+				      0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x10};
+		make_cert(c->key, c->name, c->name_len, lname, lname_len, lspki, lspki_len, s1,
+			  sizeof(s1), false, NULL, &leaf, &leaf_len);
+		make_cert(c->key, c->name, c->name_len, lname, lname_len, lspki, lspki_len, s2,
+			  sizeof(s2), false, NULL, &leaf2, &leaf2_len);
+		write_pem(c->dir, "dleaf.pem", "CERTIFICATE", leaf, leaf_len);
+		write_pem(c->dir, "dleaf2.pem", "CERTIFICATE", leaf2, leaf2_len);
+
+		struct crl_params base = params(c, NULL, 0);
+		base.freshest_url = "http://ca.example/crl/delta";
+		build_and_write(c, &base, "base");
+		struct crl_entry e = {.revoked_at = T0 - 10, .reason = CA_REASON_KEY_COMPROMISE};
+		memcpy(e.serial, s1, sizeof(s1));
+		e.serial_len = sizeof(s1);
+		struct crl_params delta = params(c, &e, 1);
+		delta.number = 43;
+		delta.delta_base = 42;
+		build_and_write(c, &delta, "delta");
+
+		print_message("%s\n", ca_key_type_name(c->type));
+		assert_int_equal(run(c->dir, out, sizeof(out),
+				     "openssl crl -inform DER -in delta.der -CAfile ca.pem -noout"),
+				 0);
+		assert_non_null(strstr(out, "verify OK"));
+		assert_int_equal(run(c->dir, out, sizeof(out),
+				     "openssl crl -inform DER -in delta.der -noout -text"),
+				 0);
+		assert_non_null(
+		    strstr(out, "X509v3 Delta CRL Indicator: critical\n                42"));
+		assert_non_null(strstr(out, "X509v3 CRL Number: \n                43"));
+		assert_int_equal(run(c->dir, out, sizeof(out),
+				     "openssl crl -inform DER -in base.der -noout -text"),
+				 0);
+		assert_non_null(strstr(out, "X509v3 Freshest CRL"));
+		assert_non_null(strstr(out, "URI:http://ca.example/crl/delta"));
+		assert_null(strstr(out, "Delta CRL Indicator"));
+		assert_int_equal(
+		    run(c->dir, out, sizeof(out),
+			"certtool --verify-crl --load-ca-certificate ca.pem --infile delta.pem"),
+		    0);
+		assert_non_null(strstr(out, "Verified"));
+
+		assert_int_not_equal(run(c->dir, out, sizeof(out),
+					 "openssl verify -crl_check -use_deltas -CAfile ca.pem "
+					 "-CRLfile base.pem -CRLfile delta.pem dleaf.pem"),
+				     0);
+		assert_non_null(strstr(out, "certificate revoked"));
+		assert_int_equal(run(c->dir, out, sizeof(out),
+				     "openssl verify -crl_check -use_deltas -CAfile ca.pem "
+				     "-CRLfile base.pem -CRLfile delta.pem dleaf2.pem"),
+				 0);
+		assert_non_null(strstr(out, "dleaf2.pem: OK"));
+		assert_int_equal(run(c->dir, out, sizeof(out),
+				     "openssl verify -crl_check -use_deltas -CAfile ca.pem "
+				     "-CRLfile base.pem dleaf.pem"),
+				 0);
+
+		signer_close(lk);
+		free(lspki);
+		free(lname);
+		free(leaf);
+		free(leaf2);
+	}
+}
+
 static void expect_refused(struct crl_params *p, const char *why)
 {
 	struct ca_error err = {0};
@@ -336,6 +423,19 @@ static void test_crl_refuses_bad_input(void **state)
 
 	p = params(c, NULL, 3);
 	expect_refused(&p, "no array");
+
+	/* A delta's base comes before it; a delta names no freshest CRL. */
+	p = params(c, &e, 1);
+	p.delta_base = p.number;
+	expect_refused(&p, "base");
+	p.delta_base = p.number - 1;
+	p.freshest_url = "http://ca.example/crl/delta";
+	expect_refused(&p, "freshest");
+	p = params(c, &e, 1);
+	p.freshest_url = "http://ca.example/a b";
+	expect_refused(&p, "URL");
+	p.freshest_url = "";
+	expect_refused(&p, "URL");
 }
 
 static double secs(const struct timespec *a, const struct timespec *b)
@@ -401,6 +501,7 @@ int main(void)
 	    cmocka_unit_test(test_crl_time_encoding_and_shape),
 	    cmocka_unit_test(test_crl_serial_edges),
 	    cmocka_unit_test(test_crl_revokes_leaf),
+	    cmocka_unit_test(test_crl_delta_with_base),
 	    cmocka_unit_test(test_crl_refuses_bad_input),
 	    cmocka_unit_test(test_crl_million_entries),
 	};

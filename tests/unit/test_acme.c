@@ -17,7 +17,12 @@
 
 #include <cmocka.h>
 
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/ecc.h>
+#include <wolfssl/wolfcrypt/random.h>
+
 #include "acme/acme_int.h"
+#include "codec.h"
 
 struct fx {
 	char dir[256];
@@ -91,10 +96,12 @@ static struct acme_order order(struct fx *f, const char *const *names, size_t n,
 static size_t norders(struct fx *f)
 {
 	char(*ids)[ACME_ID_LEN] = NULL;
+	char next[ACME_ID_LEN];
 	size_t n = 0;
 	struct acme_error e;
-	assert_int_equal(acme_account_orders(f->ca, &f->auth, "acct1", &ids, &n, &e),
+	assert_int_equal(acme_account_orders(f->ca, &f->auth, "acct1", NULL, &ids, &n, next, &e),
 			 ACME_PROB_NONE);
+	assert_string_equal(next, "");
 	free(ids);
 	return n;
 }
@@ -278,6 +285,87 @@ static void test_other_account(void **state)
 	acme_order_free(&o);
 }
 
+/* A P-256 key's JWK and its SPKI with the point compressed or not. */
+struct ec_fixture {
+	ecc_key key;
+	char *x, *y;
+	uint8_t spki[128], cspki[128];
+	size_t spki_len, cspki_len;
+};
+
+/* SPKI DER of the P-256 point pt (65 bytes 04||x||y, or 33 bytes 02/03||x). */
+static size_t p256_spki(const uint8_t *pt, size_t n, uint8_t *out)
+{
+	static const uint8_t alg[] = {0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
+				      0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
+				      0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+	size_t k = 0;
+	out[k++] = 0x30;
+	out[k++] = (uint8_t)(sizeof(alg) + 3 + n);
+	memcpy(out + k, alg, sizeof(alg));
+	k += sizeof(alg);
+	out[k++] = 0x03;
+	out[k++] = (uint8_t)(n + 1);
+	out[k++] = 0x00;
+	memcpy(out + k, pt, n);
+	return k + n;
+}
+
+static void ec_fixture(struct ec_fixture *f)
+{
+	WC_RNG rng;
+	uint8_t pt[65], xb[32], yb[32];
+	word32 n = sizeof(pt), xl = 32, yl = 32;
+	assert_int_equal(wc_InitRng(&rng), 0);
+	assert_int_equal(wc_ecc_init(&f->key), 0);
+	assert_int_equal(wc_ecc_make_key_ex(&rng, 32, &f->key, ECC_SECP256R1), 0);
+	assert_int_equal(wc_ecc_export_public_raw(&f->key, xb, &xl, yb, &yl), 0);
+	f->x = b64url_encode(xb, 32);
+	f->y = b64url_encode(yb, 32);
+	assert_int_equal(wc_ecc_export_x963_ex(&f->key, pt, &n, 0), 0);
+	f->spki_len = p256_spki(pt, n, f->spki);
+	n = sizeof(pt);
+	assert_int_equal(wc_ecc_export_x963_ex(&f->key, pt, &n, 1), 0);
+	assert_int_equal(n, 33);
+	f->cspki_len = p256_spki(pt, n, f->cspki);
+	wc_FreeRng(&rng);
+}
+
+static void ec_fixture_free(struct ec_fixture *f)
+{
+	wc_ecc_free(&f->key);
+	free(f->x);
+	free(f->y);
+}
+
+/* revokeCert by the certificate's key compares keys, not encodings. */
+static void test_same_key_semantic(void **state)
+{
+	(void)state;
+	struct ec_fixture a, b;
+	ec_fixture(&a);
+	ec_fixture(&b);
+	struct acme_jwk j = {"EC", "P-256", a.x, a.y, NULL, NULL};
+	struct store_acme_jwk canon;
+	struct acme_jwk_key *k = NULL;
+	struct acme_error e;
+	assert_int_equal(jwk_import(&j, &canon, &k, &e), ACME_PROB_NONE);
+	assert_true(jwk_same_key(k, a.spki, a.spki_len));
+	assert_true(jwk_same_key(k, a.cspki, a.cspki_len)); /* compressed point */
+	assert_false(jwk_same_key(k, b.spki, b.spki_len));
+	assert_false(jwk_same_key(k, b.cspki, b.cspki_len));
+	/* Truncated, trailing bytes, garbage: no match, no crash. */
+	assert_false(jwk_same_key(k, a.cspki, a.cspki_len - 1));
+	uint8_t longer[130];
+	memcpy(longer, a.spki, a.spki_len);
+	longer[a.spki_len] = 0;
+	assert_false(jwk_same_key(k, longer, a.spki_len + 1));
+	assert_false(jwk_same_key(k, (const uint8_t *)"\x30\x00", 2));
+	jwk_key_free(k);
+	ec_fixture_free(&a);
+	ec_fixture_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +376,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_token_revoked, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_other_account, setup, teardown),
+	    cmocka_unit_test(test_same_key_semantic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -424,8 +424,9 @@ static void test_crl_number_taken_once(void **state)
 	struct ca_error e;
 	assert_int_equal(store_open(path, true, &s, &e), CA_OK);
 	uint8_t a[] = {1}, b[] = {2}, c[] = {3};
-	struct store_crl one = {1, a, 1, 10, 20, 0}, taken = {1, b, 1, 11, 21, 0},
-			 gap = {3, b, 1, 11, 21, 0}, two = {2, c, 1, 12, 22, 5};
+	struct store_crl one = {1, a, 1, 10, 20, 0, 0, -1, 0},
+			 taken = {1, b, 1, 11, 21, 0, 0, -1, 0},
+			 gap = {3, b, 1, 11, 21, 0, 0, -1, 0}, two = {2, c, 1, 12, 22, 5, 0, -1, 0};
 	assert_int_equal(store_crl_put(s, &one), CA_OK);
 	assert_int_equal(store_crl_put(s, &taken), CA_ERR_EXISTS);
 	assert_int_equal(store_crl_put(s, &gap), CA_ERR_EXISTS); /* not the next one */

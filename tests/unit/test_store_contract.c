@@ -172,11 +172,52 @@ static void revoke_rules(void **state)
 	free(rv);
 }
 
+/* A delta CRL's entries: only what was revoked after the generation asked
+ * about, unexpired, in serial order; the full list still has everything. */
+static void revoked_since_generation(void **state)
+{
+	struct fx *f = *state;
+	struct ca_error e;
+	const char *s1 = "00000000000000000000000000000001",
+		   *s3 = "00000000000000000000000000000003";
+	int64_t g0, g1;
+	assert_int_equal(put(f->s, 1, 1000, "a.example"), CA_OK);
+	assert_int_equal(put(f->s, 3, 1000, "c.example"), CA_OK);
+	assert_int_equal(store_revocation_gen(f->s, &g0), CA_OK);
+	struct store_revocation r1 = {s1, 1500, CA_REASON_SUPERSEDED, "cli", NULL};
+	assert_int_equal(store_revoke(f->s, &r1, &e), CA_OK);
+	assert_int_equal(store_revocation_gen(f->s, &g1), CA_OK);
+	struct store_revocation r3 = {s3, 1600, CA_REASON_KEY_COMPROMISE, "cli", NULL};
+	assert_int_equal(store_revoke(f->s, &r3, &e), CA_OK);
+	struct store_revoked *rv;
+	size_t n;
+	assert_int_equal(store_revoked_since(f->s, g0, 2000, &rv, &n, &e), CA_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(rv[0].serial[15], 1);
+	assert_int_equal(rv[1].serial[15], 3);
+	free(rv);
+	assert_int_equal(store_revoked_since(f->s, g1, 2000, &rv, &n, &e), CA_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(rv[0].serial[15], 3);
+	assert_int_equal(rv[0].reason, CA_REASON_KEY_COMPROMISE);
+	assert_int_equal(rv[0].revoked_at, 1600);
+	free(rv);
+	/* Expired certificates leave deltas as they leave the CRL. */
+	assert_int_equal(store_revoked_since(f->s, g0, 1000 + 86400 * 12, &rv, &n, &e), CA_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(rv[0].serial[15], 3);
+	free(rv);
+	assert_int_equal(store_revoked_list(f->s, 2000, &rv, &n, &e), CA_OK);
+	assert_int_equal(n, 2);
+	free(rv);
+}
+
 static void crl_cas(void **state)
 {
 	struct fx *f = *state;
 	uint8_t a[1] = {1};
-	struct store_crl one = {1, a, 1, 10, 20, 0}, again = {1, a, 1, 11, 21, 0};
+	struct store_crl one = {1, a, 1, 10, 20, 0, 0, -1, 0},
+			 again = {1, a, 1, 11, 21, 0, 0, -1, 0};
 	assert_int_equal(store_crl_put(f->s, &one), CA_OK);
 	assert_int_equal(store_crl_put(f->s, &again), CA_ERR_EXISTS);
 }
@@ -392,8 +433,9 @@ static void crl_numbers_follow(void **state)
 	struct fx *f = *state;
 	uint8_t a[3] = {1, 2, 3};
 	uint64_t n;
-	struct store_crl c1 = {1, a, 3, 100, 200, 4}, c3 = {3, a, 3, 101, 201, 4},
-			 c2 = {2, a, 3, 102, 202, 5}, got;
+	struct store_crl c1 = {1, a, 3, 100, 200, 4, 0, -1, 0},
+			 c3 = {3, a, 3, 101, 201, 4, 1, 4, 100},
+			 c2 = {2, a, 3, 102, 202, 5, 1, 4, 100}, got;
 	assert_int_equal(store_crl_number(f->s, &n), CA_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(store_crl_put(f->s, &c1), CA_OK);
@@ -588,6 +630,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(put_get, setup, teardown),
 	    cmocka_unit_test_setup_teardown(list_order_and_paging, setup, teardown),
 	    cmocka_unit_test_setup_teardown(revoke_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(revoked_since_generation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(crl_cas, setup, teardown),
 	    cmocka_unit_test_setup_teardown(tokens_and_events, setup, teardown),
 	    cmocka_unit_test_setup_teardown(watch_sees_other_handle, setup, teardown),

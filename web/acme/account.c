@@ -137,14 +137,16 @@ void acme_h_account(struct acme_req *q, const char *id)
 	account_answer(q, 200, &a);
 }
 
-void acme_h_account_orders(struct acme_req *q, const char *id)
+void acme_h_account_orders(struct acme_req *q, const char *id, const char *cursor)
 {
 	struct acme_error e;
 	char(*ids)[ACME_ID_LEN] = NULL;
+	char next[ACME_ID_LEN];
 	size_t n = 0;
 	if (!acme_web_auth(q, ACME_KEY_KID))
 		return;
-	if (acme_account_orders(q->r->ca, &q->auth, id, &ids, &n, &e) != ACME_PROB_NONE) {
+	if (acme_account_orders(q->r->ca, &q->auth, id, cursor, &ids, &n, next, &e) !=
+	    ACME_PROB_NONE) {
 		acme_web_problem(q, &e);
 		return;
 	}
@@ -152,6 +154,12 @@ void acme_h_account_orders(struct acme_req *q, const char *id)
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(a, acme_json_url(q, "order", ids[i], NULL));
 	free(ids);
+	if (next[0] != '\0') { /* RFC 8555 7.1.2.1 */
+		char u[700];
+		snprintf(u, sizeof(u), "<%s/acme/acct/%s/orders/%s>;rel=\"next\"", q->base, id,
+			 next);
+		http_set_header(q->w, "Link", u);
+	}
 	acme_web_json(q, 200, json_pack("{s:o}", "orders", a));
 }
 

@@ -72,7 +72,8 @@ void acme_h_directory(struct acme_req *q);
 void acme_h_nonce(struct acme_req *q);
 void acme_h_new_account(struct acme_req *q);
 void acme_h_account(struct acme_req *q, const char *id);
-void acme_h_account_orders(struct acme_req *q, const char *id);
+/* POST-as-GET of the orders list; cursor NULL for the first page. */
+void acme_h_account_orders(struct acme_req *q, const char *id, const char *cursor);
 void acme_h_key_change(struct acme_req *q);
 void acme_h_new_order(struct acme_req *q);
 void acme_h_order(struct acme_req *q, const char *id);

@@ -144,6 +144,77 @@ static bool seg(const char *path, const char *prefix, const char **rest)
 	return true;
 }
 
+/* POST /acme/acct/ID, /acme/acct/ID/orders and its later pages
+ * /acme/acct/ID/orders/CURSOR (RFC 8555 7.1.2.1). */
+static bool route_account(struct acme_req *q, const char *id)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "%s", id);
+	char *slash = strchr(buf, '/');
+	if (slash == NULL) {
+		acme_h_account(q, buf);
+		return true;
+	}
+	if (strncmp(slash, "/orders", 7) != 0)
+		return false;
+	const char *cursor = slash[7] == '/' ? slash + 8 : NULL;
+	if (slash[7] != '\0' && (cursor == NULL || *cursor == '\0' || strchr(cursor, '/') != NULL))
+		return false;
+	*slash = '\0';
+	acme_h_account_orders(q, buf, cursor);
+	return true;
+}
+
+/* POST /acme/order/ID and /acme/order/ID/finalize. */
+static bool route_order(struct acme_req *q, const char *id)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "%s", id);
+	char *slash = strchr(buf, '/');
+	if (slash == NULL) {
+		acme_h_order(q, buf);
+		return true;
+	}
+	if (strcmp(slash, "/finalize") != 0)
+		return false;
+	*slash = '\0';
+	acme_h_finalize(q, buf);
+	return true;
+}
+
+/* The resource at q's path for this method; false when there is none. */
+static bool route(struct acme_req *q, bool get, bool post)
+{
+	const char *p = q->r->path, *id = NULL;
+	if (get && strcmp(p, "/acme/directory") == 0)
+		acme_h_directory(q);
+	else if ((get || post) && strcmp(p, "/acme/new-nonce") == 0)
+		acme_h_nonce(q);
+	else if (post && strcmp(p, "/acme/new-account") == 0)
+		acme_h_new_account(q);
+	else if (post && strcmp(p, "/acme/new-order") == 0)
+		acme_h_new_order(q);
+	else if (post && strcmp(p, "/acme/revoke-cert") == 0)
+		acme_h_revoke(q);
+	else if (post && strcmp(p, "/acme/key-change") == 0)
+		acme_h_key_change(q);
+	else if (get && seg(p, "/acme/renewal-info/", &id))
+		acme_h_renewal(q, id);
+	else if (post && seg(p, "/acme/acct/", &id))
+		return route_account(q, id);
+	else if (post && seg(p, "/acme/order/", &id))
+		return route_order(q, id);
+	else if (post && seg(p, "/acme/authz/", &id) && strchr(id, '/') == NULL)
+		acme_h_authz(q, id);
+	else if (post && seg(p, "/acme/chall/", &id) && strchr(id, '/') == NULL)
+		acme_h_chall(q, id);
+	else if (post && seg(p, "/acme/cert/", &id) && strchr(id, '/') == NULL)
+		acme_h_cert(q, id);
+	else
+		return false;
+	return true;
+}
+
 void acme_dispatch(const struct http_req *r, struct http_resp *w)
 {
 	if (!r->tls) {
@@ -165,63 +236,17 @@ void acme_dispatch(const struct http_req *r, struct http_resp *w)
 	snprintf(q.url, sizeof(q.url), "%s%s", q.base, r->path);
 	snprintf(q.acct, sizeof(q.acct), "%s/acme/acct/", q.base);
 
-	const char *p = r->path, *id = NULL;
 	bool post = strcmp(r->method, "POST") == 0;
 	bool get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
-	char buf[1024];
-	if (get && strcmp(p, "/acme/directory") == 0)
-		acme_h_directory(&q);
-	else if ((get || post) && strcmp(p, "/acme/new-nonce") == 0)
-		acme_h_nonce(&q);
-	else if (post && strcmp(p, "/acme/new-account") == 0)
-		acme_h_new_account(&q);
-	else if (post && strcmp(p, "/acme/new-order") == 0)
-		acme_h_new_order(&q);
-	else if (post && strcmp(p, "/acme/revoke-cert") == 0)
-		acme_h_revoke(&q);
-	else if (post && strcmp(p, "/acme/key-change") == 0)
-		acme_h_key_change(&q);
-	else if (get && seg(p, "/acme/renewal-info/", &id))
-		acme_h_renewal(&q, id);
-	else if (post && seg(p, "/acme/acct/", &id)) {
-		snprintf(buf, sizeof(buf), "%s", id);
-		char *slash = strchr(buf, '/');
-		if (slash != NULL && strcmp(slash, "/orders") == 0) {
-			*slash = '\0';
-			acme_h_account_orders(&q, buf);
-		} else if (slash == NULL) {
-			acme_h_account(&q, buf);
-		} else {
-			goto nothing;
-		}
-	} else if (post && seg(p, "/acme/order/", &id)) {
-		snprintf(buf, sizeof(buf), "%s", id);
-		char *slash = strchr(buf, '/');
-		if (slash != NULL && strcmp(slash, "/finalize") == 0) {
-			*slash = '\0';
-			acme_h_finalize(&q, buf);
-		} else if (slash == NULL) {
-			acme_h_order(&q, buf);
-		} else {
-			goto nothing;
-		}
-	} else if (post && seg(p, "/acme/authz/", &id) && strchr(id, '/') == NULL)
-		acme_h_authz(&q, id);
-	else if (post && seg(p, "/acme/chall/", &id) && strchr(id, '/') == NULL)
-		acme_h_chall(&q, id);
-	else if (post && seg(p, "/acme/cert/", &id) && strchr(id, '/') == NULL)
-		acme_h_cert(&q, id);
-	else
-		goto nothing;
-	jws_in_free(&q.in);
-	acme_auth_clear(&q.auth);
-	return;
-nothing : {
+	if (route(&q, get, post)) {
+		jws_in_free(&q.in);
+		acme_auth_clear(&q.auth);
+		return;
+	}
 	struct acme_error e = {.type = ACME_PROB_NOT_FOUND};
 	snprintf(e.detail, sizeof(e.detail),
 		 "There is no ACME resource here for that method; start from the directory.");
 	acme_web_problem(&q, &e);
 	if (!get && !post)
 		w->status = 405;
-}
 }

@@ -151,12 +151,13 @@ int cmd_revoke(int argc, char **argv)
 /* ---- crl ---- */
 
 static const char crl_help[] =
-    "usage: privca crl [--dir DIR] [--out FILE] [--pem]\n"
-    "Write the current CRL (DER, or PEM with --pem) to FILE or stdout.\n";
+    "usage: privca crl [--dir DIR] [--out FILE] [--pem] [--delta]\n"
+    "Write the current CRL (DER, or PEM with --pem) to FILE or stdout;\n"
+    "with --delta its delta CRL (the revocations since its base) instead.\n";
 
 struct crl_ctx {
 	const char *out;
-	bool pem;
+	bool pem, delta;
 };
 
 static const char *crl_flag(int c, const char *arg, void *p)
@@ -164,6 +165,8 @@ static const char *crl_flag(int c, const char *arg, void *p)
 	struct crl_ctx *x = p;
 	if (c == 'o')
 		x->out = arg;
+	else if (c == 'D')
+		x->delta = true;
 	else
 		x->pem = true;
 	return NULL;
@@ -179,7 +182,7 @@ static int crl_body(struct ca *ca, void *p)
 	const struct crl_ctx *x = p;
 	struct ca_blob *b = NULL;
 	struct ca_error err;
-	enum ca_err rc = ca_crl(ca, &b, &err);
+	enum ca_err rc = x->delta ? ca_crl_delta(ca, &b, &err) : ca_crl(ca, &b, &err);
 	if (rc != CA_OK)
 		return fail("crl", rc, &err);
 	int status = 0;
@@ -205,8 +208,10 @@ done:
 
 int cmd_crl(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"out", required_argument, NULL, 'o'}, {"pem", no_argument, NULL, 'P'}, {0}};
+	static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
+					     {"pem", no_argument, NULL, 'P'},
+					     {"delta", no_argument, NULL, 'D'},
+					     {0}};
 	struct crl_ctx x = {0};
 	int st = parse_flags("crl", crl_help, opts, crl_flag, &x, 0, argc, argv);
 	if (st != GO_ON)

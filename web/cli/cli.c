@@ -81,7 +81,8 @@ int open_ca_store(struct ca **ca, const char *store_url)
 	enum ca_err rc = ca_open_ex(data_dir(), &oo, ca, &err);
 	if (rc != CA_OK) {
 		int code = fail("cannot open the CA", rc, &err);
-		if (rc == CA_ERR_NOT_FOUND) /* the core names no command: this does */
+		/* The core names no command: this does (unless it said install-ca). */
+		if (rc == CA_ERR_NOT_FOUND && strstr(err.detail, "install-ca") == NULL)
 			fprintf(stderr, "privca: create one with: privca init --dir %s\n",
 				data_dir());
 		return code;
@@ -122,7 +123,7 @@ uint8_t *slurp(const char *path, size_t *len)
 int parse_flags(const char *cmd, const char *help, const struct option *opts, flag_fn on_flag,
 		void *ctx, int nargs, int argc, char **argv)
 {
-	struct option all[20] = {{"dir", required_argument, NULL, 'd'},
+	struct option all[32] = {{"dir", required_argument, NULL, 'd'},
 				 {"help", no_argument, NULL, 'h'},
 				 {"key-pass-file", required_argument, NULL, CLI_KEY_PASS_FILE}};
 	size_t n = 3;

@@ -23,17 +23,20 @@
 #define CLI_KEY_PASS_FILE 0x100
 
 /* The subcommands: argv[0] is the command's name. Return the exit code. */
-int cmd_init(int argc, char **argv);   /* init.c */
-int cmd_serve(int argc, char **argv);  /* serve.c */
-int cmd_sign(int argc, char **argv);   /* certs.c */
-int cmd_revoke(int argc, char **argv); /* certs.c */
-int cmd_crl(int argc, char **argv);    /* certs.c */
-int cmd_list(int argc, char **argv);   /* certs.c */
-int cmd_show(int argc, char **argv);   /* certs.c */
-int cmd_backup(int argc, char **argv); /* certs.c */
-int cmd_token(int argc, char **argv);  /* token.c */
-int cmd_acme(int argc, char **argv);   /* acme.c */
-int cmd_store(int argc, char **argv);  /* store.c */
+int cmd_init(int argc, char **argv);	     /* init.c */
+int cmd_serve(int argc, char **argv);	     /* serve.c */
+int cmd_sign(int argc, char **argv);	     /* certs.c */
+int cmd_revoke(int argc, char **argv);	     /* certs.c */
+int cmd_crl(int argc, char **argv);	     /* certs.c */
+int cmd_list(int argc, char **argv);	     /* certs.c */
+int cmd_show(int argc, char **argv);	     /* certs.c */
+int cmd_backup(int argc, char **argv);	     /* certs.c */
+int cmd_token(int argc, char **argv);	     /* token.c */
+int cmd_acme(int argc, char **argv);	     /* acme.c */
+int cmd_store(int argc, char **argv);	     /* store.c */
+int cmd_install_ca(int argc, char **argv);   /* hierarchy.c */
+int cmd_intermediate(int argc, char **argv); /* hierarchy.c: intermediate renew */
+int cmd_root(int argc, char **argv);	     /* hierarchy.c: root crl */
 
 /* "privca: what: detail (error name)" on stderr; returns EXIT_REFUSED. */
 int fail(const char *what, enum ca_err rc, const struct ca_error *err);

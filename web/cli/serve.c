@@ -83,7 +83,9 @@ int cmd_serve(int argc, char **argv)
 	if (open_ca_store(&ca, sc.store) != 0)
 		return EXIT_REFUSED;
 	struct ca_error err;
-	enum ca_err rc = ca_serve_start(ca, &err);
+	enum ca_err rc = ca_serve_check(ca, &err);
+	if (rc == CA_OK)
+		rc = ca_serve_start(ca, &err);
 	if (rc == CA_OK)
 		rc = acme_serve_start(ca, &sc.ao, &err);
 	int status = rc != CA_OK ? fail("serve", rc, &err) : server_run(ca, &sc.so);

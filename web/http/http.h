@@ -1,9 +1,9 @@
 /*
  * The service's view of one HTTP exchange, independent of libmicrohttpd:
  * handlers (api.c, pages/, artifacts.c, ...) read a struct http_req and fill
- * a struct http_resp; server.c turns them into libmicrohttpd calls. The
- * request's accessors go through r->ops, set by server.c (or by a test), so
- * no handler calls into server.c.
+ * a struct http_resp; exchange.c turns them into libmicrohttpd calls. The
+ * request's accessors go through r->ops, set by exchange.c (or by a test), so
+ * no handler calls into exchange.c.
  */
 #ifndef PRIVCA_HTTP_H
 #define PRIVCA_HTTP_H
@@ -107,14 +107,14 @@ struct http_resp {
 	char serial[33];      /* issued or revoked, for the request log, "" if none */
 	enum ca_err err;      /* for metrics: the error answered, CA_OK if none */
 	/* The refusal answered (a problem code, static), counted once by
-	 * server.c when the answer is sent; NULL if none. */
+	 * exchange.c when the answer is sent; NULL if none. */
 	const char *refusal;
 };
 
 /*
  * Add a response header (value copied). False when the table is full
  * (HTTP_MAX_HEADERS) or memory ran out; w->headers_failed is then set and
- * server.c answers 500 instead of a response missing a header.
+ * exchange.c answers 500 instead of a response missing a header.
  */
 bool http_set_header(struct http_resp *w, const char *name, const char *value);
 /* Free everything w holds (headers, body, stream) and zero it, keeping
@@ -122,6 +122,9 @@ bool http_set_header(struct http_resp *w, const char *name, const char *value);
 void http_resp_clear(struct http_resp *w);
 /* Record the token's name for the request log. */
 void http_resp_token(struct http_resp *w, const struct ca_token *tok);
+/* Record the serial issued or revoked for the request log (serial: 32 hex
+ * digits; anything longer is not recorded). */
+void http_resp_serial(struct http_resp *w, const char *serial);
 
 /*
  * Answer with an RFC 9457 problem+json: type urn:privca:error:CODE, title,

@@ -1,7 +1,7 @@
 /*
  * The code in this file implements the response bookkeeping of http.h:
  * headers (refused, never dropped, past HTTP_MAX_HEADERS), clearing, and
- * the request log's token name.
+ * the request log's token name and serial.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,5 +46,14 @@ void http_resp_token(struct http_resp *w, const struct ca_token *tok)
 	if (n < sizeof(w->token_name)) {
 		memcpy(w->token_name, name ? name : "", n);
 		w->token_name[n] = '\0';
+	}
+}
+
+void http_resp_serial(struct http_resp *w, const char *serial)
+{
+	size_t n = serial ? strlen(serial) : 0;
+	if (n < sizeof(w->serial)) {
+		memcpy(w->serial, serial ? serial : "", n);
+		w->serial[n] = '\0';
 	}
 }

@@ -19,8 +19,13 @@
 #define URL_CA_PEM	 "/ca.pem"
 #define URL_CA_CRT	 "/ca.crt"
 #define URL_CA_P7B	 "/ca.p7b"
+#define URL_ISSUER_PEM	 "/issuer.pem"
+#define URL_ISSUER_CRT	 "/issuer.crt"
+#define URL_ROOT_CRL	 "/root.crl"
 #define URL_CRL		 "/crl"
 #define URL_CRL_PEM	 "/crl.pem"
+#define URL_DELTA_CRL	 "/crl/delta" /* ca/urls.h CERT_URL_DELTA */
+#define URL_DELTA_PEM	 "/crl/delta.pem"
 #define URL_OCSP	 "/ocsp"
 #define URL_OCSP_GET	 URL_OCSP "/{request*}"
 #define URL_CERT_CHAIN	 URL_CERTS "/{serial}.chain.pem"

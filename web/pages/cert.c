@@ -29,7 +29,8 @@ static void kv_text(struct buf *b, const char *k, const char *v, const char *cls
 static void cert_download(const struct http_req *r, struct http_resp *w, const struct ca_cert *c,
 			  const char *kind)
 {
-	const struct ca_issuer *root = ca_issuer(r->ca);
+	size_t nchain;
+	const struct ca_issuer *const *chain = ca_chain(r->ca, &nchain);
 	char disp[96];
 	if (strcmp(kind, ".pem") == 0 || strcmp(kind, ".chain.pem") == 0) {
 		char *pem = ca_cert_pem(c);
@@ -40,17 +41,23 @@ static void cert_download(const struct http_req *r, struct http_resp *w, const s
 		buf_puts(&w->body, pem);
 		free(pem);
 		if (strcmp(kind, ".chain.pem") == 0)
-			buf_puts(&w->body, root->pem);
+			buf_puts(&w->body, ca_chain_pem(r->ca));
 		w->content_type = "application/x-pem-file";
 	} else if (strcmp(kind, ".crt") == 0 || strcmp(kind, ".der") == 0) {
 		buf_add(&w->body, c->der, c->der_len);
 		w->content_type = "application/pkix-cert";
 	} else {
-		const uint8_t *certs[2] = {c->der, root->der};
-		size_t lens[2] = {c->der_len, root->der_len};
+		const uint8_t *certs[16];
+		size_t lens[16], n = 0;
+		certs[n] = c->der;
+		lens[n++] = c->der_len;
+		for (size_t i = 0; i < nchain && n < 16; i++) {
+			certs[n] = chain[i]->der;
+			lens[n++] = chain[i]->der_len;
+		}
 		uint8_t *p7 = NULL;
 		size_t p7len = 0;
-		if (ca_p7b(certs, lens, 2, &p7, &p7len) != CA_OK) {
+		if (ca_p7b(certs, lens, n, &p7, &p7len) != CA_OK) {
 			http_problem(w, CA_ERR_INTERNAL, "could not build the PKCS#7 bundle");
 			return;
 		}
@@ -382,13 +389,14 @@ void pages_cert_revoke(const struct http_req *r, struct http_resp *w)
 		cert_page(r, w, c, NULL, why.title, why.detail, why.status);
 		goto out;
 	}
-	enum ca_err e = metrics_revoke(r->ca, c->serial, reason, tok, NULL, &err);
+	enum ca_err e = ca_revoke(r->ca, c->serial, reason, tok, NULL, &err);
 	if (e != CA_OK) {
 		page_core_refusal(w, e, &err, "revoke",
 				  "The revocation could not be recorded; try again.", &why);
 		cert_page(r, w, c, NULL, why.title, why.detail, why.status);
 		goto out;
 	}
+	http_resp_serial(w, c->serial);
 	struct buf loc = {0};
 	page_cert_href(&loc, c->serial, "?done=revoked");
 	page_redirect(w, loc.failed ? "/certs" : loc.data);

@@ -28,7 +28,7 @@
 
 /* ---- response plumbing ------------------------------------------------- */
 
-/* Headers every answer of this file carries (server.c adds
+/* Headers every answer of this file carries (exchange.c adds
  * X-Content-Type-Options: nosniff to all). Pages are not cached: they show
  * live status. */
 void page_security_headers(struct http_resp *w, const char *cache)

@@ -21,11 +21,9 @@ static void count_tile(struct buf *b, const char *href, const char *cls, uint64_
 	html_close(b, "a");
 }
 
-/* The root certificate: subject, validity, key, fingerprints, downloads. */
-static void home_root_card(struct buf *b, const struct ca_issuer *root, int64_t now)
+/* A CA certificate: subject, validity, key, fingerprints. */
+static void home_ca_facts(struct buf *b, const struct ca_issuer *root, int64_t now, bool issuer)
 {
-	html_lit(b, "<section class=\"card\" aria-labelledby=\"root-h\">"
-		    "<h2 id=\"root-h\">Root certificate</h2><dl class=\"kvs\">");
 	html_lit(b, "<div class=\"kv\"><dt>Subject</dt><dd>");
 	html_text(b, root->subject);
 	html_lit(b, "</dd></div><div class=\"kv\"><dt>Valid from</dt><dd>");
@@ -37,8 +35,18 @@ static void home_root_card(struct buf *b, const struct ca_issuer *root, int64_t 
 	html_lit(b, "</dd></div><div class=\"kv\"><dt>Key</dt><dd>");
 	page_key_text(b, root->der, root->der_len, ca_key_type_name(root->key_type));
 	html_lit(b, "</dd></div>");
-	page_fingerprint_row(b, "SHA-256 fingerprint", root->fingerprint_sha256, "fp-sha256");
-	page_fingerprint_row(b, "SHA-1 thumbprint", root->fingerprint_sha1, "fp-sha1");
+	page_fingerprint_row(b, "SHA-256 fingerprint", root->fingerprint_sha256,
+			     issuer ? "issuer-fp-sha256" : "fp-sha256");
+	page_fingerprint_row(b, "SHA-1 thumbprint", root->fingerprint_sha1,
+			     issuer ? "issuer-fp-sha1" : "fp-sha1");
+}
+
+/* The root certificate: its facts and downloads. */
+static void home_root_card(struct buf *b, const struct ca_issuer *root, int64_t now)
+{
+	html_lit(b, "<section class=\"card\" aria-labelledby=\"root-h\">"
+		    "<h2 id=\"root-h\">Root certificate</h2><dl class=\"kvs\">");
+	home_ca_facts(b, root, now, false);
 	html_lit(b,
 		 "</dl><div class=\"downloads\">"
 		 "<a class=\"button primary\" href=\"/ca.pem\" download=\"privca-root.pem\">"
@@ -49,6 +57,22 @@ static void home_root_card(struct buf *b, const struct ca_issuer *root, int64_t 
 		 "<a class=\"button\" href=\"/crl\" download=\"privca.crl\">CRL</a></div>"
 		 "<p class=\"hint\">PEM for Linux, macOS and most tools; DER for Windows and "
 		 "Java; PKCS#7 for Windows and Exchange imports.</p></section>");
+}
+
+/* Two tiers: the intermediate that signs, below the root. Clients install
+ * the root only; servers send this one after their certificate. */
+static void home_issuer_card(struct buf *b, const struct ca_issuer *is, int64_t now)
+{
+	html_lit(b, "<section class=\"card\" aria-labelledby=\"issuer-h\">"
+		    "<h2 id=\"issuer-h\">Issuing intermediate</h2><dl class=\"kvs\">");
+	home_ca_facts(b, is, now, true);
+	html_lit(b, "</dl><div class=\"downloads\">"
+		    "<a class=\"button\" href=\"/issuer.pem\" download=\"privca-issuer.pem\">"
+		    "PEM</a>"
+		    "<a class=\"button\" href=\"/issuer.crt\" download=\"privca-issuer.crt\">"
+		    "DER (.crt)</a></div>"
+		    "<p class=\"hint\">Signs the certificates; do not install it as a trusted "
+		    "root. Servers send it after their own certificate.</p></section>");
 }
 
 /* The install steps (install.html), with this CA's URL and fingerprints. */
@@ -77,7 +101,7 @@ static void home_install(struct buf *b, const struct ca_issuer *root, const stru
 void pages_home(const struct http_req *r, struct http_resp *w)
 {
 	struct buf *b = &w->body;
-	const struct ca_issuer *root = ca_issuer(r->ca);
+	const struct ca_issuer *root = ca_root(r->ca), *issuer = ca_issuer(r->ca);
 	const struct ca_settings *set = ca_settings(r->ca);
 	int64_t now = ca_now(r->ca);
 	struct ca_error err = {0};
@@ -116,6 +140,8 @@ void pages_home(const struct http_req *r, struct http_resp *w)
 
 	html_lit(b, "<div class=\"grid2\">");
 	home_root_card(b, root, now);
+	if (issuer != root)
+		home_issuer_card(b, issuer, now);
 
 	/* Counts */
 	html_lit(b, "<section class=\"card\" aria-labelledby=\"counts-h\">"

@@ -181,13 +181,14 @@ void pages_request(const struct http_req *r, struct http_resp *w)
 		goto out;
 	}
 	req.token = tok; /* never NULL here: NULL would mean the operator */
-	enum ca_err e = metrics_issue(r->ca, &req, &c, &err);
+	enum ca_err e = ca_issue(r->ca, &req, &c, &err);
 	if (e != CA_OK) {
 		page_core_refusal(w, e, &err, "issue",
 				  "The certificate could not be issued; try again.", &why);
 		request_page(r, w, &in, why.title, why.detail, why.status);
 		goto out;
 	}
+	http_resp_serial(w, c->serial);
 	struct buf loc = {0};
 	page_cert_href(&loc, c->serial, "?done=issued");
 	page_redirect(w, loc.failed ? "/certs" : loc.data);

@@ -9,6 +9,7 @@ import time
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from client import Client, Key, b64u, csr_der  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
 
 phase, dirurl, cafile, state_file, http_port = sys.argv[1:6]
 KID_A, HMAC_A, KID_B, HMAC_B = (sys.argv[6:10] + [""] * 4)[:4]
@@ -234,4 +235,142 @@ def phase_open():
     check("the open team's names may be ordered", c.order(["a.open.test"]).status == 201)
 
 
-{"1": phase1, "2": phase2, "open": phase_open}[phase]()
+def solve_http01(c, order_url, od):
+    """Answer every authorization of the order over http-01; the order's end state."""
+    for az_url in od["authorizations"]:
+        az = c.post(az_url, None).json()
+        if az["status"] == "valid":
+            continue
+        ch = [x for x in az["challenges"] if x["type"] == "http-01"][0]
+        KEYAUTH[ch["token"]] = ch["token"] + "." + c.key.thumbprint()
+        c.post(ch["url"], {})
+    return wait_status(c, order_url, ("ready", "invalid"))
+
+
+def raw_spki(cert_der):
+    """The SubjectPublicKeyInfo bytes exactly as the certificate has them."""
+    def tlv(b, i):
+        n, j = b[i + 1], i + 2
+        if n & 0x80:
+            k = n & 0x7f
+            n, j = int.from_bytes(b[j:j + k], "big"), j + k
+        return j, j + n
+    _, end = tlv(cert_der, 0)
+    s, _ = tlv(cert_der, 0)
+    s, e = tlv(cert_der, s)           # tbsCertificate contents
+    i = s
+    if cert_der[i] == 0xa0:            # version
+        i = tlv(cert_der, i)[1]
+    for _ in range(5):                 # serial, signature, issuer, validity, subject
+        i = tlv(cert_der, i)[1]
+    return cert_der[i:tlv(cert_der, i)[1]]
+
+
+def compressed_csr(name, workdir):
+    """A CSR (DER) whose EC point is compressed (openssl), and its key (PEM)."""
+    import subprocess
+    key, csr = workdir + "/cmp.key", workdir + "/cmp.csr"
+    subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout",
+                    "-conv_form", "compressed", "-out", key], check=True)
+    subprocess.run(["openssl", "req", "-new", "-key", key, "-subj", "/CN=" + name,
+                    "-addext", "subjectAltName=DNS:" + name, "-outform", "DER", "-out", csr],
+                   check=True)
+    return open(csr, "rb").read(), open(key, "rb").read()
+
+
+def phase_more():
+    """What cert-manager and win-acme rely on, which cannot run here:
+    orders with several identifiers, authorization reuse, revokeCert signed
+    by a certificate key given as a compressed point, the orders list in
+    pages behind Link rel="next", POST-as-GET of the certificate."""
+    import os
+    srv = serve_http01()
+    c = Client(dirurl, cafile)
+    check("account with EAB (HS256)", c.register(eab=c.eab(KID_A, HMAC_A)).status == 201)
+    names = ["m1.p.test", "m2.p.test", "m3.p.test"]
+    o = c.order(names)
+    od = o.json()
+    check("an order with three identifiers: three authorizations",
+          o.status == 201 and len(od["authorizations"]) == 3 and
+          sorted(i["value"] for i in od["identifiers"]) == names, o.body)
+    od = solve_http01(c, o.h("Location"), od)
+    check("all three validated: ready", od.get("status") == "ready", od)
+    r = c.post(od["finalize"], {"csr": b64u(csr_der(names))})
+    check("finalize: valid", r.status == 200 and r.json()["status"] == "valid", r.body)
+    cert = c.post(r.json()["certificate"], None)
+    check("POST-as-GET of the certificate: the chain, Link rel=up to the CA certificate",
+          cert.status == 200 and cert.body.count(b"BEGIN CERTIFICATE") == 2 and
+          any('rel="index"' in l for l in cert.links()), (cert.status, cert.links()))
+    g = c.get(r.json()["certificate"])
+    check("GET of the certificate is refused (POST-as-GET only)",
+          g.status == 404 and b"BEGIN CERTIFICATE" not in g.body, (g.status, g.body))
+
+    # Reuse (RFC 8555 7.1.4): the same account, a subset of the names, again.
+    o2 = c.order(["m2.p.test", "m1.p.test"])
+    od2 = o2.json()
+    check("an order for names this account proved: ready at once",
+          o2.status == 201 and od2["status"] == "ready", o2.body)
+    azs = [c.post(u, None).json() for u in od2["authorizations"]]
+    check("its authorizations are valid, with the challenge that proved them",
+          all(a["status"] == "valid" and
+              [x["status"] for x in a["challenges"]] == ["valid"] for a in azs), azs)
+    r = c.post(od2["finalize"], {"csr": b64u(csr_der(["m1.p.test", "m2.p.test"]))})
+    check("and it finalizes", r.status == 200 and r.json()["status"] == "valid", r.body)
+    other = Client(dirurl, cafile)
+    check("another account (team p)", other.register(eab=other.eab(KID_B, HMAC_B)).status == 201)
+    o3 = other.order(["m1.p.test"])
+    check("another account's order asks again: pending",
+          o3.status == 201 and o3.json()["status"] == "pending", o3.body)
+
+    # revokeCert signed by the certificate's key, a compressed point in the cert.
+    o = c.order(["cmp.p.test"])
+    od = solve_http01(c, o.h("Location"), o.json())
+    csr, keypem = compressed_csr("cmp.p.test", os.path.dirname(state_file))
+    r = c.post(od["finalize"], {"csr": b64u(csr)})
+    check("finalize with a compressed-point CSR: valid",
+          r.status == 200 and r.json()["status"] == "valid", r.body)
+    pem = c.post(r.json()["certificate"], None).body.split(b"-----END CERTIFICATE-----")[0]
+    from cryptography import x509 as cx509
+    leaf = cx509.load_pem_x509_certificate(pem + b"-----END CERTIFICATE-----\n")
+    spki = leaf.public_key().public_bytes(serialization.Encoding.DER,
+                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = leaf.public_bytes(serialization.Encoding.DER)
+    check("privca writes the compressed point of the CSR uncompressed (91 bytes, 0x04)",
+          spki == raw_spki(der) and len(spki) == 91 and spki[-65] == 4, raw_spki(der).hex())
+    stranger = Key()
+    r = c.post(c.dir["revokeCert"], {"certificate": b64u(der)}, key=stranger, use_jwk=True)
+    problem("revokeCert signed by a key that is not the certificate's", r, 403, "unauthorized")
+    ck = Key(keypem)
+    r = c.post(c.dir["revokeCert"], {"certificate": b64u(der), "reason": 1}, key=ck,
+               use_jwk=True)
+    check("revokeCert signed by the certificate's key: 200",
+          r.status == 200, (r.status, r.body, b64u(spki)))
+    problem("and again: alreadyRevoked",
+            c.post(c.dir["revokeCert"], {"certificate": b64u(der)}, key=ck, use_jwk=True),
+            400, "alreadyRevoked")
+
+    # The orders list in pages (RFC 8555 7.1.2.1).
+    for i in range(55):
+        c.order(["page%d.p.test" % i])
+    seen, url, pages = [], c.kid + "/orders", 0
+    while url and pages < 10:
+        r = c.post(url, None)
+        pages += 1
+        got = r.json().get("orders", [])
+        if r.status != 200:
+            check("orders page %d" % pages, False, (url, r.status, r.body))
+        seen += got
+        nxt = [l.split(";")[0].strip("<> ") for l in r.links() if 'rel="next"' in l]
+        if pages == 1:
+            check("the first page holds 50 orders and links to the next",
+                  r.status == 200 and len(got) == 50 and len(nxt) == 1, (len(got), r.links()))
+        url = nxt[0] if nxt else None
+    check("the pages hold every order once: 55 + 3", len(seen) == 58 and len(set(seen)) == 58,
+          (len(seen), len(set(seen)), pages))
+    problem("a cursor that is no order of the account",
+            c.post(c.kid + "/orders/" + o3.h("Location").rsplit("/", 1)[1], None), 400,
+            "malformed")
+    srv.shutdown()
+
+
+{"1": phase1, "2": phase2, "open": phase_open, "more": phase_more}[phase]()

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tls_listener.h"
+#include "http/tls_listener.h"
 
 void tls_daemon_stop(struct tls_daemon *t)
 {
@@ -28,8 +28,8 @@ void tls_retire(struct https *h, bool now)
 		tls_daemon_stop(&h->old);
 }
 
-/* Renew tls.pem if it is due, and serve what tls.key and tls.pem now hold. */
-void tls_refresh(struct https *h, bool asked)
+/* Renew tls.pem if it has less than TLS_RENEW_DAYS left. */
+static void renew_if_due(struct https *h)
 {
 	struct ca_error err = {0};
 	bool renewed = false;
@@ -41,6 +41,43 @@ void tls_refresh(struct https *h, bool asked)
 			"privca: renewed the TLS certificate (tls.pem), which expired within %d "
 			"days\n",
 			TLS_RENEW_DAYS);
+}
+
+/* Start next on the listening socket fd (quiesced from h->cur, closed
+ * here), or h->cur's pair again if next does not start; h->cur then winds
+ * down as h->old. A daemon that fails to start closes the socket it was
+ * given: each attempt gets its own copy. */
+static void hand_over(struct https *h, struct tls_daemon *next, int fd)
+{
+	next->d = daemon_start(h->l, h->spec, h->threads, h->conn_limit, next->key, next->cert,
+			       fcntl(fd, F_DUPFD_CLOEXEC, 0));
+	if (next->d != NULL) {
+		fprintf(stderr, "privca: https: now serving the TLS certificate in tls.pem\n");
+	} else {
+		fprintf(stderr, "privca: https: the new pair did not start; still serving the "
+				"previous one\n");
+		tls_daemon_stop(next);
+		next->d = daemon_start(h->l, h->spec, h->threads, h->conn_limit, h->cur.key,
+				       h->cur.cert, fcntl(fd, F_DUPFD_CLOEXEC, 0));
+		if (next->d == NULL)
+			fprintf(stderr, "privca: https: stopped, the listener could not restart\n");
+		else {
+			next->key = h->cur.key;
+			next->cert = h->cur.cert;
+			h->cur.key = h->cur.cert = NULL;
+		}
+	}
+	close(fd);
+	h->old = h->cur;
+	h->old.since = mono_ms();
+	h->cur = *next;
+}
+
+/* Renew tls.pem if it is due, and serve what tls.key and tls.pem now hold. */
+void tls_refresh(struct https *h, bool asked)
+{
+	struct ca_error err = {0};
+	renew_if_due(h);
 	if (h->cur.d == NULL)
 		return;
 	struct tls_daemon next = {0};
@@ -71,34 +108,7 @@ void tls_refresh(struct https *h, bool asked)
 		tls_daemon_stop(&next);
 		return;
 	}
-	/* A daemon that fails to start closes the socket it was given: each
-	 * attempt gets its own copy, and fd stays ours. */
-	next.d = daemon_start(h->l, h->spec, h->threads, h->conn_limit, next.key, next.cert,
-			      fcntl(fd, F_DUPFD_CLOEXEC, 0));
-	if (next.d == NULL) {
-		fprintf(stderr, "privca: https: the new pair did not start; still serving the "
-				"previous one\n");
-		tls_daemon_stop(&next);
-		next.d = daemon_start(h->l, h->spec, h->threads, h->conn_limit, h->cur.key,
-				      h->cur.cert, fcntl(fd, F_DUPFD_CLOEXEC, 0));
-		if (next.d == NULL) {
-			fprintf(stderr, "privca: https: stopped, the listener could not restart\n");
-			close(fd);
-			h->old = h->cur;
-			h->old.since = mono_ms();
-			h->cur = (struct tls_daemon){0};
-			return;
-		}
-		next.key = h->cur.key;
-		next.cert = h->cur.cert;
-		h->cur.key = h->cur.cert = NULL;
-	} else {
-		fprintf(stderr, "privca: https: now serving the TLS certificate in tls.pem\n");
-	}
-	close(fd);
-	h->old = h->cur;
-	h->old.since = mono_ms();
-	h->cur = next;
+	hand_over(h, &next, fd);
 }
 
 bool tls_start(struct https *h)

@@ -10,7 +10,7 @@
 #ifndef PRIVCA_TLS_LISTENER_H
 #define PRIVCA_TLS_LISTENER_H
 
-#include "daemon.h"
+#include "http/daemon.h"
 
 #define TLS_RENEW_DAYS 30		/* tls.pem is renewed when it has less left */
 #define TLS_CHECK_MS   (60 * 60 * 1000) /* and looked at this often, and on SIGHUP */

@@ -34,13 +34,17 @@ struct table {
 static const struct table tables[] = {
     {"certificates",
      "serial, subject, dns_names, ip_addresses, not_before, not_after, profile, requester, "
-     "fingerprint_sha256, der, status, revoked_at, revocation_reason, created_at, search",
-     "rowid", "seq", 15},
+     "fingerprint_sha256, der, status, revoked_at, revocation_reason, created_at, search, "
+     "revoked_gen",
+     "rowid", "seq", 16},
     {"tokens",
      "name, sha256, allow, allow_ip, allow_wildcard, max_days, profiles, admin, created_at, "
      "revoked_at",
      "name", "name COLLATE \"C\"", 10},
-    {"crl_state", "id, number, der, this_update, next_update, generation", "id", "id", 6},
+    {"crl_state",
+     "id, number, der, this_update, next_update, generation, base_number, base_generation, "
+     "base_this_update",
+     "id", "id", 9},
     {"events", "id, at, kind, serial, actor, detail", "id", "id", 6},
     {"revocation_state", "id, generation", "id", "id", 2},
     {"acme_nonces", "nonce, expires_at", "nonce", "nonce COLLATE \"C\"", 2},

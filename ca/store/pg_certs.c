@@ -340,18 +340,21 @@ static enum ca_err revoke_check(PGconn *c, const struct store_revocation *r, str
 
 static enum ca_err revoke_write(PGconn *c, const struct store_revocation *r, struct ca_error *err)
 {
+	/* The counter first: the row keeps the generation it raised it to
+	 * (revoked_gen, what a delta CRL reads; SQLite's trigger does the same). */
 	struct pg_query q = {0};
+	enum ca_err rc =
+	    pg_exec(c, "UPDATE revocation_state SET generation = generation + 1 WHERE id = 1", err);
 	pg_sql(&q, "UPDATE certificates SET status = 'revoked', revoked_at = ");
 	pg_int(&q, r->at);
 	pg_sql(&q, ", revocation_reason = ");
 	pg_int(&q, (int64_t)r->reason);
-	pg_sql(&q, " WHERE serial = ");
+	pg_sql(&q, ", revoked_gen = (SELECT generation FROM revocation_state WHERE id = 1) "
+		   "WHERE serial = ");
 	pg_text(&q, r->serial);
 	pg_sql(&q, " AND status = 'valid'");
-	enum ca_err rc = pg_run(c, &q, NULL, err);
 	if (rc == CA_OK)
-		rc = pg_exec(
-		    c, "UPDATE revocation_state SET generation = generation + 1 WHERE id = 1", err);
+		rc = pg_run(c, &q, NULL, err);
 	if (rc == CA_OK)
 		rc = pg_event_insert(c, r->at, "revoke", r->serial, r->actor,
 				     ca_reason_name(r->reason));
@@ -381,18 +384,12 @@ enum ca_err pg_revoke(struct store *base, const struct store_revocation *r, stru
 	return rc;
 }
 
-enum ca_err pg_revoked_list(struct store *base, int64_t now, struct store_revoked **out, size_t *n,
-			    struct ca_error *err)
+/* The rows of a revoked-list query (serial, revoked_at, reason) into *out
+ * (malloc'd, *n of them); r is cleared. */
+static enum ca_err revoked_rows(PGresult *r, struct store_revoked **out, size_t *n,
+				struct ca_error *err)
 {
-	struct pg_query q = {0};
-	PGresult *r;
-	pg_sql(&q, "SELECT serial, revoked_at, revocation_reason FROM certificates "
-		   "WHERE status = 'revoked' AND not_after >= ");
-	pg_int(&q, now);
-	pg_sql(&q, " ORDER BY serial COLLATE \"C\"");
-	enum ca_err rc = pooled(pg_of(base), &q, &r, err);
-	if (rc != CA_OK)
-		return rc;
+	enum ca_err rc = CA_OK;
 	int rows = PQntuples(r), cnt = 0;
 	struct store_revoked *v = malloc(((size_t)rows + 1) * sizeof(*v));
 	if (v == NULL)
@@ -412,6 +409,40 @@ enum ca_err pg_revoked_list(struct store *base, int64_t now, struct store_revoke
 	*out = v;
 	*n = (size_t)cnt;
 	return CA_OK;
+}
+
+enum ca_err pg_revoked_list(struct store *base, int64_t now, struct store_revoked **out, size_t *n,
+			    struct ca_error *err)
+{
+	struct pg_query q = {0};
+	PGresult *r;
+	pg_sql(&q, "SELECT serial, revoked_at, revocation_reason FROM certificates "
+		   "WHERE status = 'revoked' AND not_after >= ");
+	pg_int(&q, now);
+	pg_sql(&q, " ORDER BY serial COLLATE \"C\"");
+	enum ca_err rc = pooled(pg_of(base), &q, &r, err);
+	if (rc != CA_OK)
+		return rc;
+	return revoked_rows(r, out, n, err);
+}
+
+/* The revocations after generation (revoked_gen > it) of certificates not
+ * yet expired at now, in serial order: a delta CRL's entries. */
+enum ca_err pg_revoked_since(struct store *base, int64_t generation, int64_t now,
+			     struct store_revoked **out, size_t *n, struct ca_error *err)
+{
+	struct pg_query q = {0};
+	PGresult *r;
+	pg_sql(&q, "SELECT serial, revoked_at, revocation_reason FROM certificates "
+		   "WHERE revoked_gen > ");
+	pg_int(&q, generation);
+	pg_sql(&q, " AND not_after >= ");
+	pg_int(&q, now);
+	pg_sql(&q, " ORDER BY serial COLLATE \"C\"");
+	enum ca_err rc = pooled(pg_of(base), &q, &r, err);
+	if (rc != CA_OK)
+		return rc;
+	return revoked_rows(r, out, n, err);
 }
 
 enum ca_err pg_status(struct store *base, const char *serial, struct store_status *o,
@@ -467,8 +498,8 @@ enum ca_err pg_crl_get(struct store *base, int64_t generation, int64_t built_aft
 	pg_int(&q, generation);
 	pg_sql(&q, " AND this_update > ");
 	pg_int(&q, built_after);
-	pg_sql(&q, " THEN der END, this_update, next_update, generation FROM crl_state "
-		   "WHERE id = 1");
+	pg_sql(&q, " THEN der END, this_update, next_update, generation, base_number, "
+		   "base_generation, base_this_update FROM crl_state WHERE id = 1");
 	enum ca_err rc = pooled(pg_of(base), &q, &r, NULL);
 	if (rc != CA_OK)
 		return rc;
@@ -477,6 +508,9 @@ enum ca_err pg_crl_get(struct store *base, int64_t generation, int64_t built_aft
 		out->this_update = pg_num(r, 0, 2);
 		out->next_update = pg_num(r, 0, 3);
 		out->generation = pg_num(r, 0, 4);
+		out->base_number = (uint64_t)pg_num(r, 0, 5);
+		out->base_generation = pg_num(r, 0, 6);
+		out->base_this_update = pg_num(r, 0, 7);
 		if (!PQgetisnull(r, 0, 1)) {
 			size_t n = 0;
 			unsigned char *d =
@@ -520,7 +554,7 @@ static enum ca_err crl_cas(PGconn *db, const struct store_crl *c, bool *won, str
 	struct pg_query q = {0};
 	PGresult *r;
 	pg_sql(&q, "INSERT INTO crl_state (id, number, der, this_update, next_update, "
-		   "generation) VALUES (1, ");
+		   "generation, base_number, base_generation, base_this_update) VALUES (1, ");
 	pg_int(&q, (int64_t)c->number);
 	pg_sql(&q, ", ");
 	pg_bytes(&q, c->der, c->len);
@@ -530,10 +564,18 @@ static enum ca_err crl_cas(PGconn *db, const struct store_crl *c, bool *won, str
 	pg_int(&q, c->next_update);
 	pg_sql(&q, ", ");
 	pg_int(&q, c->generation);
+	pg_sql(&q, ", ");
+	pg_int(&q, (int64_t)c->base_number);
+	pg_sql(&q, ", ");
+	pg_int(&q, c->base_generation);
+	pg_sql(&q, ", ");
+	pg_int(&q, c->base_this_update);
 	pg_sql(&q, ") ON CONFLICT (id) DO UPDATE SET number = EXCLUDED.number, der = "
 		   "EXCLUDED.der, this_update = EXCLUDED.this_update, next_update = "
-		   "EXCLUDED.next_update, generation = EXCLUDED.generation "
-		   "WHERE crl_state.number = EXCLUDED.number - 1");
+		   "EXCLUDED.next_update, generation = EXCLUDED.generation, base_number = "
+		   "EXCLUDED.base_number, base_generation = EXCLUDED.base_generation, "
+		   "base_this_update = EXCLUDED.base_this_update WHERE crl_state.number = "
+		   "EXCLUDED.number - 1");
 	enum ca_err rc = pg_run(db, &q, &r, err);
 	if (rc != CA_OK)
 		return rc;

@@ -65,6 +65,7 @@ static const struct store_ops pg_ops = {
     .count = pg_count,
     .revoke = pg_revoke,
     .revoked_list = pg_revoked_list,
+    .revoked_since = pg_revoked_since,
     .status = pg_status,
     .revocation_gen = pg_revocation_gen,
     .crl_get = pg_crl_get,

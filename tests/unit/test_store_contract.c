@@ -448,6 +448,9 @@ static void crl_numbers_follow(void **state)
 	assert_int_equal(got.len, 3);
 	assert_memory_equal(got.der, a, 3);
 	assert_int_equal(got.this_update, 102);
+	assert_int_equal(got.base_number, 1); /* the delta CRLs' base comes back */
+	assert_int_equal(got.base_generation, 4);
+	assert_int_equal(got.base_this_update, 100);
 	free(got.der);
 	assert_int_equal(store_crl_get(f->s, 6, 50, &got), CA_OK);
 	assert_null(got.der);

@@ -79,6 +79,7 @@ static enum ca_err open_conf(struct ca *ca, struct ca_error *err)
 	    .default_days = ca->conf.default_days,
 	    .max_days = ca->conf.max_days,
 	    .clamp_to_ca = ca->conf.clamp_to_ca != 0,
+	    .retain_expired_days = ca->conf.retain_expired_days,
 	};
 	return CA_OK;
 }

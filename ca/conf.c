@@ -30,6 +30,9 @@ static const struct conf_key {
     {"clamp_to_ca", CONF_YESNO, 0, 1, offsetof(struct conf, clamp_to_ca),
      "# A certificate that would end after the CA's own is refused; with\n"
      "# yes it is cut to end with the CA instead, and the answer says so.\n"},
+    {"retain_expired_days", CONF_DAYS, 0, 36500, offsetof(struct conf, retain_expired_days),
+     "# Certificates expired this many days ago are deleted in the background\n"
+     "# (privca tidy does it by hand); 0 keeps every certificate.\n"},
     {"http", CONF_TEXT, 1, 255, offsetof(struct conf, http), "# Listen addresses.\n"},
     {"https", CONF_TEXT, 1, 255, offsetof(struct conf, https), NULL},
     {"store", CONF_TEXT, 1, 1000, offsetof(struct conf, store),

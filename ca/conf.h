@@ -26,8 +26,10 @@ struct conf {
 	char *http, *https;
 	char *store; /* the store URL (store.h); NULL: DIR/privca.db */
 	int default_days, max_days;
-	int clamp_to_ca;     /* 1: a leaf that would outlive the CA ends with it */
-	conf_extra_fn extra; /* may be NULL; not owned */
+	int clamp_to_ca;	 /* 1: a leaf that would outlive the CA ends with it */
+	int retain_expired_days; /* > 0: the background tidy deletes certificates
+				    expired longer than this; 0: never */
+	conf_extra_fn extra;	 /* may be NULL; not owned */
 	void *extra_arg;
 };
 

@@ -59,7 +59,12 @@ struct ca {
 	/* ca_activity: successful ca_issue and ca_revoke calls, whatever the
 	 * front-end (the service's own TLS certificate is not counted). */
 	atomic_ullong n_issued, n_revoked;
+	int64_t tidy_next; /* the background tidy's next look (tidy.c; service thread only) */
 };
+
+/* One bounded step of the background tidy (retain_expired_days), when it
+ * is due: called by the service's background thread (service.c). */
+void ca_tidy_tick(struct ca *ca);
 
 /* ACME hooks for ca_open/ca_close and privca.conf (acme/state.c). */
 enum ca_err acme_open(struct ca *ca, struct ca_error *err) CA_WUR;

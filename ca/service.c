@@ -4,7 +4,7 @@
  * notice a revocation in this process gives (revocation_changed), and
  * ca_serve_start's background thread that keeps the CRL fresh, sees other
  * processes' revocations through store_watch and runs the store's
- * housekeeping off the request path.
+ * housekeeping and the background tidy off the request path.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -49,6 +49,7 @@ static void service_step(struct ca *ca, struct store_change *seen)
 	if (store_maintain(ca->store) != CA_OK) {
 		/* a search will catch up itself (or report the store) */
 	}
+	ca_tidy_tick(ca); /* retention, one bounded step when due (tidy.c) */
 	crl_cache_refresh(ca, newer);
 }
 

@@ -520,6 +520,7 @@ void api_ca(const struct http_req *r, struct http_resp *w)
 	json_object_set_new(cnt, "valid", json_integer((json_int_t)counts.valid));
 	json_object_set_new(cnt, "revoked", json_integer((json_int_t)counts.revoked));
 	json_object_set_new(cnt, "expired", json_integer((json_int_t)counts.expired));
+	json_object_set_new(cnt, "expiring_30d", json_integer((json_int_t)counts.expiring_30d));
 	json_object_set_new(o, "counts", cnt);
 	http_json(w, 200, o);
 }

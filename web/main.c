@@ -24,6 +24,7 @@ static const char main_help[] =
     "  show     show one certificate\n"
     "  token    create, list or revoke team tokens\n"
     "  backup   copy the database, also while serving\n"
+    "  tidy     delete certificates expired before a date\n"
     "  acme     ACME external account binding keys (acme eab --help)\n"
     "  store    copy the store from SQLite to PostgreSQL (store copy --to URL)\n"
     "  install-ca         complete a subordinate CA with its signed certificate\n"
@@ -48,6 +49,7 @@ int main(int argc, char **argv)
 	    {"backup", cmd_backup},
 	    {"acme", cmd_acme},
 	    {"store", cmd_store},
+	    {"tidy", cmd_tidy},
 	    {"install-ca", cmd_install_ca},
 	    {"intermediate", cmd_intermediate},
 	    {"root", cmd_root},

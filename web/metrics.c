@@ -178,6 +178,11 @@ static void store_lines(struct buf *b, struct ca *ca)
 			   (unsigned long long)counts.revoked);
 		buf_printf(b, "privca_certificates{status=\"expired\"} %llu\n",
 			   (unsigned long long)counts.expired);
+		buf_puts(b, "# HELP privca_certificates_tidied_total Certificates deleted by "
+			    "retention (privca tidy, retain_expired_days), by any process.\n"
+			    "# TYPE privca_certificates_tidied_total counter\n");
+		buf_printf(b, "privca_certificates_tidied_total %llu\n",
+			   (unsigned long long)counts.tidied);
 	}
 }
 

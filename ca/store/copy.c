@@ -23,12 +23,15 @@
 
 #include "crypto/hash.h"
 #include "errors.h"
+#include "sqlite_int.h"
 #include "store.h"
 
-/* A table copied: its columns (constant SQL) and the key it is read in. */
+/* A table copied: its columns (constant SQL) and the key it is read in.
+ * sqlite_cols: what SQLite is read as when it differs (NULL: cols). */
 struct table {
 	const char *name, *cols, *sqlite_order, *pg_order;
 	int ncols;
+	const char *sqlite_cols;
 };
 
 static const struct table tables[] = {
@@ -36,33 +39,39 @@ static const struct table tables[] = {
      "serial, subject, dns_names, ip_addresses, not_before, not_after, profile, requester, "
      "fingerprint_sha256, der, status, revoked_at, revocation_reason, created_at, search, "
      "revoked_gen",
-     "rowid", "seq", 16},
+     "rowid", "seq", 16,
+     /* SQLite stores no search text (schema/sqlite/008_lean.sql): the same
+      * expression it indexes gives PostgreSQL's column */
+     "serial, subject, dns_names, ip_addresses, not_before, not_after, profile, requester, "
+     "fingerprint_sha256, der, status, revoked_at, revocation_reason, created_at, " SQ_SEARCH_EXPR
+     ", revoked_gen"},
     {"tokens",
      "name, sha256, allow, allow_ip, allow_wildcard, max_days, profiles, admin, created_at, "
      "revoked_at",
-     "name", "name COLLATE \"C\"", 10},
+     "name", "name COLLATE \"C\"", 10, NULL},
     {"crl_state",
      "id, number, der, this_update, next_update, generation, base_number, base_generation, "
      "base_this_update",
-     "id", "id", 9},
-    {"events", "id, at, kind, serial, actor, detail", "id", "id", 6},
-    {"revocation_state", "id, generation", "id", "id", 2},
-    {"acme_nonces", "nonce, expires_at", "nonce", "nonce COLLATE \"C\"", 2},
+     "id", "id", 9, NULL},
+    {"events", "id, at, kind, serial, actor, detail", "id", "id", 6, NULL},
+    {"revocation_state", "id, generation", "id", "id", 2, NULL},
+    {"tidy_state", "id, deleted", "id", "id", 2, NULL},
+    {"acme_nonces", "nonce, expires_at", "nonce", "nonce COLLATE \"C\"", 2, NULL},
     {"acme_eab", "kid, team, created_at, expires_at, used_at, account_id, revoked_at", "kid",
-     "kid COLLATE \"C\"", 7},
-    {"acme_open_team", "id, team", "id", "id", 2},
+     "kid COLLATE \"C\"", 7, NULL},
+    {"acme_open_team", "id, team", "id", "id", 2, NULL},
     {"acme_accounts",
      "id, thumbprint, kty, crv, x, y, n, e, team, status, contact, eab_kid, created_at", "id",
-     "id COLLATE \"C\"", 13},
+     "id COLLATE \"C\"", 13, NULL},
     {"acme_orders",
      "id, account_id, status, expires_at, identifiers, error_type, error_detail, serial, "
      "replaces, created_at",
-     "id", "id COLLATE \"C\"", 10},
+     "id", "id COLLATE \"C\"", 10, NULL},
     {"acme_authz", "id, order_id, account_id, type, value, wildcard, status, expires_at, position",
-     "id", "id COLLATE \"C\"", 9},
+     "id", "id COLLATE \"C\"", 9, NULL},
     {"acme_challenges",
      "id, authz_id, type, token, status, validated_at, error_type, error_detail, position", "id",
-     "id COLLATE \"C\"", 9},
+     "id COLLATE \"C\"", 9, NULL},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 #define MAXCOLS 16
@@ -172,8 +181,8 @@ static enum ca_err copy_table(sqlite3 *src, PGconn *dst, const struct table *t,
 	struct canon c = {0};
 	sqlite3_stmt *st = NULL;
 	enum ca_err rc = CA_OK;
-	snprintf(sel, sizeof(sel), "SELECT %s FROM %s ORDER BY %s", t->cols, t->name,
-		 t->sqlite_order);
+	snprintf(sel, sizeof(sel), "SELECT %s FROM %s ORDER BY %s",
+		 t->sqlite_cols != NULL ? t->sqlite_cols : t->cols, t->name, t->sqlite_order);
 	if (!insert_sql(t, ins, sizeof(ins)))
 		return ca_fail(err, CA_ERR_INTERNAL, "the copy statement does not fit");
 	if (sqlite3_prepare_v2(src, sel, -1, &st, NULL) != SQLITE_OK)

@@ -299,7 +299,8 @@ enum ca_err pg_count(struct store *base, int64_t now, struct ca_counts *out, str
 		   "count(*) FILTER (WHERE status = 'revoked'), "
 		   "count(*) FILTER (WHERE status = 'valid' AND not_after < $1), "
 		   "count(*) FILTER (WHERE status = 'valid' AND not_after >= $1 AND "
-		   "not_after < $1 + 2592000) FROM certificates");
+		   "not_after < $1 + 2592000), (SELECT deleted FROM tidy_state WHERE id = 1) "
+		   "FROM certificates");
 	pg_bind_int(&q, now);
 	enum ca_err rc = pooled(pg_of(base), &q, &r, err);
 	if (rc != CA_OK)
@@ -308,6 +309,7 @@ enum ca_err pg_count(struct store *base, int64_t now, struct ca_counts *out, str
 	out->revoked = (uint64_t)pg_num(r, 0, 1);
 	out->expired = (uint64_t)pg_num(r, 0, 2);
 	out->expiring_30d = (uint64_t)pg_num(r, 0, 3);
+	out->tidied = (uint64_t)pg_num(r, 0, 4);
 	PQclear(r);
 	return CA_OK;
 }

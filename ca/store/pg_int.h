@@ -187,6 +187,8 @@ enum ca_err pg_crl_get(struct store *s, int64_t generation, int64_t built_after,
 		       struct store_crl *out);
 enum ca_err pg_crl_number(struct store *s, uint64_t *number);
 enum ca_err pg_crl_put(struct store *s, const struct store_crl *c);
+enum ca_err pg_tidy(struct store *s, const struct store_tidy *t, uint64_t *n,
+		    struct ca_error *err); /* pg_tidy.c */
 enum ca_err pg_event(struct store *s, int64_t at, const char *kind, const char *serial,
 		     const char *actor, const char *detail);
 enum ca_err pg_event_list(struct store *s, size_t limit, struct store_event_row **out, size_t *n,

@@ -78,6 +78,7 @@ static const struct store_ops pg_ops = {
     .token_revoke = pg_token_revoke,
     .event = pg_event,
     .event_list = pg_event_list,
+    .tidy = pg_tidy,
     .watch = pg_watch,
     .maintain = pg_maintain,
     .acme = &store_pg_acme_ops,

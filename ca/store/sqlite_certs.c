@@ -12,8 +12,8 @@
 
 static struct sq_sql q_cert_put =
     SQ_SQL("INSERT INTO certificates (serial, subject, dns_names, ip_addresses, not_before, "
-	   "not_after, profile, requester, fingerprint_sha256, der, created_at, search) VALUES "
-	   "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+	   "not_after, profile, requester, fingerprint_sha256, der, created_at) VALUES "
+	   "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
 static struct sq_sql q_event =
     SQ_SQL("INSERT INTO events (at, kind, serial, actor, detail) VALUES (?1,?2,?3,?4,?5)");
 static struct sq_sql q_event_list =
@@ -22,12 +22,6 @@ static struct sq_sql q_cert_get =
     SQ_SQL("SELECT " SQ_CERT_COLS ", der FROM certificates WHERE serial = ?1");
 static struct sq_sql q_status = SQ_SQL("SELECT status, revoked_at, revocation_reason, "
 				       "not_after FROM certificates WHERE serial = ?1");
-static struct sq_sql q_count =
-    SQ_SQL("SELECT (SELECT count(*) FROM certificates WHERE status = 'valid' AND not_after >= ?1), "
-	   "(SELECT count(*) FROM certificates WHERE status = 'revoked'), "
-	   "(SELECT count(*) FROM certificates WHERE status = 'valid' AND not_after < ?1), "
-	   "(SELECT count(*) FROM certificates WHERE status = 'valid' AND not_after >= ?1 "
-	   "AND not_after < ?1 + 2592000)");
 static struct sq_sql q_revoke_get =
     SQ_SQL("SELECT status, requester FROM certificates WHERE serial = ?1");
 static struct sq_sql q_revoke_set =
@@ -172,30 +166,7 @@ enum ca_err sq_event_list(struct store *base, size_t limit, struct store_event_r
 
 /* ---- certificates ---- */
 
-/* The search column: subject, names and serial, lowered; NULL on no memory. */
-static char *search_text(const struct ca_cert *c, const char *dns, const char *ips)
-{
-	const char *part[4] = {c->subject, dns, ips, c->serial};
-	size_t n = 4;
-	for (int i = 0; i < 4; i++)
-		n += strlen(part[i]);
-	char *s = malloc(n), *p = s;
-	if (s == NULL)
-		return NULL;
-	for (int i = 0; i < 4; i++) {
-		size_t k = strlen(part[i]);
-		memcpy(p, part[i], k);
-		p += k;
-		*p++ = i < 3 ? ' ' : '\0';
-	}
-	for (p = s; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return s;
-}
-
-static void bind_cert(sqlite3_stmt *st, const struct ca_cert *c, const char *dns, const char *ips,
-		      const char *search)
+static void bind_cert(sqlite3_stmt *st, const struct ca_cert *c, const char *dns, const char *ips)
 {
 	sq_bind_text(st, 1, c->serial);
 	sq_bind_text(st, 2, c->subject);
@@ -208,7 +179,6 @@ static void bind_cert(sqlite3_stmt *st, const struct ca_cert *c, const char *dns
 	sq_bind_text(st, 9, c->fingerprint_sha256);
 	sqlite3_bind_blob(st, 10, c->der, (int)c->der_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 11, c->created_at);
-	sq_bind_text(st, 12, search);
 }
 
 /* A writer job: insert one certificate and its 'issue' event. */
@@ -218,15 +188,14 @@ static enum ca_err run_cert_put(struct sq_store *s, const void *arg, struct ca_e
 	enum ca_err rc = CA_ERR_NOMEM;
 	char *dns = rows_join(c->dns_names, c->n_dns, ',');
 	char *ips = rows_join(c->ip_addresses, c->n_ip, ',');
-	char *search = NULL;
 	sqlite3_stmt *st;
 	(void)err;
-	if (dns == NULL || ips == NULL || (search = search_text(c, dns, ips)) == NULL)
+	if (dns == NULL || ips == NULL)
 		goto out;
 	rc = CA_ERR_STORE;
 	if (c->der_len > INT32_MAX || (st = sq_stmt(s, &q_cert_put, NULL)) == NULL)
 		goto out;
-	bind_cert(st, c, dns, ips, search);
+	bind_cert(st, c, dns, ips);
 	int r = sqlite3_step(st);
 	sq_done(st);
 	if (r == SQLITE_CONSTRAINT)
@@ -238,7 +207,6 @@ static enum ca_err run_cert_put(struct sq_store *s, const void *arg, struct ca_e
 out:
 	free(dns);
 	free(ips);
-	free(search);
 	return rc;
 }
 
@@ -295,25 +263,6 @@ void sq_cert_cols(sqlite3_stmt *st, struct rows_cert_cols *k, bool with_der)
 	k->created_at = sqlite3_column_int64(st, 12);
 	k->der = with_der ? sqlite3_column_blob(st, 13) : NULL;
 	k->der_len = with_der ? (size_t)sqlite3_column_bytes(st, 13) : 0;
-}
-
-enum ca_err sq_count(struct store *base, int64_t now, struct ca_counts *out, struct ca_error *err)
-{
-	sqlite3_stmt *st = sq_stmt(sq_of(base), &q_count, NULL);
-	if (st == NULL)
-		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
-	sqlite3_bind_int64(st, 1, now);
-	enum ca_err rc = CA_OK;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		out->valid = (uint64_t)sqlite3_column_int64(st, 0);
-		out->revoked = (uint64_t)sqlite3_column_int64(st, 1);
-		out->expired = (uint64_t)sqlite3_column_int64(st, 2);
-		out->expiring_30d = (uint64_t)sqlite3_column_int64(st, 3);
-	} else {
-		rc = ca_fail(err, CA_ERR_STORE, "the database failed");
-	}
-	sq_done(st);
-	return rc;
 }
 
 /* ---- revocation ---- */

@@ -158,6 +158,11 @@ enum ca_err sq_event_insert(struct sq_store *s, int64_t at, const char *kind, co
 #define SQ_CERT_COLS                                                                               \
 	"serial, subject, dns_names, ip_addresses, not_before, not_after, profile, requester, "    \
 	"fingerprint_sha256, status, revoked_at, revocation_reason, created_at"
+/* The text a search (q=) looks in: subject, names and serial, lowered
+ * (ASCII, as rows_lower lowers the term). Stored nowhere: the trigram
+ * index is built from it and a scan computes it (schema/sqlite/008_lean.sql spells
+ * it the same). */
+#define SQ_SEARCH_EXPR "lower(subject || ' ' || dns_names || ' ' || ip_addresses || ' ' || serial)"
 struct rows_cert_cols;
 /* The column values of st's row (valid until st steps or resets). */
 void sq_cert_cols(sqlite3_stmt *st, struct rows_cert_cols *k, bool with_der);
@@ -195,6 +200,18 @@ enum ca_err sq_list(struct store *s, const struct ca_list_query *q, int64_t now,
 		    struct ca_cert_list *out, struct ca_error *err);
 /* Bring the trigram index up to date (store_maintain; before a search). */
 enum ca_err sq_index_catch_up(struct sq_store *s);
+/* For tests: "mode: <fts|fts-sorted|scan>" then the EXPLAIN QUERY PLAN
+ * lines of the statement sq_list runs for q, one per line, in a new
+ * string (*out, free it). */
+enum ca_err sq_list_explain(struct store *s, const struct ca_list_query *q, int64_t now, char **out,
+			    struct ca_error *err);
+/* Step an EXPLAIN QUERY PLAN statement st into *out (malloc'd), headed
+ * "mode: <mode>"; st stays the caller's. */
+enum ca_err sq_explain_rows(sqlite3_stmt *st, const char *mode, char **out, struct ca_error *err);
+/* sqlite_inventory.c */
+enum ca_err sq_tidy(struct store *s, const struct store_tidy *t, uint64_t *n, struct ca_error *err);
+/* For tests: the same for the statement sq_count runs. */
+enum ca_err sq_count_explain(struct store *s, char **out, struct ca_error *err);
 
 /* sqlite.c, for sqlite_store.c: connections, migrations, the class's
  * own operations. */

@@ -1,13 +1,16 @@
 /*
  * The code in this file implements the SQLite store's certificate list:
  * keyset paging newest first (or by expiry), status filters, and search
- * over the FTS5 trigram index (schema/sqlite/002_search.sql) kept up to
- * date in bulk by sq_index_catch_up, off the issuance path.
+ * over the FTS5 trigram index (schema/sqlite/002_search.sql, contentless
+ * since 008_lean.sql: the text is SQ_SEARCH_EXPR over the columns, stored
+ * nowhere) kept up to date in bulk by sq_index_catch_up, off the issuance
+ * path.
  *
  * Ties on the sort key are broken by rowid, which is the issue order
  * (schema/sqlite/003); the cursor carries the rowid as its tie-breaker and
  * is opaque to callers (rows.h encodes it).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,9 +27,9 @@
 static struct sq_sql q_fts_behind =
     SQ_SQL("SELECT (SELECT last_rowid FROM fts_state WHERE id = 1), "
 	   "(SELECT coalesce(max(rowid), 0) FROM certificates)");
-static struct sq_sql q_fts_index =
-    SQ_SQL("INSERT INTO cert_fts (rowid, search) SELECT rowid, search FROM certificates "
-	   "WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid");
+static struct sq_sql q_fts_index = SQ_SQL(
+    "INSERT INTO cert_fts (rowid, search) SELECT rowid, " SQ_SEARCH_EXPR " FROM certificates "
+    "WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid");
 static struct sq_sql q_fts_mark = SQ_SQL("UPDATE fts_state SET last_rowid = ?1 WHERE id = 1");
 static struct sq_sql q_fts_rare =
     SQ_SQL("SELECT count(*) FROM (SELECT 1 FROM cert_fts WHERE cert_fts MATCH ?1 LIMIT ?2)");
@@ -67,9 +70,10 @@ static enum ca_err fts_index(struct sq_store *s, int64_t from, int64_t upto)
 }
 
 /*
- * Index the rows the trigram index has not seen. Rows are only appended
- * (rowids grow, nothing is deleted), so "not seen" is "rowid above
- * fts_state.last_rowid". BEGIN IMMEDIATE makes concurrent catch-ups
+ * Index the rows the trigram index has not seen. Rows are appended with
+ * growing rowids and tidy (sqlite_inventory.c) deletes only rows already
+ * indexed and never the newest, so no rowid is used twice and "not seen"
+ * is "rowid above fts_state.last_rowid". BEGIN IMMEDIATE makes concurrent catch-ups
  * (threads, processes) take turns: the second finds nothing left, and no
  * row is indexed twice. In chunks, each its own transaction: a bulk
  * import's backlog never holds the write lock long enough to stall
@@ -209,7 +213,7 @@ static const char *list_sql(const struct list_plan *p, struct sq_text *b)
 	if (p->q->expires_within_days > 0)
 		sq_text_add(b, " AND status = 'valid' AND not_after >= ?1 AND not_after < ?5");
 	if (p->mode == SCAN && p->searching)
-		sq_text_add(b, " AND instr(search, ?2) > 0");
+		sq_text_add(b, " AND instr(" SQ_SEARCH_EXPR ", ?2) > 0");
 	if (p->mode == FTS_ROWID) {
 		if (p->has_cursor)
 			sq_text_add(b, " AND cert_fts.rowid < ?4");
@@ -311,6 +315,71 @@ enum ca_err sq_list(struct store *base, const struct ca_list_query *q, int64_t n
 		rc = list_run(s, &p, out, err);
 	if (rc != CA_OK)
 		ca_cert_list_free(out);
+	free(p.needle);
+	free(p.phrase);
+	return rc;
+}
+
+enum ca_err sq_explain_rows(sqlite3_stmt *st, const char *mode, char **out, struct ca_error *err)
+{
+	size_t n = strlen(mode) + 8, len = 0;
+	char *text = malloc(n);
+	int r;
+	if (text == NULL)
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	len = (size_t)snprintf(text, n, "mode: %s\n", mode);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *d = sq_col_text(st, 3);
+		size_t k = strlen(d);
+		char *t = realloc(text, len + k + 2);
+		if (t == NULL) {
+			free(text);
+			return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+		}
+		text = t;
+		memcpy(text + len, d, k);
+		len += k;
+		text[len++] = '\n';
+		text[len] = '\0';
+	}
+	if (r != SQLITE_DONE) {
+		free(text);
+		return ca_fail(err, CA_ERR_STORE, "the plan could not be read");
+	}
+	*out = text;
+	return CA_OK;
+}
+
+enum ca_err sq_list_explain(struct store *base, const struct ca_list_query *q, int64_t now,
+			    char **out, struct ca_error *err)
+{
+	struct sq_store *s = sq_of(base);
+	struct list_plan p = {.q = q, .now = now, .mode = SCAN};
+	struct sq_text b = {0};
+	sqlite3_stmt *st = NULL;
+	struct sq_conn *c = sq_conn(s);
+	enum ca_err rc;
+	*out = NULL;
+	p.limit = q->limit == 0 ? 50 : q->limit;
+	p.by_expiry = q->sort == CA_SORT_EXPIRES;
+	p.searching = q->q != NULL && *q->q;
+	if ((rc = plan_search(s, &p, err)) != CA_OK || (rc = plan_cursor(&p, err)) != CA_OK)
+		goto out;
+	sq_text_add(&b, "EXPLAIN QUERY PLAN ");
+	const char *sql = list_sql(&p, &b);
+	if (sql == NULL || c == NULL ||
+	    sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		rc = ca_fail(err, CA_ERR_STORE, "the list query could not be explained");
+		goto out;
+	}
+	list_bind(st, &p);
+	rc = sq_explain_rows(st,
+			     p.mode == FTS_SORTED  ? "fts-sorted"
+			     : p.mode == FTS_ROWID ? "fts"
+						   : "scan",
+			     out, err);
+out:
+	sqlite3_finalize(st);
 	free(p.needle);
 	free(p.phrase);
 	return rc;

@@ -105,6 +105,7 @@ static const struct store_ops sqlite_ops = {
     .token_revoke = sq_token_revoke,
     .event = sq_event,
     .event_list = sq_event_list,
+    .tidy = sq_tidy,
     .watch = sq_watch,
     .maintain = sq_maintain,
     .acme = &store_sqlite_acme_ops,
@@ -143,6 +144,12 @@ static enum ca_err first_conn(struct sq_store *s, bool create, struct ca_error *
 		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
 	}
 	s->conns = c;
+	/* A new file: pages freed by a tidy go back to the file system
+	 * (schema/sqlite/009_tidy.sql). It takes only before the first page is
+	 * written (so before WAL); an existing file keeps its mode. */
+	if (sq_exec(c->db, "PRAGMA auto_vacuum = INCREMENTAL") != SQLITE_OK)
+		return ca_fail(err, CA_ERR_STORE, "cannot set auto_vacuum on %s: %s", s->path,
+			       sqlite3_errmsg(c->db));
 	if (sq_exec(c->db, "PRAGMA journal_mode = WAL") != SQLITE_OK)
 		return ca_fail(err, CA_ERR_STORE, "cannot switch %s to WAL: %s", s->path,
 			       sqlite3_errmsg(c->db));

@@ -103,6 +103,22 @@ struct store_event_row {
 /* Free v[0..n) and v; v NULL is fine. */
 void store_event_list_free(struct store_event_row *v, size_t n);
 
+/*
+ * A tidy (retention): delete certificates whose notAfter is before
+ * `before`, which must not be after `now` (so a valid certificate, or a
+ * revoked one still inside its validity and so still on the CRL, is never
+ * deleted), at most `limit` of them (1..100000) per call, with their
+ * events, in one short transaction that also records a 'tidy' event by
+ * `actor` saying how many; dry_run: only count them all (limit ignored),
+ * change nothing. Strings are the caller's.
+ */
+struct store_tidy {
+	int64_t before, now;
+	size_t limit;
+	bool dry_run;
+	const char *actor;
+};
+
 struct store;
 struct store_acme_ops;
 
@@ -149,6 +165,9 @@ struct store_ops {
 			     const char *actor, const char *detail);
 	enum ca_err (*event_list)(struct store *s, size_t limit, struct store_event_row **out,
 				  size_t *n, struct ca_error *err);
+
+	enum ca_err (*tidy)(struct store *s, const struct store_tidy *t, uint64_t *n,
+			    struct ca_error *err);
 
 	enum ca_err (*watch)(struct store *s, struct store_change *seen, int timeout_ms);
 	enum ca_err (*maintain)(struct store *s);
@@ -246,10 +265,33 @@ static inline CA_WUR enum ca_err store_list(struct store *s, const struct ca_lis
 	return s->ops->list(s, q, now, out, err);
 }
 
+/*
+ * The counts at `now` (expired: notAfter before now; expiring_30d: valid
+ * with notAfter in [now, now + 30 days); tidied: ever deleted by
+ * store_tidy), from what the store keeps with its writes, not a pass over
+ * every certificate. CA_ERR_BAD_REQUEST for a now beyond 2^50 seconds.
+ */
 static inline CA_WUR enum ca_err store_count(struct store *s, int64_t now, struct ca_counts *out,
 					     struct ca_error *err)
 {
 	return s->ops->count(s, now, out, err);
+}
+
+/*
+ * One step of a tidy (struct store_tidy): *n is how many certificates it
+ * deleted (dry_run: would delete, all of them); fewer than t->limit means
+ * nothing more is due. A backend may leave a due row for a later step
+ * (SQLite: the newest row, whose rowid must stay taken, and rows its
+ * search index has not seen yet, which it indexes first); it never
+ * deletes one that is not due. CA_ERR_BAD_REQUEST (before after now, a
+ * limit out of range) changes nothing. SQLite: also gives a bounded number of free
+ * pages back to the file system (incremental auto-vacuum), also when
+ * nothing was due, so a caller may run it often.
+ */
+static inline CA_WUR enum ca_err store_tidy(struct store *s, const struct store_tidy *t,
+					    uint64_t *n, struct ca_error *err)
+{
+	return s->ops->tidy(s, t, n, err);
 }
 
 /* Record r with a 'revoke' event, in one transaction. CA_ERR_NOT_FOUND,

@@ -150,6 +150,8 @@ struct ca_settings {
 	int max_days;
 	bool clamp_to_ca;	  /* a leaf that would outlive the CA ends with it instead of
 				     being refused (privca.conf clamp_to_ca = yes) */
+	int retain_expired_days;  /* > 0: serve deletes certificates expired longer
+				     than this (privca.conf); 0: it keeps them all */
 	const char *http_listen;  /* "127.0.0.1:8080" */
 	const char *https_listen; /* "127.0.0.1:8443" */
 };
@@ -418,6 +420,7 @@ void ca_cert_list_free(struct ca_cert_list *l);
 
 struct ca_counts {
 	uint64_t valid, revoked, expired, expiring_30d;
+	uint64_t tidied; /* certificates ever deleted by a tidy (ca_tidy) */
 };
 
 /* How many certificates are in each state now (for /metrics and the home
@@ -430,6 +433,18 @@ enum ca_err ca_count(struct ca *ca, struct ca_counts *out, struct ca_error *err)
  * With ca.key, ca.pem, tls.key, tls.pem and privca.conf it is the whole CA.
  */
 enum ca_err ca_backup(struct ca *ca, const char *path, struct ca_error *err) CA_WUR;
+
+/*
+ * Retention: delete the certificates whose notAfter is before `before`
+ * (Unix seconds, not after now: never a valid certificate, nor a revoked
+ * one still inside its validity, so the CRL and OCSP stay right), with
+ * their events, a 'tidy' event by actor (NULL: "cli") for each step, in
+ * steps short enough that issuance goes on meanwhile. *count: how many
+ * were deleted, or with dry_run would be (nothing is changed).
+ * CA_ERR_BAD_REQUEST for a `before` in the future; CA_ERR_STORE.
+ */
+enum ca_err ca_tidy(struct ca *ca, int64_t before, bool dry_run, const char *actor, uint64_t *count,
+		    struct ca_error *err) CA_WUR;
 
 /* ---- Revocation --------------------------------------------------------- */
 

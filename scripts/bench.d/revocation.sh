@@ -182,10 +182,10 @@ PRAGMA synchronous = OFF;
 WITH RECURSIVE c(i) AS (SELECT $have + 1 UNION ALL SELECT i + 1 FROM c WHERE i < $n)
 INSERT INTO certificates (serial, subject, dns_names, ip_addresses, not_before, not_after,
 	profile, requester, fingerprint_sha256, der, status, revoked_at, revocation_reason,
-	created_at, search)
+	created_at)
 SELECT s, 'CN=r' || i || '.bench.internal', 'r' || i || '.bench.internal', '',
 	$now - 86400, $now + 86400 * 365, 'server', 'bench', '', x'', 'revoked',
-	$now - i % 86400, (i % 6) * (i % 6 <> 2), $now - 86400, s
+	$now - i % 86400, (i % 6) * (i % 6 <> 2), $now - 86400
 FROM (SELECT i, '4' || substr(lower(hex(randomblob(16))), 1, 31) AS s FROM c);
 UPDATE revocation_state SET generation = generation + 1 WHERE id = 1;
 EOF

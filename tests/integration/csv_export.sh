@@ -23,13 +23,13 @@ CREATE TEMP TABLE seed AS SELECT row_number() OVER (ORDER BY serial) - 1 AS k, *
 	WHERE subject LIKE 'CN=seed%';
 INSERT INTO certificates (serial, subject, dns_names, ip_addresses, not_before, not_after,
 	profile, requester, fingerprint_sha256, der, status, revoked_at, revocation_reason,
-	created_at, search)
+	created_at)
 SELECT printf('%08x%024x', 3735928559, i), 'CN=' || name || ',O="a, ""quoted"" org"', name, '',
 	now - 86400, now + 86400 * (1 + i % 300), 'server',
 	CASE WHEN i % 7 = 0 THEN '=cmd|calc' ELSE 'team' || (i % 3) END, s.fingerprint_sha256, s.der,
 	CASE WHEN i % 10 = 0 THEN 'revoked' ELSE 'valid' END,
 	CASE WHEN i % 10 = 0 THEN now - 60 ELSE NULL END, CASE WHEN i % 10 = 0 THEN 4 ELSE NULL END,
-	now - 60 - i / 10, lower('CN=' || name) || ' ' || name || ' ' || printf('%08x%024x', 3735928559, i)
+	now - 60 - i / 10
 FROM (WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < $N)
 	SELECT i, CAST(strftime('%s', 'now') AS INTEGER) AS now,
 		printf('host%05d.team%d.csv.internal', i, i % 3) AS name FROM seq) AS x

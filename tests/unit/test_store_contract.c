@@ -426,6 +426,69 @@ static void expiry_order_and_counts(void **state)
 	ca_cert_list_free(&l);
 }
 
+/* A tidy deletes only what expired before `before` (never after now), at
+ * most limit per step, with their events, and counts them in tidied; a
+ * dry run and a refused one change nothing. */
+static void tidy_steps_and_counts(void **state)
+{
+	struct fx *f = *state;
+	struct ca_error e;
+	struct ca_counts c;
+	struct ca_cert *got;
+	uint64_t n = 99;
+	for (int i = 1; i <= 5; i++)
+		assert_int_equal(put(f->s, i, 1000, "x.example"), CA_OK);
+	struct store_revocation r = {"00000000000000000000000000000002", 1500,
+				     CA_REASON_KEY_COMPROMISE, "cli", NULL};
+	assert_int_equal(store_revoke(f->s, &r, &e), CA_OK);
+	/* at now, serials 1..3 have expired (not_after 11, 12, 13 days on) */
+	int64_t now = 1000 + 86400 * 27 / 2;
+	struct store_tidy t = {.before = now + 1, .now = now, .limit = 2, .actor = "test"};
+	assert_int_equal(store_tidy(f->s, &t, &n, &e), CA_ERR_BAD_REQUEST);
+	assert_int_equal(n, 0);
+	t.before = now;
+	t.limit = 0;
+	assert_int_equal(store_tidy(f->s, &t, &n, &e), CA_ERR_BAD_REQUEST);
+	t.dry_run = true;
+	assert_int_equal(store_tidy(f->s, &t, &n, &e), CA_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_count(f->s, now, &c, &e), CA_OK);
+	assert_int_equal(c.valid + c.revoked + c.expired, 5);
+	assert_int_equal(c.tidied, 0);
+	t.dry_run = false;
+	t.limit = 2;
+	assert_int_equal(store_tidy(f->s, &t, &n, &e), CA_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_tidy(f->s, &t, &n, &e), CA_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_tidy(f->s, &t, &n, &e), CA_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_count(f->s, now, &c, &e), CA_OK);
+	assert_int_equal(c.valid, 2);
+	assert_int_equal(c.revoked, 0);
+	assert_int_equal(c.expired, 0);
+	assert_int_equal(c.tidied, 3);
+	assert_int_equal(store_cert_get(f->s, "00000000000000000000000000000001", now, &got, &e),
+			 CA_ERR_NOT_FOUND);
+	assert_int_equal(store_cert_get(f->s, "00000000000000000000000000000004", now, &got, &e),
+			 CA_OK);
+	ca_cert_free(got);
+	/* the revoked one's event went with it; a 'tidy' event per step that deleted */
+	struct store_event_row *ev;
+	size_t nev, tidies = 0;
+	assert_int_equal(store_event_list(f->s, 100, &ev, &nev, &e), CA_OK);
+	for (size_t i = 0; i < nev; i++) {
+		assert_string_not_equal(ev[i].kind, "revoke");
+		if (strcmp(ev[i].kind, "tidy") == 0) {
+			tidies++;
+			assert_string_equal(ev[i].actor, "test");
+			assert_null(ev[i].serial);
+		}
+	}
+	assert_int_equal(tidies, 2);
+	store_event_list_free(ev, nev);
+}
+
 /* CRL numbers only follow the recorded one; the recorded CRL comes back
  * only when it is current for the generation asked about. */
 static void crl_numbers_follow(void **state)
@@ -640,6 +703,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(search_is_a_substring, setup, teardown),
 	    cmocka_unit_test_setup_teardown(expiry_order_and_counts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(crl_numbers_follow, setup, teardown),
+	    cmocka_unit_test_setup_teardown(tidy_steps_and_counts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(concurrent_puts, setup, teardown),
 	};
 	const struct CMUnitTest sqlite_only[] = {

@@ -34,6 +34,7 @@ int cmd_backup(int argc, char **argv);	     /* certs.c */
 int cmd_token(int argc, char **argv);	     /* token.c */
 int cmd_acme(int argc, char **argv);	     /* acme.c */
 int cmd_store(int argc, char **argv);	     /* store.c */
+int cmd_tidy(int argc, char **argv);	     /* tidy.c */
 int cmd_install_ca(int argc, char **argv);   /* hierarchy.c */
 int cmd_intermediate(int argc, char **argv); /* hierarchy.c: intermediate renew */
 int cmd_root(int argc, char **argv);	     /* hierarchy.c: root crl */

@@ -11,13 +11,9 @@
  * revocation never wait behind a tidy. Nothing else needs undoing: the
  * search text is a column of the row, and counts are read from the rows.
  */
-#include <stdio.h>
-#include <time.h>
-
 #include "errors.h"
 #include "pg_int.h"
-
-#define TIDY_MAX_ROWS 100000
+#include "rows.h"
 
 /* Inside the transaction: delete the rows, then the total and the event. */
 static enum ca_err tidy_step(PGconn *c, const struct store_tidy *t, uint64_t *n,
@@ -46,14 +42,8 @@ static enum ca_err tidy_step(PGconn *c, const struct store_tidy *t, uint64_t *n,
 	pg_sql(&u, " WHERE id = 1");
 	if ((rc = pg_run(c, &u, NULL, err)) != CA_OK)
 		return rc;
-	char when[32], detail[128];
-	time_t b = (time_t)t->before;
-	struct tm tm;
-	if (gmtime_r(&b, &tm) == NULL ||
-	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(when, sizeof(when), "%lld", (long long)t->before);
-	snprintf(detail, sizeof(detail), "deleted %llu certificates that expired before %s",
-		 (unsigned long long)*n, when);
+	char detail[128];
+	rows_tidy_detail(t, *n, detail, sizeof(detail));
 	return pg_event_insert(c, t->now, "tidy", NULL, t->actor, detail);
 }
 
@@ -77,16 +67,12 @@ enum ca_err pg_tidy(struct store *base, const struct store_tidy *t, uint64_t *n,
 {
 	struct pg_store *s = pg_of(base);
 	*n = 0;
-	if (t->before > t->now)
-		return ca_fail(err, CA_ERR_BAD_REQUEST,
-			       "a tidy deletes only certificates that have expired: the date must "
-			       "not be in the future");
-	if (!t->dry_run && (t->limit < 1 || t->limit > TIDY_MAX_ROWS))
-		return ca_fail(err, CA_ERR_BAD_REQUEST, "a tidy step takes 1 to 100000 rows");
+	enum ca_err rc = rows_tidy_check(t, err);
+	if (rc != CA_OK)
+		return rc;
 	struct pg_conn *c = pg_get(s, err);
 	if (c == NULL)
 		return CA_ERR_UNAVAILABLE;
-	enum ca_err rc;
 	if (t->dry_run) {
 		rc = tidy_count(c->db, t, n, err);
 	} else if ((rc = pg_begin(c->db, err)) == CA_OK) {

@@ -146,8 +146,11 @@ static enum ca_err first_conn(struct sq_store *s, bool create, struct ca_error *
 	s->conns = c;
 	/* A new file: pages freed by a tidy go back to the file system
 	 * (schema/sqlite/009_tidy.sql). It takes only before the first page is
-	 * written (so before WAL); an existing file keeps its mode. */
-	if (sq_exec(c->db, "PRAGMA auto_vacuum = INCREMENTAL") != SQLITE_OK)
+	 * written (so before WAL); an existing file keeps its mode. A file
+	 * open only for reading is not new: asking would fail, and such a
+	 * store is served (its fault said) rather than refused. */
+	if (sqlite3_db_readonly(c->db, "main") != 1 &&
+	    sq_exec(c->db, "PRAGMA auto_vacuum = INCREMENTAL") != SQLITE_OK)
 		return ca_fail(err, CA_ERR_STORE, "cannot set auto_vacuum on %s: %s", s->path,
 			       sqlite3_errmsg(c->db));
 	if (sq_exec(c->db, "PRAGMA journal_mode = WAL") != SQLITE_OK)

@@ -187,6 +187,21 @@ static enum ca_err open_issuer(struct ca *ca, const struct cert_parts *parts, st
 	return CA_OK;
 }
 
+/* The store: opts' URL, else privca.conf's, else DIR/privca.db. */
+static enum ca_err open_store(struct ca *ca, const struct ca_open_opts *opts, struct ca_error *err)
+{
+	char path[PATH_MAX];
+	const char *url =
+	    opts != NULL && opts->store_url != NULL ? opts->store_url : ca->conf.store;
+	enum ca_err rc;
+	if (url == NULL) {
+		if ((rc = file_path(path, ca->dir, "privca.db", err)) != CA_OK)
+			return rc;
+		url = path;
+	}
+	return store_open(url, false, &ca->store, err);
+}
+
 enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 {
 	return ca_open_ex(dir, NULL, out, err);
@@ -195,7 +210,6 @@ enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err)
 enum ca_err ca_open_ex(const char *dir, const struct ca_open_opts *opts, struct ca **out,
 		       struct ca_error *err)
 {
-	char path[PATH_MAX];
 	struct cert_parts parts;
 	enum ca_err rc;
 
@@ -209,9 +223,7 @@ enum ca_err ca_open_ex(const char *dir, const struct ca_open_opts *opts, struct 
 	    (rc = open_constraints(ca, &parts, err)) != CA_OK ||
 	    (rc = open_issuer(ca, &parts, err)) != CA_OK ||
 	    (rc = hier_open(ca, err)) != CA_OK || /* root.pem, chain.pem (hierarchy/chain.c) */
-	    (rc = file_path(path, dir, "privca.db", err)) != CA_OK ||
-	    (rc = store_open(path, false, &ca->store, err)) != CA_OK ||
-	    (rc = revocation_open(ca, err)) != CA_OK) {
+	    (rc = open_store(ca, opts, err)) != CA_OK || (rc = revocation_open(ca, err)) != CA_OK) {
 		ca_close(ca);
 		return rc;
 	}

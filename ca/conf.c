@@ -35,6 +35,9 @@ static const struct conf_key {
      "# (privca tidy does it by hand); 0 keeps every certificate.\n"},
     {"http", CONF_TEXT, 1, 255, offsetof(struct conf, http), "# Listen addresses.\n"},
     {"https", CONF_TEXT, 1, 255, offsetof(struct conf, https), NULL},
+    {"store", CONF_TEXT, 1, 1000, offsetof(struct conf, store),
+     "# Where certificates, tokens, CRL state and events live: a PostgreSQL URL\n"
+     "# (postgresql://...) that several privca nodes share. Without it: privca.db.\n"},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -156,11 +159,17 @@ enum ca_err conf_set_base_url(struct conf *c, const char *url, struct ca_error *
 	return set_url(&c->base_url, url, err);
 }
 
+enum ca_err conf_set_store(struct conf *c, const char *url, struct ca_error *err)
+{
+	return set_str(&c->store, url, err);
+}
+
 void conf_free(struct conf *c)
 {
 	free(c->base_url);
 	free(c->http);
 	free(c->https);
+	free(c->store);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -290,6 +299,8 @@ enum ca_err conf_write(const char *path, const struct conf *c, struct ca_error *
 			n = snprintf(buf + off, sizeof(buf) - off, "%s%s%s = %s\n",
 				     k->before ? "\n" : "", k->before ? k->before : "", k->key,
 				     *int_at(cc, k) ? "yes" : "no");
+		else if (*str_at(cc, k) == NULL) /* an optional setting not set */
+			n = 0;
 		else
 			n = snprintf(buf + off, sizeof(buf) - off, "%s%s%s = %s\n",
 				     k->before ? "\n" : "", k->before ? k->before : "", k->key,
@@ -298,5 +309,6 @@ enum ca_err conf_write(const char *path, const struct conf *c, struct ca_error *
 	if (n < 0 || (size_t)n >= sizeof(buf) - off)
 		return ca_fail(err, CA_ERR_BAD_REQUEST, "the settings do not fit in %s", path);
 	off += (size_t)n;
-	return file_write_new(path, 0644, buf, off, err);
+	/* A store URL may hold a password: then only the CA's user reads it. */
+	return file_write_new(path, c->store != NULL ? 0600 : 0644, buf, off, err);
 }

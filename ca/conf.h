@@ -24,6 +24,7 @@ typedef enum ca_err (*conf_extra_fn)(void *arg, const char *key, const char *val
 struct conf {
 	char *base_url; /* no trailing slash */
 	char *http, *https;
+	char *store; /* the store URL (store.h); NULL: DIR/privca.db */
 	int default_days, max_days;
 	int clamp_to_ca;	 /* 1: a leaf that would outlive the CA ends with it */
 	int retain_expired_days; /* > 0: the background tidy deletes certificates
@@ -43,7 +44,8 @@ enum ca_err conf_defaults(struct conf *c, struct ca_error *err) CA_WUR;
  */
 enum ca_err conf_read(struct conf *c, const char *path, struct ca_error *err) CA_WUR;
 
-/* Write c to the new file path (0644, with comments); never overwrites. */
+/* Write c to the new file path (0644, with comments; 0600 with a store
+ * URL, which may hold a password); never overwrites. */
 enum ca_err conf_write(const char *path, const struct conf *c, struct ca_error *err) CA_WUR;
 
 /* Is url what certificates may point to: an absolute http(s) URL with a
@@ -53,6 +55,9 @@ enum ca_err conf_write(const char *path, const struct conf *c, struct ca_error *
 enum ca_err conf_url_check(const char *url, struct ca_error *err) CA_WUR;
 /* Set the base URL (conf_url_check'ed; trailing slashes dropped). */
 enum ca_err conf_set_base_url(struct conf *c, const char *url, struct ca_error *err) CA_WUR;
+
+/* Set c's store URL to a copy of url. */
+enum ca_err conf_set_store(struct conf *c, const char *url, struct ca_error *err) CA_WUR;
 
 /* Free c's strings and zero it; a zeroed c is fine. */
 void conf_free(struct conf *c);

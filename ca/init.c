@@ -70,8 +70,26 @@ static enum ca_err init_root(const struct ca_init_opts *o, const uint8_t *subj, 
 	return hier_self_sign(*k, subj, subj_len, days, der, der_len, err);
 }
 
+/* The store url (init --store): schema brought up, and no CA's
+ * certificates in it yet (a second init must not join another CA's). */
+static enum ca_err init_store_url(const char *url, struct ca_error *err)
+{
+	struct store *st;
+	struct ca_counts n;
+	enum ca_err rc = store_open(url, true, &st, err);
+	if (rc != CA_OK)
+		return rc;
+	if ((rc = store_count(st, 0, &n, err)) == CA_OK && n.valid + n.revoked + n.expired > 0)
+		rc = ca_fail(err, CA_ERR_EXISTS,
+			     "the store already holds %llu certificates of a CA: a new CA needs "
+			     "an empty database (another node of that CA copies its DIR instead)",
+			     (unsigned long long)(n.valid + n.revoked + n.expired));
+	store_close(st);
+	return rc;
+}
+
 /* ca.key (in the form o asks for), ca.pem, privca.conf and an empty
- * privca.db in dir. */
+ * privca.db in dir (or the store at o->store). */
 static enum ca_err init_write(const char *dir, const struct ca_init_opts *o, const char *base,
 			      const struct signer *k, const char *uri, const uint8_t *der,
 			      size_t der_len, struct ca_error *err)
@@ -79,7 +97,11 @@ static enum ca_err init_write(const char *dir, const struct ca_init_opts *o, con
 	char path[PATH_MAX];
 	struct conf c = {0};
 	struct store *st;
+	const char *store_url = o->store;
 	enum ca_err rc;
+	/* The store first: a database that is not privca's leaves no file. */
+	if (store_url != NULL && (rc = init_store_url(store_url, err)) != CA_OK)
+		return rc;
 	if ((rc = file_path(path, dir, "ca.key", err)) != CA_OK ||
 	    (rc = keyfile_save(o, k, uri, path, err)) != CA_OK)
 		return rc;
@@ -89,10 +111,11 @@ static enum ca_err init_write(const char *dir, const struct ca_init_opts *o, con
 		return rc;
 	if ((rc = conf_defaults(&c, err)) == CA_OK &&
 	    (rc = conf_set_base_url(&c, base, err)) == CA_OK &&
+	    (store_url == NULL || (rc = conf_set_store(&c, store_url, err)) == CA_OK) &&
 	    (rc = file_path(path, dir, "privca.conf", err)) == CA_OK)
 		rc = conf_write(path, &c, err);
 	conf_free(&c);
-	if (rc != CA_OK)
+	if (rc != CA_OK || store_url != NULL)
 		return rc;
 	/* The database is made 0600 first: SQLite keeps a file's mode, and its
 	 * -wal and -shm files take the database's. */

@@ -157,6 +157,11 @@ enum ca_err ca_token_auth(struct ca *ca, const char *bearer, struct ca_token **o
 		return ca_fail(err, CA_ERR_UNAUTHORIZED,
 			       "the token is not valid (unknown or revoked); ask the CA operator "
 			       "for a new one");
+	if (rc == CA_ERR_UNAVAILABLE)
+		return ca_fail(err, rc,
+			       "the token could not be checked: the %s store cannot be reached; "
+			       "try again shortly",
+			       ca->store->ops->scheme);
 	if (rc != CA_OK)
 		return ca_fail(err, rc, "the token could not be checked");
 	return wrap(st, out, err);

@@ -26,6 +26,7 @@ static const char main_help[] =
     "  backup   copy the database, also while serving\n"
     "  tidy     delete certificates expired before a date\n"
     "  acme     ACME external account binding keys (acme eab --help)\n"
+    "  store    copy the store from SQLite to PostgreSQL (store copy --to URL)\n"
     "  install-ca         complete a subordinate CA with its signed certificate\n"
     "  intermediate renew renew the intermediate with the offline root's key\n"
     "  root crl           sign the offline root's CRL\n"
@@ -47,6 +48,7 @@ int main(int argc, char **argv)
 	    {"token", cmd_token},
 	    {"backup", cmd_backup},
 	    {"acme", cmd_acme},
+	    {"store", cmd_store},
 	    {"tidy", cmd_tidy},
 	    {"install-ca", cmd_install_ca},
 	    {"intermediate", cmd_intermediate},

@@ -10,9 +10,7 @@
 enum ca_err store_open(const char *url, bool create, struct store **out, struct ca_error *err)
 {
 	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)
-		return ca_fail(err, CA_ERR_BAD_REQUEST,
-			       "PostgreSQL stores are not built into this privca yet; use a "
-			       "database file path or sqlite:PATH");
+		return store_pg_open(url, create, out, err);
 	if (strncmp(url, "sqlite:", 7) == 0)
 		url += 7;
 	if (*url == '\0')

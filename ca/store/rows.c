@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "codec.h"
 #include "rows.h"
@@ -253,4 +254,31 @@ void store_event_list_free(struct store_event_row *v, size_t n)
 		free(v[i].detail);
 	}
 	free(v);
+}
+
+/* ---- retention ---- */
+
+#define TIDY_MAX_ROWS 100000
+
+enum ca_err rows_tidy_check(const struct store_tidy *t, struct ca_error *err)
+{
+	if (t->before > t->now)
+		return ca_fail(err, CA_ERR_BAD_REQUEST,
+			       "a tidy deletes only certificates that have expired: the date must "
+			       "not be in the future");
+	if (!t->dry_run && (t->limit < 1 || t->limit > TIDY_MAX_ROWS))
+		return ca_fail(err, CA_ERR_BAD_REQUEST, "a tidy step takes 1 to 100000 rows");
+	return CA_OK;
+}
+
+void rows_tidy_detail(const struct store_tidy *t, uint64_t n, char *buf, size_t size)
+{
+	char when[32];
+	time_t b = (time_t)t->before;
+	struct tm tm;
+	if (gmtime_r(&b, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(when, sizeof(when), "%lld", (long long)t->before);
+	snprintf(buf, size, "deleted %llu certificates that expired before %s",
+		 (unsigned long long)n, when);
 }

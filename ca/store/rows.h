@@ -60,4 +60,12 @@ enum ca_err rows_serial_bytes(const char *hex, struct store_revoked *out, struct
 /* A text column lowered (ASCII) into a new string; NULL on no memory. */
 char *rows_lower(const char *s);
 
+/* Every backend's refusals of a tidy step (struct store_tidy): a `before`
+ * after now, a limit outside 1..100000 (unless dry_run). CA_ERR_BAD_REQUEST
+ * saying which, else CA_OK. */
+enum ca_err rows_tidy_check(const struct store_tidy *t, struct ca_error *err);
+/* The detail of the 'tidy' event of a step that deleted n, into buf (size
+ * at least 128). */
+void rows_tidy_detail(const struct store_tidy *t, uint64_t n, char *buf, size_t size);
+
 #endif

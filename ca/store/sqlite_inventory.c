@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "errors.h"
+#include "rows.h"
 #include "sqlite_int.h"
 
 #define DAY	      86400
@@ -168,14 +169,8 @@ static enum ca_err tidy_step(struct sq_store *s, const struct store_tidy *t, uin
 	sqlite3_bind_int64(total, 1, (int64_t)*n);
 	if (!run_done(days) || !run_done(total))
 		return CA_ERR_STORE;
-	char when[32], detail[128];
-	time_t b = (time_t)t->before;
-	struct tm tm;
-	if (gmtime_r(&b, &tm) == NULL ||
-	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(when, sizeof(when), "%lld", (long long)t->before);
-	snprintf(detail, sizeof(detail), "deleted %llu certificates that expired before %s",
-		 (unsigned long long)*n, when);
+	char detail[128];
+	rows_tidy_detail(t, *n, detail, sizeof(detail));
 	return sq_event_insert(s, t->now, "tidy", NULL, t->actor, detail);
 }
 
@@ -200,12 +195,9 @@ enum ca_err sq_tidy(struct store *base, const struct store_tidy *t, uint64_t *n,
 {
 	struct sq_store *s = sq_of(base);
 	*n = 0;
-	if (t->before > t->now)
-		return ca_fail(err, CA_ERR_BAD_REQUEST,
-			       "a tidy deletes only certificates that have expired: the date must "
-			       "not be in the future");
-	if (!t->dry_run && (t->limit < 1 || t->limit > 100000))
-		return ca_fail(err, CA_ERR_BAD_REQUEST, "a tidy step takes 1 to 100000 rows");
+	enum ca_err rc = rows_tidy_check(t, err);
+	if (rc != CA_OK)
+		return rc;
 	/* Rows not yet in the trigram index are left alone: index them first. */
 	if (sq_index_catch_up(s) != CA_OK)
 		return ca_fail(err, CA_ERR_STORE,
@@ -215,7 +207,7 @@ enum ca_err sq_tidy(struct store *base, const struct store_tidy *t, uint64_t *n,
 	struct sq_conn *c = sq_conn(s);
 	if (c == NULL)
 		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
-	enum ca_err rc = sq_begin(c, err);
+	rc = sq_begin(c, err);
 	if (rc != CA_OK)
 		return rc;
 	if ((rc = tidy_step(s, t, n)) != CA_OK) {

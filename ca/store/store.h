@@ -5,8 +5,9 @@
  * implementation's context).
  *
  * store_open picks the implementation from a URL: a path or "sqlite:PATH"
- * is the SQLite store (ca/store/sqlite*.c); "postgresql://" is refused until
- * that backend is built in. Callers use the store_* wrappers below and never
+ * is the SQLite store (ca/store/sqlite*.c); "postgresql://" (or
+ * "postgres://") is the PostgreSQL store (ca/store/pg*.c), which several
+ * privca processes on several machines may share. Callers use the store_* wrappers below and never
  * see a backend's handles: cursors are opaque strings, row ids and index
  * watermarks stay inside the implementation.
  *
@@ -182,15 +183,32 @@ struct store {
 
 /*
  * Open the store at url: a file path or "sqlite:PATH" (create: make the
- * file if missing) and bring its schema up to date. "postgresql://..." is
- * refused (CA_ERR_BAD_REQUEST) until that backend is built in. *out is
- * freed with store_close.
+ * file if missing), or a libpq URL "postgresql://..." (create: an empty
+ * database may be given the schema), and bring its schema up to date.
+ * *out is freed with store_close.
  */
 enum ca_err store_open(const char *url, bool create, struct store **out,
 		       struct ca_error *err) CA_WUR;
 /* The SQLite implementation, for store_open and tests. */
 enum ca_err store_sqlite_open(const char *path, bool create, struct store **out,
 			      struct ca_error *err) CA_WUR;
+
+/*
+ * The PostgreSQL implementation, for store_open and tests. url is a libpq
+ * URL or keyword string. Refused with one sentence naming the problem, and
+ * nothing written: a URL libpq cannot read (CA_ERR_BAD_REQUEST), a server
+ * that cannot be reached or refuses the login (CA_ERR_UNAVAILABLE, libpq's
+ * words), a read-only server or a database holding another application's
+ * tables (CA_ERR_BAD_REQUEST), an empty database when !create
+ * (CA_ERR_NOT_FOUND), a schema newer than this binary (CA_ERR_STORE).
+ */
+enum ca_err store_pg_open(const char *url, bool create, struct store **out,
+			  struct ca_error *err) CA_WUR;
+
+/* Copy the SQLite store at sqlite_path into the PostgreSQL store at pg_url
+ * (ca_store_copy in privca/ca.h says what is refused). copy.c */
+enum ca_err store_copy(const char *sqlite_path, const char *pg_url, struct ca_copy_report *out,
+		       struct ca_error *err) CA_WUR;
 
 /* Close: no other thread may use s any more. NULL is fine. */
 static inline void store_close(struct store *s)

@@ -72,6 +72,10 @@ struct ca_init_opts {
 	size_t npermit;
 	const char *const *exclude;
 	size_t nexclude;
+	/* The store: NULL = DIR/privca.db; a PostgreSQL URL is written into
+	 * privca.conf (then 0600) and must name an empty database or one
+	 * whose privca store holds no certificate yet. */
+	const char *store;
 	/* Key protection (design section 11). Default: ca.key in plain PEM.
 	 * encrypt_key: encrypted PKCS#8 under the passphrase in key_pass_file
 	 * (a file: a passphrase never goes on argv). pkcs11_module: the key is
@@ -162,11 +166,42 @@ struct ca_settings {
  */
 enum ca_err ca_open(const char *dir, struct ca **out, struct ca_error *err) CA_WUR;
 
+/* What `privca store copy` copied: per table, rows and the SHA-256 of
+ * their canonical text, equal on both sides. name is a static string. */
+struct ca_copy_table {
+	const char *name;
+	uint64_t rows;
+	char sha256[65];
+};
+struct ca_copy_report {
+	struct ca_copy_table tables[16];
+	size_t n;
+};
+
+/*
+ * Copy the CA's SQLite store into the empty PostgreSQL database at url
+ * (design section 12), verified table by table (row counts and digests)
+ * before it is committed; the CA's own store is only read (the service may
+ * run). CA_ERR_BAD_REQUEST: url is not a PostgreSQL URL, or the CA's store
+ * is PostgreSQL already; CA_ERR_EXISTS: the target holds a CA's rows;
+ * the refusals of store_pg_open; CA_ERR_STORE when it does not verify
+ * (nothing is committed then).
+ */
+enum ca_err ca_store_copy(struct ca *ca, const char *url, struct ca_copy_report *out,
+			  struct ca_error *err) CA_WUR;
+
 /* How to unlock ca.key; NULL fields are the defaults. */
 struct ca_open_opts {
 	/* Passphrase file for an encrypted ca.key; NULL: the systemd
 	 * credential $CREDENTIALS_DIRECTORY/privca-key-pass. */
 	const char *key_pass_file;
+	/* The store instead of the one privca.conf names (`serve --store`): a
+	 * PostgreSQL URL (design section 12) or a SQLite file; NULL: the
+	 * conf's, else DIR/privca.db. A PostgreSQL store that cannot be
+	 * reached is CA_ERR_UNAVAILABLE; one that is not privca's, read-only
+	 * or newer than this binary is refused naming the problem (store.h,
+	 * store_pg_open). */
+	const char *store_url;
 };
 
 /*

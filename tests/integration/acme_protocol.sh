@@ -107,7 +107,9 @@ d = json.load(open('$T/eab.json'))
 assert set(d) == {'kid', 'hmac_key'} and len(d['hmac_key']) == 43" 
 check "acme with no subcommand: usage (2)" sh -c "'$PRIVCA' acme --dir '$DIR' 2>/dev/null; test \$? -eq 2"
 check "the EAB secret file is 0600" sh -c "test \"\$(stat -c %a '$DIR/acme-eab.key')\" = 600"
-check "the database holds no HMAC key" sh -c "! sqlite3 '$DIR/privca.db' .dump | grep -q \"\$(python3 -c \"import json; print(json.load(open('$T/eab.json'))['hmac_key'])\")\""
+store_dump "$DIR" >"$T/store.dump"
+check "the store holds the EAB key's kid" grep -qF "$(python3 -c "import json; print(json.load(open('$T/eab.json'))['kid'])")" "$T/store.dump"
+check "the store holds no HMAC key" sh -c "! grep -qF \"\$(python3 -c \"import json; print(json.load(open('$T/eab.json'))['hmac_key'])\")\" '$T/store.dump'"
 
 # The open team.
 token open-team --allow .open.test --acme-open >/dev/null

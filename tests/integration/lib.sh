@@ -30,7 +30,14 @@ cleanup() {
 	for p in "${PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null || true
 	done
+	# A test's own clean-up (store_nodes.sh stops its cluster), if it has
+	# one, before the wait: the wait is for every child, and a server the
+	# test started itself (PostgreSQL's runuser) ends only when it stops.
+	if declare -F on_cleanup >/dev/null; then
+		on_cleanup || true
+	fi
 	wait 2>/dev/null || true
+	pg_drop_schemas
 	if [ "$rc" -ne 0 ] || [ "$FAILS" -ne 0 ]; then
 		echo "--- server log (last 40 lines) ---" >&2
 		tail -n 40 "$T"/server*.log >&2 2>/dev/null || true
@@ -92,11 +99,53 @@ print(s.getsockname()[1])
 s.close()'
 }
 
-# new_ca DIR [init options...]: privca init into DIR.
+# PRIVCA_TEST_STORE=pg (ctest's integration-pg/ variants): every new_ca
+# keeps its store in a schema of its own in the PostgreSQL cluster of
+# PRIVCA_PG_STATE (tests/pg.sh, a ctest fixture), dropped on exit.
+# pg_store_url: a new schema; its store URL in PG_STORE_URL (not printed:
+# the schema must be remembered here, outside any subshell).
+PG_SCHEMAS=()
+pg_store_url() {
+	local name="it_$$_${#PG_SCHEMAS[@]}" url
+	url=$(cat "$PRIVCA_PG_STATE/url")
+	psql -qAt "$url" -v ON_ERROR_STOP=1 -c "CREATE SCHEMA $name" >/dev/null || return 1
+	PG_SCHEMAS+=("$name")
+	PG_STORE_URL="$url?options=-csearch_path%3D$name%2Cpublic"
+}
+pg_drop_schemas() {
+	local url n
+	[ ${#PG_SCHEMAS[@]} -gt 0 ] || return 0
+	url=$(cat "$PRIVCA_PG_STATE/url" 2>/dev/null) || return 0
+	for n in "${PG_SCHEMAS[@]}"; do
+		psql -qAt "$url" -c "DROP SCHEMA $n CASCADE" >/dev/null 2>&1 || true
+	done
+}
+
+# store_dump DIR: everything DIR's store holds, as SQL text on stdout
+# (sqlite3 .dump of privca.db; pg_dump of the schema privca.conf's store
+# URL names). Fails when the store cannot be read.
+store_dump() {
+	local dir=$1 url schema
+	url=$(sed -n 's/^store *= *//p' "$dir/privca.conf")
+	if [ -z "$url" ]; then
+		sqlite3 "$dir/privca.db" .dump
+		return
+	fi
+	schema=${url#*search_path%3D}
+	schema=${schema%%%2C*}
+	pg_dump --data-only --schema="$schema" "${url%%\?*}"
+}
+
+# new_ca DIR [init options...]: privca init into DIR (its store in
+# PostgreSQL under PRIVCA_TEST_STORE=pg).
 new_ca() {
-	local dir=$1
+	local dir=$1 store=()
 	shift
-	"$PRIVCA" init --dir "$dir" "$@" >"$T/init.out" 2>"$T/init.err" || {
+	if [ "${PRIVCA_TEST_STORE:-sqlite}" = pg ]; then
+		pg_store_url || return 1
+		store=(--store "$PG_STORE_URL")
+	fi
+	"$PRIVCA" init --dir "$dir" "${store[@]}" "$@" >"$T/init.out" 2>"$T/init.err" || {
 		cat "$T/init.err" >&2
 		return 1
 	}

@@ -50,12 +50,22 @@ s40=$(sign forty-days 40)
 s100=$(sign hundred-days 100)
 "$PRIVCA" revoke --dir "$DIR" "$s40" 2>>"$T/cli.err"
 
-db=$DIR/privca.db
+# store_sql SQL: one query's rows on DIR's store, SQLite's privca.db or
+# the PostgreSQL store privca.conf names (integration-pg/tidy).
+store_sql() {
+	local url
+	url=$(sed -n 's/^store *= *//p' "$DIR/privca.conf")
+	if [ -n "$url" ]; then
+		psql -qAt "$url" -v ON_ERROR_STOP=1 -c "$1"
+	else
+		sqlite3 "$DIR/privca.db" "$1"
+	fi
+}
 # present SERIAL: privca show finds it.
 present() { "$PRIVCA" show --dir "$DIR" "$1" >/dev/null 2>&1; }
 fingerprint() { # what a tidy must not change when it deletes nothing
-	sqlite3 "$db" "SELECT count(*), group_concat(serial) FROM (SELECT serial FROM certificates ORDER BY serial);
-		SELECT count(*) FROM events;"
+	store_sql "SELECT serial FROM certificates ORDER BY serial" &&
+		store_sql "SELECT count(*) FROM events"
 }
 day() { date -u -d "$1" +%F; }
 
@@ -90,10 +100,10 @@ check "  the ten-day one too" sh -c "! '$PRIVCA' show --dir '$DIR' $s10"
 check "  the revoked, unexpired one stays" present "$s40"
 check "  the valid one stays" present "$s100"
 eq "  a tidy event says how many" \
-	"$(sqlite3 "$db" "SELECT actor || ': ' || detail FROM events WHERE kind = 'tidy'")" \
+	"$(store_sql "SELECT actor || ': ' || detail FROM events WHERE kind = 'tidy'")" \
 	"cli: deleted 2 certificates that expired before $(day '+19 days')T00:00:00Z"
 eq "  the deleted ones' events went with them" \
-	"$(sqlite3 "$db" "SELECT count(*) FROM events WHERE serial IN ('$s1', '$s10')")" 0
+	"$(store_sql "SELECT count(*) FROM events WHERE serial IN ('$s1', '$s10')")" 0
 
 check "serve 20 days on" serve_at +20d
 check "  the CRL still lists the revoked certificate" sh -c \
@@ -116,7 +126,7 @@ check "  the background tidy deletes it" sh -c \
 	"curl -sf '$BASE/metrics' | grep -qx 'privca_certificates_tidied_total 3'"
 check "  the valid one stays" sh -c "curl -sf -o /dev/null '$BASE/api/v1/certificates/$s100'"
 eq "  recorded as the retention's event" \
-	"$(sqlite3 "$db" "SELECT count(*) FROM events WHERE kind = 'tidy' AND actor = 'retention'")" 1
+	"$(store_sql "SELECT count(*) FROM events WHERE kind = 'tidy' AND actor = 'retention'")" 1
 stop_server
 
 finish

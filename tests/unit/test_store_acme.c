@@ -1,8 +1,8 @@
 /*
  * The ACME part of the store's contract (store_acme.h): each case is
  * written once over a struct store * and run against every backend a
- * factory exists for (SQLite here; a PostgreSQL factory is one more line
- * in backends[]). What a node sharing the store must be able to rely on:
+ * factory exists for (SQLite, and PostgreSQL when ctest's fixture cluster
+ * is up: PRIVCA_PG_STATE, tests/pg.sh). What a node sharing the store must be able to rely on:
  * nonces single-use across handles and threads, EAB keys spent with the
  * account they bind or not at all, orders written whole or not at all,
  * compare-and-set moves, the orders list paged the same way everywhere.
@@ -21,37 +21,20 @@
 
 #include "store/store.h"
 #include "store/store_acme.h"
+#include "support/storefx.h"
 
 struct backend {
 	const char *name;
 	struct store *(*make)(char *where, size_t size); /* NULL: not available */
 	struct store *(*again)(const char *where);	 /* a second handle: another node */
+	void (*drop)(const char *where);
 };
-
-static struct store *make_sqlite(char *where, size_t size)
-{
-	struct ca_error e;
-	struct store *s;
-	snprintf(where, size, "/tmp/privca-acme-store-%d-XXXXXX", (int)getpid());
-	int fd = mkstemp(where);
-	if (fd < 0)
-		return NULL;
-	close(fd);
-	if (store_open(where, true, &s, &e) != CA_OK)
-		return NULL;
-	return s;
-}
-
-static struct store *again_sqlite(const char *where)
-{
-	struct ca_error e;
-	struct store *s;
-	return store_open(where, false, &s, &e) == CA_OK ? s : NULL;
-}
 
 static const struct backend backends[] = {
-    {"sqlite", make_sqlite, again_sqlite},
+    {"sqlite", storefx_sqlite_make, storefx_sqlite_again, storefx_sqlite_drop},
+    {"postgresql", storefx_pg_make, storefx_pg_again, storefx_pg_drop},
 };
+static size_t running; /* the backend the group runs on */
 
 struct fx {
 	char where[256];
@@ -62,7 +45,7 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct ca_error e;
-	f->s = backends[0].make(f->where, sizeof(f->where));
+	f->s = backends[running].make(f->where, sizeof(f->where));
 	assert_non_null(f->s);
 	struct store_token t = {.name = "team-a", .max_days = 30, .created_at = 5};
 	assert_int_equal(store_token_put(f->s, &t, "aa", &e), CA_OK);
@@ -75,13 +58,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char side[300];
 	store_close(f->s);
-	unlink(f->where);
-	snprintf(side, sizeof(side), "%s-wal", f->where);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", f->where);
-	unlink(side);
+	backends[running].drop(f->where);
 	free(f);
 	return 0;
 }
@@ -91,7 +69,7 @@ static int teardown(void **state)
 static void nonce_single_use_across_handles(void **state)
 {
 	struct fx *f = *state;
-	struct store *other = backends[0].again(f->where);
+	struct store *other = backends[running].again(f->where);
 	bool ok = true;
 	assert_non_null(other);
 	assert_int_equal(store_acme_nonce_put(f->s, "n1", 100), CA_OK);
@@ -129,7 +107,7 @@ static void *take_main(void *p)
 static void nonce_taken_once_under_concurrency(void **state)
 {
 	struct fx *f = *state;
-	struct store *other = backends[0].again(f->where);
+	struct store *other = backends[running].again(f->where);
 	assert_non_null(other);
 	enum { N = 8 };
 	for (int round = 0; round < 4; round++) {
@@ -548,5 +526,18 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(orders_list_pages_newest_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(valid_authorization_found_for_reuse, setup, teardown),
 	};
-	return cmocka_run_group_tests_name(backends[0].name, tests, NULL, NULL);
+	if (!storefx_pg_init())
+		return 1;
+	int fails = 0;
+	for (running = 0; running < sizeof(backends) / sizeof(backends[0]); running++) {
+		char name[64];
+		if (strcmp(backends[running].name, "postgresql") == 0 && !storefx_pg_url[0]) {
+			fprintf(stderr, "store acme (postgresql): skipped, no PRIVCA_PG_STATE\n");
+			continue;
+		}
+		snprintf(name, sizeof(name), "store acme (%s)", backends[running].name);
+		fails += _cmocka_run_group_tests(name, tests, sizeof(tests) / sizeof(tests[0]),
+						 NULL, NULL);
+	}
+	return fails;
 }

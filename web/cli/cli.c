@@ -71,8 +71,13 @@ bool parse_int(const char *s, int lo, int hi, int *out)
 
 int open_ca(struct ca **ca)
 {
+	return open_ca_store(ca, NULL);
+}
+
+int open_ca_store(struct ca **ca, const char *store_url)
+{
 	struct ca_error err;
-	struct ca_open_opts oo = {.key_pass_file = pass_file_opt};
+	struct ca_open_opts oo = {.key_pass_file = pass_file_opt, .store_url = store_url};
 	enum ca_err rc = ca_open_ex(data_dir(), &oo, ca, &err);
 	if (rc != CA_OK) {
 		int code = fail("cannot open the CA", rc, &err);

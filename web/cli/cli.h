@@ -33,6 +33,7 @@ int cmd_show(int argc, char **argv);	     /* certs.c */
 int cmd_backup(int argc, char **argv);	     /* certs.c */
 int cmd_token(int argc, char **argv);	     /* token.c */
 int cmd_acme(int argc, char **argv);	     /* acme.c */
+int cmd_store(int argc, char **argv);	     /* store.c */
 int cmd_tidy(int argc, char **argv);	     /* tidy.c */
 int cmd_install_ca(int argc, char **argv);   /* hierarchy.c */
 int cmd_intermediate(int argc, char **argv); /* hierarchy.c: intermediate renew */
@@ -53,6 +54,8 @@ bool parse_int(const char *s, int lo, int hi, int *out);
 /* Open the CA of the data directory (--dir, $PRIVCA_DIR or ./privca-data)
  * into *ca (ca_close it). 0, or EXIT_REFUSED after the message. */
 int open_ca(struct ca **ca);
+/* open_ca with the store at store_url (NULL: privca.conf's). */
+int open_ca_store(struct ca **ca, const char *store_url);
 /*
  * Open the CA (as open_ca), run body(ca, ctx) and close the CA again.
  * Returns body's exit code, or EXIT_REFUSED (after the message) when the CA

@@ -12,7 +12,7 @@
 
 static const char init_help[] =
     "usage: privca init [--dir DIR] [--key-type T] [--subject DN] [--days N]\n"
-    "                   [--hostname H]... [--url BASE]\n"
+    "                   [--hostname H]... [--url BASE] [--store URL]\n"
     "                   [--encrypt-key --key-pass-file FILE]\n"
     "                   [--pkcs11 MODULE --pkcs11-token LABEL --pkcs11-pin-file FILE]\n"
     "Create a new CA in DIR (default $PRIVCA_DIR or ./privca-data).\n"
@@ -22,6 +22,9 @@ static const char init_help[] =
     "  --hostname  extra name for the server's TLS certificate (repeatable)\n"
     "  --url       base URL clients use (default http://127.0.0.1:8080); goes into\n"
     "              every certificate's CRL and OCSP URLs\n"
+    "  --store     keep the store in PostgreSQL (postgresql://USER@HOST/DB, an\n"
+    "              empty database) instead of DIR/privca.db; written into\n"
+    "              privca.conf, so every later command finds it\n"
     "  --encrypt-key      write ca.key as encrypted PKCS#8 (PBES2, AES-256-CBC) under\n"
     "                     the passphrase in --key-pass-file\n"
     "  --pkcs11 MODULE    generate the CA key inside a PKCS#11 token (MODULE: the\n"
@@ -62,6 +65,9 @@ static const char *init_flag(int c, const char *arg, void *p)
 		if (x->o.nhostnames == MAX_LIST)
 			return "too many --hostname";
 		x->hosts[x->o.nhostnames++] = arg;
+		return NULL;
+	case 'b':
+		x->o.store = arg;
 		return NULL;
 	case '2':
 		x->two = true;
@@ -111,6 +117,7 @@ int cmd_init(int argc, char **argv)
 					     {"days", required_argument, NULL, 'D'},
 					     {"hostname", required_argument, NULL, 'H'},
 					     {"url", required_argument, NULL, 'u'},
+					     {"store", required_argument, NULL, 'b'},
 					     {"two-tier", no_argument, NULL, '2'},
 					     {"subordinate", no_argument, NULL, 'S'},
 					     {"root-subject", required_argument, NULL, 'r'},

@@ -14,10 +14,13 @@
 
 static const char serve_help[] =
     "usage: privca serve [--dir DIR] [--http ADDR:PORT] [--https ADDR:PORT] [--threads N]\n"
+    "                    [--store URL]\n"
     "Run the CA service until SIGINT or SIGTERM. Defaults come from privca.conf\n"
     "(127.0.0.1:8080 and 127.0.0.1:8443); an empty address turns a listener off.\n"
     "  --threads  worker threads per listener (default 4 per core: issuance waits\n"
     "             for its group commit, and more workers share each commit)\n"
+    "  --store    the store to use instead of privca.conf's (a PostgreSQL URL that\n"
+    "             other nodes of this CA share, or a SQLite file)\n"
     "  --acme-dns ADDR:PORT  DNS server for ACME validation (default: the system's)\n"
     "  --acme-http-port N    port of http-01 validation (default 80)\n"
     "  --acme-tls-port N     port of tls-alpn-01 validation (default 443)\n";
@@ -25,6 +28,7 @@ static const char serve_help[] =
 struct serve_ctx {
 	struct server_opts so;
 	struct acme_serve_opts ao;
+	const char *store;
 };
 
 static const char *serve_flag(int c, const char *arg, void *p)
@@ -33,6 +37,9 @@ static const char *serve_flag(int c, const char *arg, void *p)
 	struct acme_serve_opts *ao = &((struct serve_ctx *)p)->ao;
 	int threads;
 	switch (c) {
+	case 'S':
+		((struct serve_ctx *)p)->store = arg;
+		return NULL;
 	case 'D':
 		ao->dns = arg;
 		return NULL;
@@ -66,13 +73,14 @@ int cmd_serve(int argc, char **argv)
 					     {"acme-dns", required_argument, NULL, 'D'},
 					     {"acme-http-port", required_argument, NULL, 'H'},
 					     {"acme-tls-port", required_argument, NULL, 'T'},
+					     {"store", required_argument, NULL, 'S'},
 					     {0}};
 	struct serve_ctx sc = {0};
 	int st = parse_flags("serve", serve_help, opts, serve_flag, &sc, 0, argc, argv);
 	if (st != GO_ON)
 		return st;
 	struct ca *ca;
-	if (open_ca(&ca) != 0)
+	if (open_ca_store(&ca, sc.store) != 0)
 		return EXIT_REFUSED;
 	struct ca_error err;
 	enum ca_err rc = ca_serve_check(ca, &err);

@@ -23,7 +23,9 @@ static void set(struct http_auth_error *e, enum ca_err code, const char *challen
 	e->problem = http_code_of(code);
 	e->title = http_title_of(code);
 	e->challenge = challenge;
-	if (e->status >= 500) {
+	/* As http_problem: unavailable (an expired CA, an unreachable store)
+	 * is said to the client as the core wrote it. */
+	if (e->status >= 500 && code != CA_ERR_UNAVAILABLE) {
 		fprintf(stderr, "privca: internal error (%s): %s\n", ca_strerror(code),
 			detail ? detail : "");
 		detail = "The server could not complete the request; try again, and tell the "

@@ -541,9 +541,17 @@ enum ca_err sq_ping(struct store *base, struct ca_error *err)
 	}
 	if (sq_exec(c->db, "SELECT count(*) FROM crl_state") != SQLITE_OK)
 		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
-	if (atomic_load(&s->fault) != 0)
-		return probe_write(s, c, err);
-	return CA_OK;
+	if (atomic_load(&s->fault) == 0)
+		return CA_OK;
+	enum ca_err e = probe_write(s, c, err);
+	/* This thread's connection may have been opened while the file was
+	 * read-only, and stays so: probe_write dropped it. The cause may be
+	 * gone already, so ask once more on a fresh connection; otherwise a
+	 * fixed store would stay "down" until some other thread wrote. */
+	if (e == CA_ERR_UNAVAILABLE && pthread_getspecific(s->key) == NULL &&
+	    (c = sq_conn(s)) != NULL)
+		e = probe_write(s, c, err);
+	return e;
 }
 
 /* Copy c's database into the open dst in one step: one read snapshot (in

@@ -362,7 +362,7 @@ static bool writer_begin(struct pg_store *s)
 static bool commit_group(struct pg_store *s, struct pg_job *batch)
 {
 	bool ok = writer_begin(s);
-	for (struct pg_job *j = batch; j; j = j->next) {
+	for (struct pg_job *j = batch; j; j = (struct pg_job *)j->q.next) {
 		j->rc = CA_ERR_UNAVAILABLE;
 		if (!ok)
 			continue;
@@ -389,72 +389,29 @@ static bool commit_group(struct pg_store *s, struct pg_job *batch)
 	return ok;
 }
 
-static void *writer_main(void *arg)
+/* The queue's commit (batch.h): one transaction for the group; a job
+ * whose run succeeded in a group that did not commit is unavailable. */
+static void writer_commit(void *ctx, struct batch_job *batch)
 {
-	struct pg_store *s = arg;
-	pthread_mutex_lock(&s->qmu);
-	for (;;) {
-		while (s->head == NULL && !s->stopping)
-			pthread_cond_wait(&s->qcv, &s->qmu);
-		if (s->head == NULL)
-			break;
-		struct pg_job *batch = s->head, *last = batch;
-		for (int n = 1; last->next != NULL && n < GROUP_MAX; n++)
-			last = last->next;
-		s->head = last->next;
-		if (s->head == NULL)
-			s->tail = NULL;
-		last->next = NULL;
-		pthread_mutex_unlock(&s->qmu);
-		bool ok = commit_group(s, batch);
-		pthread_mutex_lock(&s->qmu);
-		for (struct pg_job *j = batch, *next; j; j = next) {
-			next = j->next;
-			if (!ok && j->rc == CA_OK)
-				j->rc = CA_ERR_UNAVAILABLE;
-			if (j->async) {
-				j->free_job(j);
-				continue;
-			}
-			j->done = true;
-			pthread_cond_signal(&j->cv);
-		}
+	struct pg_store *s = ctx;
+	if (commit_group(s, (struct pg_job *)batch))
+		return;
+	for (struct batch_job *q = batch; q; q = q->next) {
+		struct pg_job *j = (struct pg_job *)q;
+		if (j->rc == CA_OK)
+			j->rc = CA_ERR_UNAVAILABLE;
 	}
-	pthread_mutex_unlock(&s->qmu);
-	return NULL;
 }
 
-static bool enqueue(struct pg_store *s, struct pg_job *j)
+void pg_queue_init(struct pg_store *s)
 {
-	if (!s->stopping && !s->writer_running &&
-	    pthread_create(&s->writer, NULL, writer_main, s) == 0)
-		s->writer_running = true;
-	if (s->stopping || !s->writer_running)
-		return false;
-	j->next = NULL;
-	if (s->tail != NULL)
-		s->tail->next = j;
-	else
-		s->head = j;
-	s->tail = j;
-	pthread_cond_signal(&s->qcv);
-	return true;
+	batch_init(&s->queue, GROUP_MAX, writer_commit, s);
 }
 
 enum ca_err pg_submit(struct pg_store *s, struct pg_job *j)
 {
-	j->async = false;
-	j->done = false;
 	j->rc = CA_ERR_STORE;
-	pthread_cond_init(&j->cv, NULL);
-	pthread_mutex_lock(&s->qmu);
-	if (enqueue(s, j))
-		while (!j->done)
-			pthread_cond_wait(&j->cv, &s->qmu);
-	bool queued = j->done;
-	pthread_mutex_unlock(&s->qmu);
-	pthread_cond_destroy(&j->cv);
-	if (!queued)
+	if (!batch_submit(&s->queue, &j->q))
 		return ca_fail(j->err, CA_ERR_STORE, "the store is closing");
 	if (j->rc == CA_ERR_UNAVAILABLE)
 		return pg_unavailable(s, j->err);
@@ -463,28 +420,14 @@ enum ca_err pg_submit(struct pg_store *s, struct pg_job *j)
 
 enum ca_err pg_submit_async(struct pg_store *s, struct pg_job *j)
 {
-	j->async = true;
-	pthread_mutex_lock(&s->qmu);
-	bool queued = enqueue(s, j);
-	pthread_mutex_unlock(&s->qmu);
-	if (!queued) {
-		j->free_job(j);
-		return CA_ERR_STORE;
-	}
-	return CA_OK;
+	return batch_submit_async(&s->queue, &j->q) ? CA_OK : CA_ERR_STORE;
 }
 
 /* ---- closing ---- */
 
 void pg_stop(struct pg_store *s)
 {
-	pthread_mutex_lock(&s->qmu);
-	s->stopping = true;
-	bool running = s->writer_running;
-	pthread_cond_signal(&s->qcv);
-	pthread_mutex_unlock(&s->qmu);
-	if (running)
-		pthread_join(s->writer, NULL);
+	batch_stop(&s->queue);
 	PQfinish(s->wdb);
 	s->wdb = NULL;
 	while (s->idle != NULL) {

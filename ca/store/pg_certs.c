@@ -51,9 +51,9 @@ static enum ca_err run_event(struct pg_store *s, PGconn *c, const void *arg, str
 	return pg_event_insert(c, e->at, e->kind, e->serial, e->actor, e->detail);
 }
 
-static void free_event(struct pg_job *j)
+static void free_event(struct batch_job *j)
 {
-	free(j);
+	free(j); /* the queue's part, then the job, first in the one block */
 }
 
 /* Copy src (NULL stays NULL) to *p and step past it. */
@@ -86,7 +86,7 @@ enum ca_err pg_event(struct store *base, int64_t at, const char *kind, const cha
 	e->detail = put_str(&p, detail);
 	e->job.run = run_event;
 	e->job.arg = e;
-	e->job.free_job = free_event;
+	e->job.q.free_job = free_event;
 	return pg_submit_async(pg_of(base), &e->job);
 }
 

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "batch.h"
 #include "store.h"
 
 #define PG_POOL_MAX 64
@@ -85,15 +86,11 @@ const char *pg_str(const PGresult *r, int row, int col);
 
 /* A write for the writer thread (see sq_job: the same contract). */
 struct pg_job {
+	struct batch_job q; /* first: the queue's part (q.free_job for async) */
 	enum ca_err (*run)(struct pg_store *s, PGconn *c, const void *arg, struct ca_error *err);
 	const void *arg;
 	struct ca_error *err;
-	void (*free_job)(struct pg_job *j); /* async only */
-	bool async;
-	pthread_cond_t cv;
 	enum ca_err rc;
-	bool done;
-	struct pg_job *next;
 };
 
 struct pg_store {
@@ -109,12 +106,8 @@ struct pg_store {
 	unsigned epoch;	       /* grows when a connection is found lost */
 	char down_why[200];
 
-	pthread_mutex_t qmu; /* guards the queue and the writer's life */
-	pthread_cond_t qcv;
-	struct pg_job *head, *tail;
-	bool writer_running, stopping;
-	pthread_t writer;
-	PGconn *wdb; /* the writer's own connection */
+	struct batch_queue queue; /* the group-commit writer (batch.h) */
+	PGconn *wdb;		  /* the writer's own connection */
 
 	pthread_mutex_t wmu; /* guards the listener (store_watch) */
 	PGconn *ldb;	     /* LISTENing connection, NULL when down */
@@ -150,6 +143,8 @@ void pg_stop(struct pg_store *s);
 
 enum ca_err pg_submit(struct pg_store *s, struct pg_job *j);
 enum ca_err pg_submit_async(struct pg_store *s, struct pg_job *j);
+/* Set up s->queue (batch.h) with this backend's commit. */
+void pg_queue_init(struct pg_store *s);
 
 /* BEGIN on c; pg_end commits when rc is CA_OK (else rolls back) and
  * returns rc or the commit's failure. */

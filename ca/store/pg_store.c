@@ -21,8 +21,7 @@ static void pg_close(struct store *base)
 	pg_watch_close(s);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
-	pthread_mutex_destroy(&s->qmu);
-	pthread_cond_destroy(&s->qcv);
+	batch_destroy(&s->queue);
 	pthread_mutex_destroy(&s->wmu);
 	free(s->url);
 	free(s);
@@ -123,8 +122,7 @@ enum ca_err store_pg_open(const char *url, bool create, struct store **out, stru
 	s->base.ops = &pg_ops;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
-	pthread_mutex_init(&s->qmu, NULL);
-	pthread_cond_init(&s->qcv, NULL);
+	pg_queue_init(s);
 	pthread_mutex_init(&s->wmu, NULL);
 	const char *listen = getenv("PRIVCA_PG_LISTEN");
 	s->listen_off = listen != NULL && strcmp(listen, "off") == 0;

@@ -341,22 +341,6 @@ static void run_job(struct sq_store *s, struct sq_conn *c, struct sq_job *j, int
 	sq_exec(c->db, "RELEASE job");
 }
 
-/* Take up to GROUP_MAX jobs off the queue (under qmu). */
-static struct sq_job *take_group(struct sq_store *s)
-{
-	struct sq_job *batch = s->head, *last = batch;
-	int n = 1;
-	while (last->next != NULL && n < GROUP_MAX) {
-		last = last->next;
-		n++;
-	}
-	s->head = last->next;
-	if (s->head == NULL)
-		s->tail = NULL;
-	last->next = NULL;
-	return batch;
-}
-
 /* Commit one group; false if nothing of it was committed, with the
  * SQLite result code that stopped it in *src (SQLITE_CANTOPEN: no
  * connection). A write fault is recorded in s (sq_fault) either way. */
@@ -366,7 +350,7 @@ static bool commit_group(struct sq_store *s, struct sq_job *batch, int *src)
 	int fault = 0;
 	*src = c == NULL ? SQLITE_CANTOPEN : sq_exec(c->db, "BEGIN IMMEDIATE");
 	bool ok = *src == SQLITE_OK;
-	for (struct sq_job *j = batch; j; j = j->next) {
+	for (struct sq_job *j = batch; j; j = (struct sq_job *)j->q.next) {
 		if (ok)
 			run_job(s, c, j, &fault);
 		else
@@ -384,71 +368,32 @@ static bool commit_group(struct sq_store *s, struct sq_job *batch, int *src)
 	return ok;
 }
 
-static void *writer_main(void *arg)
+/* The queue's commit (batch.h): one transaction for the group; when it
+ * does not commit, every job of it says so. */
+static void writer_commit(void *ctx, struct batch_job *batch)
 {
-	struct sq_store *s = arg;
-	pthread_mutex_lock(&s->qmu);
-	for (;;) {
-		while (s->head == NULL && !s->stopping)
-			pthread_cond_wait(&s->qcv, &s->qmu);
-		if (s->head == NULL)
-			break; /* stopping, and every queued job is done */
-		struct sq_job *batch = take_group(s);
-		pthread_mutex_unlock(&s->qmu);
-		int src;
-		bool ok = commit_group(s, batch, &src);
-		pthread_mutex_lock(&s->qmu);
-		for (struct sq_job *j = batch, *next; j; j = next) {
-			next = j->next; /* a sync job lives on its caller's stack */
-			if (!ok) {
-				j->rc = CA_ERR_STORE;
-				j->commit_failed = true;
-				j->sqlite_rc = src;
-			}
-			if (j->async) {
-				j->free_job(j);
-				continue;
-			}
-			j->done = true;
-			pthread_cond_signal(&j->cv);
-		}
+	struct sq_store *s = ctx;
+	int src;
+	if (commit_group(s, (struct sq_job *)batch, &src))
+		return;
+	for (struct batch_job *q = batch; q; q = q->next) {
+		struct sq_job *j = (struct sq_job *)q;
+		j->rc = CA_ERR_STORE;
+		j->commit_failed = true;
+		j->sqlite_rc = src;
 	}
-	pthread_mutex_unlock(&s->qmu);
-	return NULL;
 }
 
-/* Queue j (under qmu), starting the writer if it is not running. */
-static bool enqueue(struct sq_store *s, struct sq_job *j)
+void sq_queue_init(struct sq_store *s)
 {
-	if (!s->stopping && !s->writer_running &&
-	    pthread_create(&s->writer, NULL, writer_main, s) == 0)
-		s->writer_running = true;
-	if (s->stopping || !s->writer_running)
-		return false;
-	j->next = NULL;
-	if (s->tail != NULL)
-		s->tail->next = j;
-	else
-		s->head = j;
-	s->tail = j;
-	pthread_cond_signal(&s->qcv);
-	return true;
+	batch_init(&s->queue, GROUP_MAX, writer_commit, s);
 }
 
 enum ca_err sq_submit(struct sq_store *s, struct sq_job *j)
 {
-	j->async = false;
-	j->done = j->commit_failed = false;
+	j->commit_failed = false;
 	j->rc = CA_ERR_STORE;
-	pthread_cond_init(&j->cv, NULL);
-	pthread_mutex_lock(&s->qmu);
-	if (enqueue(s, j))
-		while (!j->done)
-			pthread_cond_wait(&j->cv, &s->qmu);
-	bool queued = j->done;
-	pthread_mutex_unlock(&s->qmu);
-	pthread_cond_destroy(&j->cv);
-	if (!queued)
+	if (!batch_submit(&s->queue, &j->q))
 		return ca_fail(j->err, CA_ERR_STORE, "the store is closing");
 	if (j->commit_failed && sq_fault_is(j->sqlite_rc))
 		return sq_fault(s, j->sqlite_rc, j->err);
@@ -459,15 +404,7 @@ enum ca_err sq_submit(struct sq_store *s, struct sq_job *j)
 
 enum ca_err sq_submit_async(struct sq_store *s, struct sq_job *j)
 {
-	j->async = true;
-	pthread_mutex_lock(&s->qmu);
-	bool queued = enqueue(s, j);
-	pthread_mutex_unlock(&s->qmu);
-	if (!queued) {
-		j->free_job(j);
-		return CA_ERR_STORE;
-	}
-	return CA_OK;
+	return batch_submit_async(&s->queue, &j->q) ? CA_OK : CA_ERR_STORE;
 }
 
 /* ---- open, close, ping, backup ---- */
@@ -475,13 +412,7 @@ enum ca_err sq_submit_async(struct sq_store *s, struct sq_job *j)
 void sq_close(struct store *base)
 {
 	struct sq_store *s = sq_of(base);
-	pthread_mutex_lock(&s->qmu);
-	s->stopping = true;
-	bool running = s->writer_running;
-	pthread_cond_signal(&s->qcv);
-	pthread_mutex_unlock(&s->qmu);
-	if (running)
-		pthread_join(s->writer, NULL);
+	batch_stop(&s->queue);
 	pthread_setspecific(s->key, NULL);
 	pthread_mutex_lock(&s->mu);
 	struct sq_conn *c = s->conns;
@@ -494,8 +425,7 @@ void sq_close(struct store *base)
 	}
 	pthread_key_delete(s->key);
 	pthread_mutex_destroy(&s->mu);
-	pthread_mutex_destroy(&s->qmu);
-	pthread_cond_destroy(&s->qcv);
+	batch_destroy(&s->queue);
 	free(s->path);
 	free(s);
 }

@@ -83,9 +83,9 @@ static enum ca_err run_event(struct sq_store *s, const void *arg, struct ca_erro
 	return sq_event_insert(s, e->at, e->kind, e->serial, e->actor, e->detail);
 }
 
-static void free_event(struct sq_job *j)
+static void free_event(struct batch_job *j)
 {
-	free(j); /* job is the first member of the one block */
+	free(j); /* the queue's part, then the job, first in the one block */
 }
 
 /* Copy src (NULL stays NULL) to *p and step past it. */
@@ -118,7 +118,7 @@ enum ca_err sq_event(struct store *base, int64_t at, const char *kind, const cha
 	e->detail = put_str(&p, detail);
 	e->job.run = run_event;
 	e->job.arg = e;
-	e->job.free_job = free_event;
+	e->job.q.free_job = free_event;
 	return sq_submit_async(sq_of(base), &e->job);
 }
 

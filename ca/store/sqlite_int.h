@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include "batch.h"
 #include "store.h"
 
 /* A statement of this store: its SQL and the cache slot it was given on
@@ -61,16 +62,13 @@ struct sq_conn {
  * writer with free_job.
  */
 struct sq_job {
+	struct batch_job q; /* first: the queue's part (q.free_job for async) */
 	enum ca_err (*run)(struct sq_store *s, const void *arg, struct ca_error *err);
 	const void *arg;
 	struct ca_error *err;
-	void (*free_job)(struct sq_job *j); /* async only */
-	bool async;
-	pthread_cond_t cv; /* sync: signalled when done */
 	enum ca_err rc;
-	bool done, commit_failed;
+	bool commit_failed;
 	int sqlite_rc; /* the group's failing SQLite result code, if commit_failed */
-	struct sq_job *next;
 };
 
 struct sq_store {
@@ -80,11 +78,7 @@ struct sq_store {
 	pthread_mutex_t mu; /* guards conns */
 	struct sq_conn *conns;
 
-	pthread_mutex_t qmu; /* guards the queue and the writer's life */
-	pthread_cond_t qcv;  /* writer: work arrived or stop */
-	struct sq_job *head, *tail;
-	bool writer_running, stopping;
-	pthread_t writer;
+	struct batch_queue queue; /* the group-commit writer (batch.h) */
 	/* SQLite's result code of the last write that failed for a cause
 	 * outside privca (disk full, read-only, locked, damaged; sq_fault_is),
 	 * 0 once a write commits again. store_ping probes while it is set. */
@@ -126,6 +120,8 @@ enum ca_err sq_submit(struct sq_store *s, struct sq_job *j);
 /* Queue j (malloc'd) without waiting; CA_ERR_STORE if the store is
  * closing (j is freed either way). */
 enum ca_err sq_submit_async(struct sq_store *s, struct sq_job *j);
+/* Set up s->queue (batch.h) with this backend's commit. */
+void sq_queue_init(struct sq_store *s);
 
 /* BEGIN IMMEDIATE on the caller's connection; sq_end commits if rc is
  * CA_OK (a failed commit becomes CA_ERR_STORE in err) or rolls back. */

@@ -171,8 +171,7 @@ enum ca_err store_sqlite_open(const char *path, bool create, struct store **out,
 	s->base.ops = &sqlite_ops;
 	pthread_key_create(&s->key, sq_conn_release);
 	pthread_mutex_init(&s->mu, NULL);
-	pthread_mutex_init(&s->qmu, NULL);
-	pthread_cond_init(&s->qcv, NULL);
+	sq_queue_init(s);
 	if ((rc = first_conn(s, create, err)) != CA_OK) {
 		sq_close(&s->base);
 		return rc;

@@ -65,36 +65,6 @@ crl0=$(sha256sum <"$T/crl0.body")
 check "a CRL is served" openssl crl -inform DER -in "$T/crl0.body" -noout
 stop_server
 
-# privca-at OFFSET ARGS...: a privca that sees the clock moved by OFFSET.
-# libfaketime is preloaded into privca itself rather than run through the
-# faketime program, which forks and waits: its PID would be the one
-# stopped and killed, and the server it started would live on, orphaned.
-faketime_lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
-[ -n "$faketime_lib" ] || { say "libfaketime.so.1 not found (apt-get install faketime)"; exit 1; }
-cat >"$T/privca-at" <<EOF
-#!/bin/sh
-off=\$1; shift
-export LD_PRELOAD="$faketime_lib" FAKETIME="\$off" FAKETIME_DONT_FAKE_MONOTONIC=1
-export ASAN_OPTIONS="\${ASAN_OPTIONS:-}:verify_asan_link_order=0"
-exec "$PRIVCA" "\$@"
-EOF
-chmod +x "$T/privca-at"
-
-# serve_at OFFSET: serve DIR with the clock moved; wait for any answer.
-serve_at() {
-	HTTP_PORT=$(free_port)
-	"$T/privca-at" "$1" serve --dir "$DIR" --http "127.0.0.1:$HTTP_PORT" --https "" \
-		2>>"$T/server-$1.log" &
-	SERVER_PID=$!
-	PIDS+=("$SERVER_PID")
-	BASE="http://127.0.0.1:$HTTP_PORT"
-	for _ in $(seq 1 300); do
-		[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$BASE/healthz")" != 000 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 check "two days on, the expired CA still starts" serve_at +2d
 check "  and says loudly why it issues nothing" grep -q "ERROR: the CA's certificate expired at" \
 	"$T/server-+2d.log"
@@ -109,10 +79,10 @@ check "  a problem of type unavailable naming the dates" sh -c "
 	grep -q 'urn:privca:error:unavailable' '$T/x.body' && grep -q 'expired at' '$T/x.body'"
 eq "  nothing recorded" "$("$PRIVCA" list --dir "$DIR" | wc -l)" "$n1"
 r=0
-"$T/privca-at" +2d sign --dir "$DIR" --csr "$T/a.csr" >/dev/null 2>"$T/err" || r=$?
+privca_at +2d sign --dir "$DIR" --csr "$T/a.csr" >/dev/null 2>"$T/err" || r=$?
 eq "  privca sign: refused (1)" "$r" 1
 check "  saying the CA expired" grep -q "expired at" "$T/err"
-"$T/privca-at" +2d revoke --dir "$DIR" "$serial" 2>/dev/null
+privca_at +2d revoke --dir "$DIR" "$serial" 2>/dev/null
 sleep 1.5
 st=$(http "$T/crl1" "$BASE/crl")
 eq "  /crl still answers" "$st" 200

@@ -7,35 +7,6 @@
 DIR=$T/ca
 check "init" new_ca "$DIR"
 
-# faketime OFFSET: a privca that sees the clock moved by OFFSET.
-# libfaketime preloaded into privca itself (not the faketime wrapper, which
-# forks): the PID the test starts and stops is the server's.
-LIBFAKETIME=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1 || true)
-[ -n "$LIBFAKETIME" ] || { say "libfaketime is missing (scripts/deps test installs faketime)"; exit 1; }
-cat >"$T/privca-at" <<EOF
-#!/bin/sh
-off=\$1; shift
-export FAKETIME_DONT_FAKE_MONOTONIC=1 ASAN_OPTIONS="\${ASAN_OPTIONS:-}:verify_asan_link_order=0"
-export LD_PRELOAD="$LIBFAKETIME" FAKETIME="\$off"
-exec "$PRIVCA" "\$@"
-EOF
-chmod +x "$T/privca-at"
-
-# serve_at OFFSET: serve DIR with the clock moved; wait for /healthz.
-serve_at() {
-	HTTP_PORT=$(free_port)
-	"$T/privca-at" "$1" serve --dir "$DIR" --http "127.0.0.1:$HTTP_PORT" --https "" \
-		2>>"$T/server-$1.log" &
-	SERVER_PID=$!
-	PIDS+=("$SERVER_PID")
-	BASE="http://127.0.0.1:$HTTP_PORT"
-	for _ in $(seq 1 300); do
-		curl -sf -o /dev/null --max-time 1 "$BASE/healthz" && return 0
-		kill -0 "$SERVER_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
 
 # counts: "valid revoked expired expiring" from /api/v1/ca, then the same
 # four numbers read off the tiles of / (they must agree).

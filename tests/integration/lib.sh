@@ -198,6 +198,47 @@ stop_server() {
 
 server_alive() { kill -0 "$SERVER_PID" 2>/dev/null; }
 
+# faketime_env OFFSET: FT_ENV, the env(1) assignments that move privca's
+# clock by OFFSET (libfaketime syntax: +2d, -1h). libfaketime is preloaded
+# into privca itself rather than run through the faketime program, which
+# forks and waits: its PID would be the one stopped, and the server would
+# live on, orphaned.
+faketime_env() {
+	local lib
+	lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1 || true)
+	[ -n "$lib" ] || { say "libfaketime.so.1 not found (scripts/deps test installs faketime)"; return 1; }
+	FT_ENV=("LD_PRELOAD=$lib" "FAKETIME=$1" FAKETIME_DONT_FAKE_MONOTONIC=1
+		"ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0")
+}
+
+# privca_at OFFSET ARGS...: run privca with its clock moved by OFFSET.
+privca_at() {
+	local off=$1
+	shift
+	faketime_env "$off" || return 1
+	env "${FT_ENV[@]}" "$PRIVCA" "$@"
+}
+
+# serve_at OFFSET: serve $DIR (plain HTTP) with the clock moved by OFFSET,
+# server log in $T/server-OFFSET.log; wait until it answers anything (an
+# expired CA answers /healthz with 503). Sets SERVER_PID, HTTP_PORT, BASE.
+serve_at() {
+	faketime_env "$1" || return 1
+	HTTP_PORT=$(free_port)
+	(exec env "${FT_ENV[@]}" "$PRIVCA" serve --dir "$DIR" --http "127.0.0.1:$HTTP_PORT" \
+		--https "") 2>>"$T/server-$1.log" &
+	SERVER_PID=$!
+	PIDS+=("$SERVER_PID")
+	BASE="http://127.0.0.1:$HTTP_PORT"
+	for _ in $(seq 1 300); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$BASE/healthz")" != 000 ] &&
+			return 0
+		kill -0 "$SERVER_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
 # token NAME [token create options...]: print a new token.
 token() {
 	local name=$1

@@ -10,34 +10,6 @@
 DIR=$T/ca
 check "init" new_ca "$DIR"
 
-# libfaketime preloaded into privca itself (not the faketime wrapper, which
-# forks): the PID the test starts and stops is the server's.
-LIBFAKETIME=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1 || true)
-[ -n "$LIBFAKETIME" ] || { say "libfaketime is missing (scripts/deps test installs faketime)"; exit 1; }
-cat >"$T/privca-at" <<EOF
-#!/bin/sh
-off=\$1; shift
-export FAKETIME_DONT_FAKE_MONOTONIC=1 ASAN_OPTIONS="\${ASAN_OPTIONS:-}:verify_asan_link_order=0"
-export LD_PRELOAD="$LIBFAKETIME" FAKETIME="\$off"
-exec "$PRIVCA" "\$@"
-EOF
-chmod +x "$T/privca-at"
-
-# serve_at OFFSET: serve DIR with the clock moved; wait for /healthz.
-serve_at() {
-	HTTP_PORT=$(free_port)
-	"$T/privca-at" "$1" serve --dir "$DIR" --http "127.0.0.1:$HTTP_PORT" --https "" \
-		2>>"$T/server-$1.log" &
-	SERVER_PID=$!
-	PIDS+=("$SERVER_PID")
-	BASE="http://127.0.0.1:$HTTP_PORT"
-	for _ in $(seq 1 300); do
-		curl -sf -o /dev/null --max-time 1 "$BASE/healthz" && return 0
-		kill -0 "$SERVER_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
 
 sign() { # sign NAME DAYS: issue offline, print the serial
 	csr "$T/$1.csr" "$1.example.internal" "DNS:$1.example.internal"
@@ -72,14 +44,14 @@ day() { date -u -d "$1" +%F; }
 # Twenty days on: the one-day and ten-day certificates have expired; the
 # forty-day one is revoked but still inside its validity.
 before=$(fingerprint)
-"$T/privca-at" +20d tidy --dir "$DIR" --expired-before "$(day '+19 days')" --dry-run \
+privca_at +20d tidy --dir "$DIR" --expired-before "$(day '+19 days')" --dry-run \
 	>"$T/dry.out" 2>"$T/dry.err"
 eq "--dry-run counts the two expired ones" "$(cat "$T/dry.out")" "would delete 2"
 eq "  and changes nothing" "$(fingerprint)" "$before"
 
 # Refusals: each is a clear message and changes nothing.
 rc=0
-"$T/privca-at" +20d tidy --dir "$DIR" --expired-before "$(day '+25 days')" \
+privca_at +20d tidy --dir "$DIR" --expired-before "$(day '+25 days')" \
 	>"$T/future.out" 2>"$T/future.err" || rc=$?
 eq "a date in the (faked) future is refused (exit 1)" "$rc" 1
 check "  saying why" grep -q "future" "$T/future.err"
@@ -92,7 +64,7 @@ rc=0
 eq "no --expired-before is a usage error (exit 2)" "$rc" 2
 eq "  the refusals changed nothing" "$(fingerprint)" "$before"
 
-"$T/privca-at" +20d tidy --dir "$DIR" --expired-before "$(day '+19 days')" \
+privca_at +20d tidy --dir "$DIR" --expired-before "$(day '+19 days')" \
 	>"$T/tidy.out" 2>"$T/tidy.err"
 eq "privca tidy deletes the two expired ones" "$(cat "$T/tidy.out")" "deleted 2"
 check "  the one-day certificate is gone" sh -c "! '$PRIVCA' show --dir '$DIR' $s1"

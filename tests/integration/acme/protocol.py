@@ -370,6 +370,12 @@ def phase_more():
     problem("a cursor that is no order of the account",
             c.post(c.kid + "/orders/" + o3.h("Location").rsplit("/", 1)[1], None), 400,
             "malformed")
+    problem("a cursor that is no order at all", c.post(c.kid + "/orders/nosuchorder", None),
+            400, "malformed")
+    problem("a cursor longer than any order id", c.post(c.kid + "/orders/" + "A" * 300, None),
+            400, "malformed")
+    problem("a path below a cursor", c.post(c.kid + "/orders/%s/x" % seen[0].rsplit("/", 1)[1],
+                                             None), 404, "malformed")
     srv.shutdown()
 
 

@@ -27,6 +27,7 @@
 #include "http/daemon.h"
 #include "http/guard.h"
 #include "http/mhd_calls.h"
+#include "http/park.h"
 #include "metrics.h"
 #include "routes.h"
 #include "sockaddr.h"
@@ -55,9 +56,11 @@ struct exchange {
 	bool begun;	/* the handler's first call has been */
 	bool too_large;
 	bool answered;
-	bool written;	/* answered by answer_now: the connection is to be cut */
-	bool receiving; /* in `receiving`: its body is still arriving */
-	bool counted;	/* in `inflight`: its body is complete and it is being answered */
+	bool written;	       /* answered by answer_now: the connection is to be cut */
+	bool receiving;	       /* in `receiving`: its body is still arriving */
+	bool counted;	       /* in `inflight`: its body is complete and it is being answered */
+	bool final_now;	       /* its wait could not be parked: answer when resumed */
+	struct http_wait wait; /* the handler's, while its answer waits */
 	int status;
 	size_t bytes;
 	char *method; /* escaped for the log */
@@ -481,7 +484,28 @@ static enum MHD_Result take_body(struct exchange *x, const char *data, size_t n)
 	return MHD_YES;
 }
 
-/* The whole request is in: route it and answer. */
+/* The handler's wait is over: its context freed. */
+static void wait_end(struct exchange *x)
+{
+	if (x->wait.free != NULL && x->wait.ctx != NULL)
+		x->wait.free(x->wait.ctx);
+	x->wait = (struct http_wait){0};
+}
+
+/* The park's resume: the connection goes back to libmicrohttpd, which
+ * calls on_request (dispatch) again on a worker thread. */
+static void park_resumed(void *item)
+{
+	MHD_resume_connection(((struct exchange *)item)->conn);
+}
+
+void http_wake(const char *key)
+{
+	park_wake(park_key(key));
+}
+
+/* The whole request is in: route it and answer, or let it wait (the
+ * handler set w.wait) suspended in the park, and answer when resumed. */
 static enum MHD_Result dispatch(struct exchange *x, struct MHD_Connection *c, const char *url,
 				const char *method)
 {
@@ -498,11 +522,13 @@ static enum MHD_Result dispatch(struct exchange *x, struct MHD_Connection *c, co
 
 	/* In flight from here: a stop waits for it. A client still sending a
 	 * body (or one that went quiet half-way) does not hold the stop up. */
-	x->counted = true;
-	guard_body_done(guard_of(c));
-	atomic_fetch_add(&inflight, 1);
-	x->receiving = false;
-	atomic_fetch_sub(&receiving, 1);
+	if (!x->counted) {
+		x->counted = true;
+		guard_body_done(guard_of(c));
+		atomic_fetch_add(&inflight, 1);
+		x->receiving = false;
+		atomic_fetch_sub(&receiving, 1);
+	}
 	struct http_req r = {
 	    .ops = &server_ops,
 	    .method = method,
@@ -514,9 +540,43 @@ static enum MHD_Result dispatch(struct exchange *x, struct MHD_Connection *c, co
 	    .ca = l->ca,
 	    .conn = x,
 	};
-	struct http_resp w = {0};
-	routes_dispatch(&r, &w);
-	return answer(x, &w);
+	for (;;) {
+		struct http_resp w = {0};
+		uint64_t epoch = park_epoch();
+		bool final = false;
+		if (x->wait.resume == NULL) {
+			routes_dispatch(&r, &w);
+		} else {
+			final =
+			    x->final_now || atomic_load(&stopping) || mono_ms() >= x->wait.until_ms;
+			x->wait.resume(x->wait.ctx, &r, &w, final);
+		}
+		if (w.wait.resume == NULL || final) {
+			if (w.wait.resume != NULL) {
+				fprintf(stderr, "privca: handler for %s %s waited past its end\n",
+					x->method, x->path);
+				http_resp_clear(&w);
+				http_problem(&w, CA_ERR_INTERNAL, "the answer waited past its end");
+			}
+			wait_end(x);
+			return answer(x, &w);
+		}
+		if (x->wait.ctx != NULL && x->wait.ctx != w.wait.ctx)
+			wait_end(x);
+		x->wait = w.wait;
+		http_resp_clear(&w);
+		x->final_now = atomic_load(&stopping) || mono_ms() >= x->wait.until_ms;
+		if (x->final_now)
+			continue;
+		/* Suspended before it is parked, so the park's resume always
+		 * finds it suspended. */
+		MHD_suspend_connection(c);
+		if (!park_add(x, park_key(x->wait.key), epoch, x->wait.until_ms)) {
+			x->final_now = true; /* too many wait: answer as things are */
+			MHD_resume_connection(c);
+		}
+		return MHD_YES;
+	}
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -583,6 +643,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			(long long)usec, x->token_name[0] ? x->token_name : "-",
 			x->serial[0] ? x->serial : "-",
 			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+	if (x->wait.ctx != NULL) {
+		(void)park_remove(x); /* never there while MHD holds it: defence */
+		wait_end(x);
+	}
 	buf_free(&x->body);
 	free(x->method);
 	free(x->path);
@@ -598,6 +662,18 @@ const struct daemon_calls exchange_calls = {on_request, on_completed, on_uri};
 void exchange_stopping(bool on)
 {
 	atomic_store(&stopping, on);
+	if (on)
+		park_wake(0); /* every waiting answer is given now */
+}
+
+bool exchange_start(void)
+{
+	return park_start(park_resumed);
+}
+
+void exchange_stop(void)
+{
+	park_stop();
 }
 
 bool exchange_busy(void)

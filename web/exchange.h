@@ -20,5 +20,11 @@ void exchange_stopping(bool on);
  * arriving with bytes in the last QUIET_BODY_MS (a client that sent half a
  * body and went quiet does not hold the stop up). */
 bool exchange_busy(void);
+/* Start and stop what waiting answers need (http/park.h): started before
+ * the first daemon, stopped after the last request was drained and before
+ * any daemon is stopped (libmicrohttpd refuses to stop a daemon with a
+ * suspended connection). False after a message on stderr. */
+bool exchange_start(void);
+void exchange_stop(void);
 
 #endif

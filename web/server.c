@@ -141,6 +141,10 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 	if (!signals_install(&old_pipe))
 		return 1;
 	exchange_stopping(false);
+	if (!exchange_start()) {
+		signals_restore(&old_pipe);
+		return 1;
+	}
 	/* Before the first request can be answered, so whoever sees a 503
 	 * finds the reason already in the log. */
 	ca_validity_warn(ca);
@@ -159,6 +163,7 @@ int server_run(struct ca *ca, const struct server_opts *opts)
 	drain(http_d, h.cur.d);
 	rc = 0;
 out:
+	exchange_stop(); /* before the daemons: none may hold a suspended connection */
 	daemon_stop(http_d);
 	tls_daemon_stop(&h.old);
 	tls_daemon_stop(&h.cur);

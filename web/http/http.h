@@ -90,6 +90,30 @@ struct http_stream {
 	void *ctx;
 };
 
+/*
+ * An answer that waits (http/park.h): a handler that cannot answer yet
+ * leaves status 0 and sets resume (and ctx, free, key, until_ms) instead.
+ * The exchange then waits, holding no worker thread, until http_wake(key)
+ * or until_ms, and calls resume on a worker thread with a fresh w: it
+ * answers, or, when final is false, may set w->wait again (the same ctx)
+ * to wait longer. final is true once until_ms has passed, while the
+ * service stops, or when too many answers wait already: it must answer.
+ * The exchange owns ctx from the first wait on and calls free(ctx) once,
+ * after the answer or when the connection goes. Where no exchange waits
+ * (a test calling a handler), resume is called at once with final true.
+ */
+struct http_resp;
+struct http_wait {
+	void (*resume)(void *ctx, const struct http_req *r, struct http_resp *w, bool final);
+	void (*free)(void *ctx);
+	void *ctx;
+	char key[64];	    /* what it waits for: http_wake(key) ends the wait */
+	long long until_ms; /* CLOCK_MONOTONIC */
+};
+
+/* End the waits for key (http/park.c). Any thread. */
+void http_wake(const char *key);
+
 struct http_resp {
 	int status;
 	const char *content_type; /* static string */
@@ -109,6 +133,7 @@ struct http_resp {
 	/* The refusal answered (a problem code, static), counted once by
 	 * exchange.c when the answer is sent; NULL if none. */
 	const char *refusal;
+	struct http_wait wait; /* resume == NULL: the answer is in w */
 };
 
 /*

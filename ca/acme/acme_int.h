@@ -24,6 +24,8 @@ struct acme {
 	int days;			  /* acme_days, default 90 */
 	char *caa_identity;		  /* caa_identity, NULL = CAA not checked */
 	struct acme_validator *validator; /* NULL until acme_serve_start */
+	void (*on_result)(void *arg, const char *chall_id); /* set before validator */
+	void *on_result_arg;
 	bool eab_loaded;
 	uint8_t eab_secret[32];
 	struct acme_counters {

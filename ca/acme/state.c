@@ -98,6 +98,8 @@ static void on_done(void *arg, const struct acme_check *c, const struct acme_che
 	if (acme_chall_result(ca, c->id, r->valid, p, r->detail) != ACME_PROB_NONE)
 		fprintf(stderr, "privca: acme: the result of challenge %s could not be recorded\n",
 			c->id);
+	else if (ca->acme->on_result != NULL)
+		ca->acme->on_result(ca->acme->on_result_arg, c->id);
 }
 
 enum ca_err acme_serve_start(struct ca *ca, const struct acme_serve_opts *o, struct ca_error *err)
@@ -111,6 +113,8 @@ enum ca_err acme_serve_start(struct ca *ca, const struct acme_serve_opts *o, str
 			a->http_port = o->http_port;
 		if (o->tls_port > 0)
 			a->tls_port = o->tls_port;
+		a->on_result = o->on_result;
+		a->on_result_arg = o->on_result_arg;
 	}
 	struct acme_check_cfg cfg = {
 	    .dns_server = a->dns,

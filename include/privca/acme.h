@@ -251,6 +251,11 @@ enum acme_problem acme_chall_result(struct ca *ca, const char *chall_id, bool va
 struct acme_serve_opts {
 	const char *dns; /* "ADDR:PORT" */
 	int http_port, tls_port;
+	/* Called after each challenge result is recorded, from a validator
+	 * thread, with the challenge's id: web/ ends the authorization polls
+	 * that wait for it. NULL: none. */
+	void (*on_result)(void *arg, const char *chall_id);
+	void *on_result_arg;
 };
 /* Start background validation and resubmit challenges left "processing". */
 enum ca_err acme_serve_start(struct ca *ca, const struct acme_serve_opts *o,

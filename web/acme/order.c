@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "acme_web.h"
 
@@ -105,29 +106,92 @@ void acme_h_finalize(struct acme_req *q, const char *id)
 	order_answer(q, 200, &o);
 }
 
+/*
+ * An authorization's poll while one of its challenges is being validated
+ * waits for the result, up to POLL_WAIT_MS (the Retry-After the challenge
+ * POST gave), holding no worker thread (http/park.h): a client that polls
+ * at once (lego does) gets the result as soon as it is recorded instead of
+ * sleeping a second. Validation itself stays in the background.
+ */
+#define POLL_WAIT_MS 1000
+
+static long long now_ms(void) /* CLOCK_MONOTONIC: http_wait's clock */
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct authz_poll {
+	char base[300];
+	char account[ACME_ID_LEN];
+	char id[ACME_ID_LEN];
+	long long until_ms;
+};
+
+/* The authorization as it is now, answered; or, when final is false and a
+ * challenge of it has left pending while the authorization has not (it is
+ * processing, or its result is being recorded), a wait for that result. */
+static void authz_answer(void *ctx, const struct http_req *r, struct http_resp *w, bool final)
+{
+	struct authz_poll *p = ctx;
+	struct acme_req q = {.r = r, .w = w};
+	struct acme_auth auth = {.by_kid = true};
+	struct acme_error e;
+	struct acme_authz a;
+	snprintf(q.base, sizeof(q.base), "%s", p->base);
+	snprintf(auth.account.id, sizeof(auth.account.id), "%s", p->account);
+	if (acme_authz_get(r->ca, &auth, p->id, false, &a, &e) != ACME_PROB_NONE) {
+		acme_web_problem(&q, &e);
+		return;
+	}
+	for (size_t i = 0; !final && strcmp(a.status, "pending") == 0 && i < a.nch; i++)
+		if (strcmp(a.ch[i].status, "pending") != 0) {
+			w->wait = (struct http_wait){.resume = authz_answer,
+						     .free = free,
+						     .ctx = p,
+						     .until_ms = p->until_ms};
+			snprintf(w->wait.key, sizeof(w->wait.key), "%s", a.ch[i].id);
+			return;
+		}
+	acme_web_link(&q, "order", a.order_id, "up");
+	if (strcmp(a.status, "pending") == 0)
+		http_set_header(w, "Retry-After", "1");
+	acme_web_json(&q, 200, acme_json_authz(&q, &a));
+}
+
 void acme_h_authz(struct acme_req *q, const char *id)
 {
 	struct acme_error e;
 	struct acme_authz a;
-	bool deactivate = false;
 	if (!acme_web_auth(q, ACME_KEY_KID))
 		return;
-	if (q->in.payload != NULL) {
-		json_t *st = json_object_get(q->in.payload, "status");
-		if (!json_is_string(st) || strcmp(json_string_value(st), "deactivated") != 0) {
-			problem(q, ACME_PROB_MALFORMED,
-				"an authorization POST is empty or {status: \"deactivated\"}");
+	if (q->in.payload == NULL) {
+		struct authz_poll *p = calloc(1, sizeof(*p));
+		if (p == NULL) {
+			problem(q, ACME_PROB_SERVER_INTERNAL, "out of memory");
 			return;
 		}
-		deactivate = true;
+		snprintf(p->base, sizeof(p->base), "%s", q->base);
+		snprintf(p->account, sizeof(p->account), "%s", q->auth.account.id);
+		snprintf(p->id, sizeof(p->id), "%s", id);
+		p->until_ms = now_ms() + POLL_WAIT_MS;
+		authz_answer(p, q->r, q->w, false);
+		if (q->w->wait.ctx != p)
+			free(p);
+		return;
 	}
-	if (acme_authz_get(q->r->ca, &q->auth, id, deactivate, &a, &e) != ACME_PROB_NONE) {
+	json_t *st = json_object_get(q->in.payload, "status");
+	if (!json_is_string(st) || strcmp(json_string_value(st), "deactivated") != 0) {
+		problem(q, ACME_PROB_MALFORMED,
+			"an authorization POST is empty or {status: \"deactivated\"}");
+		return;
+	}
+	if (acme_authz_get(q->r->ca, &q->auth, id, true, &a, &e) != ACME_PROB_NONE) {
 		acme_web_problem(q, &e);
 		return;
 	}
 	acme_web_link(q, "order", a.order_id, "up");
-	if (strcmp(a.status, "pending") == 0)
-		http_set_header(q->w, "Retry-After", "1");
 	acme_web_json(q, 200, acme_json_authz(q, &a));
 }
 

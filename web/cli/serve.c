@@ -9,8 +9,17 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "http/http.h"
 #include "privca/acme.h"
 #include "server.h"
+
+/* A challenge's result is recorded: the polls of its authorization that
+ * wait for it answer now (web/acme/order.c). */
+static void wake_polls(void *arg, const char *chall_id)
+{
+	(void)arg;
+	http_wake(chall_id);
+}
 
 static const char serve_help[] =
     "usage: privca serve [--dir DIR] [--http ADDR:PORT] [--https ADDR:PORT] [--threads N]\n"
@@ -86,6 +95,7 @@ int cmd_serve(int argc, char **argv)
 	enum ca_err rc = ca_serve_check(ca, &err);
 	if (rc == CA_OK)
 		rc = ca_serve_start(ca, &err);
+	sc.ao.on_result = wake_polls;
 	if (rc == CA_OK)
 		rc = acme_serve_start(ca, &sc.ao, &err);
 	int status = rc != CA_OK ? fail("serve", rc, &err) : server_run(ca, &sc.so);

@@ -34,11 +34,14 @@ def problem(what, r, status, typ):
 
 
 KEYAUTH = {}
+SLOW = set()  # tokens answered after 4 s: their challenges stay processing
 
 
 class Responder(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         tok = self.path.rsplit("/", 1)[-1]
+        if tok in SLOW:
+            time.sleep(4)
         body = KEYAUTH.get(tok, "").encode()
         self.send_response(200 if body else 404)
         self.end_headers()
@@ -376,7 +379,63 @@ def phase_more():
             400, "malformed")
     problem("a path below a cursor", c.post(c.kid + "/orders/%s/x" % seen[0].rsplit("/", 1)[1],
                                              None), 404, "malformed")
+    polls_wait(c)
     srv.shutdown()
+
+
+def polls_wait(c):
+    """An authorization's poll while its challenge is processing waits for
+    the result (up to the 1 s the challenge's Retry-After gave), and the
+    waiting polls hold no worker thread: the service answers others."""
+    o = c.order(["poll.p.test"])
+    az_url = o.json()["authorizations"][0]
+    az = c.post(az_url, None).json()
+    ch = [x for x in az["challenges"] if x["type"] == "http-01"][0]
+    KEYAUTH[ch["token"]] = ch["token"] + "." + c.key.thumbprint()
+    r = c.post(ch["url"], {})
+    check("the challenge POST answers at once: processing",
+          r.status == 200 and r.json()["status"] == "processing", r.body)
+    t0 = time.monotonic()
+    r = c.post(az_url, None)
+    took = time.monotonic() - t0
+    st = r.json().get("status")
+    check("a poll at once gets the result when it is recorded, not a second later",
+          r.status == 200 and (st == "valid" or (st == "pending" and took >= 0.9)),
+          (st, took))
+
+    # Ten challenges whose targets answer after 4 s, four polls of each.
+    names = ["slow%d.p.test" % i for i in range(10)]
+    od = c.order(names).json()
+    azs = od["authorizations"]
+    for u in azs:
+        ch = [x for x in c.post(u, None).json()["challenges"] if x["type"] == "http-01"][0]
+        SLOW.add(ch["token"])
+        KEYAUTH[ch["token"]] = ch["token"] + "." + c.key.thumbprint()
+        c.post(ch["url"], {})
+    res = []
+
+    def poll(u):
+        p = Client(dirurl, cafile, key=c.key)
+        p.kid = c.kid
+        t = time.monotonic()
+        r = p.post(u, None)
+        res.append((r.status, r.json().get("status"), r.h("Retry-After"),
+                    time.monotonic() - t))
+    th = [threading.Thread(target=poll, args=(u,)) for u in azs * 4]
+    for t in th:
+        t.start()
+    time.sleep(0.4)
+    t0 = time.monotonic()
+    d = c.get(dirurl)
+    took = time.monotonic() - t0
+    for t in th:
+        t.join()
+    check("40 polls wait and the directory is still answered at once",
+          d.status == 200 and took < 0.5, took)
+    check("a poll waits at most about the Retry-After, then answers pending with it",
+          len(res) == 40 and all(x[0] == 200 and x[1] == "pending" and x[2] == "1" and
+                                 0.8 <= x[3] < 3.5 for x in res),
+          sorted(res, key=lambda x: x[3])[:3] + sorted(res, key=lambda x: x[3])[-3:])
 
 
 {"1": phase1, "2": phase2, "open": phase_open, "more": phase_more}[phase]()

@@ -348,6 +348,11 @@ static bool commit_group(struct sq_store *s, struct sq_job *batch, int *src)
 {
 	struct sq_conn *c = sq_conn(s);
 	int fault = 0;
+	bool light = true;
+	for (struct sq_job *j = batch; j && light; j = (struct sq_job *)j->q.next)
+		light = j->light;
+	if (c != NULL && light)
+		light = sq_exec(c->db, "PRAGMA synchronous = NORMAL") == SQLITE_OK;
 	*src = c == NULL ? SQLITE_CANTOPEN : sq_exec(c->db, "BEGIN IMMEDIATE");
 	bool ok = *src == SQLITE_OK;
 	for (struct sq_job *j = batch; j; j = (struct sq_job *)j->q.next) {
@@ -360,11 +365,18 @@ static bool commit_group(struct sq_store *s, struct sq_job *batch, int *src)
 		sq_exec(c->db, "ROLLBACK");
 		ok = false;
 	}
+
 	if (!ok && sq_fault_is(*src))
 		fault = *src;
 	(void)sq_fault(s, fault, NULL);
-	if (c != NULL && fault != 0)
+	if (c != NULL && light && sq_exec(c->db, "PRAGMA synchronous = FULL") != SQLITE_OK) {
+		/* Never go on committing unsynced: a fresh connection next. */
+		fprintf(stderr, "privca: store: synchronous = FULL could not be set again\n");
+		if (pthread_getspecific(s->key) == c && pthread_setspecific(s->key, NULL) == 0)
+			sq_conn_release(c);
+	} else if (c != NULL && fault != 0) {
 		drop_if_readonly(s, c, fault);
+	}
 	return ok;
 }
 

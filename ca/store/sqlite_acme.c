@@ -191,6 +191,17 @@ static enum ca_err submit(struct store *base,
 	return sq_submit(sq_of(base), &j);
 }
 
+/* The same for a job that needs no fsync of its own (sq_job.light). */
+static enum ca_err submit_light(struct store *base,
+				enum ca_err (*run)(struct sq_store *, const void *,
+						   struct ca_error *),
+				const void *arg)
+{
+	struct ca_error err;
+	struct sq_job j = {.run = run, .arg = arg, .err = &err, .light = true};
+	return sq_submit(sq_of(base), &j);
+}
+
 /* q with v[0..n) through the writer; *changes the rows it changed. */
 static enum ca_err write_q(struct store *base, struct sq_sql *q, const struct val *v, int n,
 			   int *changes)
@@ -283,10 +294,18 @@ static enum ca_err read_one(struct store *base, struct sq_sql *q, const struct v
 
 /* ---- nonces ---- */
 
+/*
+ * Nonces are written without an fsync of their own (sq_job.light): at
+ * most a power loss forgets one, which costs its client one badNonce
+ * (RFC 8555 6.5 clients retry), or brings back one spent nonce whose
+ * request's own effects were then lost as well. A crash of the process
+ * loses neither.
+ */
 static enum ca_err nonce_put(struct store *s, const char *nonce, int64_t expires_at)
 {
 	const struct val v[] = {VT(nonce), VN(expires_at)};
-	return write_q(s, &q_nonce_put, v, 2, NULL);
+	struct write w = {&q_nonce_put, v, 2, NULL};
+	return submit_light(s, run_write, &w);
 }
 
 struct nonce_take {
@@ -316,7 +335,7 @@ static enum ca_err nonce_take(struct store *s, const char *nonce, int64_t now, b
 {
 	struct nonce_take a = {nonce, now, ok};
 	*ok = false;
-	enum ca_err rc = submit(s, run_nonce_take, &a);
+	enum ca_err rc = submit_light(s, run_nonce_take, &a);
 	if (rc != CA_OK)
 		*ok = false;
 	return rc;

@@ -68,6 +68,12 @@ struct sq_job {
 	struct ca_error *err;
 	enum ca_err rc;
 	bool commit_failed;
+	/* Needs no fsync of its own (ACME nonces): a group of only such jobs
+	 * commits with synchronous=NORMAL. In WAL mode that survives a crash
+	 * of the process; only a power loss can take it back, and then also
+	 * nothing committed after it was synced, since every synced commit
+	 * syncs the log before it. */
+	bool light;
 	int sqlite_rc; /* the group's failing SQLite result code, if commit_failed */
 };
 

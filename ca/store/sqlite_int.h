@@ -214,6 +214,8 @@ enum ca_err sq_explain_rows(sqlite3_stmt *st, const char *mode, char **out, stru
 enum ca_err sq_tidy(struct store *s, const struct store_tidy *t, uint64_t *n, struct ca_error *err);
 /* For tests: the same for the statement sq_count runs. */
 enum ca_err sq_count_explain(struct store *s, char **out, struct ca_error *err);
+/* The same for the complete CRL's revoked list (for tests). */
+enum ca_err sq_revoked_explain(struct store *s, char **out, struct ca_error *err);
 
 /* sqlite.c, for sqlite_store.c: connections, migrations, the class's
  * own operations. */

@@ -523,6 +523,11 @@ static void page_queries_use_indexes(void **state)
 	assert_plan_on_index("counts", plan);
 	assert_non_null(strstr(plan, "cert_days"));
 	free(plan);
+	/* The complete CRL reads one covering index in serial order. */
+	assert_int_equal(sq_revoked_explain(f->s, &plan, &e), CA_OK);
+	assert_plan_on_index("revoked list", plan);
+	assert_non_null(strstr(plan, "COVERING INDEX certificates_revoked_list"));
+	free(plan);
 }
 
 /* ---- retention ---- */

@@ -23,8 +23,9 @@ static enum acme_problem authz_view(struct ca *ca, const struct store_acme_authz
 	struct store_acme_chall *ch = NULL;
 	size_t n = 0;
 	memset(out, 0, sizeof(*out));
-	if (store_acme_chall_list(ca->store, a->id, &ch, &n) != CA_OK)
-		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the challenges could not be read");
+	enum ca_err rc = store_acme_chall_list(ca->store, a->id, &ch, &n);
+	if (rc != CA_OK)
+		return acme_fail_store(e, rc, "the challenges could not be read");
 	snprintf(out->id, sizeof(out->id), "%s", a->id);
 	snprintf(out->order_id, sizeof(out->order_id), "%s", a->order_id);
 	snprintf(out->ident.type, sizeof(out->ident.type), "%s", a->type);
@@ -59,8 +60,7 @@ static enum acme_problem authz_owned(struct ca *ca, const struct acme_auth *auth
 	if (rc == CA_ERR_NOT_FOUND)
 		return acme_fail(e, ACME_PROB_NOT_FOUND, "no such authorization");
 	if (rc != CA_OK)
-		return acme_fail(e, ACME_PROB_SERVER_INTERNAL,
-				 "the authorization could not be read");
+		return acme_fail_store(e, rc, "the authorization could not be read");
 	if (auth != NULL && strcmp(a->account_id, auth->account.id) != 0)
 		return acme_fail(e, ACME_PROB_UNAUTHORIZED,
 				 "this authorization belongs to another account");
@@ -76,12 +76,12 @@ enum acme_problem acme_authz_get(struct ca *ca, const struct acme_auth *auth, co
 		return p;
 	if (deactivate) {
 		bool moved = false;
-		if (store_acme_authz_move(ca->store, id, "pending", "deactivated", &moved) !=
-			CA_OK ||
-		    (!moved &&
-		     store_acme_authz_move(ca->store, id, "valid", "deactivated", &moved) != CA_OK))
-			return acme_fail(e, ACME_PROB_SERVER_INTERNAL,
-					 "the authorization could not be updated");
+		enum ca_err rc =
+		    store_acme_authz_move(ca->store, id, "pending", "deactivated", &moved);
+		if (rc == CA_OK && !moved)
+			rc = store_acme_authz_move(ca->store, id, "valid", "deactivated", &moved);
+		if (rc != CA_OK)
+			return acme_fail_store(e, rc, "the authorization could not be updated");
 		if (!moved && strcmp(a.status, "deactivated") != 0)
 			return acme_fail(e, ACME_PROB_MALFORMED,
 					 "a %s authorization cannot be "
@@ -89,12 +89,12 @@ enum acme_problem acme_authz_get(struct ca *ca, const struct acme_auth *auth, co
 					 a.status);
 		bool om;
 		/* Its order can no longer become ready (7.5.2). */
-		if (store_acme_order_move(ca->store, a.order_id, "pending", "invalid", NULL,
-					  "unauthorized", "an authorization was deactivated",
-					  &om) != CA_OK ||
-		    store_acme_authz_get(ca->store, id, &a) != CA_OK)
-			return acme_fail(e, ACME_PROB_SERVER_INTERNAL,
-					 "the authorization could not be read");
+		rc = store_acme_order_move(ca->store, a.order_id, "pending", "invalid", NULL,
+					   "unauthorized", "an authorization was deactivated", &om);
+		if (rc == CA_OK)
+			rc = store_acme_authz_get(ca->store, id, &a);
+		if (rc != CA_OK)
+			return acme_fail_store(e, rc, "the authorization could not be read");
 		if (om)
 			acme_count(&ca->acme->n.orders_invalid);
 	}
@@ -147,15 +147,15 @@ enum acme_problem acme_chall_post(struct ca *ca, const struct acme_auth *auth, c
 	if (rc == CA_ERR_NOT_FOUND)
 		return acme_fail(e, ACME_PROB_NOT_FOUND, "no such challenge");
 	if (rc != CA_OK)
-		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the challenge could not be read");
+		return acme_fail_store(e, rc, "the challenge could not be read");
 	if ((p = authz_owned(ca, auth, c.authz_id, &a, e)) != ACME_PROB_NONE)
 		return p;
 	bool moved = false;
 	if (strcmp(a.status, "pending") == 0 && a.expires_at > clock_now(&ca->clock)) {
-		if (store_acme_chall_move(ca->store, id, "pending", "processing", NULL, NULL, 0,
-					  &moved) != CA_OK)
-			return acme_fail(e, ACME_PROB_SERVER_INTERNAL,
-					 "the challenge could not be updated");
+		rc = store_acme_chall_move(ca->store, id, "pending", "processing", NULL, NULL, 0,
+					   &moved);
+		if (rc != CA_OK)
+			return acme_fail_store(e, rc, "the challenge could not be updated");
 		if (moved) {
 			snprintf(c.status, sizeof(c.status), "processing");
 			acme_submit(ca, &c);

@@ -7,7 +7,9 @@
  * Transitions, each in one place:
  *   challenge pending -> processing   acme_chall_post (then submitted)
  *   challenge processing -> valid|invalid, authz pending -> valid|invalid,
- *   order pending -> ready|invalid    acme_chall_result
+ *   order pending -> ready|invalid    acme_chall_result (-> valid, and
+ *                                     ready when it was the last: one
+ *                                     store transaction)
  *   authz pending|valid -> deactivated  acme_authz_get(deactivate)
  */
 #include <stdio.h>
@@ -177,45 +179,38 @@ enum acme_problem acme_chall_result(struct ca *ca, const char *chall_id, bool va
 				    enum acme_problem type, const char *detail)
 {
 	struct store_acme_chall c;
-	struct store_acme_authz a, *all = NULL;
-	size_t n = 0;
-	bool moved = false;
+	struct store_acme_authz a;
+	bool moved = false, ready = false;
 	struct acme_error e;
 	if (store_acme_chall_get(ca->store, chall_id, &c) != CA_OK ||
 	    store_acme_authz_get(ca->store, c.authz_id, &a) != CA_OK)
 		return acme_fail(&e, ACME_PROB_SERVER_INTERNAL, "challenge unknown");
-	const char *to = valid ? "valid" : "invalid";
-	if (store_acme_chall_move(ca->store, chall_id, "processing", to,
-				  valid ? NULL : acme_problem_name(type), valid ? NULL : detail,
-				  valid ? clock_now(&ca->clock) : 0, &moved) != CA_OK)
-		return acme_fail(&e, ACME_PROB_SERVER_INTERNAL,
-				 "the challenge could not be updated");
+	enum ca_err rc;
+	if (valid) {
+		/* Challenge, authorization and (when it was the last) order in
+		 * one transaction: nobody sees them half moved. */
+		rc = store_acme_chall_validated(ca->store, chall_id, clock_now(&ca->clock), &moved,
+						&ready);
+		return rc == CA_OK ? ACME_PROB_NONE
+				   : acme_fail_store(&e, rc, "the challenge could not be updated");
+	}
+	rc = store_acme_chall_move(ca->store, chall_id, "processing", "invalid",
+				   acme_problem_name(type), detail, 0, &moved);
+	if (rc != CA_OK)
+		return acme_fail_store(&e, rc, "the challenge could not be updated");
 	if (!moved)
 		return ACME_PROB_NONE; /* answered already */
-	if (store_acme_authz_move(ca->store, a.id, "pending", to, &moved) != CA_OK)
-		return acme_fail(&e, ACME_PROB_SERVER_INTERNAL,
-				 "the authorization could not be updated");
+	if ((rc = store_acme_authz_move(ca->store, a.id, "pending", "invalid", &moved)) != CA_OK)
+		return acme_fail_store(&e, rc, "the authorization could not be updated");
 	if (!moved)
 		return ACME_PROB_NONE;
-	if (!valid) {
-		char d[600];
-		snprintf(d, sizeof(d), "%s: %s", a.value, detail ? detail : "");
-		if (store_acme_order_move(ca->store, a.order_id, "pending", "invalid", NULL,
-					  acme_problem_name(type), d, &moved) != CA_OK)
-			return acme_fail(&e, ACME_PROB_SERVER_INTERNAL,
-					 "the order could not be updated");
-		if (moved)
-			acme_count(&ca->acme->n.orders_invalid);
-		return ACME_PROB_NONE;
-	}
-	if (store_acme_authz_list(ca->store, a.order_id, &all, &n) != CA_OK)
-		return acme_fail(&e, ACME_PROB_SERVER_INTERNAL, "the order could not be read");
-	bool ready = true;
-	for (size_t i = 0; i < n; i++)
-		ready &= strcmp(all[i].status, "valid") == 0;
-	free(all);
-	if (ready && store_acme_order_move(ca->store, a.order_id, "pending", "ready", NULL, NULL,
-					   NULL, &moved) != CA_OK)
-		return acme_fail(&e, ACME_PROB_SERVER_INTERNAL, "the order could not be updated");
+	char d[600];
+	snprintf(d, sizeof(d), "%s: %s", a.value, detail ? detail : "");
+	rc = store_acme_order_move(ca->store, a.order_id, "pending", "invalid", NULL,
+				   acme_problem_name(type), d, &moved);
+	if (rc != CA_OK)
+		return acme_fail_store(&e, rc, "the order could not be updated");
+	if (moved)
+		acme_count(&ca->acme->n.orders_invalid);
 	return ACME_PROB_NONE;
 }

@@ -7,6 +7,7 @@
  *
  * Order states, each transition in one place:
  *   pending -> ready        authz.c, when the last authorization is valid
+ *                           (in the same store transaction)
  *   pending -> invalid      authz.c, when an authorization is invalid
  *   ready -> processing     acme_order_finalize, before signing
  *   processing -> valid     acme_order_finalize, with the serial
@@ -288,36 +289,6 @@ out:
 	return p;
 }
 
-/*
- * Every authorization valid while the order is still pending: the worker
- * that validated the last one has not moved the order yet (a client may
- * poll in between, and finalize), or two workers finishing at once each
- * saw the other's authorization pending. Move it here, compare-and-set,
- * and take whichever status won.
- */
-static void settle_ready(struct ca *ca, const char *id, struct store_acme_order *o,
-			 const struct store_acme_authz *az, size_t naz)
-{
-	if (strcmp(o->status, "pending") != 0 || naz == 0)
-		return;
-	for (size_t i = 0; i < naz; i++)
-		if (strcmp(az[i].status, "valid") != 0)
-			return;
-	bool moved = false;
-	if (store_acme_order_move(ca->store, id, "pending", "ready", NULL, NULL, NULL, &moved) !=
-	    CA_OK)
-		return;
-	if (moved) {
-		snprintf(o->status, sizeof(o->status), "ready");
-		return;
-	}
-	struct store_acme_order now;
-	if (store_acme_order_get(ca->store, id, &now) == CA_OK) {
-		snprintf(o->status, sizeof(o->status), "%s", now.status);
-		store_acme_order_clear(&now);
-	}
-}
-
 enum acme_problem acme_order_get(struct ca *ca, const struct acme_auth *auth, const char *id,
 				 struct acme_order *out, struct acme_error *e)
 {
@@ -341,7 +312,6 @@ enum acme_problem acme_order_get(struct ca *ca, const struct acme_auth *auth, co
 		store_acme_order_clear(&o);
 		return acme_fail_store(e, rc, "the order could not be read");
 	}
-	settle_ready(ca, id, &o, az, naz);
 	snprintf(out->id, sizeof(out->id), "%s", o.id);
 	snprintf(out->status, sizeof(out->status), "%s", o.status);
 	snprintf(out->serial, sizeof(out->serial), "%s", o.serial);

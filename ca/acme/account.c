@@ -56,7 +56,7 @@ enum acme_problem acme_account_new(struct ca *ca, const struct acme_auth *auth,
 		return ACME_PROB_NONE; /* 7.3.1: the existing account, 200 */
 	}
 	if (rc != CA_ERR_NOT_FOUND)
-		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the account could not be read");
+		return acme_fail_store(e, rc, "the account could not be read");
 	if (only_existing)
 		return acme_fail(e, ACME_PROB_ACCOUNT_DOES_NOT_EXIST, "no account has this key");
 	memset(&a, 0, sizeof(a));
@@ -69,9 +69,8 @@ enum acme_problem acme_account_new(struct ca *ca, const struct acme_auth *auth,
 			return p;
 	} else {
 		char team[65] = "";
-		if (store_acme_open_team(ca->store, team) != CA_OK)
-			return acme_fail(e, ACME_PROB_SERVER_INTERNAL,
-					 "the open team could not be read");
+		if ((rc = store_acme_open_team(ca->store, team)) != CA_OK)
+			return acme_fail_store(e, rc, "the open team could not be read");
 		if (team[0] == '\0')
 			return acme_fail(e, ACME_PROB_EXTERNAL_ACCOUNT_REQUIRED,
 					 "this CA binds accounts to teams: ask the operator for a "
@@ -91,7 +90,7 @@ enum acme_problem acme_account_new(struct ca *ca, const struct acme_auth *auth,
 	if (rc == CA_ERR_EXISTS)
 		return acme_fail(e, ACME_PROB_CONFLICT, "an account with this key was just made");
 	if (rc != CA_OK)
-		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the account could not be stored");
+		return acme_fail_store(e, rc, "the account could not be stored");
 	acme_count(&ca->acme->n.accounts);
 	acme_account_view(&a, out);
 	*created = true;
@@ -122,15 +121,16 @@ enum acme_problem acme_account_update(struct ca *ca, const struct acme_auth *aut
 	if (contacts != NULL || deactivate) {
 		enum ca_err rc = store_acme_account_update(ca->store, id, contact,
 							   deactivate ? "deactivated" : "valid");
-		if (rc != CA_OK)
-			return acme_fail(e,
-					 rc == CA_ERR_NOT_FOUND ? ACME_PROB_UNAUTHORIZED
-								: ACME_PROB_SERVER_INTERNAL,
+		if (rc == CA_ERR_NOT_FOUND)
+			return acme_fail(e, ACME_PROB_UNAUTHORIZED,
 					 "the account could not be updated");
+		if (rc != CA_OK)
+			return acme_fail_store(e, rc, "the account could not be updated");
 	}
 	struct store_acme_account a;
-	if (store_acme_account_get(ca->store, id, &a) != CA_OK)
-		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the account could not be read");
+	enum ca_err rc = store_acme_account_get(ca->store, id, &a);
+	if (rc != CA_OK)
+		return acme_fail_store(e, rc, "the account could not be read");
 	acme_account_view(&a, out);
 	return ACME_PROB_NONE;
 }
@@ -178,7 +178,7 @@ enum acme_problem acme_key_change(struct ca *ca, const struct acme_auth *auth,
 	if (rc == CA_ERR_EXISTS)
 		p = acme_fail(e, ACME_PROB_CONFLICT, "another account has that key");
 	else if (rc != CA_OK)
-		p = acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the key could not be changed");
+		p = acme_fail_store(e, rc, "the key could not be changed");
 out:
 	jwk_key_free(nk);
 	jwk_key_free(ok);
@@ -204,16 +204,16 @@ enum acme_problem acme_account_orders(struct ca *ca, const struct acme_auth *aut
 		if (rc == CA_OK)
 			store_acme_order_clear(&o);
 		if (rc != CA_OK && rc != CA_ERR_NOT_FOUND)
-			return acme_fail(e, ACME_PROB_SERVER_INTERNAL,
-					 "the orders could not be read");
+			return acme_fail_store(e, rc, "the orders could not be read");
 		if (!mine)
 			return acme_fail(e, ACME_PROB_MALFORMED,
 					 "cursor is not one of this account's orders");
 	}
 	_Static_assert(ACME_ID_LEN == STORE_ACME_ID, "one id size");
 	/* One more than a page: whether there is a next one. */
-	if (store_acme_order_ids(ca->store, id, cursor, ACME_ORDERS_PAGE + 1, ids, n) != CA_OK)
-		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the orders could not be read");
+	enum ca_err rc = store_acme_order_ids(ca->store, id, cursor, ACME_ORDERS_PAGE + 1, ids, n);
+	if (rc != CA_OK)
+		return acme_fail_store(e, rc, "the orders could not be read");
 	if (*n > ACME_ORDERS_PAGE) {
 		*n = ACME_ORDERS_PAGE;
 		memcpy(next, (*ids)[ACME_ORDERS_PAGE - 1], ACME_ID_LEN);

@@ -72,6 +72,13 @@ bool jwk_same_key(const struct acme_jwk_key *k, const uint8_t *spki, size_t len)
 /* Fill e and return its type. */
 enum acme_problem acme_fail(struct acme_error *e, enum acme_problem p, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/*
+ * A store (or core) call failed with rc while doing `what` ("the order
+ * could not be stored"): serverInternal with e->cause = rc. When rc is
+ * CA_ERR_UNAVAILABLE (the store cannot be reached or written now) the
+ * detail says so and that a retry may succeed; the front-end answers 503.
+ */
+enum acme_problem acme_fail_store(struct acme_error *e, enum ca_err rc, const char *what);
 /* A random id: base64url of 16 bytes (22 characters). */
 enum ca_err acme_rand_id(char out[ACME_ID_LEN]) CA_WUR;
 /* An account's public view from its store record. */

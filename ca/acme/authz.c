@@ -7,7 +7,9 @@
  * Transitions, each in one place:
  *   challenge pending -> processing   acme_chall_post (then submitted)
  *   challenge processing -> valid|invalid, authz pending -> valid|invalid,
- *   order pending -> ready|invalid    acme_chall_result
+ *   order pending -> ready|invalid    acme_chall_result (-> valid, and
+ *                                     ready when it was the last: one
+ *                                     store transaction)
  *   authz pending|valid -> deactivated  acme_authz_get(deactivate)
  */
 #include <stdio.h>
@@ -23,8 +25,9 @@ static enum acme_problem authz_view(struct ca *ca, const struct store_acme_authz
 	struct store_acme_chall *ch = NULL;
 	size_t n = 0;
 	memset(out, 0, sizeof(*out));
-	if (store_acme_chall_list(ca->store, a->id, &ch, &n) != CA_OK)
-		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the challenges could not be read");
+	enum ca_err rc = store_acme_chall_list(ca->store, a->id, &ch, &n);
+	if (rc != CA_OK)
+		return acme_fail_store(e, rc, "the challenges could not be read");
 	snprintf(out->id, sizeof(out->id), "%s", a->id);
 	snprintf(out->order_id, sizeof(out->order_id), "%s", a->order_id);
 	snprintf(out->ident.type, sizeof(out->ident.type), "%s", a->type);
@@ -59,8 +62,7 @@ static enum acme_problem authz_owned(struct ca *ca, const struct acme_auth *auth
 	if (rc == CA_ERR_NOT_FOUND)
 		return acme_fail(e, ACME_PROB_NOT_FOUND, "no such authorization");
 	if (rc != CA_OK)
-		return acme_fail(e, ACME_PROB_SERVER_INTERNAL,
-				 "the authorization could not be read");
+		return acme_fail_store(e, rc, "the authorization could not be read");
 	if (auth != NULL && strcmp(a->account_id, auth->account.id) != 0)
 		return acme_fail(e, ACME_PROB_UNAUTHORIZED,
 				 "this authorization belongs to another account");
@@ -76,12 +78,12 @@ enum acme_problem acme_authz_get(struct ca *ca, const struct acme_auth *auth, co
 		return p;
 	if (deactivate) {
 		bool moved = false;
-		if (store_acme_authz_move(ca->store, id, "pending", "deactivated", &moved) !=
-			CA_OK ||
-		    (!moved &&
-		     store_acme_authz_move(ca->store, id, "valid", "deactivated", &moved) != CA_OK))
-			return acme_fail(e, ACME_PROB_SERVER_INTERNAL,
-					 "the authorization could not be updated");
+		enum ca_err rc =
+		    store_acme_authz_move(ca->store, id, "pending", "deactivated", &moved);
+		if (rc == CA_OK && !moved)
+			rc = store_acme_authz_move(ca->store, id, "valid", "deactivated", &moved);
+		if (rc != CA_OK)
+			return acme_fail_store(e, rc, "the authorization could not be updated");
 		if (!moved && strcmp(a.status, "deactivated") != 0)
 			return acme_fail(e, ACME_PROB_MALFORMED,
 					 "a %s authorization cannot be "
@@ -89,12 +91,12 @@ enum acme_problem acme_authz_get(struct ca *ca, const struct acme_auth *auth, co
 					 a.status);
 		bool om;
 		/* Its order can no longer become ready (7.5.2). */
-		if (store_acme_order_move(ca->store, a.order_id, "pending", "invalid", NULL,
-					  "unauthorized", "an authorization was deactivated",
-					  &om) != CA_OK ||
-		    store_acme_authz_get(ca->store, id, &a) != CA_OK)
-			return acme_fail(e, ACME_PROB_SERVER_INTERNAL,
-					 "the authorization could not be read");
+		rc = store_acme_order_move(ca->store, a.order_id, "pending", "invalid", NULL,
+					   "unauthorized", "an authorization was deactivated", &om);
+		if (rc == CA_OK)
+			rc = store_acme_authz_get(ca->store, id, &a);
+		if (rc != CA_OK)
+			return acme_fail_store(e, rc, "the authorization could not be read");
 		if (om)
 			acme_count(&ca->acme->n.orders_invalid);
 	}
@@ -147,15 +149,15 @@ enum acme_problem acme_chall_post(struct ca *ca, const struct acme_auth *auth, c
 	if (rc == CA_ERR_NOT_FOUND)
 		return acme_fail(e, ACME_PROB_NOT_FOUND, "no such challenge");
 	if (rc != CA_OK)
-		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the challenge could not be read");
+		return acme_fail_store(e, rc, "the challenge could not be read");
 	if ((p = authz_owned(ca, auth, c.authz_id, &a, e)) != ACME_PROB_NONE)
 		return p;
 	bool moved = false;
 	if (strcmp(a.status, "pending") == 0 && a.expires_at > clock_now(&ca->clock)) {
-		if (store_acme_chall_move(ca->store, id, "pending", "processing", NULL, NULL, 0,
-					  &moved) != CA_OK)
-			return acme_fail(e, ACME_PROB_SERVER_INTERNAL,
-					 "the challenge could not be updated");
+		rc = store_acme_chall_move(ca->store, id, "pending", "processing", NULL, NULL, 0,
+					   &moved);
+		if (rc != CA_OK)
+			return acme_fail_store(e, rc, "the challenge could not be updated");
 		if (moved) {
 			snprintf(c.status, sizeof(c.status), "processing");
 			acme_submit(ca, &c);
@@ -177,45 +179,38 @@ enum acme_problem acme_chall_result(struct ca *ca, const char *chall_id, bool va
 				    enum acme_problem type, const char *detail)
 {
 	struct store_acme_chall c;
-	struct store_acme_authz a, *all = NULL;
-	size_t n = 0;
-	bool moved = false;
+	struct store_acme_authz a;
+	bool moved = false, ready = false;
 	struct acme_error e;
 	if (store_acme_chall_get(ca->store, chall_id, &c) != CA_OK ||
 	    store_acme_authz_get(ca->store, c.authz_id, &a) != CA_OK)
 		return acme_fail(&e, ACME_PROB_SERVER_INTERNAL, "challenge unknown");
-	const char *to = valid ? "valid" : "invalid";
-	if (store_acme_chall_move(ca->store, chall_id, "processing", to,
-				  valid ? NULL : acme_problem_name(type), valid ? NULL : detail,
-				  valid ? clock_now(&ca->clock) : 0, &moved) != CA_OK)
-		return acme_fail(&e, ACME_PROB_SERVER_INTERNAL,
-				 "the challenge could not be updated");
+	enum ca_err rc;
+	if (valid) {
+		/* Challenge, authorization and (when it was the last) order in
+		 * one transaction: nobody sees them half moved. */
+		rc = store_acme_chall_validated(ca->store, chall_id, clock_now(&ca->clock), &moved,
+						&ready);
+		return rc == CA_OK ? ACME_PROB_NONE
+				   : acme_fail_store(&e, rc, "the challenge could not be updated");
+	}
+	rc = store_acme_chall_move(ca->store, chall_id, "processing", "invalid",
+				   acme_problem_name(type), detail, 0, &moved);
+	if (rc != CA_OK)
+		return acme_fail_store(&e, rc, "the challenge could not be updated");
 	if (!moved)
 		return ACME_PROB_NONE; /* answered already */
-	if (store_acme_authz_move(ca->store, a.id, "pending", to, &moved) != CA_OK)
-		return acme_fail(&e, ACME_PROB_SERVER_INTERNAL,
-				 "the authorization could not be updated");
+	if ((rc = store_acme_authz_move(ca->store, a.id, "pending", "invalid", &moved)) != CA_OK)
+		return acme_fail_store(&e, rc, "the authorization could not be updated");
 	if (!moved)
 		return ACME_PROB_NONE;
-	if (!valid) {
-		char d[600];
-		snprintf(d, sizeof(d), "%s: %s", a.value, detail ? detail : "");
-		if (store_acme_order_move(ca->store, a.order_id, "pending", "invalid", NULL,
-					  acme_problem_name(type), d, &moved) != CA_OK)
-			return acme_fail(&e, ACME_PROB_SERVER_INTERNAL,
-					 "the order could not be updated");
-		if (moved)
-			acme_count(&ca->acme->n.orders_invalid);
-		return ACME_PROB_NONE;
-	}
-	if (store_acme_authz_list(ca->store, a.order_id, &all, &n) != CA_OK)
-		return acme_fail(&e, ACME_PROB_SERVER_INTERNAL, "the order could not be read");
-	bool ready = true;
-	for (size_t i = 0; i < n; i++)
-		ready &= strcmp(all[i].status, "valid") == 0;
-	free(all);
-	if (ready && store_acme_order_move(ca->store, a.order_id, "pending", "ready", NULL, NULL,
-					   NULL, &moved) != CA_OK)
-		return acme_fail(&e, ACME_PROB_SERVER_INTERNAL, "the order could not be updated");
+	char d[600];
+	snprintf(d, sizeof(d), "%s: %s", a.value, detail ? detail : "");
+	rc = store_acme_order_move(ca->store, a.order_id, "pending", "invalid", NULL,
+				   acme_problem_name(type), d, &moved);
+	if (rc != CA_OK)
+		return acme_fail_store(&e, rc, "the order could not be updated");
+	if (moved)
+		acme_count(&ca->acme->n.orders_invalid);
 	return ACME_PROB_NONE;
 }

@@ -244,7 +244,7 @@ enum acme_problem eab_check(struct ca *ca, const struct acme_jws *j, const char 
 	if (rc == CA_ERR_NOT_FOUND)
 		return acme_fail(e, ACME_PROB_UNAUTHORIZED, "the binding key id is unknown");
 	if (rc != CA_OK)
-		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the binding key could not be read");
+		return acme_fail_store(e, rc, "the binding key could not be read");
 	uint8_t key[32], mac[32];
 	struct ca_error err;
 	if (derive(ca, rec.kid, false, key, &err) != CA_OK)

@@ -82,6 +82,20 @@ enum acme_problem acme_fail(struct acme_error *e, enum acme_problem p, const cha
 	return p;
 }
 
+enum acme_problem acme_fail_store(struct acme_error *e, enum ca_err rc, const char *what)
+{
+	if (rc == CA_ERR_UNAVAILABLE)
+		acme_fail(
+		    e, ACME_PROB_SERVER_INTERNAL,
+		    "%s: the CA's store is unreachable or cannot be written now; try again shortly",
+		    what);
+	else
+		acme_fail(e, ACME_PROB_SERVER_INTERNAL, "%s", what);
+	if (e != NULL)
+		e->cause = rc;
+	return ACME_PROB_SERVER_INTERNAL;
+}
+
 enum ca_err acme_rand_id(char out[ACME_ID_LEN])
 {
 	uint8_t b[16];
@@ -494,8 +508,9 @@ enum acme_problem acme_verify(struct ca *ca, const struct acme_jws *j, const cha
 	bool fresh = false;
 	if (j->nonce == NULL || strlen(j->nonce) != ACME_NONCE_LEN)
 		return acme_fail(e, ACME_PROB_BAD_NONCE, "the nonce is missing or malformed");
-	if (store_acme_nonce_take(ca->store, j->nonce, clock_now(&ca->clock), &fresh) != CA_OK)
-		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the nonce could not be checked");
+	enum ca_err rc = store_acme_nonce_take(ca->store, j->nonce, clock_now(&ca->clock), &fresh);
+	if (rc != CA_OK)
+		return acme_fail_store(e, rc, "the nonce could not be checked");
 	if (!fresh)
 		return acme_fail(e, ACME_PROB_BAD_NONCE,
 				 "the nonce is unknown, used or expired; retry with the one in "
@@ -510,12 +525,11 @@ enum acme_problem acme_verify(struct ca *ca, const struct acme_jws *j, const cha
 					 "kid must be an account URL of this server (%s...)",
 					 acct_prefix);
 		struct store_acme_account a;
-		enum ca_err rc = store_acme_account_get(ca->store, j->kid + pl, &a);
+		rc = store_acme_account_get(ca->store, j->kid + pl, &a);
 		if (rc == CA_ERR_NOT_FOUND)
 			return acme_fail(e, ACME_PROB_ACCOUNT_DOES_NOT_EXIST, "no such account");
 		if (rc != CA_OK)
-			return acme_fail(e, ACME_PROB_SERVER_INTERNAL,
-					 "the account could not be read");
+			return acme_fail_store(e, rc, "the account could not be read");
 		if (strcmp(a.status, "valid") != 0)
 			return acme_fail(e, ACME_PROB_UNAUTHORIZED,
 					 "the account is %s (its team's token may be revoked)",

@@ -17,8 +17,9 @@ enum acme_problem acme_nonce_new(struct ca *ca, char out[ACME_NONCE_LEN + 1], st
 	char id[ACME_ID_LEN];
 	if (acme_rand_id(id) != CA_OK || strlen(id) != ACME_NONCE_LEN)
 		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the random generator failed");
-	if (store_acme_nonce_put(ca->store, id, clock_now(&ca->clock) + NONCE_TTL) != CA_OK)
-		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the nonce could not be stored");
+	enum ca_err rc = store_acme_nonce_put(ca->store, id, clock_now(&ca->clock) + NONCE_TTL);
+	if (rc != CA_OK)
+		return acme_fail_store(e, rc, "the nonce could not be stored");
 	memcpy(out, id, ACME_NONCE_LEN + 1);
 	return ACME_PROB_NONE;
 }

@@ -7,6 +7,7 @@
  *
  * Order states, each transition in one place:
  *   pending -> ready        authz.c, when the last authorization is valid
+ *                           (in the same store transaction)
  *   pending -> invalid      authz.c, when an authorization is invalid
  *   ready -> processing     acme_order_finalize, before signing
  *   processing -> valid     acme_order_finalize, with the serial
@@ -46,7 +47,7 @@ static enum acme_problem team_token(struct ca *ca, const char *team, struct ca_t
 	if (rc == CA_ERR_UNAUTHORIZED)
 		return acme_fail(e, ACME_PROB_UNAUTHORIZED, "%s", err.detail);
 	if (rc != CA_OK)
-		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the team could not be read");
+		return acme_fail_store(e, rc, "the team could not be read");
 	return ACME_PROB_NONE;
 }
 
@@ -272,8 +273,9 @@ enum acme_problem acme_order_new(struct ca *ca, const struct acme_auth *auth,
 	}
 	if (valid == nn) /* every identifier authorized already (7.1.6) */
 		snprintf(o.status, sizeof(o.status), "ready");
-	if (store_acme_order_put(ca->store, &o, az, nn, ch, nch) != CA_OK) {
-		p = acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the order could not be stored");
+	enum ca_err rc = store_acme_order_put(ca->store, &o, az, nn, ch, nch);
+	if (rc != CA_OK) {
+		p = acme_fail_store(e, rc, "the order could not be stored");
 		goto out;
 	}
 	acme_count(&ca->acme->n.orders);
@@ -285,36 +287,6 @@ out:
 	free(az);
 	free(ch);
 	return p;
-}
-
-/*
- * Every authorization valid while the order is still pending: the worker
- * that validated the last one has not moved the order yet (a client may
- * poll in between, and finalize), or two workers finishing at once each
- * saw the other's authorization pending. Move it here, compare-and-set,
- * and take whichever status won.
- */
-static void settle_ready(struct ca *ca, const char *id, struct store_acme_order *o,
-			 const struct store_acme_authz *az, size_t naz)
-{
-	if (strcmp(o->status, "pending") != 0 || naz == 0)
-		return;
-	for (size_t i = 0; i < naz; i++)
-		if (strcmp(az[i].status, "valid") != 0)
-			return;
-	bool moved = false;
-	if (store_acme_order_move(ca->store, id, "pending", "ready", NULL, NULL, NULL, &moved) !=
-	    CA_OK)
-		return;
-	if (moved) {
-		snprintf(o->status, sizeof(o->status), "ready");
-		return;
-	}
-	struct store_acme_order now;
-	if (store_acme_order_get(ca->store, id, &now) == CA_OK) {
-		snprintf(o->status, sizeof(o->status), "%s", now.status);
-		store_acme_order_clear(&now);
-	}
 }
 
 enum acme_problem acme_order_get(struct ca *ca, const struct acme_auth *auth, const char *id,
@@ -330,17 +302,16 @@ enum acme_problem acme_order_get(struct ca *ca, const struct acme_auth *auth, co
 	if (rc == CA_ERR_NOT_FOUND)
 		return acme_fail(e, ACME_PROB_NOT_FOUND, "no such order");
 	if (rc != CA_OK)
-		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the order could not be read");
+		return acme_fail_store(e, rc, "the order could not be read");
 	if (auth != NULL && strcmp(o.account_id, auth->account.id) != 0) {
 		store_acme_order_clear(&o);
 		return acme_fail(e, ACME_PROB_UNAUTHORIZED,
 				 "this order belongs to another account");
 	}
-	if (store_acme_authz_list(ca->store, id, &az, &naz) != CA_OK) {
+	if ((rc = store_acme_authz_list(ca->store, id, &az, &naz)) != CA_OK) {
 		store_acme_order_clear(&o);
-		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the order could not be read");
+		return acme_fail_store(e, rc, "the order could not be read");
 	}
-	settle_ready(ca, id, &o, az, naz);
 	snprintf(out->id, sizeof(out->id), "%s", o.id);
 	snprintf(out->status, sizeof(out->status), "%s", o.status);
 	snprintf(out->serial, sizeof(out->serial), "%s", o.serial);
@@ -425,6 +396,37 @@ out:
 	return p;
 }
 
+/*
+ * ca_issue failed with rc (err says why) for order id, which is
+ * processing: it becomes invalid with the reason, or ready again when
+ * the CA cannot do it now (CA_ERR_UNAVAILABLE: the store is unreachable,
+ * nothing was issued) so that the client's retry may succeed.
+ */
+static enum acme_problem issue_failed(struct ca *ca, const char *id, enum ca_err rc,
+				      const struct ca_error *err, struct acme_error *e)
+{
+	bool moved = false;
+	if (rc == CA_ERR_UNAVAILABLE) {
+		if (store_acme_order_move(ca->store, id, "processing", "ready", NULL, NULL, NULL,
+					  &moved) != CA_OK)
+			fprintf(stderr, "privca: acme: order %s stays processing\n", id);
+		acme_fail(e, ACME_PROB_SERVER_INTERNAL, "%s", err->detail);
+		e->cause = rc;
+		return ACME_PROB_SERVER_INTERNAL;
+	}
+	enum acme_problem t =
+	    rc == CA_ERR_BAD_CSR || rc == CA_ERR_WEAK_KEY || rc == CA_ERR_BAD_SIGNATURE
+		? ACME_PROB_BAD_CSR
+	    : rc == CA_ERR_NAME_NOT_ALLOWED ? ACME_PROB_REJECTED_IDENTIFIER
+					    : ACME_PROB_SERVER_INTERNAL;
+	if (store_acme_order_move(ca->store, id, "processing", "invalid", NULL,
+				  acme_problem_name(t), err->detail, &moved) != CA_OK)
+		fprintf(stderr, "privca: acme: order %s stays processing\n", id);
+	else if (moved)
+		acme_count(&ca->acme->n.orders_invalid);
+	return acme_fail(e, t, "%s", err->detail);
+}
+
 enum acme_problem acme_order_finalize(struct ca *ca, const struct acme_auth *auth, const char *id,
 				      const uint8_t *csr, size_t csr_len, struct acme_order *out,
 				      struct acme_error *e)
@@ -443,9 +445,10 @@ enum acme_problem acme_order_finalize(struct ca *ca, const struct acme_auth *aut
 	if ((p = csr_names(out, csr, csr_len, e)) != ACME_PROB_NONE ||
 	    (p = team_token(ca, auth->account.team, &tok, e)) != ACME_PROB_NONE)
 		goto out;
-	if (store_acme_order_move(ca->store, id, "ready", "processing", NULL, NULL, NULL, &moved) !=
-	    CA_OK) {
-		p = acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the order could not be updated");
+	enum ca_err rc =
+	    store_acme_order_move(ca->store, id, "ready", "processing", NULL, NULL, NULL, &moved);
+	if (rc != CA_OK) {
+		p = acme_fail_store(e, rc, "the order could not be updated");
 		goto out;
 	}
 	if (!moved) {
@@ -467,24 +470,14 @@ enum acme_problem acme_order_finalize(struct ca *ca, const struct acme_auth *aut
 	    .token = tok,
 	};
 	struct ca_error err;
-	enum ca_err rc = ca_issue(ca, &req, &cert, &err);
-	if (rc != CA_OK) {
-		enum acme_problem t =
-		    rc == CA_ERR_BAD_CSR || rc == CA_ERR_WEAK_KEY || rc == CA_ERR_BAD_SIGNATURE
-			? ACME_PROB_BAD_CSR
-		    : rc == CA_ERR_NAME_NOT_ALLOWED ? ACME_PROB_REJECTED_IDENTIFIER
-						    : ACME_PROB_SERVER_INTERNAL;
-		if (store_acme_order_move(ca->store, id, "processing", "invalid", NULL,
-					  acme_problem_name(t), err.detail, &moved) != CA_OK)
-			fprintf(stderr, "privca: acme: order %s stays processing\n", id);
-		else if (moved)
-			acme_count(&ca->acme->n.orders_invalid);
-		p = acme_fail(e, t, "%s", err.detail);
+	if ((rc = ca_issue(ca, &req, &cert, &err)) != CA_OK) {
+		p = issue_failed(ca, id, rc, &err, e);
 		goto out;
 	}
-	if (store_acme_order_move(ca->store, id, "processing", "valid", cert->serial, NULL, NULL,
-				  &moved) != CA_OK) {
-		p = acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the order could not be updated");
+	rc = store_acme_order_move(ca->store, id, "processing", "valid", cert->serial, NULL, NULL,
+				   &moved);
+	if (rc != CA_OK) {
+		p = acme_fail_store(e, rc, "the order could not be updated");
 		goto out;
 	}
 	if (moved)
@@ -510,7 +503,7 @@ static enum acme_problem team_cert(struct ca *ca, const struct acme_auth *auth, 
 	if (rc == CA_ERR_NOT_FOUND)
 		return acme_fail(e, ACME_PROB_NOT_FOUND, "no such certificate");
 	if (rc != CA_OK)
-		return acme_fail(e, ACME_PROB_SERVER_INTERNAL, "the certificate could not be read");
+		return acme_fail_store(e, rc, "the certificate could not be read");
 	if (auth != NULL && auth->by_kid && strcmp((*out)->requester, auth->account.team) != 0) {
 		ca_cert_free(*out);
 		*out = NULL;
@@ -594,9 +587,10 @@ enum acme_problem acme_revoke(struct ca *ca, const struct acme_auth *auth, const
 	enum ca_err rc = ca_revoke(ca, serial, (enum ca_reason)reason, tok, NULL, &err);
 	if (rc == CA_ERR_ALREADY_REVOKED)
 		p = acme_fail(e, ACME_PROB_ALREADY_REVOKED, "the certificate is revoked already");
-	else if (rc != CA_OK)
+	else if (rc != CA_OK) {
 		p = acme_fail(e, ACME_PROB_SERVER_INTERNAL, "%s", err.detail);
-	else
+		e->cause = rc;
+	} else
 		p = ACME_PROB_NONE;
 	if (p == ACME_PROB_NONE)
 		acme_count(&ca->acme->n.certs_revoked);

@@ -112,6 +112,18 @@ static const char q_chall_move[] =
     "UPDATE acme_challenges SET status = $3, error_type = coalesce($4, error_type), "
     "error_detail = coalesce($5, error_detail), validated_at = CASE WHEN $6::bigint > 0 "
     "THEN $6::bigint ELSE validated_at END WHERE id = $1 AND status = $2";
+/* chall_validated ($1: the challenge's id): the order's row locked first,
+ * then the three moves. */
+static const char q_validated_lock[] =
+    "SELECT 1 FROM acme_orders WHERE id = (SELECT a.order_id FROM acme_authz a JOIN "
+    "acme_challenges c ON c.authz_id = a.id WHERE c.id = $1) FOR UPDATE";
+static const char q_validated_authz[] =
+    "UPDATE acme_authz SET status = 'valid' WHERE id = (SELECT authz_id FROM acme_challenges "
+    "WHERE id = $1) AND status = 'pending'";
+static const char q_validated_order[] =
+    "UPDATE acme_orders o SET status = 'ready' WHERE id = (SELECT a.order_id FROM acme_authz a "
+    "JOIN acme_challenges c ON c.authz_id = a.id WHERE c.id = $1) AND status = 'pending' AND "
+    "NOT EXISTS (SELECT 1 FROM acme_authz z WHERE z.order_id = o.id AND z.status <> 'valid')";
 static const char q_chall_processing[] = "SELECT " CHALL_COLS " FROM acme_challenges "
 					 "WHERE status = 'processing' ORDER BY id COLLATE \"C\"";
 
@@ -654,6 +666,52 @@ static enum ca_err chall_processing(struct store *s, struct store_acme_chall **o
 	return read_rows(s, q_chall_processing, NULL, 0, sizeof(**out), row_chall, (void **)out, n);
 }
 
+struct validated {
+	const char *id;
+	int64_t at;
+	bool *moved, *ready;
+};
+
+/*
+ * The three moves in this job's savepoint, after the order's row is
+ * locked: another node recording another authorization of the same order
+ * waits here until this transaction commits, and its statements then
+ * (READ COMMITTED: a new snapshot each) see this one's authorization
+ * valid. Without the lock, two nodes recording the last two at once would
+ * each see the other's pending and leave the order pending for good.
+ */
+static enum ca_err run_validated(struct pg_store *s, PGconn *c, const void *arg,
+				 struct ca_error *err)
+{
+	const struct validated *a = arg;
+	const struct val v[] = {VT(a->id), VT("processing"), VT("valid"),
+				VT(NULL),  VT(NULL),	     VN(a->at)};
+	int64_t changes = 0;
+	(void)s;
+	(void)err;
+	enum ca_err rc = run_q(c, q_validated_lock, v, 1, NULL, NULL);
+	if (rc == CA_OK)
+		rc = run_q(c, q_chall_move, v, 6, &changes, NULL);
+	*a->moved = rc == CA_OK && changes > 0;
+	if (rc == CA_OK && changes > 0)
+		rc = run_q(c, q_validated_authz, v, 1, &changes, NULL);
+	if (rc == CA_OK && changes > 0)
+		rc = run_q(c, q_validated_order, v, 1, &changes, NULL);
+	*a->ready = rc == CA_OK && *a->moved && changes > 0;
+	return rc;
+}
+
+static enum ca_err chall_validated(struct store *s, const char *id, int64_t validated_at,
+				   bool *moved, bool *ready)
+{
+	struct validated a = {id, validated_at, moved, ready};
+	*moved = *ready = false;
+	enum ca_err rc = submit(s, run_validated, &a);
+	if (rc != CA_OK)
+		*moved = *ready = false; /* rolled back with the job or its group */
+	return rc;
+}
+
 const struct store_acme_ops store_pg_acme_ops = {
     .nonce_put = nonce_put,
     .nonce_take = nonce_take,
@@ -680,4 +738,5 @@ const struct store_acme_ops store_pg_acme_ops = {
     .chall_list = chall_list,
     .chall_move = chall_move,
     .chall_processing = chall_processing,
+    .chall_validated = chall_validated,
 };

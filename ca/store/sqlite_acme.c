@@ -104,6 +104,15 @@ static struct sq_sql q_chall_move =
     SQ_SQL("UPDATE acme_challenges SET status = ?3, error_type = coalesce(?4, error_type), "
 	   "error_detail = coalesce(?5, error_detail), validated_at = CASE WHEN ?6 > 0 THEN ?6 "
 	   "ELSE validated_at END WHERE id = ?1 AND status = ?2");
+/* chall_validated's steps after the challenge's own move (?1: its id). */
+static struct sq_sql q_validated_authz =
+    SQ_SQL("UPDATE acme_authz SET status = 'valid' WHERE id = (SELECT authz_id FROM "
+	   "acme_challenges WHERE id = ?1) AND status = 'pending'");
+static struct sq_sql q_validated_order = SQ_SQL(
+    "UPDATE acme_orders SET status = 'ready' WHERE id = (SELECT a.order_id FROM acme_authz a "
+    "JOIN acme_challenges c ON c.authz_id = a.id WHERE c.id = ?1) AND status = 'pending' AND "
+    "NOT EXISTS (SELECT 1 FROM acme_authz z WHERE z.order_id = acme_orders.id AND "
+    "z.status <> 'valid')");
 static struct sq_sql q_chall_processing =
     SQ_SQL("SELECT " CHALL_COLS " FROM acme_challenges WHERE status = 'processing' ORDER BY id");
 
@@ -718,6 +727,44 @@ static enum ca_err chall_processing(struct store *s, struct store_acme_chall **o
 			 n);
 }
 
+struct validated {
+	const char *id;
+	int64_t at;
+	bool *moved, *ready;
+};
+
+/* The three moves in this job's savepoint. The writer holds the
+ * database's write lock (BEGIN IMMEDIATE) for the whole group, so another
+ * handle's or process's job for the same order runs before or after this
+ * one, never between its reads and writes. */
+static enum ca_err run_validated(struct sq_store *s, const void *arg, struct ca_error *err)
+{
+	const struct validated *a = arg;
+	const struct val v[] = {VT(a->id), VT("processing"), VT("valid"),
+				VT(NULL),  VT(NULL),	     VN(a->at)};
+	int changes = 0;
+	(void)err;
+	enum ca_err rc = exec_q(s, &q_chall_move, v, 6, &changes);
+	*a->moved = rc == CA_OK && changes > 0;
+	if (rc == CA_OK && changes > 0)
+		rc = exec_q(s, &q_validated_authz, v, 1, &changes);
+	if (rc == CA_OK && changes > 0)
+		rc = exec_q(s, &q_validated_order, v, 1, &changes);
+	*a->ready = rc == CA_OK && *a->moved && changes > 0;
+	return rc;
+}
+
+static enum ca_err chall_validated(struct store *s, const char *id, int64_t validated_at,
+				   bool *moved, bool *ready)
+{
+	struct validated a = {id, validated_at, moved, ready};
+	*moved = *ready = false;
+	enum ca_err rc = submit(s, run_validated, &a);
+	if (rc != CA_OK)
+		*moved = *ready = false; /* rolled back with the job or its group */
+	return rc;
+}
+
 const struct store_acme_ops store_sqlite_acme_ops = {
     .nonce_put = nonce_put,
     .nonce_take = nonce_take,
@@ -744,4 +791,5 @@ const struct store_acme_ops store_sqlite_acme_ops = {
     .chall_list = chall_list,
     .chall_move = chall_move,
     .chall_processing = chall_processing,
+    .chall_validated = chall_validated,
 };

@@ -13,7 +13,8 @@
  *    in account_put) are atomic: of two concurrent callers at most one
  *    sees *moved / *ok true;
  *  - multi-row writes (account_put with its EAB key, order_put with its
- *    authorizations and challenges, open_team_set) are one transaction.
+ *    authorizations and challenges, open_team_set, chall_validated with
+ *    its authorization and order) are one transaction.
  *
  * Records use fixed buffers: every field is bounded by the core before it
  * gets here (ids are 22 base64url characters, names at most 253), and a
@@ -150,6 +151,8 @@ struct store_acme_ops {
 				  const char *error_type, const char *error_detail,
 				  int64_t validated_at, bool *moved);
 	enum ca_err (*chall_processing)(struct store *s, struct store_acme_chall **out, size_t *n);
+	enum ca_err (*chall_validated)(struct store *s, const char *id, int64_t validated_at,
+				       bool *moved, bool *ready);
 };
 
 /* The SQLite engine's table (sqlite_acme.c). */
@@ -359,6 +362,25 @@ static inline CA_WUR enum ca_err store_acme_chall_move(struct store *s, const ch
 {
 	return s->ops->acme->chall_move(s, id, from, to, error_type, error_detail, validated_at,
 					moved);
+}
+
+/*
+ * A challenge's validation succeeded, in one transaction: challenge id
+ * processing -> valid (validated_at set); then, if it moved, its
+ * authorization pending -> valid; then, if that moved and every
+ * authorization of the order is now valid, the order pending -> ready.
+ * *moved: the challenge was processing (false: nothing changed); *ready:
+ * this call made the order ready. Calls for the same order are
+ * serialized across handles and nodes, so when two record the order's
+ * last two authorizations at once, the order ends ready (exactly one of
+ * them sees *ready): no reader ever sees every authorization valid and
+ * the order still pending.
+ */
+static inline CA_WUR enum ca_err store_acme_chall_validated(struct store *s, const char *id,
+							    int64_t validated_at, bool *moved,
+							    bool *ready)
+{
+	return s->ops->acme->chall_validated(s, id, validated_at, moved, ready);
 }
 
 /* Every challenge left "processing" (a restart resubmits them), by id; free(). */

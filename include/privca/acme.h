@@ -61,6 +61,12 @@ struct acme_subproblem {
 };
 struct acme_error {
 	enum acme_problem type;
+	/* With serverInternal: the core error behind it (CA_OK: none said),
+	 * which the front-end maps as the JSON API does (CA_ERR_UNAVAILABLE,
+	 * e.g. a store that cannot be reached now, is 503 with Retry-After).
+	 * RFC 8555 has no problem type for "try again later", so the reason
+	 * travels here, not as a type of its own. */
+	enum ca_err cause;
 	char detail[512];
 	struct acme_subproblem sub[ACME_MAX_SUB];
 	size_t nsub;

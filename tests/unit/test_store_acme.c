@@ -511,6 +511,150 @@ static void valid_authorization_found_for_reuse(void **state)
 	    CA_ERR_NOT_FOUND);
 }
 
+/* Challenges first..last of order id put in processing, as a challenge POST does. */
+static void processing(struct store *s, const char *id, int first, int last)
+{
+	for (int i = first; i <= last; i++) {
+		char ch[STORE_ACME_ID];
+		bool moved = false;
+		snprintf(ch, sizeof(ch), "%s-ch%d", id, i);
+		assert_int_equal(
+		    store_acme_chall_move(s, ch, "pending", "processing", NULL, NULL, 0, &moved),
+		    CA_OK);
+		assert_true(moved);
+	}
+}
+
+/* "ORDER-STATUS AUTHZ0-STATUS AUTHZ1-STATUS" of order is want. */
+static void status_is(struct store *s, const char *order, const char *want)
+{
+	struct store_acme_order o;
+	struct store_acme_authz *az = NULL;
+	size_t n = 0;
+	assert_int_equal(store_acme_order_get(s, order, &o), CA_OK);
+	assert_int_equal(store_acme_authz_list(s, order, &az, &n), CA_OK);
+	assert_int_equal(n, 2);
+	char got[64];
+	snprintf(got, sizeof(got), "%s %s %s", o.status, az[0].status, az[1].status);
+	store_acme_order_clear(&o);
+	free(az);
+	assert_string_equal(got, want);
+}
+
+static void validated_moves_challenge_authz_and_order_together(void **state)
+{
+	struct fx *f = *state;
+	struct store_acme_account a = account("acct1", "tp1", "team-a", "");
+	assert_int_equal(store_acme_account_put(f->s, &a, 20), CA_OK);
+	struct order_fx x;
+	order_make(&x, "ord1", "acct1", 100);
+	assert_int_equal(store_acme_order_put(f->s, &x.o, x.az, 2, x.ch, 3), CA_OK);
+	bool moved = true, ready = true;
+
+	/* A challenge that is not processing: nothing changes. */
+	assert_int_equal(store_acme_chall_validated(f->s, "ord1-ch0", 150, &moved, &ready), CA_OK);
+	assert_false(moved);
+	assert_false(ready);
+	status_is(f->s, "ord1", "pending pending pending");
+	assert_int_equal(store_acme_chall_validated(f->s, "nope", 150, &moved, &ready), CA_OK);
+	assert_false(moved);
+
+	processing(f->s, "ord1", 0, 2);
+	assert_int_equal(store_acme_chall_validated(f->s, "ord1-ch0", 150, &moved, &ready), CA_OK);
+	assert_true(moved);
+	assert_false(ready); /* the wildcard's authorization is still pending */
+	struct store_acme_chall c;
+	assert_int_equal(store_acme_chall_get(f->s, "ord1-ch0", &c), CA_OK);
+	assert_string_equal(c.status, "valid");
+	assert_int_equal(c.validated_at, 150);
+	status_is(f->s, "ord1", "pending valid pending");
+	/* Answered already: no second move. */
+	assert_int_equal(store_acme_chall_validated(f->s, "ord1-ch0", 160, &moved, &ready), CA_OK);
+	assert_false(moved);
+	assert_int_equal(store_acme_chall_get(f->s, "ord1-ch0", &c), CA_OK);
+	assert_int_equal(c.validated_at, 150);
+	/* The valid authorization's other challenge: it moves, nothing else. */
+	assert_int_equal(store_acme_chall_validated(f->s, "ord1-ch1", 160, &moved, &ready), CA_OK);
+	assert_true(moved);
+	assert_false(ready);
+	status_is(f->s, "ord1", "pending valid pending");
+	/* The last authorization: the order is ready in the same transaction. */
+	assert_int_equal(store_acme_chall_validated(f->s, "ord1-ch2", 170, &moved, &ready), CA_OK);
+	assert_true(moved);
+	assert_true(ready);
+	status_is(f->s, "ord1", "ready valid valid");
+
+	/* An order that became invalid stays so when its last one validates. */
+	struct order_fx y;
+	order_make(&y, "ord2", "acct1", 100);
+	assert_int_equal(store_acme_order_put(f->s, &y.o, y.az, 2, y.ch, 3), CA_OK);
+	processing(f->s, "ord2", 0, 2);
+	assert_int_equal(store_acme_chall_validated(f->s, "ord2-ch0", 150, &moved, &ready), CA_OK);
+	assert_int_equal(store_acme_order_move(f->s, "ord2", "pending", "invalid", NULL,
+					       "unauthorized", "deactivated", &moved),
+			 CA_OK);
+	assert_true(moved);
+	assert_int_equal(store_acme_chall_validated(f->s, "ord2-ch2", 160, &moved, &ready), CA_OK);
+	assert_true(moved);
+	assert_false(ready);
+	status_is(f->s, "ord2", "invalid valid valid");
+}
+
+struct validator {
+	struct store *s;
+	const char *chall;
+	pthread_barrier_t *go;
+	bool moved, ready;
+	enum ca_err rc;
+};
+
+static void *validate_main(void *p)
+{
+	struct validator *v = p;
+	pthread_barrier_wait(v->go);
+	v->rc = store_acme_chall_validated(v->s, v->chall, 200, &v->moved, &v->ready);
+	return NULL;
+}
+
+/* Two nodes record an order's last two authorizations at the same moment:
+ * the order ends ready, and exactly one of them made it so. */
+static void last_two_authorizations_at_once_make_the_order_ready(void **state)
+{
+	struct fx *f = *state;
+	struct store *other = backends[running].again(f->where);
+	assert_non_null(other);
+	struct store_acme_account a = account("acct1", "tp1", "team-a", "");
+	assert_int_equal(store_acme_account_put(f->s, &a, 20), CA_OK);
+	for (int round = 0; round < 12; round++) {
+		char id[16], c0[STORE_ACME_ID], c2[STORE_ACME_ID];
+		snprintf(id, sizeof(id), "race%d", round);
+		snprintf(c0, sizeof(c0), "%s-ch0", id);
+		snprintf(c2, sizeof(c2), "%s-ch2", id);
+		struct order_fx x;
+		order_make(&x, id, "acct1", 100 + round);
+		assert_int_equal(store_acme_order_put(f->s, &x.o, x.az, 2, x.ch, 3), CA_OK);
+		processing(f->s, id, 0, 2);
+		pthread_barrier_t go;
+		pthread_barrier_init(&go, NULL, 2);
+		struct validator v[2] = {{f->s, c0, &go, false, false, CA_ERR_STORE},
+					 {other, c2, &go, false, false, CA_ERR_STORE}};
+		pthread_t th[2];
+		for (int i = 0; i < 2; i++)
+			assert_int_equal(pthread_create(&th[i], NULL, validate_main, &v[i]), 0);
+		for (int i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		pthread_barrier_destroy(&go);
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(v[i].rc, CA_OK);
+			assert_true(v[i].moved);
+		}
+		assert_int_equal(v[0].ready + v[1].ready, 1);
+		status_is(f->s, id, "ready valid valid");
+		status_is(other, id, "ready valid valid");
+	}
+	store_close(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -525,6 +669,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(moves_are_compare_and_set, setup, teardown),
 	    cmocka_unit_test_setup_teardown(orders_list_pages_newest_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(valid_authorization_found_for_reuse, setup, teardown),
+	    cmocka_unit_test_setup_teardown(validated_moves_challenge_authz_and_order_together,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(last_two_authorizations_at_once_make_the_order_ready,
+					    setup, teardown),
 	};
 	if (!storefx_pg_init())
 		return 1;

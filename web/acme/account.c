@@ -33,7 +33,11 @@ void acme_h_directory(struct acme_req *q)
 
 void acme_h_nonce(struct acme_req *q)
 {
-	acme_web_common(q);
+	struct acme_error e;
+	if (!acme_web_nonce(q, &e)) {
+		acme_web_problem(q, &e); /* 503 when the store is unreachable */
+		return;
+	}
 	/* RFC 8555 7.2: 200 for HEAD, 204 for GET. */
 	q->w->status = strcmp(q->r->method, "GET") == 0 ? 204 : 200;
 }

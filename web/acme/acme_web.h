@@ -56,6 +56,9 @@ bool acme_web_auth(struct acme_req *q, enum acme_key_mode mode);
 
 /* Headers every answer carries: Replay-Nonce, Cache-Control, Link index. */
 void acme_web_common(struct acme_req *q);
+/* The same headers with a fresh Replay-Nonce (newNonce): false, with e
+ * filled and no header set, when no nonce could be made. */
+bool acme_web_nonce(struct acme_req *q, struct acme_error *e);
 void acme_web_problem(struct acme_req *q, const struct acme_error *e);
 void acme_web_json(struct acme_req *q, int status, json_t *v);
 json_t *acme_json_account(struct acme_req *q, const struct acme_account *a);

@@ -11,20 +11,42 @@
 
 #include "acme_web.h"
 
-void acme_web_common(struct acme_req *q)
+/* The headers of every answer; nonce NULL: none could be made. */
+static void headers(struct acme_req *q, const char *nonce)
 {
-	char nonce[ACME_NONCE_LEN + 1], link[400];
-	struct acme_error e;
-	if (acme_nonce_new(q->r->ca, nonce, &e) == ACME_PROB_NONE)
+	char link[400];
+	if (nonce != NULL)
 		http_set_header(q->w, "Replay-Nonce", nonce);
 	http_set_header(q->w, "Cache-Control", "no-store");
 	snprintf(link, sizeof(link), "<%s/acme/directory>;rel=\"index\"", q->base);
 	http_set_header(q->w, "Link", link);
 }
 
-static int status_of(enum acme_problem p)
+void acme_web_common(struct acme_req *q)
 {
-	switch (p) {
+	char nonce[ACME_NONCE_LEN + 1];
+	struct acme_error e;
+	headers(q, acme_nonce_new(q->r->ca, nonce, &e) == ACME_PROB_NONE ? nonce : NULL);
+}
+
+bool acme_web_nonce(struct acme_req *q, struct acme_error *e)
+{
+	char nonce[ACME_NONCE_LEN + 1];
+	if (acme_nonce_new(q->r->ca, nonce, e) != ACME_PROB_NONE)
+		return false;
+	headers(q, nonce);
+	return true;
+}
+
+/* The status of a problem: by its type, except that a serverInternal
+ * whose cause the one error map (http/problem.c) answers with another
+ * 5xx (503: the store cannot be reached now) takes that. */
+static int status_of(const struct acme_error *e)
+{
+	if (e->type == ACME_PROB_SERVER_INTERNAL && e->cause != CA_OK &&
+	    http_status_of(e->cause) > 500)
+		return http_status_of(e->cause);
+	switch (e->type) {
 	case ACME_PROB_NOT_FOUND:
 		return 404;
 	case ACME_PROB_CONFLICT:
@@ -41,6 +63,9 @@ static int status_of(enum acme_problem p)
 	}
 }
 
+/* Seconds a client should wait before it retries a 503. */
+#define RETRY_AFTER_503 "5"
+
 static json_t *problem_json(enum acme_problem t, const char *detail)
 {
 	char type[96];
@@ -50,7 +75,7 @@ static json_t *problem_json(enum acme_problem t, const char *detail)
 
 void acme_web_problem(struct acme_req *q, const struct acme_error *e)
 {
-	int status = status_of(e->type);
+	int status = status_of(e);
 	json_t *o = problem_json(e->type, e->detail);
 	if (o != NULL) {
 		json_object_set_new(o, "status", json_integer(status));
@@ -74,6 +99,8 @@ void acme_web_problem(struct acme_req *q, const struct acme_error *e)
 	if (status >= 500)
 		fprintf(stderr, "privca: acme: %s\n", e->detail);
 	acme_web_common(q);
+	if (status == 503)
+		http_set_header(q->w, "Retry-After", RETRY_AFTER_503);
 	char code[64];
 	snprintf(code, sizeof(code), "acme-%s", acme_problem_name(e->type));
 	metrics_refusal(code);

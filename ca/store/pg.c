@@ -361,7 +361,11 @@ static bool writer_begin(struct pg_store *s)
 
 static bool commit_group(struct pg_store *s, struct pg_job *batch)
 {
-	bool ok = writer_begin(s);
+	bool ok = writer_begin(s), light = true;
+	for (struct pg_job *j = batch; j && light; j = (struct pg_job *)j->q.next)
+		light = j->light;
+	if (ok && light)
+		ok = pg_exec(s->wdb, "SET LOCAL synchronous_commit = off", NULL) == CA_OK;
 	for (struct pg_job *j = batch; j; j = (struct pg_job *)j->q.next) {
 		j->rc = CA_ERR_UNAVAILABLE;
 		if (!ok)

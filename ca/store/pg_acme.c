@@ -200,6 +200,17 @@ static enum ca_err submit(struct store *base,
 	return pg_submit(pg_of(base), &j);
 }
 
+/* The same for a job that needs no flush of its own (pg_job.light). */
+static enum ca_err submit_light(struct store *base,
+				enum ca_err (*run)(struct pg_store *, PGconn *, const void *,
+						   struct ca_error *),
+				const void *arg)
+{
+	struct ca_error err = {0};
+	struct pg_job j = {.run = run, .arg = arg, .err = &err, .light = true};
+	return pg_submit(pg_of(base), &j);
+}
+
 /* sql with v[0..n) through the writer; *changes the rows it changed. */
 static enum ca_err write_q(struct store *base, const char *sql, const struct val *v, int n,
 			   int64_t *changes)
@@ -281,10 +292,15 @@ static enum ca_err read_one(struct store *base, const char *sql, const struct va
 
 /* ---- nonces ---- */
 
+/* Nonces are written without a flush of their own (pg_job.light): at
+ * most a crash of the server forgets one (its client retries one badNonce,
+ * RFC 8555 6.5) or brings back one spent nonce whose request's effects
+ * were then lost as well. Other nodes see a new nonce at once. */
 static enum ca_err nonce_put(struct store *s, const char *nonce, int64_t expires_at)
 {
 	const struct val v[] = {VT(nonce), VN(expires_at)};
-	return write_q(s, q_nonce_put, v, 2, NULL);
+	struct write w = {q_nonce_put, v, 2, NULL};
+	return submit_light(s, run_write, &w);
 }
 
 struct nonce_take {
@@ -314,7 +330,7 @@ static enum ca_err nonce_take(struct store *s, const char *nonce, int64_t now, b
 {
 	int64_t taken = 0;
 	struct nonce_take a = {nonce, now, &taken};
-	enum ca_err rc = submit(s, run_nonce_take, &a);
+	enum ca_err rc = submit_light(s, run_nonce_take, &a);
 	*ok = rc == CA_OK && taken > 0;
 	return rc;
 }

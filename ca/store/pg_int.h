@@ -91,6 +91,12 @@ struct pg_job {
 	const void *arg;
 	struct ca_error *err;
 	enum ca_err rc;
+	/* Needs no flush of its own (ACME nonces): a group of only such jobs
+	 * commits with synchronous_commit off. Other sessions see it at once;
+	 * only a crash of the server can take it back, and then also nothing
+	 * committed after it was flushed, since every flush covers the WAL
+	 * before it. */
+	bool light;
 };
 
 struct pg_store {

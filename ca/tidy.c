@@ -8,6 +8,7 @@
  * held up by one step at most, never by the whole tidy.
  */
 #include <stdio.h>
+#include <time.h>
 
 #include "internal.h"
 #include "store/store.h"
@@ -16,6 +17,10 @@
 #define TIDY_STEP 2000
 /* How often the background tidy looks when nothing was due. */
 #define TIDY_IDLE_SECONDS 600
+/* The pause between two steps of ca_tidy: the store's writers poll for the
+ * lock every millisecond (ca/store/sqlite.c: busy_wait), so a few are
+ * enough for the ones waiting to go first. */
+#define TIDY_PAUSE_MS 5
 
 enum ca_err ca_tidy(struct ca *ca, int64_t before, bool dry_run, const char *actor, uint64_t *count,
 		    struct ca_error *err)
@@ -33,12 +38,17 @@ enum ca_err ca_tidy(struct ca *ca, int64_t before, bool dry_run, const char *act
 		return ca_fail(err, CA_ERR_BAD_REQUEST,
 			       "a tidy deletes only certificates that have expired: the date is in "
 			       "the future; give one in the past");
-	do {
+	for (;;) {
 		if ((rc = store_tidy(ca->store, &t, &n, err)) != CA_OK)
 			return rc;
 		*count += n;
-	} while (!dry_run && n == TIDY_STEP);
-	return CA_OK;
+		if (dry_run || n != TIDY_STEP)
+			return CA_OK;
+		/* Let the writers waiting for the lock (a service issuing on the
+		 * same store) have it before the next step takes it again. */
+		struct timespec pause = {0, TIDY_PAUSE_MS * 1000000L};
+		nanosleep(&pause, NULL);
+	}
 }
 
 void ca_tidy_tick(struct ca *ca)

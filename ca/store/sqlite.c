@@ -63,6 +63,33 @@ int sq_exec(sqlite3 *db, const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
+/* How long a connection waits for a lock before SQLITE_BUSY. */
+#define BUSY_MS 10000
+
+/*
+ * The busy handler of every connection: try again every millisecond, for
+ * up to BUSY_MS. SQLite's own (sqlite3_busy_timeout) sleeps longer and
+ * longer, up to 100 ms a try, so a writer that waited behind a long
+ * transaction is often asleep when the lock comes free, and a process that
+ * writes in steps (privca tidy beside privca serve) takes it again first:
+ * one side starves. Polling each millisecond hands the lock over within
+ * one.
+ */
+static int busy_wait(void *arg, int tries)
+{
+	struct sq_conn *c = arg;
+	struct timespec now, ms = {0, 1000000};
+	if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+		return 0;
+	int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	if (tries == 0)
+		c->busy_since_ms = now_ms;
+	if (now_ms - c->busy_since_ms >= BUSY_MS)
+		return 0;
+	nanosleep(&ms, NULL);
+	return 1;
+}
+
 struct sq_conn *sq_conn_open(struct sq_store *s, int flags)
 {
 	struct sq_conn *c = calloc(1, sizeof(*c));
@@ -71,7 +98,8 @@ struct sq_conn *sq_conn_open(struct sq_store *s, int flags)
 	c->s = s;
 	if (sqlite3_open_v2(s->path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		goto bad;
-	sqlite3_busy_timeout(c->db, 10000);
+	if (sqlite3_busy_handler(c->db, busy_wait, c) != SQLITE_OK)
+		goto bad;
 	if (sq_exec(c->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON") != SQLITE_OK)
 		goto bad;
 	return c;

@@ -52,6 +52,8 @@ struct sq_conn {
 	bool watch_valid;
 	int64_t watch_dv;
 	struct store_change watch_seen;
+	/* When the wait for the current lock began (sqlite.c: busy_wait). */
+	int64_t busy_since_ms;
 };
 
 /*

@@ -101,4 +101,73 @@ eq "  recorded as the retention's event" \
 	"$(store_sql "SELECT count(*) FROM events WHERE kind = 'tidy' AND actor = 'retention'")" 1
 stop_server
 
+# A tidy while the service issues (SQLite: the CLI and the service take
+# turns at the write lock). 5,000 expired copies of a real certificate, so
+# the tidy takes several steps, and 50 valid ones; `privca tidy` runs while
+# a client issues over HTTP: it finishes and reports its count, every
+# issuance meanwhile is a 201, and nothing valid is gone.
+if [ "${PRIVCA_TEST_STORE:-sqlite}" = sqlite ]; then
+	DIR=$T/busy
+	check "a second CA for the concurrent tidy" new_ca "$DIR"
+	tok=$(token busy --allow "*.busy.example.internal")
+	csr "$T/busy.csr" "one.busy.example.internal" "DNS:one.busy.example.internal"
+	"$PRIVCA" sign --dir "$DIR" --csr "$T/busy.csr" >/dev/null 2>>"$T/cli.err"
+	# Copy i: expired ten days ago for i <= 5000, valid for a year after.
+	sqlite3 "$DIR/privca.db" <<'SQL'
+BEGIN;
+CREATE TEMP TABLE seed AS SELECT * FROM certificates LIMIT 1;
+INSERT INTO certificates (serial, subject, dns_names, ip_addresses, not_before, not_after,
+	profile, requester, fingerprint_sha256, der, status, revoked_at, revocation_reason,
+	created_at)
+SELECT printf('%032x', 4096 + i), 'CN=c' || i || '.busy.example.internal',
+	'c' || i || '.busy.example.internal', '', now - 86400 * 30,
+	CASE WHEN i <= 5000 THEN now - 86400 * 10 ELSE now + 86400 * 365 END,
+	'server', 'seeded', s.fingerprint_sha256, s.der,
+	CASE WHEN i % 7 = 0 THEN 'revoked' ELSE 'valid' END,
+	CASE WHEN i % 7 = 0 THEN now - 86400 * 20 END, CASE WHEN i % 7 = 0 THEN 1 END,
+	now - 86400 * 30
+FROM (WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 5050)
+	SELECT i, CAST(strftime('%s', 'now') AS INTEGER) AS now FROM seq), seed AS s;
+INSERT INTO events (at, kind, serial, actor, detail)
+	SELECT created_at, 'issue', serial, requester, '' FROM certificates WHERE requester = 'seeded';
+COMMIT;
+SQL
+	valid_before=$(sqlite3 "$DIR/privca.db" \
+		"SELECT serial FROM certificates WHERE not_after >= strftime('%s', 'now') ORDER BY serial")
+	rows_before=$(sqlite3 "$DIR/privca.db" "SELECT count(*) FROM certificates")
+	check "serve it" start_server "$DIR"
+	: >"$T/codes"
+	(
+		while [ ! -e "$T/stop-issuing" ]; do
+			curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 \
+				-H "Authorization: Bearer $tok" -H 'Content-Type: application/x-pem-file' \
+				--data-binary "@$T/busy.csr" "$BASE/api/v1/certificates" >>"$T/codes"
+		done
+	) &
+	loop=$!
+	PIDS+=("$loop")
+	for _ in $(seq 1 100); do [ -s "$T/codes" ] && break; sleep 0.1; done
+	rc=0
+	timeout 300 "$PRIVCA" tidy --dir "$DIR" --expired-before "$(day '-1 day')" \
+		>"$T/busy.out" 2>"$T/busy.err" || rc=$?
+	during=$(wc -l <"$T/codes")
+	touch "$T/stop-issuing"
+	wait "$loop" 2>/dev/null || true
+	eq "privca tidy beside an issuing service finishes (exit 0)" "$rc" 0
+	eq "  and reports its count" "$(cat "$T/busy.out")" "deleted 5000"
+	check "  issuances ran meanwhile ($during)" test "$during" -gt 0
+	eq "  every issuance got 201" "$(sort -u "$T/codes")" 201
+	after=$(sqlite3 "$DIR/privca.db" "SELECT serial FROM certificates ORDER BY serial")
+	eq "  every valid certificate is still there" \
+		"$(comm -23 <(echo "$valid_before") <(echo "$after") | wc -l)" 0
+	eq "  and every one issued meanwhile" "$(echo "$after" | wc -l)" \
+		"$((rows_before - 5000 + $(grep -c 201 "$T/codes")))"
+	eq "  the expired copies and their events are gone" "$(sqlite3 "$DIR/privca.db" \
+		"SELECT (SELECT count(*) FROM certificates WHERE requester = 'seeded' AND \
+		not_after < strftime('%s', 'now')) + (SELECT count(*) FROM events e WHERE \
+		e.kind = 'issue' AND e.actor = 'seeded' AND NOT EXISTS (SELECT 1 FROM \
+		certificates c WHERE c.serial = e.serial))")" 0
+	stop_server
+fi
+
 finish

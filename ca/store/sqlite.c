@@ -447,6 +447,36 @@ enum ca_err sq_submit_async(struct sq_store *s, struct sq_job *j)
 	return batch_submit_async(&s->queue, &j->q) ? CA_OK : CA_ERR_STORE;
 }
 
+enum ca_err sq_explain_rows(sqlite3_stmt *st, const char *mode, char **out, struct ca_error *err)
+{
+	size_t n = strlen(mode) + 8, len = 0;
+	char *text = malloc(n);
+	int r;
+	if (text == NULL)
+		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+	len = (size_t)snprintf(text, n, "mode: %s\n", mode);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *d = sq_col_text(st, 3);
+		size_t k = strlen(d);
+		char *t = realloc(text, len + k + 2);
+		if (t == NULL) {
+			free(text);
+			return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+		}
+		text = t;
+		memcpy(text + len, d, k);
+		len += k;
+		text[len++] = '\n';
+		text[len] = '\0';
+	}
+	if (r != SQLITE_DONE) {
+		free(text);
+		return ca_fail(err, CA_ERR_STORE, "the plan could not be read");
+	}
+	*out = text;
+	return CA_OK;
+}
+
 /* ---- open, close, ping, backup ---- */
 
 void sq_close(struct store *base)

@@ -320,36 +320,6 @@ enum ca_err sq_list(struct store *base, const struct ca_list_query *q, int64_t n
 	return rc;
 }
 
-enum ca_err sq_explain_rows(sqlite3_stmt *st, const char *mode, char **out, struct ca_error *err)
-{
-	size_t n = strlen(mode) + 8, len = 0;
-	char *text = malloc(n);
-	int r;
-	if (text == NULL)
-		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
-	len = (size_t)snprintf(text, n, "mode: %s\n", mode);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *d = sq_col_text(st, 3);
-		size_t k = strlen(d);
-		char *t = realloc(text, len + k + 2);
-		if (t == NULL) {
-			free(text);
-			return ca_fail(err, CA_ERR_NOMEM, "out of memory");
-		}
-		text = t;
-		memcpy(text + len, d, k);
-		len += k;
-		text[len++] = '\n';
-		text[len] = '\0';
-	}
-	if (r != SQLITE_DONE) {
-		free(text);
-		return ca_fail(err, CA_ERR_STORE, "the plan could not be read");
-	}
-	*out = text;
-	return CA_OK;
-}
-
 enum ca_err sq_list_explain(struct store *base, const struct ca_list_query *q, int64_t now,
 			    char **out, struct ca_error *err)
 {

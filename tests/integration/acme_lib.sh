@@ -58,7 +58,8 @@ start_acme() {
 # eab TEAM: a binding key; sets KID and HMAC.
 eab() {
 	local out
-	out=$("$PRIVCA" acme eab "$1" --dir "$DIR")
+	out=$("$PRIVCA" acme eab "$1" --dir "$DIR" 2>"$T/eab.err") ||
+		say "privca acme eab $1 failed: $(cat "$T/eab.err")"
 	KID=$(printf '%s\n' "$out" | awk '$1 == "kid" {print $2}')
 	HMAC=$(printf '%s\n' "$out" | awk '$1 == "hmac" {print $2}')
 }

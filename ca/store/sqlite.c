@@ -477,6 +477,22 @@ enum ca_err sq_explain_rows(sqlite3_stmt *st, const char *mode, char **out, stru
 	return CA_OK;
 }
 
+enum ca_err sq_explain_sql(struct store *base, const char *sql, const char *mode, char **out,
+			   struct ca_error *err)
+{
+	struct sq_conn *c = sq_conn(sq_of(base));
+	sqlite3_stmt *st = NULL;
+	char text[2048];
+	*out = NULL;
+	if (snprintf(text, sizeof(text), "EXPLAIN QUERY PLAN %s", sql) >= (int)sizeof(text))
+		return ca_fail(err, CA_ERR_INTERNAL, "the %s query does not fit its buffer", mode);
+	if (c == NULL || sqlite3_prepare_v2(c->db, text, -1, &st, NULL) != SQLITE_OK)
+		return ca_fail(err, CA_ERR_STORE, "the %s query could not be explained", mode);
+	enum ca_err rc = sq_explain_rows(st, mode, out, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ---- open, close, ping, backup ---- */
 
 void sq_close(struct store *base)

@@ -384,18 +384,7 @@ enum ca_err sq_revoked_list(struct store *base, int64_t now, struct store_revoke
 
 enum ca_err sq_revoked_explain(struct store *base, char **out, struct ca_error *err)
 {
-	struct sq_conn *c = sq_conn(sq_of(base));
-	sqlite3_stmt *st = NULL;
-	char sql[1024];
-	*out = NULL;
-	if (snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", q_revoked_list.text) >=
-	    (int)sizeof(sql))
-		return ca_fail(err, CA_ERR_INTERNAL, "the CRL query does not fit its buffer");
-	if (c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return ca_fail(err, CA_ERR_STORE, "the CRL query could not be explained");
-	enum ca_err rc = sq_explain_rows(st, "revoked", out, err);
-	sqlite3_finalize(st);
-	return rc;
+	return sq_explain_sql(base, q_revoked_list.text, "revoked", out, err);
 }
 
 enum ca_err sq_revoked_since(struct store *base, int64_t generation, int64_t now,

@@ -212,6 +212,10 @@ enum ca_err sq_list_explain(struct store *s, const struct ca_list_query *q, int6
 /* Step an EXPLAIN QUERY PLAN statement st into *out (malloc'd), headed
  * "mode: <mode>"; st stays the caller's. */
 enum ca_err sq_explain_rows(sqlite3_stmt *st, const char *mode, char **out, struct ca_error *err);
+/* The plan of the statement text sql, the same way (mode names it in
+ * messages too). */
+enum ca_err sq_explain_sql(struct store *s, const char *sql, const char *mode, char **out,
+			   struct ca_error *err);
 /* sqlite_inventory.c */
 enum ca_err sq_tidy(struct store *s, const struct store_tidy *t, uint64_t *n, struct ca_error *err);
 /* For tests: the same for the statement sq_count runs. */

@@ -256,15 +256,5 @@ enum ca_err sq_tidy(struct store *base, const struct store_tidy *t, uint64_t *n,
 
 enum ca_err sq_count_explain(struct store *base, char **out, struct ca_error *err)
 {
-	struct sq_conn *c = sq_conn(sq_of(base));
-	sqlite3_stmt *st = NULL;
-	char sql[2048];
-	*out = NULL;
-	if (snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", q_count.text) >= (int)sizeof(sql))
-		return ca_fail(err, CA_ERR_INTERNAL, "the count query does not fit its buffer");
-	if (c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return ca_fail(err, CA_ERR_STORE, "the count query could not be explained");
-	enum ca_err rc = sq_explain_rows(st, "count", out, err);
-	sqlite3_finalize(st);
-	return rc;
+	return sq_explain_sql(base, q_count.text, "count", out, err);
 }

@@ -61,6 +61,7 @@ struct exchange {
 	bool counted;	       /* in `inflight`: its body is complete and it is being answered */
 	bool final_now;	       /* its wait could not be parked: answer when resumed */
 	struct http_wait wait; /* the handler's, while its answer waits */
+	long long wait_until;  /* mono_ms: its deadline, set by the first wait */
 	int status;
 	size_t bytes;
 	char *method; /* escaped for the log */
@@ -548,7 +549,7 @@ static enum MHD_Result dispatch(struct exchange *x, struct MHD_Connection *c, co
 			routes_dispatch(&r, &w);
 		} else {
 			final =
-			    x->final_now || atomic_load(&stopping) || mono_ms() >= x->wait.until_ms;
+			    x->final_now || atomic_load(&stopping) || mono_ms() >= x->wait_until;
 			x->wait.resume(x->wait.ctx, &r, &w, final);
 		}
 		if (w.wait.resume == NULL || final) {
@@ -563,15 +564,17 @@ static enum MHD_Result dispatch(struct exchange *x, struct MHD_Connection *c, co
 		}
 		if (x->wait.ctx != NULL && x->wait.ctx != w.wait.ctx)
 			wait_end(x);
+		if (x->wait.resume == NULL)
+			x->wait_until = mono_ms() + w.wait.max_ms;
 		x->wait = w.wait;
 		http_resp_clear(&w);
-		x->final_now = atomic_load(&stopping) || mono_ms() >= x->wait.until_ms;
+		x->final_now = atomic_load(&stopping) || mono_ms() >= x->wait_until;
 		if (x->final_now)
 			continue;
 		/* Suspended before it is parked, so the park's resume always
 		 * finds it suspended. */
 		MHD_suspend_connection(c);
-		if (!park_add(x, park_key(x->wait.key), epoch, x->wait.until_ms)) {
+		if (!park_add(x, park_key(x->wait.key), epoch, x->wait_until)) {
 			x->final_now = true; /* too many wait: answer as things are */
 			MHD_resume_connection(c);
 		}

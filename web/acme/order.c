@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "acme_web.h"
 
@@ -115,18 +114,10 @@ void acme_h_finalize(struct acme_req *q, const char *id)
  */
 #define POLL_WAIT_MS 1000
 
-static long long now_ms(void) /* CLOCK_MONOTONIC: http_wait's clock */
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct authz_poll {
 	char base[300];
 	char account[ACME_ID_LEN];
 	char id[ACME_ID_LEN];
-	long long until_ms;
 };
 
 /* The authorization as it is now, answered; or, when final is false and a
@@ -147,10 +138,8 @@ static void authz_answer(void *ctx, const struct http_req *r, struct http_resp *
 	}
 	for (size_t i = 0; !final && strcmp(a.status, "pending") == 0 && i < a.nch; i++)
 		if (strcmp(a.ch[i].status, "pending") != 0) {
-			w->wait = (struct http_wait){.resume = authz_answer,
-						     .free = free,
-						     .ctx = p,
-						     .until_ms = p->until_ms};
+			w->wait = (struct http_wait){
+			    .resume = authz_answer, .free = free, .ctx = p, .max_ms = POLL_WAIT_MS};
 			snprintf(w->wait.key, sizeof(w->wait.key), "%s", a.ch[i].id);
 			return;
 		}
@@ -175,7 +164,6 @@ void acme_h_authz(struct acme_req *q, const char *id)
 		snprintf(p->base, sizeof(p->base), "%s", q->base);
 		snprintf(p->account, sizeof(p->account), "%s", q->auth.account.id);
 		snprintf(p->id, sizeof(p->id), "%s", id);
-		p->until_ms = now_ms() + POLL_WAIT_MS;
 		authz_answer(p, q->r, q->w, false);
 		if (q->w->wait.ctx != p)
 			free(p);

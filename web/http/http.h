@@ -92,11 +92,13 @@ struct http_stream {
 
 /*
  * An answer that waits (http/park.h): a handler that cannot answer yet
- * leaves status 0 and sets resume (and ctx, free, key, until_ms) instead.
+ * leaves status 0 and sets resume (and ctx, free, key, max_ms) instead.
  * The exchange then waits, holding no worker thread, until http_wake(key)
- * or until_ms, and calls resume on a worker thread with a fresh w: it
+ * or max_ms after the first wait began, and calls resume on a worker
+ * thread with a fresh w: it
  * answers, or, when final is false, may set w->wait again (the same ctx)
- * to wait longer. final is true once until_ms has passed, while the
+ * to wait longer, within the same deadline (the exchange keeps it). final
+ * is true once the deadline has passed, while the
  * service stops, or when too many answers wait already: it must answer.
  * The exchange owns ctx from the first wait on and calls free(ctx) once,
  * after the answer or when the connection goes. Where no exchange waits
@@ -107,8 +109,8 @@ struct http_wait {
 	void (*resume)(void *ctx, const struct http_req *r, struct http_resp *w, bool final);
 	void (*free)(void *ctx);
 	void *ctx;
-	char key[64];	    /* what it waits for: http_wake(key) ends the wait */
-	long long until_ms; /* CLOCK_MONOTONIC */
+	char key[64]; /* what it waits for: http_wake(key) ends the wait */
+	int max_ms;   /* the longest wait, counted from the first */
 };
 
 /* End the waits for key (http/park.c). Any thread. */

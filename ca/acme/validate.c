@@ -15,9 +15,6 @@
 
 #include <arpa/inet.h>
 
-#include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/ecc.h>
-
 #include "check.h"
 #include "codec.h"
 #include "crypto/hash.h"
@@ -151,7 +148,7 @@ static void *worker(void *p)
 			v->done(v->arg, &c, NULL);
 		}
 	}
-	wc_ecc_fp_free(); /* FP_ECC keeps a cache per thread (TLS key exchange) */
+	signer_thread_done(); /* FP_ECC's cache of this thread (TLS key exchange) */
 	return NULL;
 }
 

@@ -70,15 +70,23 @@ static bool is_rsa(enum ca_key_type t)
 /*
  * FP_ECC keeps a fixed-point cache per thread (wolfssl-notes.md); it must be
  * freed by the thread that made it. Every thread that touches ECC marks
- * itself once and frees its cache when it exits.
+ * itself once and frees its cache when it exits. The fast build has no
+ * FP_ECC (scripts/deps): then there is nothing to free.
  */
+static void fp_free(void)
+{
+#ifdef FP_ECC
+	wc_ecc_fp_free();
+#endif
+}
+
 static pthread_key_t fp_key;
 static pthread_once_t fp_once = PTHREAD_ONCE_INIT;
 
 static void fp_release(void *p)
 {
 	(void)p;
-	wc_ecc_fp_free();
+	fp_free();
 }
 
 static void fp_init(void)
@@ -95,7 +103,7 @@ void signer_thread_init(void)
 
 void signer_thread_done(void)
 {
-	wc_ecc_fp_free();
+	fp_free();
 }
 
 /* ---- slots ---- */

@@ -18,6 +18,12 @@
 #include "store_acme.h"
 
 #define WATCH_POLL_MS 20
+/* SQLite's page caches are per connection, one connection per thread, 2 MiB
+ * each by default: 20-odd threads would let them grow to 40-odd MiB as the
+ * store grows. One bound for the process (SQLite gives back cached pages
+ * above it) keeps a long-running server's RSS flat; a page that falls out
+ * is read again from the file system's cache. */
+#define SQ_HEAP_LIMIT (8 << 20)
 
 /*
  * What the store holds now, read again only when another connection has
@@ -169,6 +175,8 @@ enum ca_err store_sqlite_open(const char *path, bool create, struct store **out,
 		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
 	}
 	s->base.ops = &sqlite_ops;
+	if (sqlite3_soft_heap_limit64(-1) == 0) /* 0: none set by whoever embeds us */
+		(void)sqlite3_soft_heap_limit64(SQ_HEAP_LIMIT);
 	pthread_key_create(&s->key, sq_conn_release);
 	pthread_mutex_init(&s->mu, NULL);
 	sq_queue_init(s);

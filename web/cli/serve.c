@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +77,21 @@ static const char *serve_flag(int c, const char *arg, void *p)
 	}
 }
 
+/*
+ * A server that runs for months: glibc's malloc raises its mmap threshold
+ * to the largest block freed so far (a CRL, a CSV page), after which such
+ * blocks come from the arenas and their pages stay there, one arena per
+ * thread up to 8 per core. A fixed threshold gives big blocks back to the
+ * system when freed, and a few arenas are enough for a few cores.
+ */
+static void bound_heap(void)
+{
+#ifdef __GLIBC__
+	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	(void)mallopt(M_ARENA_MAX, 4);
+#endif
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {{"http", required_argument, NULL, 'p'},
@@ -88,6 +106,7 @@ int cmd_serve(int argc, char **argv)
 	int st = parse_flags("serve", serve_help, opts, serve_flag, &sc, 0, argc, argv);
 	if (st != GO_ON)
 		return st;
+	bound_heap();
 	struct ca *ca;
 	if (open_ca_store(&ca, sc.store) != 0)
 		return EXIT_REFUSED;

@@ -157,25 +157,8 @@ static enum ca_err crl_recorded(struct ca *ca, int64_t g, int64_t now, struct st
 static enum ca_err crl_entries(struct ca *ca, int64_t now, const int64_t *since,
 			       struct crl_entry **out, size_t *n, struct ca_error *err)
 {
-	struct store_revoked *rev = NULL;
-	enum ca_err rc = since != NULL ? store_revoked_since(ca->store, *since, now, &rev, n, err)
-				       : store_revoked_list(ca->store, now, &rev, n, err);
-	if (rc != CA_OK)
-		return rc;
-	struct crl_entry *ent = calloc(*n ? *n : 1, sizeof(*ent));
-	if (ent == NULL) {
-		free(rev);
-		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < *n; i++) {
-		memcpy(ent[i].serial, rev[i].serial, rev[i].serial_len);
-		ent[i].serial_len = rev[i].serial_len;
-		ent[i].revoked_at = rev[i].revoked_at;
-		ent[i].reason = rev[i].reason;
-	}
-	free(rev);
-	*out = ent;
-	return CA_OK;
+	return since != NULL ? store_revoked_since(ca->store, *since, now, out, n, err)
+			     : store_revoked_list(ca->store, now, out, n, err);
 }
 
 /* The base a delta numbered after rec names: rec's, moved to rec itself

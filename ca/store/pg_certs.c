@@ -388,12 +388,12 @@ enum ca_err pg_revoke(struct store *base, const struct store_revocation *r, stru
 
 /* The rows of a revoked-list query (serial, revoked_at, reason) into *out
  * (malloc'd, *n of them); r is cleared. */
-static enum ca_err revoked_rows(PGresult *r, struct store_revoked **out, size_t *n,
+static enum ca_err revoked_rows(PGresult *r, struct crl_entry **out, size_t *n,
 				struct ca_error *err)
 {
 	enum ca_err rc = CA_OK;
 	int rows = PQntuples(r), cnt = 0;
-	struct store_revoked *v = malloc(((size_t)rows + 1) * sizeof(*v));
+	struct crl_entry *v = malloc(((size_t)rows + 1) * sizeof(*v));
 	if (v == NULL)
 		rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
 	for (int i = 0; rc == CA_OK && i < rows; i++) {
@@ -413,7 +413,7 @@ static enum ca_err revoked_rows(PGresult *r, struct store_revoked **out, size_t 
 	return CA_OK;
 }
 
-enum ca_err pg_revoked_list(struct store *base, int64_t now, struct store_revoked **out, size_t *n,
+enum ca_err pg_revoked_list(struct store *base, int64_t now, struct crl_entry **out, size_t *n,
 			    struct ca_error *err)
 {
 	struct pg_query q = {0};
@@ -431,7 +431,7 @@ enum ca_err pg_revoked_list(struct store *base, int64_t now, struct store_revoke
 /* The revocations after generation (revoked_gen > it) of certificates not
  * yet expired at now, in serial order: a delta CRL's entries. */
 enum ca_err pg_revoked_since(struct store *base, int64_t generation, int64_t now,
-			     struct store_revoked **out, size_t *n, struct ca_error *err)
+			     struct crl_entry **out, size_t *n, struct ca_error *err)
 {
 	struct pg_query q = {0};
 	PGresult *r;

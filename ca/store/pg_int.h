@@ -177,10 +177,10 @@ enum ca_err pg_cert_get(struct store *s, const char *serial, int64_t now, struct
 			struct ca_error *err);
 enum ca_err pg_count(struct store *s, int64_t now, struct ca_counts *out, struct ca_error *err);
 enum ca_err pg_revoke(struct store *s, const struct store_revocation *r, struct ca_error *err);
-enum ca_err pg_revoked_list(struct store *s, int64_t now, struct store_revoked **out, size_t *n,
+enum ca_err pg_revoked_list(struct store *s, int64_t now, struct crl_entry **out, size_t *n,
 			    struct ca_error *err);
 enum ca_err pg_revoked_since(struct store *s, int64_t generation, int64_t now,
-			     struct store_revoked **out, size_t *n, struct ca_error *err);
+			     struct crl_entry **out, size_t *n, struct ca_error *err);
 enum ca_err pg_status(struct store *s, const char *serial, struct store_status *out,
 		      struct ca_error *err);
 enum ca_err pg_revocation_gen(struct store *s, int64_t *gen);

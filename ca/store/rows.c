@@ -206,7 +206,7 @@ bad:
 	return rc;
 }
 
-enum ca_err rows_serial_bytes(const char *hex, struct store_revoked *out, struct ca_error *err)
+enum ca_err rows_serial_bytes(const char *hex, struct crl_entry *out, struct ca_error *err)
 {
 	size_t hl = strlen(str(hex));
 	if (hl == 0 || hl > 2 * sizeof(out->serial) || hl % 2 ||

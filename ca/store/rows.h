@@ -55,7 +55,7 @@ enum ca_err rows_cert(const struct rows_cert_cols *k, bool with_der, int64_t now
 enum ca_err rows_reason(int v, const char *serial, enum ca_reason *out, struct ca_error *err);
 /* The serial column as bytes for the CRL: CA_ERR_STORE naming it if it is
  * not 1..20 bytes of hex. */
-enum ca_err rows_serial_bytes(const char *hex, struct store_revoked *out, struct ca_error *err);
+enum ca_err rows_serial_bytes(const char *hex, struct crl_entry *out, struct ca_error *err);
 
 /* A text column lowered (ASCII) into a new string; NULL on no memory. */
 char *rows_lower(const char *s);

@@ -336,16 +336,16 @@ enum ca_err sq_revoke(struct store *base, const struct store_revocation *r, stru
 
 /* The rows of st (serial, revoked_at, reason) as CRL entries; *out
  * malloc'd. st is reset. */
-static enum ca_err revoked_rows(sqlite3_stmt *st, struct store_revoked **out, size_t *n,
+static enum ca_err revoked_rows(sqlite3_stmt *st, struct crl_entry **out, size_t *n,
 				struct ca_error *err)
 {
 	size_t cap = 1024, cnt = 0;
-	struct store_revoked *v = malloc(cap * sizeof(*v));
+	struct crl_entry *v = malloc(cap * sizeof(*v));
 	enum ca_err rc = v != NULL ? CA_OK : ca_fail(err, CA_ERR_NOMEM, "out of memory");
 	int r = SQLITE_DONE;
 	while (rc == CA_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
 		if (cnt == cap) {
-			struct store_revoked *nv = realloc(v, 2 * cap * sizeof(*v));
+			struct crl_entry *nv = realloc(v, 2 * cap * sizeof(*v));
 			if (nv == NULL) {
 				rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
 				break;
@@ -372,7 +372,7 @@ static enum ca_err revoked_rows(sqlite3_stmt *st, struct store_revoked **out, si
 	return CA_OK;
 }
 
-enum ca_err sq_revoked_list(struct store *base, int64_t now, struct store_revoked **out, size_t *n,
+enum ca_err sq_revoked_list(struct store *base, int64_t now, struct crl_entry **out, size_t *n,
 			    struct ca_error *err)
 {
 	sqlite3_stmt *st = sq_stmt(sq_of(base), &q_revoked_list, NULL);
@@ -388,7 +388,7 @@ enum ca_err sq_revoked_explain(struct store *base, char **out, struct ca_error *
 }
 
 enum ca_err sq_revoked_since(struct store *base, int64_t generation, int64_t now,
-			     struct store_revoked **out, size_t *n, struct ca_error *err)
+			     struct crl_entry **out, size_t *n, struct ca_error *err)
 {
 	sqlite3_stmt *st = sq_stmt(sq_of(base), &q_revoked_since, NULL);
 	if (st == NULL)

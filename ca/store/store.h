@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "privca/ca.h"
+#include "x509/crl_entry.h"
 
 /* A revocation to record: the certificate `serial`, at `at` for `reason`,
  * by `actor` (written into the 'revoke' event). If expected_requester is
@@ -35,14 +36,6 @@ struct store_revocation {
 	enum ca_reason reason;
 	const char *actor;
 	const char *expected_requester;
-};
-
-/* One revoked, unexpired certificate for the CRL. */
-struct store_revoked {
-	uint8_t serial[20];
-	size_t serial_len;
-	int64_t revoked_at;
-	enum ca_reason reason;
 };
 
 /* Revocation state of one serial for OCSP: found, and if revoked when/why. */
@@ -139,10 +132,10 @@ struct store_ops {
 
 	enum ca_err (*revoke)(struct store *s, const struct store_revocation *r,
 			      struct ca_error *err);
-	enum ca_err (*revoked_list)(struct store *s, int64_t now, struct store_revoked **out,
-				    size_t *n, struct ca_error *err);
+	enum ca_err (*revoked_list)(struct store *s, int64_t now, struct crl_entry **out, size_t *n,
+				    struct ca_error *err);
 	enum ca_err (*revoked_since)(struct store *s, int64_t generation, int64_t now,
-				     struct store_revoked **out, size_t *n, struct ca_error *err);
+				     struct crl_entry **out, size_t *n, struct ca_error *err);
 	enum ca_err (*status)(struct store *s, const char *serial, struct store_status *out,
 			      struct ca_error *err);
 	enum ca_err (*revocation_gen)(struct store *s, int64_t *gen);
@@ -306,7 +299,7 @@ static inline CA_WUR enum ca_err store_revoke(struct store *s, const struct stor
  * malloc'd (caller frees). A row whose serial or reason is not one this CA
  * writes is CA_ERR_STORE naming it: a CRL must never leave one out. */
 static inline CA_WUR enum ca_err store_revoked_list(struct store *s, int64_t now,
-						    struct store_revoked **out, size_t *n,
+						    struct crl_entry **out, size_t *n,
 						    struct ca_error *err)
 {
 	return s->ops->revoked_list(s, now, out, n, err);
@@ -316,8 +309,8 @@ static inline CA_WUR enum ca_err store_revoked_list(struct store *s, int64_t now
  * revocation generation past `generation` (a delta CRL's entries since its
  * base). Cost: the revocations since, not all of them. */
 static inline CA_WUR enum ca_err store_revoked_since(struct store *s, int64_t generation,
-						     int64_t now, struct store_revoked **out,
-						     size_t *n, struct ca_error *err)
+						     int64_t now, struct crl_entry **out, size_t *n,
+						     struct ca_error *err)
 {
 	return s->ops->revoked_since(s, generation, now, out, n, err);
 }

@@ -10,23 +10,8 @@
 #include <stdint.h>
 
 #include "crypto/signer.h"
+#include "x509/crl_entry.h"
 #include "privca/ca.h"
-
-/* Longest serial number RFC 5280 4.1.2.2 allows, in octets. */
-#define CRL_SERIAL_MAX 20
-
-/* One revoked certificate. */
-struct crl_entry {
-	/*
-	 * The serial as a big-endian unsigned magnitude, 1..CRL_SERIAL_MAX
-	 * bytes, not all zero (leading zero bytes are dropped and a 0x00 is
-	 * prepended in the DER when the top bit is set).
-	 */
-	uint8_t serial[CRL_SERIAL_MAX];
-	size_t serial_len;
-	int64_t revoked_at;    /* revocationDate, Unix seconds */
-	enum ca_reason reason; /* CA_REASON_UNSPECIFIED writes no reasonCode */
-};
 
 struct crl_params {
 	const uint8_t *issuer; /* the CA certificate's subject Name TLV, copied verbatim */

@@ -164,7 +164,7 @@ static void revoke_rules(void **state)
 	assert_int_equal(store_status(f->s, sn, &st, &e), CA_OK);
 	assert_true(st.found && st.revoked);
 	assert_int_equal(st.reason, CA_REASON_SUPERSEDED);
-	struct store_revoked *rv;
+	struct crl_entry *rv;
 	size_t n;
 	assert_int_equal(store_revoked_list(f->s, 2000, &rv, &n, &e), CA_OK);
 	assert_int_equal(n, 1);
@@ -189,7 +189,7 @@ static void revoked_since_generation(void **state)
 	assert_int_equal(store_revocation_gen(f->s, &g1), CA_OK);
 	struct store_revocation r3 = {s3, 1600, CA_REASON_KEY_COMPROMISE, "cli", NULL};
 	assert_int_equal(store_revoke(f->s, &r3, &e), CA_OK);
-	struct store_revoked *rv;
+	struct crl_entry *rv;
 	size_t n;
 	assert_int_equal(store_revoked_since(f->s, g0, 2000, &rv, &n, &e), CA_OK);
 	assert_int_equal(n, 2);
@@ -297,7 +297,7 @@ static void bad_rows_are_errors(void **state)
 	assert_int_equal(store_cert_get(f->s, "00000000000000000000000000000001", 2000, &c, &e),
 			 CA_ERR_STORE);
 	assert_non_null(strstr(e.detail, "00000000000000000000000000000001"));
-	struct store_revoked *rv;
+	struct crl_entry *rv;
 	size_t n;
 	assert_int_equal(store_revoked_list(f->s, 2000, &rv, &n, &e), CA_ERR_STORE);
 	assert_non_null(strstr(e.detail, "zz"));

@@ -1,13 +1,15 @@
 /*
  * The code in this file implements crl_build (crl.h): an X.509 v2
  * CertificateList encoded with the project's DER writer (wolfSSL 5.5.4 has
- * no CRL encoder) and signed with signer_sign.
+ * no CRL encoder) and signed in place with signer_signature.
  *
  * Speed: a CRL of n entries is one pass over the entries into a buffer
- * sized up front, so nothing is reallocated while entries are written. The
- * writer's der_end moves a value's content when its length needs more than
- * one byte; only the revokedCertificates SEQUENCE and the TBSCertList are
- * that large, so the whole list is moved twice, never once per entry.
+ * sized up front, so nothing is reallocated while entries are written, and
+ * it is signed where it was written. The revokedCertificates SEQUENCE, the
+ * TBSCertList and the CertificateList around it are opened with room for
+ * the length their entries' estimated size needs (der_begin_hint), so the
+ * 40 MB of a million entries are not moved to make room for a length
+ * (only when an estimate crosses a length octet boundary).
  */
 #include "errors.h"
 #include "x509/crl.h"
@@ -27,6 +29,13 @@
  * moves it.
  */
 #define ENTRY_MAX 56
+
+/* About how many bytes write_entry writes for e (its length octets are
+ * what counts: see the file comment). */
+static size_t entry_estimate(const struct crl_entry *e)
+{
+	return 2 + 3 + e->serial_len + 15 + (e->reason != CA_REASON_UNSPECIFIED ? 14 : 0);
+}
 
 /* 9999-12-31T23:59:59Z, the last time GeneralizedTime can say. */
 #define TIME_MAX INT64_C(253402300799)
@@ -157,21 +166,23 @@ enum ca_err crl_build(struct signer *k, const struct crl_params *p, uint8_t **de
 {
 	assert(k != NULL && p != NULL && der != NULL && len != NULL);
 	struct der_w w = {0};
-	uint8_t *tbs = NULL;
-	size_t tbs_len;
 	enum ca_err rc = check(p, err);
 	if (rc != CA_OK)
 		return rc;
 
-	/* One allocation for the whole TBSCertList (see the file comment). */
-	w.cap = p->n * ENTRY_MAX + p->issuer_len + p->ski_len + 2048; /* + a URL */
+	/* One allocation for the whole CertificateList (see the file comment). */
+	w.cap = p->n * ENTRY_MAX + p->issuer_len + p->ski_len + 2048 + 1024; /* + a URL, + sig */
 	w.buf = malloc(w.cap);
-	if (w.buf == NULL) {
-		rc = ca_fail(err, CA_ERR_NOMEM, "no memory for a CRL of %zu entries", p->n);
-		goto out;
-	}
+	if (w.buf == NULL)
+		return ca_fail(err, CA_ERR_NOMEM, "no memory for a CRL of %zu entries", p->n);
+	size_t list_hint = 0;
+	for (size_t i = 0; i < p->n; i++)
+		list_hint += entry_estimate(&p->entries[i]);
+	size_t tbs_hint = list_hint + p->issuer_len + p->ski_len + 200;
 
-	size_t top = der_begin(&w, DER_SEQUENCE);
+	size_t outer = der_begin_hint(&w, DER_SEQUENCE, tbs_hint + 120);
+	size_t tbs_at = w.len;
+	size_t top = der_begin_hint(&w, DER_SEQUENCE, tbs_hint);
 	der_uint(&w, 1); /* v2 */
 	signer_write_alg(k, &w);
 	der_raw(&w, p->issuer, p->issuer_len);
@@ -179,24 +190,32 @@ enum ca_err crl_build(struct signer *k, const struct crl_params *p, uint8_t **de
 	der_time(&w, p->next_update);
 	if (p->n > 0) {
 		/* RFC 5280 5.1.2.6: absent, not empty, when nothing is revoked. */
-		size_t list = der_begin(&w, DER_SEQUENCE);
+		size_t list = der_begin_hint(&w, DER_SEQUENCE, list_hint);
 		for (size_t i = 0; i < p->n; i++)
 			write_entry(&w, &p->entries[i]);
 		der_end(&w, list);
 	}
-
 	write_exts(&w, p);
 	der_end(&w, top);
-
-	if (!der_finish(&w, &tbs, &tbs_len)) {
+	if (w.failed) {
 		rc = ca_fail(err, CA_ERR_NOMEM, "no memory to encode a CRL of %zu entries", p->n);
 		goto out;
 	}
-	rc = signer_sign(k, tbs, tbs_len, der, len);
-	if (rc != CA_OK)
+
+	/* Signed in place: SEQUENCE { tbs, AlgorithmIdentifier, BIT STRING }. */
+	uint8_t sig[SIGNER_SIG_MAX];
+	size_t sl;
+	if ((rc = signer_signature(k, w.buf + tbs_at, w.len - tbs_at, sig, &sl)) != CA_OK) {
 		rc = ca_fail(err, rc, "signing the CRL failed (%s)", ca_strerror(rc));
+		goto out;
+	}
+	signer_write_alg(k, &w);
+	der_bits(&w, sig, sl);
+	der_end(&w, outer);
+	if (!der_finish(&w, der, len))
+		return ca_fail(err, CA_ERR_NOMEM, "no memory to encode a CRL of %zu entries", p->n);
+	return CA_OK;
 out:
 	der_free(&w);
-	free(tbs);
 	return rc;
 }

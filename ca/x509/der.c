@@ -83,8 +83,11 @@ void der_tlv(struct der_w *w, uint8_t tag, const void *p, size_t n)
 
 /*
  * der_begin writes the tag and a one-byte length placeholder; the mark is
- * the content offset. der_end shifts the content right when the final
- * length needs more than one byte.
+ * the content offset. der_begin_hint reserves the length octets a content
+ * of about hint bytes needs, and notes how many in the last of them (the
+ * placeholder: 0 means one). der_end moves the content only when the final
+ * length needs another number of octets than were reserved: a hint that is
+ * right saves moving a 40 MB CRL.
  */
 size_t der_begin(struct der_w *w, uint8_t tag)
 {
@@ -92,6 +95,18 @@ size_t der_begin(struct der_w *w, uint8_t tag)
 		return 0;
 	w->buf[w->len++] = tag;
 	w->buf[w->len++] = 0;
+	return w->len;
+}
+
+size_t der_begin_hint(struct der_w *w, uint8_t tag, size_t hint)
+{
+	size_t k = lenlen(hint);
+	if (!reserve(w, 1 + k))
+		return 0;
+	w->buf[w->len++] = tag;
+	memset(w->buf + w->len, 0, k);
+	w->len += k;
+	w->buf[w->len - 1] = (uint8_t)(k > 1 ? k : 0);
 	return w->len;
 }
 
@@ -103,15 +118,23 @@ void der_end(struct der_w *w, size_t mark)
 		w->failed = true;
 		return;
 	}
+	size_t k0 = w->buf[mark - 1] ? w->buf[mark - 1] : 1; /* octets reserved */
+	if (k0 > 5 || mark < 1 + k0) {
+		w->failed = true;
+		return;
+	}
 	size_t n = w->len - mark;
 	size_t k = lenlen(n);
-	if (k > 1) {
-		if (!reserve(w, k - 1))
+	if (k > k0) {
+		if (!reserve(w, k - k0))
 			return;
-		memmove(w->buf + mark + k - 1, w->buf + mark, n);
-		w->len += k - 1;
+		memmove(w->buf + mark + (k - k0), w->buf + mark, n);
+		w->len += k - k0;
+	} else if (k < k0) {
+		memmove(w->buf + mark - (k0 - k), w->buf + mark, n);
+		w->len -= k0 - k;
 	}
-	put_len(w->buf + mark - 1, n, k);
+	put_len(w->buf + mark - k0, n, k);
 }
 
 void der_uint_bytes(struct der_w *w, uint8_t tag, const uint8_t *p, size_t n)

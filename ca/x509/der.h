@@ -52,6 +52,9 @@ void der_free(struct der_w *w);
 
 /* Open a constructed value; returns the mark to pass to der_end. */
 size_t der_begin(struct der_w *w, uint8_t tag);
+/* The same, with room for the length of a content of about hint bytes: a
+ * big value whose size is known roughly is then not moved by der_end. */
+size_t der_begin_hint(struct der_w *w, uint8_t tag, size_t hint);
 void der_end(struct der_w *w, size_t mark);
 
 void der_raw(struct der_w *w, const void *p, size_t n);

@@ -105,6 +105,39 @@ static void test_begin_end_lengths(void **state)
 	}
 }
 
+/* der_begin_hint: the same bytes as der_tlv whatever the hint (too small,
+ * right, too big), nested inside a plain der_begin, at every size. */
+static void test_begin_hint_lengths(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N(sizes); i++) {
+		for (size_t h = 0; h < N(sizes); h++) {
+			size_t n = sizes[i];
+			uint8_t *content = pattern_bytes(n), *a, *b;
+			size_t alen, blen;
+			struct der_w w1 = {0}, w2 = {0};
+			size_t o1 = der_begin(&w1, DER_SET);
+			der_tlv(&w1, DER_SEQUENCE, content, n);
+			der_null(&w1);
+			der_end(&w1, o1);
+			finish(&w1, &a, &alen);
+			size_t o2 = der_begin(&w2, DER_SET);
+			size_t m = der_begin_hint(&w2, DER_SEQUENCE, sizes[h]);
+			der_raw(&w2, content, n / 2);
+			der_raw(&w2, content + n / 2, n - n / 2);
+			der_end(&w2, m);
+			der_null(&w2);
+			der_end(&w2, o2);
+			finish(&w2, &b, &blen);
+			assert_int_equal(alen, blen);
+			assert_memory_equal(a, b, alen);
+			free(a);
+			free(b);
+			free(content);
+		}
+	}
+}
+
 /* SEQUENCE { SEQUENCE { OCTET STRING (n) }, NULL } for every n, read back. */
 static void test_nested_lengths(void **state)
 {
@@ -554,6 +587,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tlv_lengths),
 	    cmocka_unit_test(test_begin_end_lengths),
+	    cmocka_unit_test(test_begin_hint_lengths),
 	    cmocka_unit_test(test_nested_lengths),
 	    cmocka_unit_test(test_empty_writer),
 	    cmocka_unit_test(test_writer_failures),

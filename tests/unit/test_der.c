@@ -80,27 +80,39 @@ static void test_tlv_lengths(void **state)
 	}
 }
 
+/* Writer a's and b's bytes are the same (both finished and freed here). */
+static void assert_same_bytes(struct der_w *a, struct der_w *b)
+{
+	uint8_t *pa, *pb;
+	size_t la, lb;
+	finish(a, &pa, &la);
+	finish(b, &pb, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(pa, pb, la);
+	free(pa);
+	free(pb);
+}
+
+/* Content n bytes long in two calls, so der_end moves what several wrote. */
+static void raw_in_pieces(struct der_w *w, const uint8_t *content, size_t n)
+{
+	der_raw(w, content, n / 2);
+	der_raw(w, content + n / 2, n - n / 2);
+}
+
 /* der_begin/der_end must give the same bytes as der_tlv at every size. */
 static void test_begin_end_lengths(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < N(sizes); i++) {
 		size_t n = sizes[i];
-		uint8_t *content = pattern_bytes(n), *a, *b;
-		size_t alen, blen;
+		uint8_t *content = pattern_bytes(n);
 		struct der_w w1 = {0}, w2 = {0};
 		der_tlv(&w1, DER_SEQUENCE, content, n);
-		finish(&w1, &a, &alen);
 		size_t m = der_begin(&w2, DER_SEQUENCE);
-		/* In pieces, so der_end shifts content written by several calls. */
-		der_raw(&w2, content, n / 2);
-		der_raw(&w2, content + n / 2, n - n / 2);
+		raw_in_pieces(&w2, content, n);
 		der_end(&w2, m);
-		finish(&w2, &b, &blen);
-		assert_int_equal(alen, blen);
-		assert_memory_equal(a, b, alen);
-		free(a);
-		free(b);
+		assert_same_bytes(&w1, &w2);
 		free(content);
 	}
 }
@@ -113,26 +125,19 @@ static void test_begin_hint_lengths(void **state)
 	for (size_t i = 0; i < N(sizes); i++) {
 		for (size_t h = 0; h < N(sizes); h++) {
 			size_t n = sizes[i];
-			uint8_t *content = pattern_bytes(n), *a, *b;
-			size_t alen, blen;
+			uint8_t *content = pattern_bytes(n);
 			struct der_w w1 = {0}, w2 = {0};
 			size_t o1 = der_begin(&w1, DER_SET);
 			der_tlv(&w1, DER_SEQUENCE, content, n);
 			der_null(&w1);
 			der_end(&w1, o1);
-			finish(&w1, &a, &alen);
 			size_t o2 = der_begin(&w2, DER_SET);
 			size_t m = der_begin_hint(&w2, DER_SEQUENCE, sizes[h]);
-			der_raw(&w2, content, n / 2);
-			der_raw(&w2, content + n / 2, n - n / 2);
+			raw_in_pieces(&w2, content, n);
 			der_end(&w2, m);
 			der_null(&w2);
 			der_end(&w2, o2);
-			finish(&w2, &b, &blen);
-			assert_int_equal(alen, blen);
-			assert_memory_equal(a, b, alen);
-			free(a);
-			free(b);
+			assert_same_bytes(&w1, &w2);
 			free(content);
 		}
 	}
@@ -585,22 +590,14 @@ static void test_time_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tlv_lengths),
-	    cmocka_unit_test(test_begin_end_lengths),
-	    cmocka_unit_test(test_begin_hint_lengths),
-	    cmocka_unit_test(test_nested_lengths),
-	    cmocka_unit_test(test_empty_writer),
-	    cmocka_unit_test(test_writer_failures),
-	    cmocka_unit_test(test_simple_types),
-	    cmocka_unit_test(test_uint),
-	    cmocka_unit_test(test_uint_bytes),
-	    cmocka_unit_test(test_get_uint_bad),
-	    cmocka_unit_test(test_reader_rejects),
-	    cmocka_unit_test(test_reader_long_form_ok),
-	    cmocka_unit_test(test_time_encoding),
-	    cmocka_unit_test(test_gentime),
-	    cmocka_unit_test(test_time_round_trip),
-	    cmocka_unit_test(test_civil),
+	    cmocka_unit_test(test_tlv_lengths),	       cmocka_unit_test(test_begin_end_lengths),
+	    cmocka_unit_test(test_begin_hint_lengths), cmocka_unit_test(test_nested_lengths),
+	    cmocka_unit_test(test_empty_writer),       cmocka_unit_test(test_writer_failures),
+	    cmocka_unit_test(test_simple_types),       cmocka_unit_test(test_uint),
+	    cmocka_unit_test(test_uint_bytes),	       cmocka_unit_test(test_get_uint_bad),
+	    cmocka_unit_test(test_reader_rejects),     cmocka_unit_test(test_reader_long_form_ok),
+	    cmocka_unit_test(test_time_encoding),      cmocka_unit_test(test_gentime),
+	    cmocka_unit_test(test_time_round_trip),    cmocka_unit_test(test_civil),
 	    cmocka_unit_test(test_time_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -307,6 +307,15 @@ static void order_make(struct order_fx *x, const char *id, const char *acct, int
 	}
 }
 
+/* Account acct1 and its order ord1 (made at 100, as order_make makes it), stored. */
+static void put_ord1(struct store *s, struct order_fx *x)
+{
+	struct store_acme_account a = account("acct1", "tp1", "team-a", "");
+	assert_int_equal(store_acme_account_put(s, &a, 20), CA_OK);
+	order_make(x, "ord1", "acct1", 100);
+	assert_int_equal(store_acme_order_put(s, &x->o, x->az, 2, x->ch, 3), CA_OK);
+}
+
 static void order_written_whole_and_read_back(void **state)
 {
 	struct fx *f = *state;
@@ -355,11 +364,8 @@ static void order_written_whole_and_read_back(void **state)
 static void moves_are_compare_and_set(void **state)
 {
 	struct fx *f = *state;
-	struct store_acme_account a = account("acct1", "tp1", "team-a", "");
-	assert_int_equal(store_acme_account_put(f->s, &a, 20), CA_OK);
 	struct order_fx x;
-	order_make(&x, "ord1", "acct1", 100);
-	assert_int_equal(store_acme_order_put(f->s, &x.o, x.az, 2, x.ch, 3), CA_OK);
+	put_ord1(f->s, &x);
 	bool moved = true;
 
 	assert_int_equal(
@@ -544,11 +550,8 @@ static void status_is(struct store *s, const char *order, const char *want)
 static void validated_moves_challenge_authz_and_order_together(void **state)
 {
 	struct fx *f = *state;
-	struct store_acme_account a = account("acct1", "tp1", "team-a", "");
-	assert_int_equal(store_acme_account_put(f->s, &a, 20), CA_OK);
 	struct order_fx x;
-	order_make(&x, "ord1", "acct1", 100);
-	assert_int_equal(store_acme_order_put(f->s, &x.o, x.az, 2, x.ch, 3), CA_OK);
+	put_ord1(f->s, &x);
 	bool moved = true, ready = true;
 
 	/* A challenge that is not processing: nothing changes. */

@@ -189,25 +189,18 @@ static enum ca_err run_write(struct pg_store *s, PGconn *c, const void *arg, str
 	return run_q(c, w->sql, w->v, w->n, w->changes, NULL);
 }
 
-/* Run job `run` with arg through the writer, durable on return. */
+/* How a job's group commits: DURABLE, flushed before any job of it
+ * returns; LIGHT, needing no flush of its own (pg_job.light), for nonces. */
+enum commit { DURABLE, LIGHT };
+
+/* Run job `run` with arg through the writer, committed as `how` says. */
 static enum ca_err submit(struct store *base,
 			  enum ca_err (*run)(struct pg_store *, PGconn *, const void *,
 					     struct ca_error *),
-			  const void *arg)
+			  const void *arg, enum commit how)
 {
 	struct ca_error err = {0};
-	struct pg_job j = {.run = run, .arg = arg, .err = &err};
-	return pg_submit(pg_of(base), &j);
-}
-
-/* The same for a job that needs no flush of its own (pg_job.light). */
-static enum ca_err submit_light(struct store *base,
-				enum ca_err (*run)(struct pg_store *, PGconn *, const void *,
-						   struct ca_error *),
-				const void *arg)
-{
-	struct ca_error err = {0};
-	struct pg_job j = {.run = run, .arg = arg, .err = &err, .light = true};
+	struct pg_job j = {.run = run, .arg = arg, .err = &err, .light = how == LIGHT};
 	return pg_submit(pg_of(base), &j);
 }
 
@@ -216,7 +209,7 @@ static enum ca_err write_q(struct store *base, const char *sql, const struct val
 			   int64_t *changes)
 {
 	struct write w = {sql, v, n, changes};
-	return submit(base, run_write, &w);
+	return submit(base, run_write, &w, DURABLE);
 }
 
 /* A compare-and-set write: *moved = it changed a row (and was committed). */
@@ -300,7 +293,7 @@ static enum ca_err nonce_put(struct store *s, const char *nonce, int64_t expires
 {
 	const struct val v[] = {VT(nonce), VN(expires_at)};
 	struct write w = {q_nonce_put, v, 2, NULL};
-	return submit_light(s, run_write, &w);
+	return submit(s, run_write, &w, LIGHT);
 }
 
 struct nonce_take {
@@ -330,7 +323,7 @@ static enum ca_err nonce_take(struct store *s, const char *nonce, int64_t now, b
 {
 	int64_t taken = 0;
 	struct nonce_take a = {nonce, now, &taken};
-	enum ca_err rc = submit_light(s, run_nonce_take, &a);
+	enum ca_err rc = submit(s, run_nonce_take, &a, LIGHT);
 	*ok = rc == CA_OK && taken > 0;
 	return rc;
 }
@@ -466,7 +459,7 @@ static enum ca_err run_account_put(struct pg_store *s, PGconn *c, const void *ar
 static enum ca_err account_put(struct store *s, const struct store_acme_account *a, int64_t now)
 {
 	struct account_put p = {a, now};
-	return submit(s, run_account_put, &p);
+	return submit(s, run_account_put, &p, DURABLE);
 }
 
 static enum ca_err account_update(struct store *s, const char *id, const char *contact,
@@ -545,7 +538,7 @@ static enum ca_err order_put(struct store *s, const struct store_acme_order *o,
 			     const struct store_acme_chall *ch, size_t nch)
 {
 	struct order_put p = {o, az, naz, ch, nch};
-	return submit(s, run_order_put, &p);
+	return submit(s, run_order_put, &p, DURABLE);
 }
 
 /* identifiers is strdup'ed: a row that cannot be had leaves it NULL. */
@@ -721,11 +714,7 @@ static enum ca_err chall_validated(struct store *s, const char *id, int64_t vali
 				   bool *moved, bool *ready)
 {
 	struct validated a = {id, validated_at, moved, ready};
-	*moved = *ready = false;
-	enum ca_err rc = submit(s, run_validated, &a);
-	if (rc != CA_OK)
-		*moved = *ready = false; /* rolled back with the job or its group */
-	return rc;
+	return submit(s, run_validated, &a, DURABLE);
 }
 
 const struct store_acme_ops store_pg_acme_ops = {

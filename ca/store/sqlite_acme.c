@@ -190,24 +190,17 @@ static enum ca_err run_write(struct sq_store *s, const void *arg, struct ca_erro
 	return exec_q(s, w->q, w->v, w->n, w->changes);
 }
 
-/* Run job `run` with arg through the writer, durable on return. */
+/* How a job's group commits: DURABLE, flushed before any job of it
+ * returns; LIGHT, needing no flush of its own (sq_job.light), for nonces. */
+enum commit { DURABLE, LIGHT };
+
+/* Run job `run` with arg through the writer, committed as `how` says. */
 static enum ca_err submit(struct store *base,
 			  enum ca_err (*run)(struct sq_store *, const void *, struct ca_error *),
-			  const void *arg)
+			  const void *arg, enum commit how)
 {
 	struct ca_error err;
-	struct sq_job j = {.run = run, .arg = arg, .err = &err};
-	return sq_submit(sq_of(base), &j);
-}
-
-/* The same for a job that needs no fsync of its own (sq_job.light). */
-static enum ca_err submit_light(struct store *base,
-				enum ca_err (*run)(struct sq_store *, const void *,
-						   struct ca_error *),
-				const void *arg)
-{
-	struct ca_error err;
-	struct sq_job j = {.run = run, .arg = arg, .err = &err, .light = true};
+	struct sq_job j = {.run = run, .arg = arg, .err = &err, .light = how == LIGHT};
 	return sq_submit(sq_of(base), &j);
 }
 
@@ -216,7 +209,7 @@ static enum ca_err write_q(struct store *base, struct sq_sql *q, const struct va
 			   int *changes)
 {
 	struct write w = {q, v, n, changes};
-	return submit(base, run_write, &w);
+	return submit(base, run_write, &w, DURABLE);
 }
 
 /* A compare-and-set write: *moved = it changed a row. */
@@ -314,7 +307,7 @@ static enum ca_err nonce_put(struct store *s, const char *nonce, int64_t expires
 {
 	const struct val v[] = {VT(nonce), VN(expires_at)};
 	struct write w = {&q_nonce_put, v, 2, NULL};
-	return submit_light(s, run_write, &w);
+	return submit(s, run_write, &w, LIGHT);
 }
 
 struct nonce_take {
@@ -344,7 +337,7 @@ static enum ca_err nonce_take(struct store *s, const char *nonce, int64_t now, b
 {
 	struct nonce_take a = {nonce, now, ok};
 	*ok = false;
-	enum ca_err rc = submit_light(s, run_nonce_take, &a);
+	enum ca_err rc = submit(s, run_nonce_take, &a, LIGHT);
 	if (rc != CA_OK)
 		*ok = false;
 	return rc;
@@ -436,7 +429,7 @@ static enum ca_err run_open_team_set(struct sq_store *s, const void *arg, struct
 
 static enum ca_err open_team_set(struct store *s, const char *team)
 {
-	return submit(s, run_open_team_set, team);
+	return submit(s, run_open_team_set, team, DURABLE);
 }
 
 /* ---- accounts ---- */
@@ -501,7 +494,7 @@ static enum ca_err run_account_put(struct sq_store *s, const void *arg, struct c
 static enum ca_err account_put(struct store *s, const struct store_acme_account *a, int64_t now)
 {
 	struct account_put p = {a, now};
-	return submit(s, run_account_put, &p);
+	return submit(s, run_account_put, &p, DURABLE);
 }
 
 static enum ca_err account_update(struct store *s, const char *id, const char *contact,
@@ -583,7 +576,7 @@ static enum ca_err order_put(struct store *s, const struct store_acme_order *o,
 			     const struct store_acme_chall *ch, size_t nch)
 {
 	struct order_put p = {o, az, naz, ch, nch};
-	return submit(s, run_order_put, &p);
+	return submit(s, run_order_put, &p, DURABLE);
 }
 
 static enum ca_err order_get(struct store *s, const char *id, struct store_acme_order *o)
@@ -758,11 +751,7 @@ static enum ca_err chall_validated(struct store *s, const char *id, int64_t vali
 				   bool *moved, bool *ready)
 {
 	struct validated a = {id, validated_at, moved, ready};
-	*moved = *ready = false;
-	enum ca_err rc = submit(s, run_validated, &a);
-	if (rc != CA_OK)
-		*moved = *ready = false; /* rolled back with the job or its group */
-	return rc;
+	return submit(s, run_validated, &a, DURABLE);
 }
 
 const struct store_acme_ops store_sqlite_acme_ops = {

@@ -380,7 +380,11 @@ static inline CA_WUR enum ca_err store_acme_chall_validated(struct store *s, con
 							    int64_t validated_at, bool *moved,
 							    bool *ready)
 {
-	return s->ops->acme->chall_validated(s, id, validated_at, moved, ready);
+	*moved = *ready = false;
+	enum ca_err rc = s->ops->acme->chall_validated(s, id, validated_at, moved, ready);
+	if (rc != CA_OK)
+		*moved = *ready = false; /* rolled back with the job or its group */
+	return rc;
 }
 
 /* Every challenge left "processing" (a restart resubmits them), by id; free(). */

@@ -95,11 +95,11 @@ struct http_stream {
  * leaves status 0 and sets resume (and ctx, free, key, max_ms) instead.
  * The exchange then waits, holding no worker thread, until http_wake(key)
  * or max_ms after the first wait began, and calls resume on a worker
- * thread with a fresh w: it
- * answers, or, when final is false, may set w->wait again (the same ctx)
- * to wait longer, within the same deadline (the exchange keeps it). final
- * is true once the deadline has passed, while the
- * service stops, or when too many answers wait already: it must answer.
+ * thread with a fresh w: it answers, or, when final is false, may set
+ * w->wait again (the same ctx) to wait longer, within the same deadline
+ * (the exchange keeps it). final is true once the deadline has passed,
+ * while the service stops, or when too many answers wait already: it must
+ * answer.
  * The exchange owns ctx from the first wait on and calls free(ctx) once,
  * after the answer or when the connection goes. Where no exchange waits
  * (a test calling a handler), resume is called at once with final true.

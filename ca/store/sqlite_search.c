@@ -21,8 +21,12 @@
 /* Rows indexed per transaction when catching up (about 0.2 s of work). */
 #define FTS_CHUNK 5000
 /* Matches of a trigram phrase beyond which sorting them all costs more
- * than scanning the expiry index until a page is full. */
+ * than walking the expiry index until a page is full. */
 #define FTS_SORT_MAX 1000
+/* Rows per row of the page a common term's expiry-ordered scan reads before
+ * it gives way to FTS_FILTER: a term in one certificate of 20, spread evenly,
+ * fills a page within it. */
+#define SCAN_CAP_PER_ROW 20
 
 static struct sq_sql q_fts_behind =
     SQ_SQL("SELECT (SELECT last_rowid FROM fts_state WHERE id = 1), "
@@ -148,11 +152,18 @@ static char *fts_phrase(const char *term)
 
 /*
  * How to find the rows. SCAN: walk the ordering index, testing the search
- * text held in it. FTS_ROWID: trigram lookup, newest first by rowid
- * (issue order). FTS_SORTED: trigram lookup of a rare term, sorted by
- * expiry. Trigrams need three characters.
+ * text of each row it passes. FTS_ROWID: trigram lookup, newest first by
+ * rowid (issue order). FTS_SORTED: trigram lookup of a rare term, sorted
+ * by expiry. A common term by expiry: SCAN_CAPPED, a scan that reads at
+ * most SCAN_CAP_PER_ROW rows per row of the page (enough when the term is
+ * dense where the order begins), then, if the page is not full,
+ * FTS_FILTER: the term's rowids from the trigram index as a set, and the
+ * expiry index walked on its own entries (no row read) until the page
+ * fills. At a million rows, a term in one certificate of 20 whose matches
+ * all sit 15,000 rows into the order: SCAN 210 ms, FTS_FILTER about 50
+ * (the set is most of it). Trigrams need three characters.
  */
-enum list_mode { SCAN, FTS_ROWID, FTS_SORTED };
+enum list_mode { SCAN, FTS_ROWID, FTS_SORTED, SCAN_CAPPED, FTS_FILTER };
 
 struct list_plan {
 	const struct ca_list_query *q;
@@ -178,7 +189,7 @@ static enum ca_err plan_search(struct sq_store *s, struct list_plan *p, struct c
 	if (sq_index_catch_up(s) != CA_OK)
 		return ca_fail(err, CA_ERR_STORE,
 			       "the search index could not be brought up to date");
-	p->mode = !p->by_expiry ? FTS_ROWID : fts_rare(s, p->phrase) ? FTS_SORTED : SCAN;
+	p->mode = !p->by_expiry ? FTS_ROWID : fts_rare(s, p->phrase) ? FTS_SORTED : SCAN_CAPPED;
 	return CA_OK;
 }
 
@@ -201,6 +212,14 @@ static const char *list_sql(const struct list_plan *p, struct sq_text *b)
 	const char *key = p->by_expiry ? "not_after" : "created_at";
 	if (p->mode == SCAN)
 		sq_text_add(b, "SELECT " SQ_CERT_COLS ", c.rowid FROM certificates c WHERE 1");
+	else if (p->mode == SCAN_CAPPED) /* every row read, whether it matches at 14 */
+		sq_text_add(b, "SELECT " SQ_CERT_COLS ", c.rowid, instr(" SQ_SEARCH_EXPR
+			       ", ?2) > 0 FROM certificates c INDEXED BY certificates_expires "
+			       "WHERE 1");
+	else if (p->mode == FTS_FILTER)
+		sq_text_add(b, "SELECT " SQ_CERT_COLS ", c.rowid FROM certificates c INDEXED BY "
+			       "certificates_expires WHERE c.rowid IN (SELECT rowid FROM cert_fts "
+			       "WHERE cert_fts MATCH ?2)");
 	else
 		sq_text_add(b, "SELECT " SQ_CERT_COLS ", c.rowid FROM cert_fts JOIN certificates "
 			       "c ON c.rowid = cert_fts.rowid WHERE cert_fts MATCH ?2");
@@ -227,15 +246,23 @@ static const char *list_sql(const struct list_plan *p, struct sq_text *b)
 	}
 	sq_text_add(b, " ORDER BY ");
 	sq_text_add(b, key);
-	sq_text_add(b, " DESC, c.rowid DESC LIMIT ?6");
+	sq_text_add(b, p->mode == SCAN_CAPPED ? " DESC, c.rowid DESC LIMIT ?7"
+					      : " DESC, c.rowid DESC LIMIT ?6");
 	return sq_text_get(b);
+}
+
+/* Rows SCAN_CAPPED reads before it gives way to FTS_FILTER. */
+static int scan_cap(const struct list_plan *p)
+{
+	return SCAN_CAP_PER_ROW * (p->limit + 1);
 }
 
 static void list_bind(sqlite3_stmt *st, const struct list_plan *p)
 {
 	sqlite3_bind_int64(st, 1, p->now);
 	if (p->searching)
-		sq_bind_text(st, 2, p->mode == SCAN ? p->needle : p->phrase);
+		sq_bind_text(st, 2,
+			     p->mode == SCAN || p->mode == SCAN_CAPPED ? p->needle : p->phrase);
 	if (p->has_cursor) {
 		sqlite3_bind_int64(st, 3, p->cur.key);
 		sqlite3_bind_int64(st, 4, p->cur.tie);
@@ -243,6 +270,8 @@ static void list_bind(sqlite3_stmt *st, const struct list_plan *p)
 	if (p->q->expires_within_days > 0)
 		sqlite3_bind_int64(st, 5, p->now + (int64_t)p->q->expires_within_days * 86400);
 	sqlite3_bind_int(st, 6, p->limit + 1);
+	if (p->mode == SCAN_CAPPED)
+		sqlite3_bind_int(st, 7, scan_cap(p));
 }
 
 /* One more row exists: the cursor is the last row returned. */
@@ -257,15 +286,21 @@ static enum ca_err page_cursor(const struct list_plan *p, const struct ca_cert *
 	return CA_OK;
 }
 
-/* Step st into out: up to limit rows, and the cursor if there are more. */
+/* Step st into out: up to limit rows, and the cursor if there are more.
+ * SCAN_CAPPED: rows that do not match are passed over, and *short_page says
+ * the cap ended the walk before the page was full. */
 static enum ca_err list_rows(sqlite3_stmt *st, const struct list_plan *p, struct ca_cert_list *out,
-			     struct ca_error *err)
+			     bool *short_page, struct ca_error *err)
 {
 	int64_t last_rowid = 0;
-	int r;
+	int r, read = 0;
+	*short_page = false;
 	if ((out->items = calloc((size_t)p->limit, sizeof(*out->items))) == NULL)
 		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		read++;
+		if (p->mode == SCAN_CAPPED && sqlite3_column_int(st, 14) == 0)
+			continue;
 		if (out->n == (size_t)p->limit)
 			return page_cursor(p, out->items[out->n - 1], last_rowid, out, err);
 		struct rows_cert_cols k;
@@ -279,11 +314,12 @@ static enum ca_err list_rows(sqlite3_stmt *st, const struct list_plan *p, struct
 	if (r != SQLITE_DONE)
 		return ca_fail(err, CA_ERR_STORE, "the database failed: %s",
 			       sqlite3_errmsg(sqlite3_db_handle(st)));
+	*short_page = p->mode == SCAN_CAPPED && read == scan_cap(p);
 	return CA_OK;
 }
 
 static enum ca_err list_run(struct sq_store *s, const struct list_plan *p, struct ca_cert_list *out,
-			    struct ca_error *err)
+			    bool *short_page, struct ca_error *err)
 {
 	struct sq_text b = {0};
 	const char *sql = list_sql(p, &b);
@@ -294,7 +330,7 @@ static enum ca_err list_run(struct sq_store *s, const struct list_plan *p, struc
 	if (c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
 	list_bind(st, p);
-	enum ca_err rc = list_rows(st, p, out, err);
+	enum ca_err rc = list_rows(st, p, out, short_page, err);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -311,12 +347,40 @@ enum ca_err sq_list(struct store *base, const struct ca_list_query *q, int64_t n
 		return ca_fail(err, CA_ERR_BAD_REQUEST, "limit must be between 1 and 500");
 	p.by_expiry = q->sort == CA_SORT_EXPIRES;
 	p.searching = q->q != NULL && *q->q;
+	bool short_page = false;
 	if ((rc = plan_search(s, &p, err)) == CA_OK && (rc = plan_cursor(&p, err)) == CA_OK)
-		rc = list_run(s, &p, out, err);
+		rc = list_run(s, &p, out, &short_page, err);
+	if (rc == CA_OK && short_page) { /* sparse where the order begins */
+		ca_cert_list_free(out);
+		p.mode = FTS_FILTER;
+		rc = list_run(s, &p, out, &short_page, err);
+	}
 	if (rc != CA_OK)
 		ca_cert_list_free(out);
 	free(p.needle);
 	free(p.phrase);
+	return rc;
+}
+
+/* The plan of p's statement, its mode named on the first line. */
+static enum ca_err explain_one(struct sq_store *s, const struct list_plan *p, char **out,
+			       struct ca_error *err)
+{
+	static const char *const names[] = {[SCAN] = "scan",
+					    [FTS_ROWID] = "fts",
+					    [FTS_SORTED] = "fts-sorted",
+					    [SCAN_CAPPED] = "scan-capped",
+					    [FTS_FILTER] = "fts-filter"};
+	struct sq_text b = {0};
+	sqlite3_stmt *st = NULL;
+	struct sq_conn *c = sq_conn(s);
+	sq_text_add(&b, "EXPLAIN QUERY PLAN ");
+	const char *sql = list_sql(p, &b);
+	if (sql == NULL || c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return ca_fail(err, CA_ERR_STORE, "the list query could not be explained");
+	list_bind(st, p);
+	enum ca_err rc = sq_explain_rows(st, names[p->mode], out, err);
+	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -325,31 +389,31 @@ enum ca_err sq_list_explain(struct store *base, const struct ca_list_query *q, i
 {
 	struct sq_store *s = sq_of(base);
 	struct list_plan p = {.q = q, .now = now, .mode = SCAN};
-	struct sq_text b = {0};
-	sqlite3_stmt *st = NULL;
-	struct sq_conn *c = sq_conn(s);
 	enum ca_err rc;
 	*out = NULL;
 	p.limit = q->limit == 0 ? 50 : q->limit;
 	p.by_expiry = q->sort == CA_SORT_EXPIRES;
 	p.searching = q->q != NULL && *q->q;
-	if ((rc = plan_search(s, &p, err)) != CA_OK || (rc = plan_cursor(&p, err)) != CA_OK)
-		goto out;
-	sq_text_add(&b, "EXPLAIN QUERY PLAN ");
-	const char *sql = list_sql(&p, &b);
-	if (sql == NULL || c == NULL ||
-	    sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		rc = ca_fail(err, CA_ERR_STORE, "the list query could not be explained");
-		goto out;
+	if ((rc = plan_search(s, &p, err)) == CA_OK && (rc = plan_cursor(&p, err)) == CA_OK)
+		rc = explain_one(s, &p, out, err);
+	if (rc == CA_OK && p.mode == SCAN_CAPPED) { /* and the plan it may give way to */
+		char *second = NULL, *both = NULL;
+		p.mode = FTS_FILTER;
+		if ((rc = explain_one(s, &p, &second, err)) == CA_OK) {
+			size_t n1 = strlen(*out), n2 = strlen(second);
+			if ((both = realloc(*out, n1 + n2 + 1)) == NULL)
+				rc = ca_fail(err, CA_ERR_NOMEM, "out of memory");
+			else {
+				memcpy(both + n1, second, n2 + 1);
+				*out = both;
+			}
+		}
+		free(second);
 	}
-	list_bind(st, &p);
-	rc = sq_explain_rows(st,
-			     p.mode == FTS_SORTED  ? "fts-sorted"
-			     : p.mode == FTS_ROWID ? "fts"
-						   : "scan",
-			     out, err);
-out:
-	sqlite3_finalize(st);
+	if (rc != CA_OK) {
+		free(*out);
+		*out = NULL;
+	}
 	free(p.needle);
 	free(p.phrase);
 	return rc;

@@ -530,6 +530,78 @@ static void page_queries_use_indexes(void **state)
 	free(plan);
 }
 
+/* The serials of rows whose search text holds term, by expiry (ties newest
+ * first), from SQL written here, as one string. */
+static char *reference_by_expiry(sqlite3 *db, const char *term)
+{
+	static char out[65536];
+	size_t len = 0;
+	sqlite3_stmt *st;
+	out[0] = '\0';
+	assert_int_equal(
+	    sqlite3_prepare_v2(db,
+			       "SELECT serial FROM certificates WHERE instr(lower(subject "
+			       "|| ' ' || dns_names || ' ' || ip_addresses || ' ' || "
+			       "serial), ?1) > 0 ORDER BY not_after DESC, rowid DESC",
+			       -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(st, 1, term, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		assert_true(len + 34 < sizeof(out));
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s ",
+					(const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+/*
+ * A common term by expiry whose matches sit past the first rows of the
+ * order: the capped scan gives way to the trigram set (FTS_FILTER), and
+ * every page, followed by its cursor, is what SQL says. A dense term is
+ * answered by the capped scan alone; both agree with the reference.
+ */
+static void common_term_by_expiry_far_down(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db = raw(f->where);
+	bulk_rows(db, 3000, false);
+	/* 1,200 rows that end long before every bulk row, 5 that end after */
+	char sql[1024];
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO certificates (serial, subject, dns_names, ip_addresses, not_before, "
+		 "not_after, profile, requester, fingerprint_sha256, der, status, created_at) "
+		 "SELECT printf('%%032x', 0x200000 + i), 'CN=far', printf('far%%04d.sparse.example"
+		 ".internal', i), '', %lld, CASE WHEN i <= 5 THEN %lld ELSE %lld END, 'server', "
+		 "'team-a', printf('%%064x', 0x200000 + i), x'3003020101', 'valid', %lld + i "
+		 "FROM (WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq "
+		 "WHERE i < 1200) SELECT i FROM seq)",
+		 (long long)(BASE - 300 * DAY), (long long)(BASE + 500 * DAY),
+		 (long long)(BASE - 200 * DAY), (long long)(BASE - 300 * DAY));
+	exec_ok(db, sql);
+	static const char *const terms[] = {"sparse.example", "o=unit 2"};
+	for (size_t k = 0; k < sizeof(terms) / sizeof(terms[0]); k++) {
+		char want[65536];
+		snprintf(want, sizeof(want), "%s", reference_by_expiry(db, terms[k]));
+		assert_true(strlen(want) >= 1000 * 33); /* common: past the rare sort */
+		struct ca_list_query q = {.status = -1, .q = terms[k], .sort = CA_SORT_EXPIRES};
+		const char *got = serials(f->s, q);
+		if (strcmp(got, want) != 0)
+			fail_msg("q=%s by expiry: got %.200s..., want %.200s...", terms[k], got,
+				 want);
+	}
+	sqlite3_close(db);
+	/* The plan: the capped scan, then the set it gives way to. */
+	struct ca_list_query q = {.status = -1, .q = "sparse.example", .sort = CA_SORT_EXPIRES};
+	char *plan = NULL;
+	struct ca_error e;
+	assert_int_equal(sq_list_explain(f->s, &q, BASE, &plan, &e), CA_OK);
+	assert_non_null(strstr(plan, "mode: scan-capped\n"));
+	assert_non_null(strstr(plan, "mode: fts-filter\n"));
+	assert_plan_on_index("common search by expiry", plan);
+	free(plan);
+}
+
 /* ---- retention ---- */
 
 static bool present(struct store *s, int i)
@@ -691,6 +763,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(old_store_migrates_and_answers_the_same, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(page_queries_use_indexes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(common_term_by_expiry_far_down, setup, teardown),
 	    cmocka_unit_test_setup_teardown(tidy_keeps_valid_and_revoked_unexpired, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(tidy_refuses_the_future_and_changes_nothing, setup,

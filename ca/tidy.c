@@ -42,7 +42,7 @@ enum ca_err ca_tidy(struct ca *ca, int64_t before, bool dry_run, const char *act
 		if ((rc = store_tidy(ca->store, &t, &n, err)) != CA_OK)
 			return rc;
 		*count += n;
-		if (dry_run || n != TIDY_STEP)
+		if (dry_run || n == 0)
 			return CA_OK;
 		/* Let the writers waiting for the lock (a service issuing on the
 		 * same store) have it before the next step takes it again. */
@@ -68,8 +68,8 @@ void ca_tidy_tick(struct ca *ca)
 		ca->tidy_next = now + TIDY_IDLE_SECONDS;
 		return;
 	}
-	/* A full step: more is due, go on at the next tick. */
-	ca->tidy_next = n == TIDY_STEP ? now : now + TIDY_IDLE_SECONDS;
+	/* Rows deleted: more may be due, go on at the next tick. */
+	ca->tidy_next = n > 0 ? now : now + TIDY_IDLE_SECONDS;
 	if (n > 0)
 		fprintf(stderr,
 			"privca: background tidy deleted %llu certificates expired before %lld\n",

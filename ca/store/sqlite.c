@@ -259,6 +259,12 @@ enum ca_err sq_fault(struct sq_store *s, int rc, struct ca_error *err)
 	return CA_ERR_UNAVAILABLE;
 }
 
+void sq_conn_drop(struct sq_store *s, struct sq_conn *c)
+{
+	if (pthread_getspecific(s->key) == c && pthread_setspecific(s->key, NULL) == 0)
+		sq_conn_release(c);
+}
+
 /* A connection that found the database read-only may have opened it so:
  * drop it (this thread's), so that the next write opens it afresh. */
 static void drop_if_readonly(struct sq_store *s, struct sq_conn *c, int rc)
@@ -266,8 +272,7 @@ static void drop_if_readonly(struct sq_store *s, struct sq_conn *c, int rc)
 	int p = rc & 0xff;
 	if (p != SQLITE_READONLY && p != SQLITE_CANTOPEN && p != SQLITE_PERM)
 		return;
-	if (pthread_getspecific(s->key) == c && pthread_setspecific(s->key, NULL) == 0)
-		sq_conn_release(c);
+	sq_conn_drop(s, c);
 }
 
 enum ca_err sq_begin(struct sq_conn *c, struct ca_error *err)
@@ -400,8 +405,7 @@ static bool commit_group(struct sq_store *s, struct sq_job *batch, int *src)
 	if (c != NULL && light && sq_exec(c->db, "PRAGMA synchronous = FULL") != SQLITE_OK) {
 		/* Never go on committing unsynced: a fresh connection next. */
 		fprintf(stderr, "privca: store: synchronous = FULL could not be set again\n");
-		if (pthread_getspecific(s->key) == c && pthread_setspecific(s->key, NULL) == 0)
-			sq_conn_release(c);
+		sq_conn_drop(s, c);
 	} else if (c != NULL && fault != 0) {
 		drop_if_readonly(s, c, fault);
 	}

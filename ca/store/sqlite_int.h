@@ -54,6 +54,8 @@ struct sq_conn {
 	struct store_change watch_seen;
 	/* When the wait for the current lock began (sqlite.c: busy_wait). */
 	int64_t busy_since_ms;
+	/* The date temp.tidy_pool was filled for (sqlite_inventory.c). */
+	int64_t tidy_pool_before;
 };
 
 /*
@@ -228,6 +230,8 @@ enum ca_err sq_revoked_explain(struct store *s, char **out, struct ca_error *err
 struct sq_conn *sq_conn_open(struct sq_store *s, int flags);
 void sq_conn_free(struct sq_conn *c);
 void sq_conn_release(void *p);
+/* Close c if it is this thread's connection; the next sq_conn opens afresh. */
+void sq_conn_drop(struct sq_store *s, struct sq_conn *c);
 enum ca_err sq_migrate(sqlite3 *db, struct ca_error *err);
 enum ca_err sq_data_version(struct sq_conn *c, int64_t *v);
 void sq_close(struct store *base);

@@ -102,8 +102,10 @@ void store_event_list_free(struct store_event_row *v, size_t n);
  * revoked one still inside its validity and so still on the CRL, is never
  * deleted), at most `limit` of them (1..100000) per call, with their
  * events, in one short transaction that also records a 'tidy' event by
- * `actor` saying how many; dry_run: only count them all (limit ignored),
- * change nothing. Strings are the caller's.
+ * `actor` saying how many; *n is 0 only when none is left that this
+ * tidy may take (rows another transaction holds are left for a later
+ * one). dry_run: only count them all (limit ignored), change nothing.
+ * Strings are the caller's.
  */
 struct store_tidy {
 	int64_t before, now;

@@ -16,7 +16,8 @@ static struct sq_sql q_cert_put =
 	   "not_after, profile, requester, fingerprint_sha256, der, created_at) VALUES "
 	   "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
 static struct sq_sql q_event =
-    SQ_SQL("INSERT INTO events (at, kind, serial, actor, detail) VALUES (?1,?2,?3,?4,?5)");
+    SQ_SQL("INSERT INTO events (at, kind, serial, actor, detail, cert) VALUES (?1,?2,?3,?4,?5,"
+	   "(SELECT rowid FROM certificates WHERE serial = ?3))");
 static struct sq_sql q_event_list =
     SQ_SQL("SELECT at, kind, serial, actor, detail FROM events ORDER BY id DESC LIMIT ?1");
 static struct sq_sql q_cert_get =

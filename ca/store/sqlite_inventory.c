@@ -174,8 +174,9 @@ static struct sq_sql q_fts_set_automerge =
 static struct sq_sql q_tidy_unindex = SQ_SQL(
     "INSERT INTO cert_fts (cert_fts, rowid, search) SELECT 'delete', c.rowid, " SQ_SEARCH_EXPR
 	TIDY_ROWS " ORDER BY p.r");
+/* events_cert (schema/sqlite/011_events_cert.sql): side by side in rowid order. */
 static struct sq_sql q_tidy_events =
-    SQ_SQL("DELETE FROM events WHERE serial IN (SELECT c.serial" TIDY_ROWS ")");
+    SQ_SQL("DELETE FROM events WHERE cert IN (SELECT r FROM temp.tidy_pick)");
 static struct sq_sql q_tidy_cert = SQ_SQL(
     "DELETE FROM certificates WHERE rowid IN (SELECT r FROM temp.tidy_pick) AND not_after < ?1");
 static struct sq_sql q_tidy_days = SQ_SQL("DELETE FROM cert_days WHERE n <= 0");

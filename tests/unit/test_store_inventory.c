@@ -22,7 +22,8 @@
 
 #define DAY 86400
 /* A day boundary well after 1970, so days and times are easy to read. */
-#define BASE ((int64_t)20000 * DAY)
+#define BASE   ((int64_t)20000 * DAY)
+#define BASE_S "1728000000" /* BASE in SQL */
 
 struct fx {
 	char where[256];
@@ -703,6 +704,100 @@ static void tidy_refuses_the_future_and_changes_nothing(void **state)
 
 /* After a tidy the search finds what is left and nothing that went, and
  * a new store gives the freed pages back to the file system. */
+/*
+ * A store from before events were keyed by certificate (011_events_cert.sql)
+ * opens with every event tied to its certificate, and a tidy then deletes
+ * the events of exactly the rows it deletes, step by step until it says 0;
+ * an event without a certificate stays.
+ */
+static void old_events_migrate_and_tidy_with_their_rows(void **state)
+{
+	struct fx *f = *state;
+	char where[320];
+	struct ca_error e;
+	snprintf(where, sizeof(where), "%s-ev", f->where);
+	unlink(where);
+	sqlite3 *db = raw(where);
+	exec_ok(db, "PRAGMA journal_mode = WAL");
+	int version = 0;
+	for (; schema_files[version].name != NULL; version++) {
+		if (strstr(schema_files[version].name, "_events_cert.sql") != NULL)
+			break;
+		exec_ok(db, (const char *)schema_files[version].data);
+	}
+	assert_non_null(schema_files[version].name);
+	char pragma[64];
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version);
+	exec_ok(db, pragma);
+	bulk_rows(db, 600, false);
+	exec_ok(db, "INSERT INTO events (at, kind, serial, actor, detail) SELECT created_at, "
+		    "'issue', serial, 'team-a', '' FROM certificates ORDER BY rowid; "
+		    "INSERT INTO events (at, kind, serial, actor, detail) SELECT revoked_at, "
+		    "'revoke', serial, 'admin', '' FROM certificates WHERE status = 'revoked'; "
+		    "INSERT INTO events (at, kind, serial, actor, detail) VALUES (1, 'refuse', "
+		    "NULL, 'team-b', 'not allowed')");
+	sqlite3_close(db);
+
+	struct store *old;
+	assert_int_equal(store_open(where, false, &old, &e), CA_OK);
+	/* every event with a serial knows its row */
+	assert_int_equal(scalar(where, "SELECT count(*) FROM events e WHERE serial IS NOT NULL "
+				       "AND cert IS NOT (SELECT rowid FROM certificates c "
+				       "WHERE c.serial = e.serial)"),
+			 0);
+	assert_int_equal(scalar(where, "SELECT count(*) FROM events WHERE cert IS NOT NULL"),
+			 600 + 12);
+	/* a writer that gives a serial only (an import) gets it named too */
+	db = raw(where);
+	exec_ok(db, "INSERT INTO events (at, kind, serial, actor, detail) VALUES (2, 'import', "
+		    "printf('%032x', 5), 'script', '')");
+	sqlite3_close(db);
+	assert_int_equal(scalar(where, "SELECT count(*) FROM events e JOIN certificates c ON "
+				       "c.rowid = e.cert WHERE e.kind = 'import' AND c.serial = "
+				       "printf('%032x', 5)"),
+			 1);
+	/* bulk_rows: i % 400 < 30 ended before BASE */
+	int64_t due = scalar(where, "SELECT count(*) FROM certificates WHERE not_after < " BASE_S);
+	assert_true(due > 40);
+	struct store_tidy t = {.before = BASE, .now = BASE, .limit = 7, .actor = "test"};
+	uint64_t n, total = 0;
+	int steps = 0;
+	do {
+		assert_int_equal(store_tidy(old, &t, &n, &e), CA_OK);
+		assert_true(n <= 7);
+		total += n;
+		assert_true(++steps < 100);
+	} while (n > 0);
+	assert_int_equal(total, (uint64_t)due);
+	assert_int_equal(
+	    scalar(where, "SELECT count(*) FROM certificates WHERE not_after < " BASE_S), 0);
+	/* the deleted rows' events went with them, the others' stayed */
+	assert_int_equal(scalar(where, "SELECT count(*) FROM events e WHERE serial IS NOT NULL AND "
+				       "NOT EXISTS (SELECT 1 FROM certificates c WHERE c.serial = "
+				       "e.serial)"),
+			 0);
+	assert_int_equal(scalar(where, "SELECT count(*) FROM events WHERE kind = 'issue'"),
+			 600 - due);
+	assert_int_equal(scalar(where, "SELECT count(*) FROM events WHERE kind = 'refuse'"), 1);
+	assert_int_equal(scalar(where, "SELECT count(*) FROM events WHERE kind = 'tidy'"),
+			 steps - 1);
+	/* an event written after the migration is keyed too */
+	char sn[33];
+	snprintf(sn, sizeof(sn), "%032x", 100); /* 100 % 400 = 100: kept */
+	assert_int_equal(store_event(old, BASE, "note", sn, "admin", ""), CA_OK);
+	store_close(old); /* the queued event committed */
+	assert_int_equal(scalar(where, "SELECT count(*) FROM events e JOIN certificates c ON "
+				       "c.rowid = e.cert WHERE e.kind = 'note' AND c.serial = "
+				       "printf('%032x', 100)"),
+			 1);
+	unlink(where);
+	char side[400];
+	snprintf(side, sizeof(side), "%s-wal", where);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", where);
+	unlink(side);
+}
+
 static void tidy_search_and_space(void **state)
 {
 	struct fx *f = *state;
@@ -769,6 +864,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(tidy_refuses_the_future_and_changes_nothing, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(tidy_search_and_space, setup, teardown),
+	    cmocka_unit_test_setup_teardown(old_events_migrate_and_tidy_with_their_rows, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests_name("store inventory (sqlite)", tests, NULL, NULL);
 }

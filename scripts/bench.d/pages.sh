@@ -309,7 +309,8 @@ c = json.load(sys.stdin)["counts"]; print(c["valid"], c["revoked"], c["expired"]
 	read -r p50 p99 n bad <<<"$(pct <"$work/issue-during")"
 	echo "  issuance during the tidy:              p50 $p50 ms, p99 $p99 ms ($n requests, $bad not 201)"
 	echo "  counts valid/revoked/expired: before $v0/$r0/$x0, after $v1/$r1/$x1" \
-		"(valid grows by the issued, revoked unchanged)"
+		"(valid grows by the issued; revoked falls by the revoked ones long expired, which" \
+		"retention deletes too)"
 	echo "store after the tidy, bytes per certificate:"
 	store_size
 	row "/ after the tidy" "/"

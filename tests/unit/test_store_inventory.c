@@ -47,16 +47,22 @@ static int setup(void **state)
 	return 0;
 }
 
+/* Remove the store file where and its WAL and shared-memory files. */
+static void remove_store(const char *where)
+{
+	char side[400];
+	unlink(where);
+	snprintf(side, sizeof(side), "%s-wal", where);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", where);
+	unlink(side);
+}
+
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char side[400];
 	store_close(f->s);
-	unlink(f->where);
-	snprintf(side, sizeof(side), "%s-wal", f->where);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", f->where);
-	unlink(side);
+	remove_store(f->where);
 	free(f);
 	return 0;
 }
@@ -376,21 +382,16 @@ static void search_finds_san_subject_serial(void **state)
 	assert_searches(f->s, 3000);
 }
 
-/* A store written by the schema before the lean one (008_lean.sql), with
- * rows in it, opens and answers the same: counts, every search, the lists. */
-static void old_store_migrates_and_answers_the_same(void **state)
+/* A store at where made by every migration before the one whose name
+ * ends in `before`, as a store made before it is; its raw connection. */
+static sqlite3 *store_before(const char *where, const char *before)
 {
-	struct fx *f = *state;
-	char where[320];
-	struct ca_error e;
-	snprintf(where, sizeof(where), "%s-old", f->where);
 	unlink(where);
 	sqlite3 *db = raw(where);
 	exec_ok(db, "PRAGMA journal_mode = WAL");
-	/* every migration before the lean one, as a store made before it is */
 	int version = 0;
 	for (; schema_files[version].name != NULL; version++) {
-		if (strstr(schema_files[version].name, "_lean.sql") != NULL)
+		if (strstr(schema_files[version].name, before) != NULL)
 			break;
 		exec_ok(db, (const char *)schema_files[version].data);
 	}
@@ -399,6 +400,18 @@ static void old_store_migrates_and_answers_the_same(void **state)
 	char pragma[64];
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version);
 	exec_ok(db, pragma);
+	return db;
+}
+
+/* A store written by the schema before the lean one (008_lean.sql), with
+ * rows in it, opens and answers the same: counts, every search, the lists. */
+static void old_store_migrates_and_answers_the_same(void **state)
+{
+	struct fx *f = *state;
+	char where[320];
+	struct ca_error e;
+	snprintf(where, sizeof(where), "%s-old", f->where);
+	sqlite3 *db = store_before(where, "_lean.sql");
 	bulk_rows(db, 3000, true);
 	sqlite3_close(db);
 
@@ -446,12 +459,7 @@ static void old_store_migrates_and_answers_the_same(void **state)
 	assert_int_equal(l.n, 1);
 	ca_cert_list_free(&l);
 	/* teardown closes old and removes f->where; remove the old file here */
-	assert_int_equal(unlink(where), 0);
-	char side[400];
-	snprintf(side, sizeof(side), "%s-wal", where);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", where);
-	unlink(side);
+	remove_store(where);
 }
 
 /* A plan that reads the whole table, or sorts more than a rare term's
@@ -702,8 +710,6 @@ static void tidy_refuses_the_future_and_changes_nothing(void **state)
 	assert_int_equal(scalar(f->where, "SELECT count(*) FROM events WHERE kind = 'tidy'"), 0);
 }
 
-/* After a tidy the search finds what is left and nothing that went, and
- * a new store gives the freed pages back to the file system. */
 /*
  * A store from before events were keyed by certificate (011_events_cert.sql)
  * opens with every event tied to its certificate, and a tidy then deletes
@@ -716,19 +722,7 @@ static void old_events_migrate_and_tidy_with_their_rows(void **state)
 	char where[320];
 	struct ca_error e;
 	snprintf(where, sizeof(where), "%s-ev", f->where);
-	unlink(where);
-	sqlite3 *db = raw(where);
-	exec_ok(db, "PRAGMA journal_mode = WAL");
-	int version = 0;
-	for (; schema_files[version].name != NULL; version++) {
-		if (strstr(schema_files[version].name, "_events_cert.sql") != NULL)
-			break;
-		exec_ok(db, (const char *)schema_files[version].data);
-	}
-	assert_non_null(schema_files[version].name);
-	char pragma[64];
-	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version);
-	exec_ok(db, pragma);
+	sqlite3 *db = store_before(where, "_events_cert.sql");
 	bulk_rows(db, 600, false);
 	exec_ok(db, "INSERT INTO events (at, kind, serial, actor, detail) SELECT created_at, "
 		    "'issue', serial, 'team-a', '' FROM certificates ORDER BY rowid; "
@@ -790,14 +784,11 @@ static void old_events_migrate_and_tidy_with_their_rows(void **state)
 				       "c.rowid = e.cert WHERE e.kind = 'note' AND c.serial = "
 				       "printf('%032x', 100)"),
 			 1);
-	unlink(where);
-	char side[400];
-	snprintf(side, sizeof(side), "%s-wal", where);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", where);
-	unlink(side);
+	remove_store(where);
 }
 
+/* After a tidy the search finds what is left and nothing that went, and
+ * a new store gives the freed pages back to the file system. */
 static void tidy_search_and_space(void **state)
 {
 	struct fx *f = *state;

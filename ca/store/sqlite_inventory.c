@@ -121,14 +121,14 @@ static struct sq_sql q_tidy_count = SQ_SQL("SELECT count(*)" TIDY_WHERE);
  *    statements in expiry order flushed at every row: 2,000 rows among
  *    600,000 took minutes. One 'delete' statement in rowid order is one
  *    flush.
- *  - Each flush also did FTS5's automatic merge work, in proportion to what
- *    it wrote, over the whole index: 1-2 s of a 2,000-row step at a million
- *    rows, inside the write lock. The step turns automerge off for its own
- *    transaction and back on before it commits (no other connection sees
- *    the change), so its delete markers go into a small segment of their own
- *    and the merging is done later, a little with every indexing write
- *    (sq_index_catch_up), as for rows that are added. Until then a search
- *    reads past the markers; crisismerge still bounds their segments.
+ *  - Each flush also does FTS5's automatic merge work, in proportion to
+ *    what it wrote: at a million rows about 0.3 s of a 2,000-row step on
+ *    average, up to 1.5 s, inside the write lock. That work is the price of
+ *    deleting from FTS5 3.40 (no contentless_delete yet) and is paid here,
+ *    in the step: with automerge off for the step, its delete markers piled
+ *    up until a crisis merge of several seconds fell on whichever writer
+ *    came next, the service's search indexing among them, and issuance
+ *    stalled behind it for up to 6.5 s.
  *  - The rows are the oldest (lowest rowids) of those expired, found on
  *    certificates_expires, so each statement walks its tables forward:
  *    in expiry order, rows spread over the whole file made every step
@@ -167,10 +167,6 @@ static struct sq_sql q_pool_taken =
  * table for it. The date is tested again where the rows are deleted; a
  * notAfter never changes after issue, so a pooled row stays due. */
 #define TIDY_ROWS " FROM temp.tidy_pick p CROSS JOIN certificates c ON c.rowid = p.r"
-static struct sq_sql q_fts_automerge =
-    SQ_SQL("SELECT coalesce((SELECT v FROM cert_fts_config WHERE k = 'automerge'), 4)");
-static struct sq_sql q_fts_set_automerge =
-    SQ_SQL("INSERT INTO cert_fts (cert_fts, rank) VALUES ('automerge', ?1)");
 static struct sq_sql q_tidy_unindex = SQ_SQL(
     "INSERT INTO cert_fts (cert_fts, rowid, search) SELECT 'delete', c.rowid, " SQ_SEARCH_EXPR
 	TIDY_ROWS " ORDER BY p.r");
@@ -205,34 +201,13 @@ static bool run_q(struct sq_store *s, struct sq_sql *q, const struct store_tidy 
 	return run_done(st);
 }
 
-/* FTS5's automerge for this transaction: *was gets the value it had. */
-static bool fts_automerge(struct sq_store *s, int64_t set, int64_t *was)
-{
-	sqlite3_stmt *st;
-	if (was != NULL) {
-		if ((st = sq_stmt(s, &q_fts_automerge, NULL)) == NULL)
-			return false;
-		bool ok = sqlite3_step(st) == SQLITE_ROW;
-		*was = ok ? sqlite3_column_int64(st, 0) : 4;
-		sq_done(st);
-		if (!ok)
-			return false;
-	}
-	if ((st = sq_stmt(s, &q_fts_set_automerge, NULL)) == NULL)
-		return false;
-	sqlite3_bind_int64(st, 1, set);
-	return run_done(st);
-}
-
 /* Inside the transaction: the picked rows, then the counters and the event. */
 static enum ca_err tidy_step(struct sq_store *s, const struct store_tidy *t, uint64_t *n)
 {
 	struct sq_conn *c = sq_conn(s);
-	int64_t automerge;
 	if (c == NULL)
 		return CA_ERR_STORE;
-	if (!fts_automerge(s, 0, &automerge) || !run_q(s, &q_tidy_unindex, t, 0) ||
-	    !fts_automerge(s, automerge, NULL) || !run_q(s, &q_tidy_events, t, 0) ||
+	if (!run_q(s, &q_tidy_unindex, t, 0) || !run_q(s, &q_tidy_events, t, 0) ||
 	    !run_q(s, &q_tidy_cert, t, 0))
 		return CA_ERR_STORE;
 	*n = (uint64_t)sqlite3_changes(c->db);

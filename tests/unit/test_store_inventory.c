@@ -286,7 +286,7 @@ static void bulk_rows(sqlite3 *db, int n, bool old_schema)
 /* The serials store_list gives for q (every page), newest first, as one string. */
 static char *serials(struct store *s, struct ca_list_query q)
 {
-	static char out[65536];
+	static char out[1 << 19];
 	char cur[128];
 	size_t len = 0;
 	struct ca_error e;
@@ -543,7 +543,7 @@ static void page_queries_use_indexes(void **state)
  * first), from SQL written here, as one string. */
 static char *reference_by_expiry(sqlite3 *db, const char *term)
 {
-	static char out[65536];
+	static char out[1 << 19];
 	size_t len = 0;
 	sqlite3_stmt *st;
 	out[0] = '\0';
@@ -566,15 +566,31 @@ static char *reference_by_expiry(sqlite3 *db, const char *term)
 
 /*
  * A common term by expiry whose matches sit past the first rows of the
- * order: the capped scan gives way to the trigram set (FTS_FILTER), and
- * every page, followed by its cursor, is what SQL says. A dense term is
- * answered by the capped scan alone; both agree with the reference.
+ * order, after nbulk rows: every page, followed by its cursor, is what SQL
+ * says, and so is a dense term's. The plan for the far term is `modes`:
+ * with 3,000 rows its rarest trigram is in more than one row of 16, so the
+ * capped scan runs and gives way to the phrase's set; with 20,000 that
+ * trigram's set is taken first (and would give way to the phrase's if its
+ * candidates missed the term too often).
  */
-static void common_term_by_expiry_far_down(void **state)
+static void far_down(struct fx *f, int nbulk, int decoys, const char *modes)
 {
-	struct fx *f = *state;
 	sqlite3 *db = raw(f->where);
-	bulk_rows(db, 3000, false);
+	bulk_rows(db, nbulk, false);
+	/* decoys that end after every other row and hold each of the term's
+	 * first trigrams but not the term: a trigram's set misses on them */
+	char dec[1024];
+	snprintf(dec, sizeof(dec),
+		 "INSERT INTO certificates (serial, subject, dns_names, ip_addresses, not_before, "
+		 "not_after, profile, requester, fingerprint_sha256, der, status, created_at) "
+		 "SELECT printf('%%032x', 0x300000 + i), 'CN=decoy', printf('spa-par-ars-rse-se.-"
+		 "e.e-%%04d.decoy', i), '', %lld, %lld, 'server', 'team-a', printf('%%064x', "
+		 "0x300000 + i), x'3003020101', 'valid', %lld + i FROM (WITH RECURSIVE seq(i) AS "
+		 "(SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < %d) SELECT i FROM seq)",
+		 (long long)(BASE - 300 * DAY), (long long)(BASE + 600 * DAY),
+		 (long long)(BASE - 300 * DAY), decoys);
+	if (decoys > 0)
+		exec_ok(db, dec);
 	/* 1,200 rows that end long before every bulk row, 5 that end after */
 	char sql[1024];
 	snprintf(sql, sizeof(sql),
@@ -590,7 +606,7 @@ static void common_term_by_expiry_far_down(void **state)
 	exec_ok(db, sql);
 	static const char *const terms[] = {"sparse.example", "o=unit 2"};
 	for (size_t k = 0; k < sizeof(terms) / sizeof(terms[0]); k++) {
-		char want[65536];
+		static char want[1 << 19];
 		snprintf(want, sizeof(want), "%s", reference_by_expiry(db, terms[k]));
 		assert_true(strlen(want) >= 1000 * 33); /* common: past the rare sort */
 		struct ca_list_query q = {.status = -1, .q = terms[k], .sort = CA_SORT_EXPIRES};
@@ -600,15 +616,33 @@ static void common_term_by_expiry_far_down(void **state)
 				 want);
 	}
 	sqlite3_close(db);
-	/* The plan: the capped scan, then the set it gives way to. */
 	struct ca_list_query q = {.status = -1, .q = "sparse.example", .sort = CA_SORT_EXPIRES};
-	char *plan = NULL;
+	char *plan = NULL, got[64] = "";
 	struct ca_error e;
 	assert_int_equal(sq_list_explain(f->s, &q, BASE, &plan, &e), CA_OK);
-	assert_non_null(strstr(plan, "mode: scan-capped\n"));
-	assert_non_null(strstr(plan, "mode: fts-filter\n"));
+	for (const char *m = plan; (m = strstr(m, "mode: ")) != NULL; m++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%.*s", *got ? " " : "",
+			 (int)strcspn(m + 6, "\n"), m + 6);
+	assert_string_equal(got, modes);
 	assert_plan_on_index("common search by expiry", plan);
 	free(plan);
+}
+
+static void common_term_by_expiry_far_down(void **state)
+{
+	far_down(*state, 3000, 0, "scan-capped fts-filter");
+}
+
+static void common_term_by_expiry_rare_trigram(void **state)
+{
+	far_down(*state, 20000, 0, "fts-filter-trigram fts-filter");
+}
+
+/* The trigram's candidates at the head of the order are 1,100 decoys: more
+ * misses than the cap, so the walk gives way to the phrase's set. */
+static void common_term_by_expiry_trigram_gives_way(void **state)
+{
+	far_down(*state, 40000, 1100, "fts-filter-trigram fts-filter");
 }
 
 /* ---- retention ---- */
@@ -850,6 +884,9 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(page_queries_use_indexes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(common_term_by_expiry_far_down, setup, teardown),
+	    cmocka_unit_test_setup_teardown(common_term_by_expiry_rare_trigram, setup, teardown),
+	    cmocka_unit_test_setup_teardown(common_term_by_expiry_trigram_gives_way, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(tidy_keeps_valid_and_revoked_unexpired, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(tidy_refuses_the_future_and_changes_nothing, setup,

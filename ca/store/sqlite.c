@@ -259,6 +259,21 @@ enum ca_err sq_fault(struct sq_store *s, int rc, struct ca_error *err)
 	return CA_ERR_UNAVAILABLE;
 }
 
+bool sq_light_begin(struct sq_conn *c)
+{
+	return sq_exec(c->db, "PRAGMA synchronous = NORMAL") == SQLITE_OK;
+}
+
+bool sq_light_end(struct sq_store *s, struct sq_conn *c)
+{
+	if (sq_exec(c->db, "PRAGMA synchronous = FULL") == SQLITE_OK)
+		return true;
+	/* Never go on committing unsynced. */
+	fprintf(stderr, "privca: store: synchronous = FULL could not be set again\n");
+	sq_conn_drop(s, c);
+	return false;
+}
+
 void sq_conn_drop(struct sq_store *s, struct sq_conn *c)
 {
 	if (pthread_getspecific(s->key) == c && pthread_setspecific(s->key, NULL) == 0)
@@ -385,7 +400,7 @@ static bool commit_group(struct sq_store *s, struct sq_job *batch, int *src)
 	for (struct sq_job *j = batch; j && light; j = (struct sq_job *)j->q.next)
 		light = j->light;
 	if (c != NULL && light)
-		light = sq_exec(c->db, "PRAGMA synchronous = NORMAL") == SQLITE_OK;
+		light = sq_light_begin(c);
 	*src = c == NULL ? SQLITE_CANTOPEN : sq_exec(c->db, "BEGIN IMMEDIATE");
 	bool ok = *src == SQLITE_OK;
 	for (struct sq_job *j = batch; j; j = (struct sq_job *)j->q.next) {
@@ -402,13 +417,9 @@ static bool commit_group(struct sq_store *s, struct sq_job *batch, int *src)
 	if (!ok && sq_fault_is(*src))
 		fault = *src;
 	(void)sq_fault(s, fault, NULL);
-	if (c != NULL && light && sq_exec(c->db, "PRAGMA synchronous = FULL") != SQLITE_OK) {
-		/* Never go on committing unsynced: a fresh connection next. */
-		fprintf(stderr, "privca: store: synchronous = FULL could not be set again\n");
-		sq_conn_drop(s, c);
-	} else if (c != NULL && fault != 0) {
+	/* (a connection that could not be made durable again is closed) */
+	if (c != NULL && (!light || sq_light_end(s, c)) && fault != 0)
 		drop_if_readonly(s, c, fault);
-	}
 	return ok;
 }
 

@@ -232,6 +232,11 @@ void sq_conn_free(struct sq_conn *c);
 void sq_conn_release(void *p);
 /* Close c if it is this thread's connection; the next sq_conn opens afresh. */
 void sq_conn_drop(struct sq_store *s, struct sq_conn *c);
+/* Commits on c light (synchronous = NORMAL: in WAL mode consistent, not
+ * durable until a later sync) until sq_light_end; false: they stay durable. */
+bool sq_light_begin(struct sq_conn *c);
+/* Durable again; false if that failed, and then c is closed (sq_conn_drop). */
+bool sq_light_end(struct sq_store *s, struct sq_conn *c);
 enum ca_err sq_migrate(sqlite3 *db, struct ca_error *err);
 enum ca_err sq_data_version(struct sq_conn *c, int64_t *v);
 void sq_close(struct store *base);

@@ -271,23 +271,19 @@ failed:
 		       sqlite3_errmsg(c->db));
 }
 
-/* One step's transaction, committed light (see above). *dropped: c was
- * closed (it could not be set back to synchronous = FULL). */
+/* One step's transaction, committed light when it can be (see above).
+ * *dropped: c was closed (it could not be made durable again). */
 static enum ca_err tidy_commit(struct sq_store *s, struct sq_conn *c, const struct store_tidy *t,
 			       uint64_t *n, bool *dropped, struct ca_error *err)
 {
-	if (sq_exec(c->db, "PRAGMA synchronous = NORMAL") != SQLITE_OK)
-		return ca_fail(err, CA_ERR_STORE, "the database does not answer: %s",
-			       sqlite3_errmsg(c->db));
+	bool light = sq_light_begin(c);
 	enum ca_err rc = sq_begin(c, err);
 	if (rc == CA_OK) {
 		if ((rc = tidy_step(s, t, n)) != CA_OK)
 			rc = ca_fail(err, rc, "the tidy failed: %s", sqlite3_errmsg(c->db));
 		rc = sq_end(c, rc, err);
 	}
-	if (sq_exec(c->db, "PRAGMA synchronous = FULL") != SQLITE_OK) {
-		/* Never leave this connection committing unsynced. */
-		sq_conn_drop(s, c);
+	if (light && !sq_light_end(s, c)) {
 		*dropped = true;
 		if (rc == CA_OK)
 			rc =

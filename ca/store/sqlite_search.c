@@ -27,10 +27,9 @@
  * it gives way to FTS_FILTER: a term in one certificate of 20, spread evenly,
  * fills a page within it. */
 #define SCAN_CAP_PER_ROW 20
-/* FTS_FILTER's set: the rowids of the term's rarest trigram when fewer
- * than one certificate in FILTER_DENSITY hold it (where a capped scan
- * would seldom fill a page) and fewer than FILTER_SET_MAX (counting stops
- * there), else of the whole phrase. */
+/* FTS_TRIGRAM: the term's rarest trigram, when fewer than one certificate
+ * in FILTER_DENSITY hold it (where a capped scan would seldom fill a page)
+ * and fewer than FILTER_SET_MAX (counting stops there). */
 #define FILTER_DENSITY 16
 #define FILTER_SET_MAX 65536
 /* Trigrams of the term counted for it, at most. */
@@ -217,14 +216,15 @@ static char *rarest_trigram(struct sq_store *s, const char *needle, int max)
  * dense where the order begins), then, if the page is not full,
  * FTS_FILTER: the term's rowids from the trigram index as a set, and the
  * expiry index walked on its own entries (no row read) until the page
- * fills. When one of the term's trigrams is in fewer than FILTER_SET_MAX
- * certificates, FTS_FILTER goes first, with that trigram's rowids as the
- * set and the term tested on the rows that pass it. At a million rows, a
+ * fills. When one of the term's trigrams is rare enough, FTS_TRIGRAM goes
+ * first instead of the capped scan: that trigram's rowids as the set and
+ * the term tested on the rows that pass it; if they miss the term more
+ * often than the capped scan's cap, FTS_FILTER again. At a million rows, a
  * term in one certificate of 20 whose matches all sit 15,000 rows into the
  * order: SCAN 210 ms, the capped scan then the phrase's set 66 ms, the
  * rarest trigram's set about 25. Trigrams need three characters.
  */
-enum list_mode { SCAN, FTS_ROWID, FTS_SORTED, SCAN_CAPPED, FTS_FILTER };
+enum list_mode { SCAN, FTS_ROWID, FTS_SORTED, SCAN_CAPPED, FTS_FILTER, FTS_TRIGRAM };
 
 struct list_plan {
 	const struct ca_list_query *q;
@@ -232,7 +232,7 @@ struct list_plan {
 	int limit;
 	bool by_expiry, searching, has_cursor;
 	char *needle, *phrase; /* owned */
-	char *filter;	       /* owned: FTS_FILTER's trigram phrase, or NULL: phrase */
+	char *trigram;	       /* owned: FTS_TRIGRAM's phrase */
 	enum list_mode mode;
 	struct rows_cursor cur;
 };
@@ -256,8 +256,8 @@ static enum ca_err plan_search(struct sq_store *s, struct list_plan *p, struct c
 	if (p->mode == SCAN_CAPPED && fts_behind(s, &indexed, &top) == CA_OK) {
 		int64_t max =
 		    top / FILTER_DENSITY < FILTER_SET_MAX ? top / FILTER_DENSITY : FILTER_SET_MAX;
-		if ((p->filter = rarest_trigram(s, p->needle, (int)max)) != NULL)
-			p->mode = FTS_FILTER;
+		if ((p->trigram = rarest_trigram(s, p->needle, (int)max)) != NULL)
+			p->mode = FTS_TRIGRAM;
 	}
 	return CA_OK;
 }
@@ -285,16 +285,15 @@ static const char *list_sql(const struct list_plan *p, struct sq_text *b)
 		sq_text_add(b, "SELECT " SQ_CERT_COLS ", c.rowid, instr(" SQ_SEARCH_EXPR
 			       ", ?2) > 0 FROM certificates c INDEXED BY certificates_expires "
 			       "WHERE 1");
+	else if (p->mode == FTS_TRIGRAM) /* likewise */
+		sq_text_add(b, "SELECT " SQ_CERT_COLS ", c.rowid, instr(" SQ_SEARCH_EXPR
+			       ", ?2) > 0 FROM certificates c INDEXED BY certificates_expires "
+			       "WHERE c.rowid IN (SELECT rowid FROM cert_fts WHERE cert_fts "
+			       "MATCH ?7)");
 	else if (p->mode == FTS_FILTER)
-		sq_text_add(b,
-			    p->filter != NULL
-				? "SELECT " SQ_CERT_COLS ", c.rowid, instr(" SQ_SEARCH_EXPR
-				  ", ?2) > 0 FROM certificates c INDEXED BY certificates_expires "
-				  "WHERE c.rowid IN (SELECT rowid FROM cert_fts WHERE cert_fts "
-				  "MATCH ?7)"
-				: "SELECT " SQ_CERT_COLS ", c.rowid FROM certificates c INDEXED BY "
-				  "certificates_expires WHERE c.rowid IN (SELECT rowid FROM "
-				  "cert_fts WHERE cert_fts MATCH ?2)");
+		sq_text_add(b, "SELECT " SQ_CERT_COLS ", c.rowid FROM certificates c INDEXED BY "
+			       "certificates_expires WHERE c.rowid IN (SELECT rowid FROM cert_fts "
+			       "WHERE cert_fts MATCH ?2)");
 	else
 		sq_text_add(b, "SELECT " SQ_CERT_COLS ", c.rowid FROM cert_fts JOIN certificates "
 			       "c ON c.rowid = cert_fts.rowid WHERE cert_fts MATCH ?2");
@@ -323,14 +322,14 @@ static const char *list_sql(const struct list_plan *p, struct sq_text *b)
 	sq_text_add(b, key);
 	/* Where rows that miss the term come back too (column 14), the page and
 	 * the misses allowed: list_rows stops at whichever ends first. */
-	sq_text_add(b, p->mode == SCAN_CAPPED ? " DESC, c.rowid DESC LIMIT ?7"
-		       : p->mode == FTS_FILTER && p->filter != NULL
-			   ? " DESC, c.rowid DESC LIMIT ?8"
-			   : " DESC, c.rowid DESC LIMIT ?6");
+	sq_text_add(b, p->mode == SCAN_CAPPED	? " DESC, c.rowid DESC LIMIT ?7"
+		       : p->mode == FTS_TRIGRAM ? " DESC, c.rowid DESC LIMIT ?8"
+						: " DESC, c.rowid DESC LIMIT ?6");
 	return sq_text_get(b);
 }
 
-/* Rows SCAN_CAPPED reads before it gives way to FTS_FILTER. */
+/* Rows SCAN_CAPPED reads, and misses FTS_TRIGRAM passes, before each gives
+ * way to FTS_FILTER. */
 static int scan_cap(const struct list_plan *p)
 {
 	return SCAN_CAP_PER_ROW * (p->limit + 1);
@@ -341,11 +340,9 @@ static void list_bind(sqlite3_stmt *st, const struct list_plan *p)
 	sqlite3_bind_int64(st, 1, p->now);
 	if (p->searching)
 		sq_bind_text(st, 2,
-			     p->mode == SCAN || p->mode == SCAN_CAPPED || p->filter != NULL
+			     p->mode == SCAN || p->mode == SCAN_CAPPED || p->mode == FTS_TRIGRAM
 				 ? p->needle
 				 : p->phrase);
-	if (p->filter != NULL)
-		sq_bind_text(st, 7, p->filter);
 	if (p->has_cursor) {
 		sqlite3_bind_int64(st, 3, p->cur.key);
 		sqlite3_bind_int64(st, 4, p->cur.tie);
@@ -355,8 +352,10 @@ static void list_bind(sqlite3_stmt *st, const struct list_plan *p)
 	sqlite3_bind_int(st, 6, p->limit + 1);
 	if (p->mode == SCAN_CAPPED)
 		sqlite3_bind_int(st, 7, scan_cap(p));
-	if (p->mode == FTS_FILTER && p->filter != NULL)
+	if (p->mode == FTS_TRIGRAM) {
+		sq_bind_text(st, 7, p->trigram);
 		sqlite3_bind_int(st, 8, p->limit + 2 + scan_cap(p));
+	}
 }
 
 /* One more row exists: the cursor is the last row returned. */
@@ -372,7 +371,7 @@ static enum ca_err page_cursor(const struct list_plan *p, const struct ca_cert *
 }
 
 /* Step st into out: up to limit rows, and the cursor if there are more.
- * SCAN_CAPPED and FTS_FILTER by a trigram: rows that do not hold the term
+ * SCAN_CAPPED and FTS_TRIGRAM: rows that do not hold the term
  * (column 14) are passed over, and *give_way says the walk was stopped for
  * the phrase's set: the capped scan's cap was reached before the page was
  * full, or the trigram's candidates missed more than the scan's cap. */
@@ -381,14 +380,14 @@ static enum ca_err list_rows(sqlite3_stmt *st, const struct list_plan *p, struct
 {
 	int64_t last_rowid = 0;
 	int r, read = 0, missed = 0;
-	bool tested = p->mode == SCAN_CAPPED || (p->mode == FTS_FILTER && p->filter != NULL);
+	bool tested = p->mode == SCAN_CAPPED || p->mode == FTS_TRIGRAM;
 	*give_way = false;
 	if ((out->items = calloc((size_t)p->limit, sizeof(*out->items))) == NULL)
 		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		read++;
 		if (tested && sqlite3_column_int(st, 14) == 0) {
-			if (p->mode == FTS_FILTER && ++missed > scan_cap(p)) {
+			if (p->mode == FTS_TRIGRAM && ++missed > scan_cap(p)) {
 				*give_way = true;
 				return CA_OK;
 			}
@@ -428,33 +427,58 @@ static enum ca_err list_run(struct sq_store *s, const struct list_plan *p, struc
 	return rc;
 }
 
+/* The plan for q at now: limits, search mode, cursor. plan_free after. */
+static enum ca_err plan_make(struct sq_store *s, const struct ca_list_query *q, int64_t now,
+			     struct list_plan *p, struct ca_error *err)
+{
+	*p = (struct list_plan){.q = q, .now = now, .mode = SCAN};
+	p->limit = q->limit == 0 ? 50 : q->limit;
+	if (p->limit < 1 || p->limit > 500)
+		return ca_fail(err, CA_ERR_BAD_REQUEST, "limit must be between 1 and 500");
+	p->by_expiry = q->sort == CA_SORT_EXPIRES;
+	p->searching = q->q != NULL && *q->q;
+	enum ca_err rc = plan_search(s, p, err);
+	return rc == CA_OK ? plan_cursor(p, err) : rc;
+}
+
+/* Does p give way to FTS_FILTER (when its walk says so)? */
+static bool plan_may_give_way(const struct list_plan *p)
+{
+	return p->mode == SCAN_CAPPED || p->mode == FTS_TRIGRAM;
+}
+
+static void plan_give_way(struct list_plan *p)
+{
+	free(p->trigram);
+	p->trigram = NULL;
+	p->mode = FTS_FILTER;
+}
+
+static void plan_free(struct list_plan *p)
+{
+	free(p->needle);
+	free(p->phrase);
+	free(p->trigram);
+}
+
 enum ca_err sq_list(struct store *base, const struct ca_list_query *q, int64_t now,
 		    struct ca_cert_list *out, struct ca_error *err)
 {
 	struct sq_store *s = sq_of(base);
-	struct list_plan p = {.q = q, .now = now, .mode = SCAN};
-	enum ca_err rc;
-	memset(out, 0, sizeof(*out));
-	p.limit = q->limit == 0 ? 50 : q->limit;
-	if (p.limit < 1 || p.limit > 500)
-		return ca_fail(err, CA_ERR_BAD_REQUEST, "limit must be between 1 and 500");
-	p.by_expiry = q->sort == CA_SORT_EXPIRES;
-	p.searching = q->q != NULL && *q->q;
+	struct list_plan p;
 	bool give_way = false;
-	if ((rc = plan_search(s, &p, err)) == CA_OK && (rc = plan_cursor(&p, err)) == CA_OK)
+	memset(out, 0, sizeof(*out));
+	enum ca_err rc = plan_make(s, q, now, &p, err);
+	if (rc == CA_OK)
 		rc = list_run(s, &p, out, &give_way, err);
 	if (rc == CA_OK && give_way) { /* the phrase's set, which has no misses */
 		ca_cert_list_free(out);
-		free(p.filter);
-		p.filter = NULL;
-		p.mode = FTS_FILTER;
+		plan_give_way(&p);
 		rc = list_run(s, &p, out, &give_way, err);
 	}
 	if (rc != CA_OK)
 		ca_cert_list_free(out);
-	free(p.needle);
-	free(p.phrase);
-	free(p.filter);
+	plan_free(&p);
 	return rc;
 }
 
@@ -466,7 +490,8 @@ static enum ca_err explain_one(struct sq_store *s, const struct list_plan *p, ch
 					    [FTS_ROWID] = "fts",
 					    [FTS_SORTED] = "fts-sorted",
 					    [SCAN_CAPPED] = "scan-capped",
-					    [FTS_FILTER] = "fts-filter"};
+					    [FTS_FILTER] = "fts-filter",
+					    [FTS_TRIGRAM] = "fts-filter-trigram"};
 	struct sq_text b = {0};
 	sqlite3_stmt *st = NULL;
 	struct sq_conn *c = sq_conn(s);
@@ -475,9 +500,7 @@ static enum ca_err explain_one(struct sq_store *s, const struct list_plan *p, ch
 	if (sql == NULL || c == NULL || sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return ca_fail(err, CA_ERR_STORE, "the list query could not be explained");
 	list_bind(st, p);
-	enum ca_err rc = sq_explain_rows(
-	    st, p->mode == FTS_FILTER && p->filter != NULL ? "fts-filter-trigram" : names[p->mode],
-	    out, err);
+	enum ca_err rc = sq_explain_rows(st, names[p->mode], out, err);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -486,20 +509,14 @@ enum ca_err sq_list_explain(struct store *base, const struct ca_list_query *q, i
 			    char **out, struct ca_error *err)
 {
 	struct sq_store *s = sq_of(base);
-	struct list_plan p = {.q = q, .now = now, .mode = SCAN};
-	enum ca_err rc;
+	struct list_plan p;
 	*out = NULL;
-	p.limit = q->limit == 0 ? 50 : q->limit;
-	p.by_expiry = q->sort == CA_SORT_EXPIRES;
-	p.searching = q->q != NULL && *q->q;
-	if ((rc = plan_search(s, &p, err)) == CA_OK && (rc = plan_cursor(&p, err)) == CA_OK)
+	enum ca_err rc = plan_make(s, q, now, &p, err);
+	if (rc == CA_OK)
 		rc = explain_one(s, &p, out, err);
-	if (rc == CA_OK && (p.mode == SCAN_CAPPED || (p.mode == FTS_FILTER && p.filter != NULL))) {
-		/* and the plan it may give way to */
+	if (rc == CA_OK && plan_may_give_way(&p)) { /* and the plan it may give way to */
 		char *second = NULL, *both = NULL;
-		free(p.filter);
-		p.filter = NULL;
-		p.mode = FTS_FILTER;
+		plan_give_way(&p);
 		if ((rc = explain_one(s, &p, &second, err)) == CA_OK) {
 			size_t n1 = strlen(*out), n2 = strlen(second);
 			if ((both = realloc(*out, n1 + n2 + 1)) == NULL)
@@ -515,8 +532,6 @@ enum ca_err sq_list_explain(struct store *base, const struct ca_list_query *q, i
 		free(*out);
 		*out = NULL;
 	}
-	free(p.needle);
-	free(p.phrase);
-	free(p.filter);
+	plan_free(&p);
 	return rc;
 }

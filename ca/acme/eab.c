@@ -120,24 +120,41 @@ enum ca_err acme_eab_create(struct ca *ca, const char *team, char kid[ACME_EAB_K
 			       team);
 	struct store_acme_eab e = {0};
 	uint8_t k[32];
-	char id[ACME_ID_LEN];
-	enum ca_err rc = acme_rand_id(id);
-	if (rc != CA_OK)
-		return ca_fail(err, rc, "the random generator failed");
-	if ((rc = derive(ca, id, true, k, err)) != CA_OK)
-		return rc;
+	char id[ACME_ID_LEN], *s = NULL;
+	enum ca_err rc;
+	/*
+	 * Neither the kid nor the key may begin with '-': the operator passes
+	 * both on command lines (certbot --eab-kid, privca acme eab revoke,
+	 * grep), where they would read as options. One in 32 would; draw again.
+	 */
+	for (int tries = 0; s == NULL; tries++) {
+		if (tries == 64)
+			return ca_fail(err, CA_ERR_CRYPTO, "the random generator failed");
+		if ((rc = acme_rand_id(id)) != CA_OK)
+			return ca_fail(err, rc, "the random generator failed");
+		if (id[0] == '-')
+			continue;
+		if ((rc = derive(ca, id, true, k, err)) != CA_OK)
+			return rc;
+		s = b64url_encode(k, sizeof(k));
+		explicit_bzero(k, sizeof(k));
+		if (s == NULL)
+			return ca_fail(err, CA_ERR_NOMEM, "out of memory");
+		if (s[0] == '-') {
+			explicit_bzero(s, strlen(s));
+			free(s);
+			s = NULL;
+		}
+	}
 	snprintf(e.kid, sizeof(e.kid), "%s", id);
 	snprintf(e.team, sizeof(e.team), "%s", team);
 	e.created_at = clock_now(&ca->clock);
 	e.expires_at = e.created_at + EAB_TTL;
 	if ((rc = store_acme_eab_put(ca->store, &e)) != CA_OK) {
-		explicit_bzero(k, sizeof(k));
+		explicit_bzero(s, strlen(s));
+		free(s);
 		return ca_fail(err, rc, "the binding key could not be stored");
 	}
-	char *s = b64url_encode(k, sizeof(k));
-	explicit_bzero(k, sizeof(k));
-	if (s == NULL)
-		return ca_fail(err, CA_ERR_NOMEM, "out of memory");
 	memcpy(kid, id, ACME_EAB_KID_LEN);
 	kid[ACME_EAB_KID_LEN] = '\0';
 	snprintf(key, ACME_EAB_KEY_LEN + 1, "%s", s);

@@ -95,10 +95,13 @@ report "$T/p4.out"
 
 # EAB CLI: revoke, list, refusals.
 eab team-p
-check "acme eab revoke" "$PRIVCA" acme eab revoke "$KID" --dir "$DIR"
+check "acme eab revoke" "$PRIVCA" acme eab revoke --dir "$DIR" -- "$KID"
 check "acme eab list shows it revoked" \
 	sh -c "'$PRIVCA' acme eab list team-p --dir '$DIR' | grep -q '^$KID	revoked'"
-check "acme eab revoke again: refused (1)" sh -c "! '$PRIVCA' acme eab revoke '$KID' --dir '$DIR' 2>/dev/null"
+check "acme eab revoke again: refused (1)" \
+	sh -c "'$PRIVCA' acme eab revoke --dir '$DIR' -- '$KID' 2>/dev/null; test \$? -eq 1"
+check "after --, a kid beginning with '-' is a kid: unknown (1), not usage (2)" \
+	sh -c "'$PRIVCA' acme eab revoke --dir '$DIR' -- -AAAAAAAAAAAAAAAAAAAAA 2>/dev/null; test \$? -eq 1"
 check "acme eab for an unknown team: refused" \
 	sh -c "! '$PRIVCA' acme eab nosuchteam --dir '$DIR' 2>/dev/null"
 "$PRIVCA" acme eab team-p --json --dir "$DIR" >"$T/eab.json"
@@ -108,8 +111,8 @@ assert set(d) == {'kid', 'hmac_key'} and len(d['hmac_key']) == 43"
 check "acme with no subcommand: usage (2)" sh -c "'$PRIVCA' acme --dir '$DIR' 2>/dev/null; test \$? -eq 2"
 check "the EAB secret file is 0600" sh -c "test \"\$(stat -c %a '$DIR/acme-eab.key')\" = 600"
 store_dump "$DIR" >"$T/store.dump"
-check "the store holds the EAB key's kid" grep -qF "$(python3 -c "import json; print(json.load(open('$T/eab.json'))['kid'])")" "$T/store.dump"
-check "the store holds no HMAC key" sh -c "! grep -qF \"\$(python3 -c \"import json; print(json.load(open('$T/eab.json'))['hmac_key'])\")\" '$T/store.dump'"
+check "the store holds the EAB key's kid" grep -qF -e "$(python3 -c "import json; print(json.load(open('$T/eab.json'))['kid'])")" "$T/store.dump"
+check "the store holds no HMAC key" sh -c "! grep -qF -e \"\$(python3 -c \"import json; print(json.load(open('$T/eab.json'))['hmac_key'])\")\" '$T/store.dump'"
 
 # The open team.
 token open-team --allow .open.test --acme-open >/dev/null

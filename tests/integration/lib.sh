@@ -71,11 +71,19 @@ report() {
 	done <"$1"
 }
 
-# check DESCRIPTION COMMAND...: ok if the command succeeds.
+# check DESCRIPTION COMMAND...: ok if the command succeeds. A failure shows
+# the last lines the command printed (a flake in CI then says why).
 check() {
-	local what=$1
+	local what=$1 out=$T/check.last rc=0
 	shift
-	if "$@" >>"$T/check.log" 2>&1; then ok "$what"; else bad "$what"; fi
+	"$@" >"$out" 2>&1 || rc=$?
+	cat "$out" >>"$T/check.log"
+	if [ "$rc" -eq 0 ]; then
+		ok "$what"
+	else
+		bad "$what (exit $rc)"
+		tail -n 5 "$out" | sed 's/^/     | /' >&2
+	fi
 }
 # eq DESCRIPTION GOT WANT
 eq() {

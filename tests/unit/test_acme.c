@@ -268,6 +268,30 @@ static void test_token_revoked(void **state)
 	(void)order(f, names, 1, ACME_PROB_UNAUTHORIZED);
 }
 
+/*
+ * An EAB kid or key beginning with '-' reads as an option to certbot's
+ * --eab-kid, to privca acme eab revoke and to grep: none is ever made.
+ * One in 32 would be without the rule; 400 keys miss it with odds 4e-6.
+ */
+static void test_eab_no_leading_dash(void **state)
+{
+	struct fx *f = *state;
+	struct ca_error e;
+	for (int i = 0; i < 400; i++) {
+		char kid[ACME_EAB_KID_LEN + 1], key[ACME_EAB_KEY_LEN + 1];
+		assert_int_equal(acme_eab_create(f->ca, "team", kid, key, &e), CA_OK);
+		assert_int_equal(strlen(kid), ACME_EAB_KID_LEN);
+		assert_int_equal(strlen(key), ACME_EAB_KEY_LEN);
+		if (kid[0] == '-' || key[0] == '-')
+			fail_msg("key %d: kid %s, key %.4s...", i, kid, key);
+	}
+	struct acme_eab_info *v;
+	size_t n;
+	assert_int_equal(acme_eab_list(f->ca, "team", &v, &n, &e), CA_OK);
+	assert_int_equal(n, 400);
+	free(v);
+}
+
 static void test_other_account(void **state)
 {
 	struct fx *f = *state;
@@ -376,6 +400,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_token_revoked, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_other_account, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_eab_no_leading_dash, setup, teardown),
 	    cmocka_unit_test(test_same_key_semantic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

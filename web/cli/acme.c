@@ -22,12 +22,13 @@
 static const char help[] =
     "usage: privca acme eab NAME [--json] [--dir DIR]\n"
     "       privca acme eab list NAME [--dir DIR]\n"
-    "       privca acme eab revoke KID [--dir DIR]\n"
+    "       privca acme eab revoke [--dir DIR] [--] KID\n"
     "       (and --key-pass-file FILE for an encrypted ca.key)\n"
     "eab NAME makes an external account binding key for the team NAME (a live\n"
     "token's name) and prints it once: 'kid KID' and 'hmac KEY' (base64url), or\n"
     "with --json {\"kid\": ..., \"hmac_key\": ...}. A key binds one ACME account,\n"
-    "then it is spent; unused keys expire after 7 days.\n";
+    "then it is spent; unused keys expire after 7 days. After '--' every\n"
+    "argument is a name or a kid, even one that begins with '-'.\n";
 
 static int usage(const char *msg)
 {
@@ -57,9 +58,15 @@ int cmd_acme(int argc, char **argv)
 {
 	const char *dir = NULL, *pass_file = NULL, *args[3];
 	size_t nargs = 0;
-	bool json = false;
+	bool json = false, operands = false;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+		if (operands) {
+			if (nargs == 3)
+				return usage("too many arguments");
+			args[nargs++] = argv[i];
+		} else if (strcmp(argv[i], "--") == 0) {
+			operands = true; /* the rest are names and kids, even "-x" */
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(help, stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--json") == 0) {

@@ -54,37 +54,52 @@ static enum ca_err open_dir(const char *dir, const char *pass_file, struct ca **
 	return ca_open_ex(dir, &oo, ca, err);
 }
 
-int cmd_acme(int argc, char **argv)
+/* The command line of privca acme. */
+struct acme_args {
+	const char *dir, *pass_file, *args[3];
+	size_t nargs;
+	bool json;
+};
+
+/* Parse argv into a; -1 when the command goes on, else its exit status
+ * (0 after --help, 2 for a usage error). */
+static int parse_args(int argc, char **argv, struct acme_args *a)
 {
-	const char *dir = NULL, *pass_file = NULL, *args[3];
-	size_t nargs = 0;
-	bool json = false, operands = false;
+	bool operands = false;
 	for (int i = 1; i < argc; i++) {
-		if (operands) {
-			if (nargs == 3)
-				return usage("too many arguments");
-			args[nargs++] = argv[i];
-		} else if (strcmp(argv[i], "--") == 0) {
+		if (!operands && strcmp(argv[i], "--") == 0) {
 			operands = true; /* the rest are names and kids, even "-x" */
+		} else if (operands || argv[i][0] != '-') {
+			if (a->nargs == 3)
+				return usage("too many arguments");
+			a->args[a->nargs++] = argv[i];
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(help, stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--json") == 0) {
-			json = true;
+			a->json = true;
 		} else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
-			dir = argv[++i];
+			a->dir = argv[++i];
 		} else if (strncmp(argv[i], "--dir=", 6) == 0) {
-			dir = argv[i] + 6;
+			a->dir = argv[i] + 6;
 		} else if (strcmp(argv[i], "--key-pass-file") == 0 && i + 1 < argc) {
-			pass_file = argv[++i];
-		} else if (argv[i][0] == '-') {
-			return usage("unknown option");
-		} else if (nargs < 3) {
-			args[nargs++] = argv[i];
+			a->pass_file = argv[++i];
 		} else {
-			return usage("too many arguments");
+			return usage("unknown option");
 		}
 	}
+	return -1;
+}
+
+int cmd_acme(int argc, char **argv)
+{
+	struct acme_args a = {0};
+	int st = parse_args(argc, argv, &a);
+	if (st >= 0)
+		return st;
+	const char *dir = a.dir, *pass_file = a.pass_file, *const *args = a.args;
+	size_t nargs = a.nargs;
+	bool json = a.json;
 	if (nargs < 2 || strcmp(args[0], "eab") != 0)
 		return usage("the command is: acme eab NAME | eab list NAME | eab revoke KID");
 	bool list = nargs == 3 && strcmp(args[1], "list") == 0;

@@ -47,9 +47,10 @@ static enum ca_err pg_backup(struct store *base, const char *path, struct ca_err
 		       "replication), not by privca backup");
 }
 
-static enum ca_err pg_maintain(struct store *base)
+static enum ca_err pg_maintain(struct store *base, bool *more)
 {
 	(void)base; /* the trigram index is PostgreSQL's own (GIN), kept by it */
+	*more = false;
 	return CA_OK;
 }
 

@@ -204,8 +204,10 @@ enum ca_err sq_token_revoke(struct store *s, const char *name, int64_t at, struc
 /* sqlite_search.c */
 enum ca_err sq_list(struct store *s, const struct ca_list_query *q, int64_t now,
 		    struct ca_cert_list *out, struct ca_error *err);
-/* Bring the trigram index up to date (store_maintain; before a search). */
+/* Bring the trigram index up to date (before a search, a tidy step); one
+ * chunk of it, *more when rows are left (store_maintain). */
 enum ca_err sq_index_catch_up(struct sq_store *s);
+enum ca_err sq_index_catch_up_some(struct sq_store *s, bool *more);
 /* For tests: "mode: <fts|fts-sorted|scan>" then the EXPLAIN QUERY PLAN
  * lines of the statement sq_list runs for q, one per line, in a new
  * string (*out, free it). */

@@ -81,37 +81,48 @@ static enum ca_err fts_index(struct sq_store *s, int64_t from, int64_t upto)
 }
 
 /*
- * Index the rows the trigram index has not seen. Rows are appended with
- * growing rowids and tidy (sqlite_inventory.c) deletes only rows already
- * indexed and never the newest, so no rowid is used twice and "not seen"
- * is "rowid above fts_state.last_rowid". BEGIN IMMEDIATE makes concurrent catch-ups
- * (threads, processes) take turns: the second finds nothing left, and no
- * row is indexed twice. In chunks, each its own transaction: a bulk
- * import's backlog never holds the write lock long enough to stall
+ * Index the rows the trigram index has not seen, one chunk of at most
+ * FTS_CHUNK rows: *more when rows are left. Rows are appended with growing
+ * rowids and tidy (sqlite_inventory.c) deletes only rows already indexed
+ * and never the newest, so no rowid is used twice and "not seen" is
+ * "rowid above fts_state.last_rowid". BEGIN IMMEDIATE makes concurrent
+ * catch-ups (threads, processes) take turns: the second finds nothing
+ * left, and no row is indexed twice. Each chunk its own transaction: a
+ * bulk import's backlog never holds the write lock long enough to stall
  * issuance.
  */
-enum ca_err sq_index_catch_up(struct sq_store *s)
+enum ca_err sq_index_catch_up_some(struct sq_store *s, bool *more)
 {
 	int64_t indexed, top;
 	struct sq_conn *c = sq_conn(s);
+	*more = false;
 	if (c == NULL || fts_behind(s, &indexed, &top) != CA_OK)
 		return CA_ERR_STORE;
-	while (indexed < top) {
-		if (sq_exec(c->db, "BEGIN IMMEDIATE") != SQLITE_OK)
-			return CA_ERR_STORE;
-		enum ca_err rc = fts_behind(s, &indexed, &top);
-		int64_t upto = top - indexed > FTS_CHUNK ? indexed + FTS_CHUNK : top;
-		if (rc == CA_OK && indexed < top)
-			rc = fts_index(s, indexed, upto);
-		if (rc == CA_OK && sq_exec(c->db, "COMMIT") != SQLITE_OK)
-			rc = CA_ERR_STORE;
-		if (rc != CA_OK) {
-			sq_exec(c->db, "ROLLBACK");
-			return rc;
-		}
-		indexed = upto;
+	if (indexed >= top)
+		return CA_OK;
+	if (sq_exec(c->db, "BEGIN IMMEDIATE") != SQLITE_OK)
+		return CA_ERR_STORE;
+	enum ca_err rc = fts_behind(s, &indexed, &top);
+	int64_t upto = top - indexed > FTS_CHUNK ? indexed + FTS_CHUNK : top;
+	if (rc == CA_OK && indexed < top)
+		rc = fts_index(s, indexed, upto);
+	if (rc == CA_OK && sq_exec(c->db, "COMMIT") != SQLITE_OK)
+		rc = CA_ERR_STORE;
+	if (rc != CA_OK) {
+		sq_exec(c->db, "ROLLBACK");
+		return rc;
 	}
+	*more = upto < top;
 	return CA_OK;
+}
+
+enum ca_err sq_index_catch_up(struct sq_store *s)
+{
+	bool more = true;
+	enum ca_err rc = CA_OK;
+	while (rc == CA_OK && more)
+		rc = sq_index_catch_up_some(s, &more);
+	return rc;
 }
 
 /* How many certificates phrase matches, counting up to max (max on error). */

@@ -82,9 +82,9 @@ static enum ca_err sq_watch(struct store *base, struct store_change *seen, int t
 	return CA_OK;
 }
 
-static enum ca_err sq_maintain(struct store *base)
+static enum ca_err sq_maintain(struct store *base, bool *more)
 {
-	return sq_index_catch_up(sq_of(base));
+	return sq_index_catch_up_some(sq_of(base), more);
 }
 
 static const struct store_ops sqlite_ops = {

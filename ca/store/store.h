@@ -165,7 +165,7 @@ struct store_ops {
 			    struct ca_error *err);
 
 	enum ca_err (*watch)(struct store *s, struct store_change *seen, int timeout_ms);
-	enum ca_err (*maintain)(struct store *s);
+	enum ca_err (*maintain)(struct store *s, bool *more);
 
 	/* ACME state (store_acme.h). */
 	const struct store_acme_ops *acme;
@@ -432,10 +432,13 @@ static inline CA_WUR enum ca_err store_watch(struct store *s, struct store_chang
 }
 
 /* Housekeeping off the request path, called every fraction of a second by
- * the service (SQLite: bring the search index up to date). */
-static inline CA_WUR enum ca_err store_maintain(struct store *s)
+ * the service's housekeeping thread (SQLite: bring the search index up to
+ * date), one bounded round of it (a tenth of a second or so): *more when
+ * work is left for another round at once. */
+static inline CA_WUR enum ca_err store_maintain(struct store *s, bool *more)
 {
-	return s->ops->maintain(s);
+	*more = false;
+	return s->ops->maintain(s, more);
 }
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * The code in this file implements the SQLite store's certificates,
- * revocations, CRL state and event log (sqlite_int.h). Listing and search
- * are in sqlite_search.c, tokens in sqlite_tokens.c.
+ * revocations and event log (sqlite_int.h). Listing and search are in
+ * sqlite_search.c, tokens in sqlite_tokens.c, the CRL state in
+ * sqlite_crl.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,17 +44,6 @@ static struct sq_sql q_revoked_since =
     SQ_SQL("SELECT serial, revoked_at, revocation_reason FROM certificates "
 	   "INDEXED BY certificates_revoked_gen "
 	   "WHERE revoked_gen > ?2 AND not_after >= ?1 ORDER BY serial");
-static struct sq_sql q_crl_get =
-    SQ_SQL("SELECT number, CASE WHEN generation = ?1 AND this_update > ?2 THEN der END, "
-	   "this_update, next_update, generation, base_number, base_generation, "
-	   "base_this_update FROM crl_state WHERE id = 1");
-static struct sq_sql q_crl_number = SQ_SQL("SELECT number FROM crl_state WHERE id = 1");
-static struct sq_sql q_crl_put =
-    SQ_SQL("INSERT INTO crl_state (id, number, der, this_update, next_update, generation, "
-	   "base_number, base_generation, base_this_update) "
-	   "VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET number = ?1, "
-	   "der = ?2, this_update = ?3, next_update = ?4, generation = ?5, base_number = ?6, "
-	   "base_generation = ?7, base_this_update = ?8 WHERE crl_state.number = ?1 - 1");
 static struct sq_sql q_revocation_gen =
     SQ_SQL("SELECT generation FROM revocation_state WHERE id = 1");
 
@@ -433,77 +423,4 @@ enum ca_err sq_revocation_gen(struct store *base, int64_t *gen)
 		*gen = sqlite3_column_int64(st, 0);
 	sq_done(st);
 	return r == SQLITE_ROW ? CA_OK : CA_ERR_STORE;
-}
-
-/* ---- CRL state ---- */
-
-enum ca_err sq_crl_get(struct store *base, int64_t generation, int64_t built_after,
-		       struct store_crl *out)
-{
-	sqlite3_stmt *st = sq_stmt(sq_of(base), &q_crl_get, NULL);
-	memset(out, 0, sizeof(*out));
-	out->generation = -1;
-	if (st == NULL)
-		return CA_ERR_STORE;
-	sqlite3_bind_int64(st, 1, generation);
-	sqlite3_bind_int64(st, 2, built_after);
-	enum ca_err rc = CA_OK;
-	int r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
-		int n = sqlite3_column_bytes(st, 1);
-		const void *p = sqlite3_column_blob(st, 1);
-		out->number = (uint64_t)sqlite3_column_int64(st, 0);
-		out->this_update = sqlite3_column_int64(st, 2);
-		out->next_update = sqlite3_column_int64(st, 3);
-		out->generation = sqlite3_column_int64(st, 4);
-		out->base_number = (uint64_t)sqlite3_column_int64(st, 5);
-		out->base_generation = sqlite3_column_int64(st, 6);
-		out->base_this_update = sqlite3_column_int64(st, 7);
-		if (n > 0 && p != NULL && (out->der = malloc((size_t)n)) != NULL) {
-			memcpy(out->der, p, (size_t)n);
-			out->len = (size_t)n;
-		} else if (n > 0) {
-			rc = CA_ERR_NOMEM;
-		}
-	} else if (r != SQLITE_DONE) {
-		rc = CA_ERR_STORE;
-	}
-	sq_done(st);
-	return rc;
-}
-
-enum ca_err sq_crl_number(struct store *base, uint64_t *number)
-{
-	sqlite3_stmt *st = sq_stmt(sq_of(base), &q_crl_number, NULL);
-	*number = 0;
-	if (st == NULL)
-		return CA_ERR_STORE;
-	int r = sqlite3_step(st);
-	if (r == SQLITE_ROW)
-		*number = (uint64_t)sqlite3_column_int64(st, 0);
-	sq_done(st);
-	return r == SQLITE_ROW || r == SQLITE_DONE ? CA_OK : CA_ERR_STORE;
-}
-
-enum ca_err sq_crl_put(struct store *base, const struct store_crl *c)
-{
-	struct sq_conn *cn = NULL;
-	sqlite3_stmt *st = sq_stmt(sq_of(base), &q_crl_put, &cn);
-	if (st == NULL || c->len > INT32_MAX)
-		return CA_ERR_STORE;
-	cn->watch_valid = false;
-	sqlite3_bind_int64(st, 1, (int64_t)c->number);
-	sqlite3_bind_blob(st, 2, c->der, (int)c->len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, c->this_update);
-	sqlite3_bind_int64(st, 4, c->next_update);
-	sqlite3_bind_int64(st, 5, c->generation);
-	sqlite3_bind_int64(st, 6, (int64_t)c->base_number);
-	sqlite3_bind_int64(st, 7, c->base_generation);
-	sqlite3_bind_int64(st, 8, c->base_this_update);
-	int r = sqlite3_step(st);
-	int changed = sqlite3_changes(cn->db);
-	sq_done(st);
-	if (r != SQLITE_DONE)
-		return CA_ERR_STORE;
-	return changed == 1 ? CA_OK : CA_ERR_EXISTS;
 }

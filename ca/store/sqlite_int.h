@@ -1,7 +1,8 @@
 /*
  * Private to ca/store/sqlite*.c: the SQLite store's context and the
  * helpers every file of it uses. A file that adds tables (certificates
- * and tokens in sqlite_certs.c, search in sqlite_search.c, later ACME in
+ * and tokens in sqlite_certs.c, search in sqlite_search.c, the CRL state in
+ * sqlite_crl.c, ACME in
  * sqlite_acme.c) does it the same way:
  *
  *  - its statements are `static struct sq_sql NAME = SQ_SQL("...")` next
@@ -190,6 +191,8 @@ enum ca_err sq_crl_get(struct store *s, int64_t generation, int64_t built_after,
 		       struct store_crl *out);
 enum ca_err sq_crl_number(struct store *s, uint64_t *number);
 enum ca_err sq_crl_put(struct store *s, const struct store_crl *c);
+/* Into the backup at path (sq_backup's), the complete CRL's DER in its row. */
+enum ca_err sq_crl_backup(struct sq_store *s, const char *path, struct ca_error *err);
 enum ca_err sq_event(struct store *s, int64_t at, const char *kind, const char *serial,
 		     const char *actor, const char *detail);
 enum ca_err sq_event_list(struct store *s, size_t limit, struct store_event_row **out, size_t *n,

@@ -145,6 +145,11 @@ check "the restored CA issues (privca sign)" sh -c \
 	"'$PRIVCA' sign --dir '$T/restored' --csr '$T/after.csr' >'$T/after.pem' &&
 	openssl verify -x509_strict -CAfile '$DIR/ca.pem' '$T/after.pem'"
 
+curl -sf -o "$T/served.crl" "$BASE/crl" || true
+"$PRIVCA" crl --dir "$T/restored" --out "$T/restored.crl" 2>>"$T/check.log" || true
+check "the restored CA's CRL is the served one, carried in the backup (nothing signed anew)" \
+	cmp "$T/served.crl" "$T/restored.crl"
+
 # ---- SIGTERM with a request in flight: it is answered, then the server stops ----------
 python3 - "$HTTP_PORT" "$TOK" "$T/r1.csr" "$SERVER_PID" >"$T/inflight" 2>&1 <<'EOF' || true
 import json, os, signal, socket, sys, time

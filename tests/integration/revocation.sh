@@ -503,6 +503,34 @@ eq "  with the served delta's number and serials" \
 eq "  R1, R2 and R3: every revocation since its base" "$(crl_serials "$T/cli.delta")" \
 	"$(printf '%s\n' "$R1" "$R2" "$R3" | sort | tr '\n' ' ')"
 
+# ---- the complete CRL's file beside a SQLite database (issue 11) ---------------
+
+if [ "${PRIVCA_TEST_STORE:-sqlite}" = sqlite ]; then
+	crlsum=$(sha256sum <"$T/cli.crl" | cut -c1-64)
+	check "the served CRL is the file named by its SHA-256 beside privca.db" \
+		cmp "$DIR/privca.db-crl/$crlsum.der" "$T/cli.crl"
+	eq "  the directory is 0700, the file 0600" \
+		"$(stat -c %a "$DIR/privca.db-crl") $(stat -c %a "$DIR/privca.db-crl/$crlsum.der")" "700 600"
+	eq "  and the database holds no copy of it" \
+		"$(sqlite3 "file:$DIR/privca.db?mode=ro" "SELECT length(der) FROM crl_state")" 0
+	# A damaged file (a disk, a restore that left the directory behind) is
+	# no CRL: the next one is signed, and it verifies.
+	printf 'x' | dd of="$DIR/privca.db-crl/$crlsum.der" bs=1 seek=200 conv=notrunc 2>/dev/null
+	"$PRIVCA" crl --dir "$DIR" --out "$T/cli3.crl" 2>"$T/cli3.err" || true
+	check "privca crl with the CRL's file damaged: a new CRL that verifies" \
+		openssl crl -inform DER -in "$T/cli3.crl" -CAfile "$CA" -noout
+	eq "  numbered after the damaged one, with the same serials" \
+		"$(($(crl_number "$T/cli.crl") + 1)) $(crl_serials "$T/cli.crl")" \
+		"$(crl_number "$T/cli3.crl") $(crl_serials "$T/cli3.crl")"
+	check "  and the log says why" grep -q "missing or damaged" "$T/cli3.err"
+	rm -rf "$DIR/privca.db-crl"
+	"$PRIVCA" crl --dir "$DIR" --out "$T/cli4.crl" 2>"$T/cli4.err" || true
+	check "privca crl with the directory gone: a new CRL that verifies" \
+		openssl crl -inform DER -in "$T/cli4.crl" -CAfile "$CA" -noout
+	check "  the service serves it within 5 s" \
+		within 5000 sh -c "curl -sSf '$BASE/crl' | cmp -s - '$T/cli4.crl'"
+fi
+
 # ---- hostile OCSP input -------------------------------------------------------
 
 # hostile DESCRIPTION OUTPREFIX CURL-ARGS...: the answer is an OCSP error

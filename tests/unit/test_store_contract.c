@@ -4,6 +4,8 @@
  * PostgreSQL when ctest's fixture cluster is up: PRIVCA_PG_STATE). Then the SQLite store's own
  * defects, checked through a second raw connection to its file.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -332,6 +335,134 @@ static void refusal_event_does_not_wait(void **state)
 	assert_true(time(NULL) - t0 <= 1); /* before: the write lock's 10 s busy wait */
 	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
+}
+
+/* ---- the complete CRL's file beside the database (sqlite_crl.c) ---- */
+
+/* How many files DIR holds; how many of them end in .der into nder. */
+static int dir_files(const char *dir, int *nder)
+{
+	DIR *d = opendir(dir);
+	int n = 0;
+	*nder = 0;
+	for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		n++;
+		*nder +=
+		    strlen(e->d_name) > 4 && strcmp(e->d_name + strlen(e->d_name) - 4, ".der") == 0;
+	}
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+/* Set every file of dir back by age seconds. */
+static void dir_age(const char *dir, int age)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct timespec t[2] = {{time(NULL) - age, 0}, {time(NULL) - age, 0}};
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		if (e->d_name[0] != '.' || e->d_name[1] == 't')
+			assert_int_equal(utimensat(dirfd(d), e->d_name, t, 0), 0);
+	closedir(d);
+}
+
+/* The file of the CRL the row names, as the row's hash in hex. */
+static void crl_file_of(struct fx *f, char *path, size_t cap)
+{
+	sqlite3 *db = raw(f);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT length(der), lower(hex(der_sha256)) "
+					    "FROM crl_state WHERE id = 1",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0); /* no DER in the row */
+	snprintf(path, cap, "%s-crl/%s.der", f->where, (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void crl_file_beside_the_database(void **state)
+{
+	struct fx *f = *state;
+	enum { LEN = 70000 };
+	static uint8_t a[LEN], b[LEN], c[LEN];
+	for (int i = 0; i < LEN; i++) {
+		a[i] = (uint8_t)i;
+		b[i] = (uint8_t)(i * 7);
+		c[i] = (uint8_t)(i * 13 + 1);
+	}
+	char dir[600], file[700];
+	snprintf(dir, sizeof(dir), "%s-crl", f->where);
+	struct store_crl p1 = {1, a, LEN, 100, 200, 4, 0, -1, 0}, got;
+	assert_int_equal(store_crl_put(f->s, &p1), CA_OK);
+	crl_file_of(f, file, sizeof(file));
+	FILE *fp = fopen(file, "rb");
+	assert_non_null(fp);
+	static uint8_t back[LEN + 1];
+	assert_int_equal(fread(back, 1, sizeof(back), fp), LEN);
+	fclose(fp);
+	assert_memory_equal(back, a, LEN);
+	assert_int_equal(store_crl_get(f->s, 4, 50, &got), CA_OK);
+	assert_int_equal(got.len, LEN);
+	assert_memory_equal(got.der, a, LEN);
+	free(got.der);
+
+	/* Two more: the one before stays for a reader, older ones go (once a
+	 * minute old), and so does a temporary file an hour old; a fresh
+	 * temporary file (a writer at work) stays. */
+	struct store_crl p2 = {2, b, LEN, 110, 210, 5, 0, -1, 0},
+			 p3 = {3, c, LEN, 120, 220, 6, 0, -1, 0};
+	assert_int_equal(store_crl_put(f->s, &p2), CA_OK);
+	char tmp[700];
+	snprintf(tmp, sizeof(tmp), "%s/.tmp-1-1", dir);
+	fp = fopen(tmp, "wb");
+	assert_non_null(fp);
+	fclose(fp);
+	dir_age(dir, 2 * 3600);
+	snprintf(tmp, sizeof(tmp), "%s/.tmp-1-2", dir);
+	fp = fopen(tmp, "wb");
+	assert_non_null(fp);
+	fclose(fp);
+	int nder;
+	assert_int_equal(dir_files(dir, &nder), 4);
+	assert_int_equal(store_crl_put(f->s, &p3), CA_OK);
+	assert_int_equal(dir_files(dir, &nder), 3); /* CRLs 2 and 3, .tmp-1-2 */
+	assert_int_equal(nder, 2);
+	assert_int_equal(store_crl_get(f->s, 6, 50, &got), CA_OK);
+	assert_int_equal(got.number, 3);
+	assert_memory_equal(got.der, c, LEN);
+	free(got.der);
+
+	/* A damaged file, then a missing one: no CRL recorded, numbers kept. */
+	crl_file_of(f, file, sizeof(file));
+	int fd = open(file, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "x", 1, 1000), 1);
+	close(fd);
+	assert_int_equal(store_crl_get(f->s, 6, 50, &got), CA_OK);
+	assert_int_equal(got.number, 3);
+	assert_int_equal(got.generation, 6);
+	assert_null(got.der);
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(store_crl_get(f->s, 6, 50, &got), CA_OK);
+	assert_int_equal(got.number, 3);
+	assert_null(got.der);
+
+	/* A row from before 012 holds its DER itself. */
+	sqlite3 *db = raw(f);
+	assert_int_equal(sqlite3_exec(db, "UPDATE crl_state SET der = X'0102', der_sha256 = NULL",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_crl_get(f->s, 6, 50, &got), CA_OK);
+	assert_int_equal(got.len, 2);
+	assert_memory_equal(got.der, "\x01\x02", 2);
+	free(got.der);
 }
 
 static void sql_text_overflow_refused(void **state)
@@ -711,6 +842,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(token_row_and_event_one_transaction, setup_sqlite,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(refusal_event_does_not_wait, setup_sqlite, teardown),
+	    cmocka_unit_test_setup_teardown(crl_file_beside_the_database, setup_sqlite, teardown),
 	    cmocka_unit_test(sql_text_overflow_refused),
 	};
 	const struct CMUnitTest pg_only[] = {

@@ -1,6 +1,8 @@
 /*
  * The store fixtures of the unit tests (storefx.h).
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,6 +47,15 @@ void storefx_sqlite_drop(const char *where)
 	unlink(side);
 	snprintf(side, sizeof(side), "%s-shm", where);
 	unlink(side);
+	/* the CRL files beside it (ca/store/sqlite_crl.c) */
+	snprintf(side, sizeof(side), "%s-crl", where);
+	DIR *d = opendir(side);
+	for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;)
+		if (e->d_name[0] != '.' || strncmp(e->d_name, ".tmp-", 5) == 0)
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+	if (d != NULL)
+		closedir(d);
+	rmdir(side);
 }
 
 char storefx_pg_url[512];

@@ -102,8 +102,9 @@ enum ca_err sq_count(struct store *base, int64_t now, struct ca_counts *out, str
 
 /*
  * Rows a tidy may delete: expired before ?1, already in the trigram index
- * (its 'delete' needs the text it indexed) and not the newest row (a
- * rowid is never handed out twice: sqlite_search.c relies on it).
+ * (so that fts_state.dead counts exactly the entries left there) and not
+ * the newest row: a rowid is never handed out twice, and a tidied row's
+ * entries, left in the index, must never match a new row.
  */
 #define TIDY_WHERE                                                                                 \
 	" FROM certificates INDEXED BY certificates_expires WHERE not_after < ?1 AND rowid <= "    \
@@ -113,22 +114,15 @@ static struct sq_sql q_tidy_count = SQ_SQL("SELECT count(*)" TIDY_WHERE);
 /*
  * A step works set by set, not row by row: the rows it takes go into a
  * temporary table (this connection's), then one statement each removes
- * their trigram entries, their events and the rows. Why:
+ * their events and the rows. Why:
  *
- *  - FTS5 flushes its pending changes into a new segment at every
- *    statement savepoint (a DELETE that fires a trigger opens one) and
- *    whenever a rowid comes below the last one it was given. Per-row
- *    statements in expiry order flushed at every row: 2,000 rows among
- *    600,000 took minutes. One 'delete' statement in rowid order is one
- *    flush.
- *  - Each flush also does FTS5's automatic merge work, in proportion to
- *    what it wrote: at a million rows about 0.3 s of a 2,000-row step on
- *    average, up to 1.5 s, inside the write lock. That work is the price of
- *    deleting from FTS5 3.40 (no contentless_delete yet) and is paid here,
- *    in the step: with automerge off for the step, its delete markers piled
- *    up until a crisis merge of several seconds fell on whichever writer
- *    came next, the service's search indexing among them, and issuance
- *    stalled behind it for up to 6.5 s.
+ *  - Their trigram entries stay (schema/sqlite/013_fts_dead.sql): deleting
+ *    them was FTS5's merge work, about 0.3 s of a 2,000-row step at a
+ *    million rows and up to 1.5 s, inside the write lock (with automerge
+ *    off for the step, the markers piled up until a crisis merge of several
+ *    seconds fell on the next writer and issuance stalled up to 6.5 s). A
+ *    step counts them in fts_state.dead; sqlite_reindex.c rebuilds the
+ *    index when they are many.
  *  - The rows are the oldest (lowest rowids) of those expired, found on
  *    certificates_expires, so each statement walks its tables forward:
  *    in expiry order, rows spread over the whole file made every step
@@ -136,8 +130,11 @@ static struct sq_sql q_tidy_count = SQ_SQL("SELECT count(*)" TIDY_WHERE);
  *    every expired entry, so one walk fills a pool of TIDY_POOL_STEPS steps
  *    (temp.tidy_pool); a step takes the lowest of it. Both happen before the
  *    write transaction, so the lock is held for the deletes only. The
- *    deletes join the rows again, so a row that
- *    another tidy took meanwhile is simply not there.
+ *    deletes join the rows again, so a row that another tidy took
+ *    meanwhile is simply not there. (A join from temp.tidy_pick must not
+ *    test a certificates column: SQLite builds a Bloom filter over the
+ *    whole table for it; and it must be a CROSS JOIN, picked rows outer:
+ *    the temporary table has no statistics.)
  *  - The commit is light (synchronous = NORMAL, as the store's light jobs):
  *    a power cut may give back the last steps' rows, with their counter and
  *    'tidy' event, and a later tidy deletes them again. Nothing else depends
@@ -160,16 +157,6 @@ static struct sq_sql q_tidy_pick =
     SQ_SQL("INSERT INTO temp.tidy_pick (r) SELECT r FROM temp.tidy_pool ORDER BY r LIMIT ?2");
 static struct sq_sql q_pool_taken =
     SQ_SQL("DELETE FROM temp.tidy_pool WHERE r <= (SELECT max(r) FROM temp.tidy_pick)");
-/* CROSS JOIN keeps the picked rows the outer loop: the temporary table has
- * no statistics, and SQLite otherwise walked the whole serial index (a
- * million entries) probing the pick for each, 250 ms of a 2,000-row step.
- * No test on c here: SQLite would build a Bloom filter over the whole
- * table for it. The date is tested again where the rows are deleted; a
- * notAfter never changes after issue, so a pooled row stays due. */
-#define TIDY_ROWS " FROM temp.tidy_pick p CROSS JOIN certificates c ON c.rowid = p.r"
-static struct sq_sql q_tidy_unindex = SQ_SQL(
-    "INSERT INTO cert_fts (cert_fts, rowid, search) SELECT 'delete', c.rowid, " SQ_SEARCH_EXPR
-	TIDY_ROWS " ORDER BY p.r");
 /* events_cert (schema/sqlite/011_events_cert.sql): side by side in rowid order. */
 static struct sq_sql q_tidy_events =
     SQ_SQL("DELETE FROM events WHERE cert IN (SELECT r FROM temp.tidy_pick)");
@@ -178,6 +165,8 @@ static struct sq_sql q_tidy_cert = SQ_SQL(
 static struct sq_sql q_tidy_days = SQ_SQL("DELETE FROM cert_days WHERE n <= 0");
 static struct sq_sql q_tidy_total =
     SQ_SQL("UPDATE tidy_state SET deleted = deleted + ?1 WHERE id = 1");
+/* The rows' trigram entries stay, counted (schema/sqlite/013_fts_dead.sql). */
+static struct sq_sql q_tidy_dead = SQ_SQL("UPDATE fts_state SET dead = dead + ?1 WHERE id = 1");
 
 /* Step st (bound, from sq_stmt) to its end; false if it failed. */
 static bool run_done(sqlite3_stmt *st)
@@ -207,18 +196,19 @@ static enum ca_err tidy_step(struct sq_store *s, const struct store_tidy *t, uin
 	struct sq_conn *c = sq_conn(s);
 	if (c == NULL)
 		return CA_ERR_STORE;
-	if (!run_q(s, &q_tidy_unindex, t, 0) || !run_q(s, &q_tidy_events, t, 0) ||
-	    !run_q(s, &q_tidy_cert, t, 0))
+	if (!run_q(s, &q_tidy_events, t, 0) || !run_q(s, &q_tidy_cert, t, 0))
 		return CA_ERR_STORE;
 	*n = (uint64_t)sqlite3_changes(c->db);
 	if (*n == 0)
 		return CA_OK;
 	sqlite3_stmt *days = sq_stmt(s, &q_tidy_days, NULL);
 	sqlite3_stmt *total = days ? sq_stmt(s, &q_tidy_total, NULL) : NULL;
-	if (total == NULL)
+	sqlite3_stmt *dead = total ? sq_stmt(s, &q_tidy_dead, NULL) : NULL;
+	if (dead == NULL)
 		return CA_ERR_STORE;
 	sqlite3_bind_int64(total, 1, (int64_t)*n);
-	if (!run_done(days) || !run_done(total))
+	sqlite3_bind_int64(dead, 1, (int64_t)*n);
+	if (!run_done(days) || !run_done(total) || !run_done(dead))
 		return CA_ERR_STORE;
 	char detail[128];
 	rows_tidy_detail(t, *n, detail, sizeof(detail));

@@ -84,9 +84,14 @@ static enum ca_err sq_watch(struct store *base, struct store_change *seen, int t
 	return CA_OK;
 }
 
+/* New rows into the trigram index first; a rebuild of it only when they
+ * are all in. */
 static enum ca_err sq_maintain(struct store *base, bool *more)
 {
-	return sq_index_catch_up_some(sq_of(base), more);
+	enum ca_err rc = sq_index_catch_up_some(sq_of(base), more);
+	if (rc == CA_OK && !*more)
+		rc = sq_reindex_some(sq_of(base), more);
+	return rc;
 }
 
 /* sq_backup, with the complete CRL carried into the copy; on failure

@@ -540,8 +540,8 @@ static void page_queries_use_indexes(void **state)
 }
 
 /* The serials of rows whose search text holds term, by expiry (ties newest
- * first), from SQL written here, as one string. */
-static char *reference_by_expiry(sqlite3 *db, const char *term)
+ * first) or newest first, from SQL written here, as one string. */
+static char *reference_in(sqlite3 *db, const char *term, bool by_expiry)
 {
 	static char out[1 << 19];
 	size_t len = 0;
@@ -549,9 +549,13 @@ static char *reference_by_expiry(sqlite3 *db, const char *term)
 	out[0] = '\0';
 	assert_int_equal(
 	    sqlite3_prepare_v2(db,
-			       "SELECT serial FROM certificates WHERE instr(lower(subject "
-			       "|| ' ' || dns_names || ' ' || ip_addresses || ' ' || "
-			       "serial), ?1) > 0 ORDER BY not_after DESC, rowid DESC",
+			       by_expiry
+				   ? "SELECT serial FROM certificates WHERE instr(lower(subject "
+				     "|| ' ' || dns_names || ' ' || ip_addresses || ' ' || "
+				     "serial), ?1) > 0 ORDER BY not_after DESC, rowid DESC"
+				   : "SELECT serial FROM certificates WHERE instr(lower(subject "
+				     "|| ' ' || dns_names || ' ' || ip_addresses || ' ' || "
+				     "serial), ?1) > 0 ORDER BY rowid DESC",
 			       -1, &st, NULL),
 	    SQLITE_OK);
 	sqlite3_bind_text(st, 1, term, -1, SQLITE_STATIC);
@@ -562,6 +566,11 @@ static char *reference_by_expiry(sqlite3 *db, const char *term)
 	}
 	sqlite3_finalize(st);
 	return out;
+}
+
+static char *reference_by_expiry(sqlite3 *db, const char *term)
+{
+	return reference_in(db, term, true);
 }
 
 /* q's plan names `modes` (the modes of its "mode:" lines, space-separated)
@@ -933,6 +942,95 @@ static void tidy_search_and_space(void **state)
 	ca_cert_list_free(&l);
 }
 
+/* store_list's pages for term, both orders, against SQL on db; some: SQL
+ * finds at least one. */
+static void assert_like_sql(struct store *s, sqlite3 *db, const char *term, bool some)
+{
+	for (int by_expiry = 0; by_expiry < 2; by_expiry++) {
+		struct ca_list_query q = {.status = -1,
+					  .q = term,
+					  .limit = 500,
+					  .sort = by_expiry ? CA_SORT_EXPIRES : CA_SORT_ISSUED};
+		static char want[1 << 19];
+		snprintf(want, sizeof(want), "%s", reference_in(db, term, by_expiry));
+		if (some != (want[0] != '\0'))
+			fail_msg("q=%s: the fixture holds %s", term, some ? "no match" : "matches");
+		const char *got = serials(s, q);
+		if (strcmp(got, want) != 0)
+			fail_msg("q=%s by_expiry=%d: got %.200s..., want %.200s...", term,
+				 by_expiry, got, want);
+	}
+}
+
+/* Trigram index entries of phrase, dead or alive (the index alone). */
+static int64_t fts_hits(const char *where, const char *phrase)
+{
+	char sql[256];
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM cert_fts WHERE cert_fts MATCH '\"%s\"'",
+		 phrase);
+	return scalar(where, sql);
+}
+
+/*
+ * A tidy leaves its rows' trigram entries, counted as dead (013): searches
+ * still answer as SQL does. When the dead are a quarter of the rows, the
+ * service's maintain rounds rebuild the index beside the old one, while
+ * certificates are still added, and swap it in: the dead are gone, the
+ * index is smaller, every row old and new is found.
+ */
+static void tidy_leaves_entries_then_rebuild(void **state)
+{
+	struct fx *f = *state;
+	struct ca_error e;
+	sqlite3 *db = raw(f->where);
+	bulk_rows(db, 24000, false);
+	assert_int_equal(sq_index_catch_up((struct sq_store *)f->s), CA_OK);
+	int64_t before = scalar(f->where, "SELECT sum(length(block)) FROM cert_fts_data");
+	/* i % 400 < 200 ended before BASE + 170 days: 60 rows each, but the
+	 * newest (24000) stays */
+	struct store_tidy t = {
+	    .before = BASE + 170 * DAY, .now = BASE + 200 * DAY, .limit = 100000, .actor = "test"};
+	uint64_t n = 0;
+	assert_int_equal(store_tidy(f->s, &t, &n, &e), CA_OK);
+	assert_int_equal(n, 11999);
+	assert_int_equal(scalar(f->where, "SELECT dead FROM fts_state"), 11999);
+	assert_int_equal(fts_hits(f->where, "host01234.team14"), 1); /* tidied: still indexed */
+	assert_like_sql(f->s, db, "host01234.team14", false);	     /* and never found */
+	assert_like_sql(f->s, db, "team7.", true);
+	assert_like_sql(f->s, db, "o=unit 2", true);
+
+	/* The rebuild, one maintain round at a time, rows added in between. */
+	int rounds = 0;
+	bool more = true;
+	while (more) {
+		assert_true(++rounds < 50);
+		if (f->n < 3)
+			put(f, BASE + 300 * DAY);
+		assert_int_equal(store_maintain(f->s, &more), CA_OK);
+		if (rounds == 2)
+			assert_int_equal(scalar(f->where, "SELECT rebuild_rowid IS NOT NULL FROM "
+							  "fts_state"),
+					 1);
+	}
+	assert_true(rounds >= 4); /* begin, three chunks of 5,000, swap */
+	assert_int_equal(scalar(f->where, "SELECT dead FROM fts_state"), 0);
+	assert_int_equal(scalar(f->where, "SELECT rebuild_rowid IS NULL FROM fts_state"), 1);
+	assert_int_equal(scalar(f->where, "SELECT count(*) FROM sqlite_master WHERE name = "
+					  "'cert_fts_new'"),
+			 0);
+	exec_ok(db, "INSERT INTO cert_fts (cert_fts, rank) VALUES ('integrity-check', 0)");
+	assert_int_equal(fts_hits(f->where, "host01234.team14"), 0);
+	int64_t after = scalar(f->where, "SELECT sum(length(block)) FROM cert_fts_data");
+	assert_true(after * 10 < before * 7); /* about half the rows: well under 70 % */
+	assert_like_sql(f->s, db, "team7.", true);
+	assert_like_sql(f->s, db, "o=unit 2", true);
+	assert_like_sql(f->s, db, "host2.example", true); /* added during the rebuild */
+	put(f, BASE + 300 * DAY);			  /* and after it */
+	assert_like_sql(f->s, db, "host3.example", true);
+	assert_like_sql(f->s, db, ".example.internal", true);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -954,6 +1052,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(tidy_refuses_the_future_and_changes_nothing, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(tidy_search_and_space, setup, teardown),
+	    cmocka_unit_test_setup_teardown(tidy_leaves_entries_then_rebuild, setup, teardown),
 	    cmocka_unit_test_setup_teardown(old_events_migrate_and_tidy_with_their_rows, setup,
 					    teardown),
 	};

@@ -85,12 +85,14 @@ static enum ca_err sq_watch(struct store *base, struct store_change *seen, int t
 }
 
 /* New rows into the trigram index first; a rebuild of it only when they
- * are all in. */
+ * are all in; then free space back to the file system. */
 static enum ca_err sq_maintain(struct store *base, bool *more)
 {
 	enum ca_err rc = sq_index_catch_up_some(sq_of(base), more);
 	if (rc == CA_OK && !*more)
 		rc = sq_reindex_some(sq_of(base), more);
+	if (rc == CA_OK && !*more)
+		rc = sq_vacuum_some(sq_of(base), more);
 	return rc;
 }
 

@@ -94,6 +94,10 @@ struct sq_store {
 	 * outside privca (disk full, read-only, locked, damaged; sq_fault_is),
 	 * 0 once a write commits again. store_ping probes while it is set. */
 	_Atomic int fault;
+	/* sqlite_reindex.c, for the one thread that calls store_maintain: the
+	 * dead count seen last and for how many rounds it has not moved. */
+	int64_t reindex_dead;
+	int reindex_quiet;
 };
 
 static inline struct sq_store *sq_of(struct store *s)

@@ -20,6 +20,10 @@
 #define REINDEX_CHUNK 5000
 #define REINDEX_MIN   10000
 #define REINDEX_SHARE 4 /* dead * REINDEX_SHARE >= rows: rebuild */
+/* A rebuild begins once the count has stood still this many rounds (about
+ * ten seconds of the service's): not while a tidy is still deleting, which
+ * would make the rows it copies dead again and compete for the lock. */
+#define REINDEX_QUIET_ROUNDS 40
 
 static struct sq_sql q_rx_state =
     SQ_SQL("SELECT last_rowid, dead, rebuild_rowid, (SELECT coalesce(sum(n), 0) FROM cert_days) "
@@ -121,7 +125,13 @@ enum ca_err sq_reindex_some(struct sq_store *s, bool *more)
 		return CA_ERR_STORE;
 	/* Nothing under way or due: no write transaction (one read, a few
 	 * hundred counter rows, every round of the service). */
-	if (x.rebuild < 0 && !due(&x))
+	if (x.dead != s->reindex_dead) {
+		s->reindex_dead = x.dead;
+		s->reindex_quiet = 0;
+	} else if (s->reindex_quiet < REINDEX_QUIET_ROUNDS) {
+		s->reindex_quiet++;
+	}
+	if (x.rebuild < 0 && (!due(&x) || s->reindex_quiet < REINDEX_QUIET_ROUNDS))
 		return CA_OK;
 	if (sq_exec(c->db, "BEGIN IMMEDIATE") != SQLITE_OK)
 		return CA_ERR_STORE;

@@ -218,9 +218,11 @@ enum ca_err sq_index_catch_up_some(struct sq_store *s, bool *more);
 /* sqlite_reindex.c: one round of the trigram index's rebuild when the
  * tidy has left enough dead entries in it; *more while one is under way. */
 enum ca_err sq_reindex_some(struct sq_store *s, bool *more);
-/* sqlite_inventory.c: give free pages back to the file system, a few MiB a
- * round, while more than 16 MiB are free (a rebuild's or a tidy's). */
-enum ca_err sq_vacuum_some(struct sq_store *s, bool *more);
+/* sqlite_inventory.c: give free pages back to the file system, 4 MiB at a
+ * time, while more than keep pages are free; *more if they still are. The
+ * service keeps SQ_VACUUM_KEEP (16 MiB: later rows reuse them first). */
+#define SQ_VACUUM_KEEP 4096
+enum ca_err sq_vacuum_some(struct sq_store *s, int64_t keep, bool *more);
 /* For tests: "mode: <fts|fts-sorted|scan>" then the EXPLAIN QUERY PLAN
  * lines of the statement sq_list runs for q, one per line, in a new
  * string (*out, free it). */

@@ -96,8 +96,8 @@ enum ca_err sq_count(struct store *base, int64_t now, struct ca_counts *out, str
 
 /* ---- retention ---- */
 
-/* Pages given back to the file system per tidy step (4 MiB of 4 KiB pages):
- * a few milliseconds of writing, so issuance never waits long behind it. */
+/* Pages given back to the file system per transaction (4 MiB of 4 KiB
+ * pages): a few milliseconds of writing, so issuance never waits long. */
 #define VACUUM_PAGES 1024
 
 /*
@@ -322,24 +322,26 @@ enum ca_err sq_tidy(struct store *base, const struct store_tidy *t, uint64_t *n,
 	if (sq_exec(c->db, "PRAGMA mmap_size = 0") != SQLITE_OK && rc == CA_OK)
 		rc = ca_fail(err, CA_ERR_STORE, "the database does not answer: %s",
 			     sqlite3_errmsg(c->db));
-	if (rc != CA_OK || picked == 0)
+	if (rc != CA_OK)
 		return rc;
-	if (!run_q(s, &q_tidy_clear, t, 0))
-		return ca_fail(err, CA_ERR_STORE, "the tidy's work table could not be emptied: %s",
-			       sqlite3_errmsg(c->db));
-	/* Outside the transaction, in its own: a no-op with auto_vacuum NONE. */
-	snprintf(pragma, sizeof(pragma), "PRAGMA incremental_vacuum(%d)", VACUUM_PAGES);
-	if (sq_exec(c->db, pragma) != SQLITE_OK)
-		return ca_fail(err, CA_ERR_STORE, "the freed space could not be given back: %s",
-			       sqlite3_errmsg(c->db));
-	return CA_OK;
+	if (picked > 0)
+		return run_q(s, &q_tidy_clear, t, 0)
+			   ? CA_OK
+			   : ca_fail(err, CA_ERR_STORE,
+				     "the tidy's work table could not be emptied: %s",
+				     sqlite3_errmsg(c->db));
+	/* None left: the freed space back to the file system, VACUUM_PAGES a
+	 * transaction (a step gave back none: with a million rows, that was
+	 * a third of the tidy's time and of issuance's waits behind it). */
+	bool more = true;
+	while (rc == CA_OK && more)
+		if ((rc = sq_vacuum_some(s, 0, &more)) != CA_OK)
+			rc = ca_fail(err, rc, "the freed space could not be given back: %s",
+				     sqlite3_errmsg(c->db));
+	return rc;
 }
 
-/* Free pages the service's housekeeping leaves in the file (they are
- * reused by later rows first): 16 MiB of 4 KiB pages. */
-#define VACUUM_KEEP 4096
-
-enum ca_err sq_vacuum_some(struct sq_store *s, bool *more)
+enum ca_err sq_vacuum_some(struct sq_store *s, int64_t keep, bool *more)
 {
 	struct sq_conn *c = sq_conn(s);
 	sqlite3_stmt *st;
@@ -349,13 +351,13 @@ enum ca_err sq_vacuum_some(struct sq_store *s, bool *more)
 		return CA_ERR_STORE;
 	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
-	if (n <= VACUUM_KEEP)
+	if (n <= keep)
 		return CA_OK;
 	char pragma[64];
 	snprintf(pragma, sizeof(pragma), "PRAGMA incremental_vacuum(%d)", VACUUM_PAGES);
 	if (sq_exec(c->db, pragma) != SQLITE_OK)
 		return CA_ERR_STORE;
-	*more = n - VACUUM_PAGES > VACUUM_KEEP;
+	*more = n - VACUUM_PAGES > keep;
 	return CA_OK;
 }
 

@@ -5,19 +5,21 @@
  * (schema/sqlite/013_fts_dead.sql says why).
  *
  * fts_state.dead counts the entries whose row is gone. When they are at
- * least REINDEX_MIN and a quarter of the rows, a new contentless table,
- * cert_fts_new, is filled beside cert_fts in rowid order, REINDEX_CHUNK rows
- * a transaction, up to what cert_fts holds (fts_state.last_rowid: the
- * catch-up goes on indexing new rows into cert_fts meanwhile), and once it
- * holds every one of them the two are swapped in one transaction. The state
- * is in the database (fts_state.rebuild_rowid), so a restart, or another
- * process, goes on where the last chunk ended; each chunk reads it inside
- * its own write transaction, so two never fill the same rows.
+ * least REINDEX_MIN and a quarter of the rows, and the count has stood
+ * still a while, a new contentless table, cert_fts_new, is filled beside
+ * cert_fts in rowid order, REINDEX_CHUNK rows a transaction (about 30 ms of
+ * the write lock at a million rows), up to what cert_fts holds
+ * (fts_state.last_rowid: the catch-up goes on indexing new rows into
+ * cert_fts meanwhile), and once it holds every one of them the two are
+ * swapped in one transaction. The state is in the database
+ * (fts_state.rebuild_rowid), so a restart, or another process, goes on
+ * where the last chunk ended; each chunk reads it inside its own write
+ * transaction, so two never fill the same rows.
  */
 #include "errors.h"
 #include "sqlite_int.h"
 
-#define REINDEX_CHUNK 5000
+#define REINDEX_CHUNK 2000
 #define REINDEX_MIN   10000
 #define REINDEX_SHARE 4 /* dead * REINDEX_SHARE >= rows: rebuild */
 /* A rebuild begins once the count has stood still this many rounds (about

@@ -92,7 +92,7 @@ static enum ca_err sq_maintain(struct store *base, bool *more)
 	if (rc == CA_OK && !*more)
 		rc = sq_reindex_some(sq_of(base), more);
 	if (rc == CA_OK && !*more)
-		rc = sq_vacuum_some(sq_of(base), more);
+		rc = sq_vacuum_some(sq_of(base), SQ_VACUUM_KEEP, more);
 	return rc;
 }
 

@@ -52,7 +52,10 @@ static const struct table tables[] = {
     {"crl_state",
      "id, number, der, this_update, next_update, generation, base_number, base_generation, "
      "base_this_update",
-     "id", "id", 9, NULL},
+     "id", "id", 9,
+     /* SQLite keeps the DER in a file beside the database (012_crl_file.sql) */
+     "id, number, privca_crl_der(der, der_sha256), this_update, next_update, generation, "
+     "base_number, base_generation, base_this_update"},
     {"events", "id, at, kind, serial, actor, detail", "id", "id", 6, NULL},
     {"revocation_state", "id, generation", "id", "id", 2, NULL},
     {"tidy_state", "id, deleted", "id", "id", 2, NULL},
@@ -311,8 +314,9 @@ enum ca_err store_copy(const char *sqlite_path, const char *pg_url, struct ca_co
 		goto out;
 	}
 	sqlite3_busy_timeout(src, 10000);
-	if (sqlite3_exec(src, "BEGIN; SELECT count(*) FROM certificates", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
+	if (sq_crl_der_function(src, sqlite_path) != CA_OK ||
+	    sqlite3_exec(src, "BEGIN; SELECT count(*) FROM certificates", NULL, NULL, NULL) !=
+		SQLITE_OK) {
 		rc = ca_fail(err, CA_ERR_STORE, "cannot read %s: %s", sqlite_path,
 			     sqlite3_errmsg(src));
 		goto out;

@@ -514,12 +514,13 @@ enum ca_err pg_crl_get(struct store *base, int64_t generation, int64_t built_aft
 		out->base_generation = pg_num(r, 0, 6);
 		out->base_this_update = pg_num(r, 0, 7);
 		if (!PQgetisnull(r, 0, 1)) {
+			/* empty: none recorded (a copy of a SQLite CA whose file was gone) */
 			size_t n = 0;
 			unsigned char *d =
 			    PQunescapeBytea((const unsigned char *)pg_str(r, 0, 1), &n);
-			if (d == NULL || (out->der = malloc(n > 0 ? n : 1)) == NULL)
+			if (d == NULL || (n > 0 && (out->der = malloc(n)) == NULL)) {
 				rc = CA_ERR_NOMEM;
-			else {
+			} else if (n > 0) {
 				memcpy(out->der, d, n);
 				out->len = n;
 			}

@@ -65,12 +65,18 @@ static void to_hex(const uint8_t h[HASH_SHA256_LEN], char out[HEX_LEN + 1])
 	out[HEX_LEN] = '\0';
 }
 
-/* The directory (hex NULL) or the file of the CRL whose hash is hex. */
+/* The directory (hex NULL) or the file of the CRL whose hash is hex,
+ * beside the database at db. */
+static bool crl_path_at(const char *db, const char *hex, char out[PATH_MAX])
+{
+	int n = hex == NULL ? snprintf(out, PATH_MAX, "%s-crl", db)
+			    : snprintf(out, PATH_MAX, "%s-crl/%s.der", db, hex);
+	return n > 0 && n < PATH_MAX;
+}
+
 static bool crl_path(const struct sq_store *s, const char *hex, char out[PATH_MAX])
 {
-	int n = hex == NULL ? snprintf(out, PATH_MAX, "%s-crl", s->path)
-			    : snprintf(out, PATH_MAX, "%s-crl/%s.der", s->path, hex);
-	return n > 0 && n < PATH_MAX;
+	return crl_path_at(s->path, hex, out);
 }
 
 static bool write_all(int fd, const uint8_t *p, size_t n)
@@ -118,15 +124,15 @@ static bool crl_write(const struct sq_store *s, const char *hex, const uint8_t *
  * *der NULL) when it is missing, is not a regular file of a CRL's size, or
  * does not hash to h.
  */
-static bool crl_read(const struct sq_store *s, const uint8_t h[HASH_SHA256_LEN], uint8_t **der,
-		     size_t *len)
+static bool crl_read_at(const char *db, const uint8_t h[HASH_SHA256_LEN], uint8_t **der,
+			size_t *len)
 {
 	char hex[HEX_LEN + 1], name[PATH_MAX];
 	struct stat st;
 	uint8_t got[HASH_SHA256_LEN];
 	*der = NULL;
 	to_hex(h, hex);
-	if (!crl_path(s, hex, name))
+	if (!crl_path_at(db, hex, name))
 		return false;
 	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -151,6 +157,12 @@ static bool crl_read(const struct sq_store *s, const uint8_t h[HASH_SHA256_LEN],
 	*der = p;
 	*len = n;
 	return true;
+}
+
+static bool crl_read(const struct sq_store *s, const uint8_t h[HASH_SHA256_LEN], uint8_t **der,
+		     size_t *len)
+{
+	return crl_read_at(s->path, h, der, len);
 }
 
 /* A name of the form HEX.der. */
@@ -364,4 +376,27 @@ enum ca_err sq_crl_backup(struct sq_store *s, const char *path, struct ca_error 
 	if (sqlite3_close(dst) != SQLITE_OK && rc == CA_OK)
 		rc = ca_fail(err, CA_ERR_STORE, "backup: the copy did not close cleanly");
 	return rc;
+}
+
+/* privca_crl_der(der, der_sha256): der when the row holds it, else the
+ * file the hash names (der, empty, when it cannot be read). */
+static void crl_der_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	uint8_t *der = NULL;
+	size_t len = 0;
+	if (sqlite3_value_bytes(argv[0]) == 0 && sqlite3_value_bytes(argv[1]) == HASH_SHA256_LEN &&
+	    crl_read_at(sqlite3_user_data(cx), sqlite3_value_blob(argv[1]), &der, &len)) {
+		sqlite3_result_blob64(cx, der, len, free);
+		return;
+	}
+	sqlite3_result_value(cx, argv[0]);
+}
+
+enum ca_err sq_crl_der_function(sqlite3 *db, const char *path)
+{
+	return sqlite3_create_function(db, "privca_crl_der", 2, SQLITE_UTF8, (void *)path,
+				       crl_der_fn, NULL, NULL) == SQLITE_OK
+		   ? CA_OK
+		   : CA_ERR_STORE;
 }

@@ -195,6 +195,10 @@ enum ca_err sq_crl_get(struct store *s, int64_t generation, int64_t built_after,
 		       struct store_crl *out);
 enum ca_err sq_crl_number(struct store *s, uint64_t *number);
 enum ca_err sq_crl_put(struct store *s, const struct store_crl *c);
+/* On db (a connection of store_copy's to the database at path, which
+ * outlives it), the SQL function privca_crl_der(der, der_sha256): the
+ * complete CRL's DER, from the row or from its file. */
+enum ca_err sq_crl_der_function(sqlite3 *db, const char *path);
 /* Into the backup at path (sq_backup's), the complete CRL's DER in its row. */
 enum ca_err sq_crl_backup(struct sq_store *s, const char *path, struct ca_error *err);
 enum ca_err sq_event(struct store *s, int64_t at, const char *kind, const char *serial,

@@ -93,6 +93,8 @@ for a in counts page1 page2 search expires revoked pem crlserials ocsp; do
 	check "from PostgreSQL the same $a as from SQLite" cmp -s "$T/sq.$a" "$T/pg.$a"
 done
 check "  the revoked one is revoked" grep -q ': revoked' "$T/pg.ocsp"
+check "  the CRL is SQLite's, byte for byte (its file beside privca.db, copied)" \
+	cmp -s "$T/sq.crl.body" "$T/pg.crl.body"
 eq "  the search found 11 (bulk777, bulk7770..7779)" "$(json "$T/pg.q.body" 'len(d["items"])')" 11
 csr "$T/new.csr" "new.copy.internal" "DNS:new.copy.internal"
 st=$(http "$T/iss" -H "Authorization: Bearer $TOK" -H "Accept: application/json" \

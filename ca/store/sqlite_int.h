@@ -174,6 +174,12 @@ enum ca_err sq_event_insert(struct sq_store *s, int64_t at, const char *kind, co
  * index is built from it and a scan computes it (schema/sqlite/008_lean.sql spells
  * it the same). */
 #define SQ_SEARCH_EXPR "lower(subject || ' ' || dns_names || ' ' || ip_addresses || ' ' || serial)"
+/* Index the rows (?1, ?2] of certificates into the trigram table `table`
+ * (the catch-up's cert_fts, a rebuild's cert_fts_new). */
+#define SQ_FTS_FILL(table)                                                                         \
+	"INSERT INTO " table " (rowid, search) SELECT rowid, " SQ_SEARCH_EXPR                      \
+	" FROM certificates "                                                                      \
+	"WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid"
 struct rows_cert_cols;
 /* The column values of st's row (valid until st steps or resets). */
 void sq_cert_cols(sqlite3_stmt *st, struct rows_cert_cols *k, bool with_der);

@@ -36,9 +36,7 @@ static struct sq_sql q_rx_begin =
 static struct sq_sql q_rx_upto =
     SQ_SQL("SELECT max(rowid) FROM (SELECT rowid FROM certificates WHERE rowid > ?1 AND "
 	   "rowid <= ?2 ORDER BY rowid LIMIT ?3)");
-static struct sq_sql q_rx_fill = SQ_SQL(
-    "INSERT INTO cert_fts_new (rowid, search) SELECT rowid, " SQ_SEARCH_EXPR " FROM certificates "
-    "WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid");
+static struct sq_sql q_rx_fill = SQ_SQL(SQ_FTS_FILL("cert_fts_new"));
 static struct sq_sql q_rx_mark = SQ_SQL("UPDATE fts_state SET rebuild_rowid = ?1 WHERE id = 1");
 static struct sq_sql q_rx_done =
     SQ_SQL("UPDATE fts_state SET dead = max(dead - rebuild_dead, 0), rebuild_rowid = NULL, "

@@ -38,9 +38,7 @@
 static struct sq_sql q_fts_behind =
     SQ_SQL("SELECT (SELECT last_rowid FROM fts_state WHERE id = 1), "
 	   "(SELECT coalesce(max(rowid), 0) FROM certificates)");
-static struct sq_sql q_fts_index = SQ_SQL(
-    "INSERT INTO cert_fts (rowid, search) SELECT rowid, " SQ_SEARCH_EXPR " FROM certificates "
-    "WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid");
+static struct sq_sql q_fts_index = SQ_SQL(SQ_FTS_FILL("cert_fts"));
 static struct sq_sql q_fts_mark = SQ_SQL("UPDATE fts_state SET last_rowid = ?1 WHERE id = 1");
 static struct sq_sql q_fts_rare =
     SQ_SQL("SELECT count(*) FROM (SELECT 1 FROM cert_fts WHERE cert_fts MATCH ?1 LIMIT ?2)");

@@ -341,23 +341,33 @@ enum ca_err sq_tidy(struct store *base, const struct store_tidy *t, uint64_t *n,
 	return rc;
 }
 
+/* PRAGMA freelist_count on c; -1 if it cannot be read. */
+static int64_t free_pages(struct sq_conn *c)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(c->db, "PRAGMA freelist_count", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	return n;
+}
+
 enum ca_err sq_vacuum_some(struct sq_store *s, int64_t keep, bool *more)
 {
 	struct sq_conn *c = sq_conn(s);
-	sqlite3_stmt *st;
 	*more = false;
-	if (c == NULL ||
-	    sqlite3_prepare_v2(c->db, "PRAGMA freelist_count", -1, &st, NULL) != SQLITE_OK)
+	int64_t n = c != NULL ? free_pages(c) : -1, after;
+	if (n < 0)
 		return CA_ERR_STORE;
-	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
 	if (n <= keep)
 		return CA_OK;
 	char pragma[64];
 	snprintf(pragma, sizeof(pragma), "PRAGMA incremental_vacuum(%d)", VACUUM_PAGES);
-	if (sq_exec(c->db, pragma) != SQLITE_OK)
+	if (sq_exec(c->db, pragma) != SQLITE_OK || (after = free_pages(c)) < 0)
 		return CA_ERR_STORE;
-	*more = n - VACUUM_PAGES > keep;
+	/* A store from before auto_vacuum (a no-op there) gives none back:
+	 * then there is no more to do, not a loop. */
+	*more = after < n && after > keep;
 	return CA_OK;
 }
 

@@ -1058,6 +1058,32 @@ static void tidy_leaves_entries_then_rebuild(void **state)
 	sqlite3_close(db);
 }
 
+/* A store from before auto_vacuum gives nothing back (incremental_vacuum
+ * is a no-op there): the housekeeping and the tidy say so at once instead
+ * of trying again for ever. */
+static void no_auto_vacuum_no_loop(void **state)
+{
+	struct fx *f = *state;
+	struct ca_error e;
+	sqlite3 *db = raw(f->where);
+	exec_ok(db, "PRAGMA auto_vacuum = NONE; VACUUM");
+	exec_ok(db, "CREATE TABLE big (b BLOB); INSERT INTO big SELECT zeroblob(1 << 20) FROM "
+		    "(WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 24) "
+		    "SELECT i FROM k); DROP TABLE big");
+	sqlite3_close(db);
+	assert_int_equal(scalar(f->where, "PRAGMA auto_vacuum"), 0);
+	int64_t free0 = scalar(f->where, "PRAGMA freelist_count");
+	assert_true(free0 > 6000);
+	bool more = true;
+	assert_int_equal(store_maintain(f->s, &more), CA_OK);
+	assert_false(more);
+	struct store_tidy t = {.before = BASE, .now = BASE + DAY, .limit = 10, .actor = "test"};
+	uint64_t n = 1;
+	assert_int_equal(store_tidy(f->s, &t, &n, &e), CA_OK); /* returns: nothing left */
+	assert_int_equal(n, 0);
+	assert_int_equal(scalar(f->where, "PRAGMA freelist_count"), free0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1080,6 +1106,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(tidy_search_and_space, setup, teardown),
 	    cmocka_unit_test_setup_teardown(tidy_leaves_entries_then_rebuild, setup, teardown),
+	    cmocka_unit_test_setup_teardown(no_auto_vacuum_no_loop, setup, teardown),
 	    cmocka_unit_test_setup_teardown(old_events_migrate_and_tidy_with_their_rows, setup,
 					    teardown),
 	};

@@ -1018,13 +1018,20 @@ static void tidy_leaves_entries_then_rebuild(void **state)
 
 	/* The rebuild, one maintain round at a time, rows added in between. */
 	rounds = 0;
+	bool aside = false; /* the old index seen set aside, to be emptied */
 	while (more) {
 		assert_true(++rounds < 50);
 		if (f->n < 3)
 			put(f, BASE + 300 * DAY);
 		assert_int_equal(store_maintain(f->s, &more), CA_OK);
+		aside = aside || scalar(f->where, "SELECT count(*) FROM sqlite_master WHERE name = "
+						  "'cert_fts_old'") == 1;
 	}
-	assert_true(rounds >= 7); /* six chunks of 2,000, the swap */
+	assert_true(rounds >= 14); /* twelve chunks of 1,000, the swap, the old one emptied */
+	assert_true(aside);
+	assert_int_equal(scalar(f->where, "SELECT count(*) FROM sqlite_master WHERE name LIKE "
+					  "'cert_fts_old%'"),
+			 0);
 	assert_int_equal(scalar(f->where, "SELECT dead FROM fts_state"), 0);
 	assert_int_equal(scalar(f->where, "SELECT rebuild_rowid IS NULL FROM fts_state"), 1);
 	assert_int_equal(scalar(f->where, "SELECT count(*) FROM sqlite_master WHERE name = "

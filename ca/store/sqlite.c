@@ -161,6 +161,15 @@ void sq_done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
+bool sq_run_done(sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return false;
+	int r = sqlite3_step(st);
+	sq_done(st);
+	return r == SQLITE_DONE;
+}
+
 int sq_bind_text(sqlite3_stmt *st, int i, const char *text)
 {
 	return sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);

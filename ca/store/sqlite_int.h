@@ -122,6 +122,9 @@ struct sq_conn *sq_conn(struct sq_store *s);
 sqlite3_stmt *sq_stmt(struct sq_store *s, struct sq_sql *q, struct sq_conn **cp);
 /* Reset and unbind a statement from sq_stmt. */
 void sq_done(sqlite3_stmt *st);
+/* Step st (bound, from sq_stmt; NULL if that failed) to its end, then
+ * sq_done; false if it did not run to SQLITE_DONE. */
+bool sq_run_done(sqlite3_stmt *st);
 int sq_exec(sqlite3 *db, const char *sql);
 int sq_bind_text(sqlite3_stmt *st, int i, const char *text);
 /* Column i as text, "" for NULL. */

@@ -168,14 +168,6 @@ static struct sq_sql q_tidy_total =
 /* The rows' trigram entries stay, counted (schema/sqlite/013_fts_dead.sql). */
 static struct sq_sql q_tidy_dead = SQ_SQL("UPDATE fts_state SET dead = dead + ?1 WHERE id = 1");
 
-/* Step st (bound, from sq_stmt) to its end; false if it failed. */
-static bool run_done(sqlite3_stmt *st)
-{
-	int r = sqlite3_step(st);
-	sq_done(st);
-	return r == SQLITE_DONE;
-}
-
 /* Run q, binding ?1 = before and ?2 = rows where it has them. */
 static bool run_q(struct sq_store *s, struct sq_sql *q, const struct store_tidy *t, size_t rows)
 {
@@ -187,7 +179,7 @@ static bool run_q(struct sq_store *s, struct sq_sql *q, const struct store_tidy 
 		sqlite3_bind_int64(st, 1, t->before);
 	if (n >= 2)
 		sqlite3_bind_int64(st, 2, (int64_t)rows);
-	return run_done(st);
+	return sq_run_done(st);
 }
 
 /* Inside the transaction: the picked rows, then the counters and the event. */
@@ -208,7 +200,7 @@ static enum ca_err tidy_step(struct sq_store *s, const struct store_tidy *t, uin
 		return CA_ERR_STORE;
 	sqlite3_bind_int64(total, 1, (int64_t)*n);
 	sqlite3_bind_int64(dead, 1, (int64_t)*n);
-	if (!run_done(days) || !run_done(total) || !run_done(dead))
+	if (!sq_run_done(days) || !sq_run_done(total) || !sq_run_done(dead))
 		return CA_ERR_STORE;
 	char detail[128];
 	rows_tidy_detail(t, *n, detail, sizeof(detail));

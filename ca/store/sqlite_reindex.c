@@ -79,21 +79,13 @@ static bool due(const struct rx_state *x)
 	return x->dead >= REINDEX_MIN && x->dead * REINDEX_SHARE >= x->rows;
 }
 
-static bool run(sqlite3_stmt *st)
-{
-	int r = st != NULL ? sqlite3_step(st) : SQLITE_ERROR;
-	if (st != NULL)
-		sq_done(st);
-	return r == SQLITE_DONE;
-}
-
 /* In the write transaction: begin a rebuild (its table, its state). */
 static bool rx_begin(struct sq_store *s, struct sq_conn *c)
 {
 	return sq_exec(c->db, "DROP TABLE IF EXISTS cert_fts_new; "
 			      "CREATE VIRTUAL TABLE cert_fts_new USING fts5(search, content = '', "
 			      "columnsize = 0, tokenize = 'trigram')") == SQLITE_OK &&
-	       run(sq_stmt(s, &q_rx_begin, NULL));
+	       sq_run_done(sq_stmt(s, &q_rx_begin, NULL));
 }
 
 /* In the write transaction: fill the next chunk, or swap when none is
@@ -115,7 +107,7 @@ static bool rx_chunk(struct sq_store *s, struct sq_conn *c, const struct rx_stat
 	if (!rows)
 		return sq_exec(c->db, "ALTER TABLE cert_fts RENAME TO cert_fts_old; "
 				      "ALTER TABLE cert_fts_new RENAME TO cert_fts") == SQLITE_OK &&
-		       run(sq_stmt(s, &q_rx_done, NULL));
+		       sq_run_done(sq_stmt(s, &q_rx_done, NULL));
 	sqlite3_stmt *fill = sq_stmt(s, &q_rx_fill, NULL);
 	sqlite3_stmt *mark = fill ? sq_stmt(s, &q_rx_mark, NULL) : NULL;
 	if (mark == NULL)
@@ -123,7 +115,7 @@ static bool rx_chunk(struct sq_store *s, struct sq_conn *c, const struct rx_stat
 	sqlite3_bind_int64(fill, 1, x->rebuild);
 	sqlite3_bind_int64(fill, 2, upto);
 	sqlite3_bind_int64(mark, 1, upto);
-	return run(fill) && run(mark);
+	return sq_run_done(fill) && sq_run_done(mark);
 }
 
 /* In the write transaction: empty a chunk of the old index's segments, or

@@ -70,12 +70,7 @@ static enum ca_err fts_index(struct sq_store *s, int64_t from, int64_t upto)
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, upto);
 	sqlite3_bind_int64(mk, 1, upto);
-	enum ca_err rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_step(mk) == SQLITE_DONE
-			     ? CA_OK
-			     : CA_ERR_STORE;
-	sq_done(st);
-	sq_done(mk);
-	return rc;
+	return sq_run_done(st) && sq_run_done(mk) ? CA_OK : CA_ERR_STORE;
 }
 
 /*

@@ -152,8 +152,10 @@ enum ca_err sq_reindex_some(struct sq_store *s, bool *more)
 	}
 	if (!x.old && x.rebuild < 0 && (!due(&x) || s->reindex_quiet < REINDEX_QUIET_ROUNDS))
 		return CA_OK;
-	if (sq_exec(c->db, "BEGIN IMMEDIATE") != SQLITE_OK)
-		return CA_ERR_STORE;
+	struct ca_error err;
+	enum ca_err rc = sq_begin(c, &err);
+	if (rc != CA_OK)
+		return rc;
 	bool ok = rx_read(s, &x), work = true, dropped; /* again, in the transaction */
 	if (ok && x.old)				/* the last rebuild's old index first */
 		work = (ok = rx_drop_old(c, &dropped)) && !dropped;
@@ -163,10 +165,7 @@ enum ca_err sq_reindex_some(struct sq_store *s, bool *more)
 		ok = rx_chunk(s, c, &x); /* a chunk, or the swap: then the old one to drop */
 	else
 		work = false; /* another one finished it, or it is not due */
-	if (ok && sq_exec(c->db, "COMMIT") == SQLITE_OK) {
+	if ((rc = sq_end(c, ok ? CA_OK : CA_ERR_STORE, &err)) == CA_OK)
 		*more = work;
-		return CA_OK;
-	}
-	sq_exec(c->db, "ROLLBACK");
-	return CA_ERR_STORE;
+	return rc;
 }

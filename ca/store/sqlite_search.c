@@ -93,20 +93,15 @@ enum ca_err sq_index_catch_up_some(struct sq_store *s, bool *more)
 		return CA_ERR_STORE;
 	if (indexed >= top)
 		return CA_OK;
-	if (sq_exec(c->db, "BEGIN IMMEDIATE") != SQLITE_OK)
-		return CA_ERR_STORE;
-	enum ca_err rc = fts_behind(s, &indexed, &top);
-	int64_t upto = top - indexed > FTS_CHUNK ? indexed + FTS_CHUNK : top;
-	if (rc == CA_OK && indexed < top)
-		rc = fts_index(s, indexed, upto);
-	if (rc == CA_OK && sq_exec(c->db, "COMMIT") != SQLITE_OK)
-		rc = CA_ERR_STORE;
-	if (rc != CA_OK) {
-		sq_exec(c->db, "ROLLBACK");
+	struct ca_error err;
+	enum ca_err rc = sq_begin(c, &err);
+	if (rc != CA_OK)
 		return rc;
-	}
-	*more = upto < top;
-	return CA_OK;
+	if ((rc = fts_behind(s, &indexed, &top)) == CA_OK && indexed < top)
+		rc = fts_index(s, indexed, indexed + FTS_CHUNK < top ? indexed + FTS_CHUNK : top);
+	if ((rc = sq_end(c, rc, &err)) == CA_OK)
+		*more = top - indexed > FTS_CHUNK;
+	return rc;
 }
 
 enum ca_err sq_index_catch_up(struct sq_store *s)

@@ -20,8 +20,6 @@
  * chunk reads it inside its own write transaction, so two never fill the
  * same rows.
  */
-#include <stdio.h>
-
 #include "errors.h"
 #include "sqlite_int.h"
 
@@ -32,8 +30,14 @@
  * ten seconds of the service's): not while a tidy is still deleting, which
  * would make the rows it copies dead again and compete for the lock. */
 #define REINDEX_QUIET_ROUNDS 40
-/* Segment rows of the old index deleted a transaction (4 KiB or so each). */
-#define DROP_CHUNK 1000
+/* Segment rows of the old index deleted a transaction (4 KiB or so each),
+ * and the statement. Rowids 1 and 10 are FTS5's averages and structure
+ * records, which it reads to open the table, and DROP TABLE opens it: they
+ * stay. */
+#define DROP_CHUNK "1000"
+#define DROP_OLD_SQL                                                                               \
+	"DELETE FROM cert_fts_old_data WHERE rowid IN (SELECT rowid FROM cert_fts_old_data "       \
+	"WHERE rowid > 10 LIMIT " DROP_CHUNK ")"
 
 static struct sq_sql q_rx_state =
     SQ_SQL("SELECT last_rowid, dead, rebuild_rowid, (SELECT coalesce(sum(n), 0) FROM cert_days), "
@@ -122,14 +126,7 @@ static bool rx_chunk(struct sq_store *s, struct sq_conn *c, const struct rx_stat
  * drop it when none are left; *done says which. */
 static bool rx_drop_old(struct sq_conn *c, bool *done)
 {
-	char sql[128];
-	/* Rowids 1 and 10 are FTS5's averages and structure records, which it
-	 * reads to open the table, and DROP TABLE opens it: they stay. */
-	snprintf(sql, sizeof(sql),
-		 "DELETE FROM cert_fts_old_data WHERE rowid IN (SELECT rowid FROM "
-		 "cert_fts_old_data WHERE rowid > 10 LIMIT %d)",
-		 DROP_CHUNK);
-	if (sq_exec(c->db, sql) != SQLITE_OK)
+	if (sq_exec(c->db, DROP_OLD_SQL) != SQLITE_OK)
 		return false;
 	*done = sqlite3_changes(c->db) == 0;
 	return !*done || sq_exec(c->db, "DROP TABLE cert_fts_old") == SQLITE_OK;

@@ -1,7 +1,7 @@
 /*
  * The code in this file implements the SQLite store's machinery
  * (sqlite_int.h): connections, pragmas, migrations, the group-commit
- * writer, backup, watch, and the ops table.
+ * writer, watch, and the ops table (backup: sqlite_backup.c).
  *
  * Connections: one per thread, opened on first use and kept in a list so
  * close can finish them; prepared statements are cached per connection.
@@ -517,7 +517,7 @@ enum ca_err sq_explain_sql(struct store *base, const char *sql, const char *mode
 	return rc;
 }
 
-/* ---- open, close, ping, backup ---- */
+/* ---- open, close, ping ---- */
 
 void sq_close(struct store *base)
 {
@@ -592,74 +592,6 @@ enum ca_err sq_ping(struct store *base, struct ca_error *err)
 	    (c = sq_conn(s)) != NULL)
 		e = probe_write(s, c, err);
 	return e;
-}
-
-/* Copy c's database into the open dst in one step: one read snapshot (in
- * WAL mode the writer goes on meanwhile), then one file without a log. */
-static enum ca_err backup_into(struct sq_conn *c, sqlite3 *dst, struct ca_error *err)
-{
-	sqlite3_busy_timeout(dst, 5000);
-	sqlite3_backup *b = sqlite3_backup_init(dst, "main", c->db, "main");
-	if (b == NULL)
-		return ca_fail(err, CA_ERR_STORE, "backup: %s", sqlite3_errmsg(dst));
-	int r;
-	for (int tries = 0; (r = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || r == SQLITE_LOCKED;
-	     tries++) {
-		if (tries == 100)
-			break;
-		sqlite3_sleep(50);
-	}
-	if (sqlite3_backup_finish(b) != SQLITE_OK || r != SQLITE_DONE)
-		return ca_fail(err, CA_ERR_STORE, "backup: %s", sqlite3_errmsg(dst));
-	if (sq_exec(dst, "PRAGMA wal_checkpoint(TRUNCATE)") != SQLITE_OK ||
-	    sq_exec(dst, "PRAGMA journal_mode = DELETE") != SQLITE_OK)
-		return ca_fail(err, CA_ERR_STORE, "backup: %s", sqlite3_errmsg(dst));
-	return CA_OK;
-}
-
-static void unlink_copy(const char *path)
-{
-	char side[PATH_MAX];
-	unlink(path);
-	if (snprintf(side, sizeof(side), "%s-wal", path) < (int)sizeof(side))
-		unlink(side);
-	if (snprintf(side, sizeof(side), "%s-shm", path) < (int)sizeof(side))
-		unlink(side);
-}
-
-/*
- * A consistent copy while the service runs. The file is new (O_EXCL,
- * 0600: it holds token hashes and the event log), and synced before it is
- * called done; on failure nothing is left behind.
- */
-enum ca_err sq_backup(struct store *base, const char *path, struct ca_error *err)
-{
-	struct sq_conn *c = sq_conn(sq_of(base));
-	if (c == NULL)
-		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return ca_fail(err, errno == EEXIST ? CA_ERR_EXISTS : CA_ERR_IO,
-			       "cannot create %s: %s", path, strerror(errno));
-	close(fd);
-	sqlite3 *dst = NULL;
-	enum ca_err rc;
-	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
-		rc = ca_fail(err, CA_ERR_IO, "cannot open %s as a database", path);
-	else
-		rc = backup_into(c, dst, err);
-	if (dst != NULL && sqlite3_close(dst) != SQLITE_OK)
-		rc = ca_fail(err, CA_ERR_STORE, "backup: the copy did not close cleanly");
-	if (rc == CA_OK) {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) != 0)
-			rc = ca_fail(err, CA_ERR_IO, "cannot sync %s", path);
-		if (fd >= 0)
-			close(fd);
-	}
-	if (rc != CA_OK)
-		unlink_copy(path);
-	return rc;
 }
 
 /* ---- watch and maintain ---- */

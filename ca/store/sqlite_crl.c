@@ -336,28 +336,23 @@ enum ca_err sq_crl_put(struct store *base, const struct store_crl *c)
 }
 
 /*
- * A backup (sq_backup) is one file that a restore puts in place of
- * privca.db, without this directory: the complete CRL goes into the copy's
- * row at path, where a store reads it as from before 012 (committed, so
- * synced, in the copy's rollback-journal mode). A file that is missing is
- * left so: the restored CA signs the next number.
+ * A backup (sqlite_backup.c) is one file that a restore puts in place of
+ * privca.db, without this directory: the complete CRL goes into the row of
+ * the copy dst, where a store reads it as from before 012. A file that is
+ * missing is left so: the restored CA signs the next number.
  */
-enum ca_err sq_crl_backup(struct sq_store *s, const char *path, struct ca_error *err)
+enum ca_err sq_crl_backup(struct sq_store *s, sqlite3 *dst, struct ca_error *err)
 {
-	sqlite3 *dst = NULL;
 	sqlite3_stmt *st = NULL;
 	uint8_t h[HASH_SHA256_LEN], *der = NULL;
 	size_t len = 0;
-	int r = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL);
-	if (r == SQLITE_OK)
-		r = sqlite3_prepare_v2(dst, "SELECT der_sha256 FROM crl_state WHERE id = 1", -1,
-				       &st, NULL);
+	int r =
+	    sqlite3_prepare_v2(dst, "SELECT der_sha256 FROM crl_state WHERE id = 1", -1, &st, NULL);
 	bool file = r == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
 		    sqlite3_column_bytes(st, 0) == HASH_SHA256_LEN;
 	if (file)
 		memcpy(h, sqlite3_column_blob(st, 0), sizeof(h));
 	sqlite3_finalize(st);
-	st = NULL;
 	if (r == SQLITE_OK && file && crl_read(s, h, &der, &len)) {
 		r = sqlite3_prepare_v2(
 		    dst, "UPDATE crl_state SET der = ?1, der_sha256 = NULL WHERE id = 1", -1, &st,
@@ -369,13 +364,10 @@ enum ca_err sq_crl_backup(struct sq_store *s, const char *path, struct ca_error 
 		sqlite3_finalize(st);
 		free(der);
 	}
-	enum ca_err rc = r == SQLITE_OK
-			     ? CA_OK
-			     : ca_fail(err, CA_ERR_STORE, "backup: the CRL could not be copied: %s",
-				       dst ? sqlite3_errmsg(dst) : "out of memory");
-	if (sqlite3_close(dst) != SQLITE_OK && rc == CA_OK)
-		rc = ca_fail(err, CA_ERR_STORE, "backup: the copy did not close cleanly");
-	return rc;
+	return r == SQLITE_OK
+		   ? CA_OK
+		   : ca_fail(err, CA_ERR_STORE, "backup: the CRL could not be copied: %s",
+			     sqlite3_errmsg(dst));
 }
 
 /* privca_crl_der(der, der_sha256): der when the row holds it, else the

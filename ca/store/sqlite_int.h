@@ -208,8 +208,8 @@ enum ca_err sq_crl_put(struct store *s, const struct store_crl *c);
  * outlives it), the SQL function privca_crl_der(der, der_sha256): the
  * complete CRL's DER, from the row or from its file. */
 enum ca_err sq_crl_der_function(sqlite3 *db, const char *path);
-/* Into the backup at path (sq_backup's), the complete CRL's DER in its row. */
-enum ca_err sq_crl_backup(struct sq_store *s, const char *path, struct ca_error *err);
+/* Into the backup dst (sq_backup's, open), the complete CRL's DER in its row. */
+enum ca_err sq_crl_backup(struct sq_store *s, sqlite3 *dst, struct ca_error *err);
 enum ca_err sq_event(struct store *s, int64_t at, const char *kind, const char *serial,
 		     const char *actor, const char *detail);
 enum ca_err sq_event_list(struct store *s, size_t limit, struct store_event_row **out, size_t *n,
@@ -271,6 +271,7 @@ enum ca_err sq_migrate(sqlite3 *db, struct ca_error *err);
 enum ca_err sq_data_version(struct sq_conn *c, int64_t *v);
 void sq_close(struct store *base);
 enum ca_err sq_ping(struct store *base, struct ca_error *err);
+/* sqlite_backup.c */
 enum ca_err sq_backup(struct store *base, const char *path, struct ca_error *err);
 
 #endif

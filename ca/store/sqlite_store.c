@@ -7,9 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -96,25 +94,11 @@ static enum ca_err sq_maintain(struct store *base, bool *more)
 	return rc;
 }
 
-/* sq_backup, with the complete CRL carried into the copy; on failure
- * nothing is left behind. */
-static enum ca_err sq_backup_all(struct store *base, const char *path, struct ca_error *err)
-{
-	enum ca_err rc = sq_backup(base, path, err);
-	if (rc == CA_OK && (rc = sq_crl_backup(sq_of(base), path, err)) != CA_OK) {
-		char journal[PATH_MAX];
-		unlink(path);
-		if (snprintf(journal, sizeof(journal), "%s-journal", path) < (int)sizeof(journal))
-			unlink(journal);
-	}
-	return rc;
-}
-
 static const struct store_ops sqlite_ops = {
     .scheme = "sqlite",
     .close = sq_close,
     .ping = sq_ping,
-    .backup = sq_backup_all,
+    .backup = sq_backup,
     .cert_put = sq_cert_put,
     .cert_get = sq_cert_get,
     .list = sq_list,

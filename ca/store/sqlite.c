@@ -10,15 +10,11 @@
  * commit is an fsync, and sharing it is what makes durable issuance fast
  * under concurrency.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "sqlite_int.h"
 #include "errors.h"

@@ -1,6 +1,7 @@
 /*
  * The code in this file implements the CA directory's small files
- * (file.h): one reader, one durable writer, one rename-replace.
+ * (file.h): one reader, one writer (durable unless told), one
+ * rename-replace.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +35,8 @@ static enum ca_err check_fd(int fd, const char *path, unsigned flags, size_t *si
 			       "%s is readable or writable by group or others (mode %03o); run "
 			       "chmod 600 %s",
 			       path, (unsigned)(st.st_mode & 0777), path);
-	if (st.st_size < 0 || (uintmax_t)st.st_size > FILE_MAX)
+	if (st.st_size < 0 ||
+	    (uintmax_t)st.st_size > ((flags & FILE_LARGE) ? FILE_LARGE_MAX : FILE_MAX))
 		return ca_fail(err, CA_ERR_IO, "%s is too large", path);
 	*size = (size_t)st.st_size;
 	return CA_OK;
@@ -84,6 +86,12 @@ out:
 enum ca_err file_write_new(const char *path, mode_t mode, const void *data, size_t n,
 			   struct ca_error *err)
 {
+	return file_create(path, mode, data, n, 0, err);
+}
+
+enum ca_err file_create(const char *path, mode_t mode, const void *data, size_t n, unsigned flags,
+			struct ca_error *err)
+{
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return ca_fail(err, errno == EEXIST ? CA_ERR_EXISTS : CA_ERR_IO,
@@ -101,7 +109,7 @@ enum ca_err file_write_new(const char *path, mode_t mode, const void *data, size
 		}
 		off += (size_t)w;
 	}
-	if (rc == CA_OK && fsync(fd) != 0)
+	if (rc == CA_OK && !(flags & FILE_NOSYNC) && fsync(fd) != 0)
 		rc = ca_fail(err, CA_ERR_IO, "cannot sync %s: %s", path, strerror(errno));
 	if (close(fd) != 0 && rc == CA_OK)
 		rc = ca_fail(err, CA_ERR_IO, "cannot close %s", path);

@@ -1,7 +1,8 @@
 /*
- * Small files of the CA directory: the one reader, the one durable writer
- * and the one replace-in-one-step (ca.pem, ca.key, tls.key, tls.pem,
- * privca.conf). Every error names the file in words.
+ * Files of the CA directory: the one reader, the one writer (durable unless
+ * told) and the one replace-in-one-step (ca.pem, ca.key, tls.key, tls.pem,
+ * privca.conf; the complete CRL beside privca.db). Every error names the
+ * file in words.
  */
 #ifndef PRIVCA_FILE_H
 #define PRIVCA_FILE_H
@@ -14,15 +15,22 @@
 
 #include "privca/ca.h"
 
-/* The largest file file_read accepts. */
-#define FILE_MAX (1u << 24)
+/* The largest file file_read accepts; with FILE_LARGE, the largest. */
+#define FILE_MAX       (1u << 24)
+#define FILE_LARGE_MAX (1u << 30)
 
-/* Flags for file_read. */
+/* Flags for file_read and file_create. */
 enum {
 	/* Refuse (CA_ERR_IO, saying "chmod 600") a file that group or others
 	 * may read or write, and wipe the buffer before any free on failure:
 	 * for private keys. Free *out with ca_secret_free. */
 	FILE_SECRET = 1,
+	/* file_read: up to FILE_LARGE_MAX bytes (a complete CRL is 44 MB at a
+	 * million entries). */
+	FILE_LARGE = 2,
+	/* file_create: no fsync, for a file whose reader checks it itself and
+	 * takes a torn one for none (the complete CRL, by its hash). */
+	FILE_NOSYNC = 4,
 };
 
 /* dir + "/" + name into path; CA_ERR_IO naming dir when it does not fit. */
@@ -39,8 +47,11 @@ enum ca_err file_read(const char *path, unsigned flags, uint8_t **out, size_t *l
 
 /*
  * Create path, which must not exist (CA_ERR_EXISTS), with mode, write n
- * bytes of data and fsync it. On failure nothing is left at path.
+ * bytes of data and fsync it (not with FILE_NOSYNC). On failure nothing is
+ * left at path. file_write_new: with flags 0.
  */
+enum ca_err file_create(const char *path, mode_t mode, const void *data, size_t n, unsigned flags,
+			struct ca_error *err) CA_WUR;
 enum ca_err file_write_new(const char *path, mode_t mode, const void *data, size_t n,
 			   struct ca_error *err) CA_WUR;
 

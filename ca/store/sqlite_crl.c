@@ -26,12 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "crypto/hash.h"
 #include "errors.h"
+#include "file.h"
 #include "sqlite_int.h"
 
-/* Larger than any CRL this CA signs (a million entries: 44 MB). */
-#define CRL_FILE_MAX ((size_t)1 << 30)
 /* A file that is neither the current CRL nor the one before goes when it
  * is this old; a temporary file, when it is an hour old (its writer died). */
 #define STALE_S	    60
@@ -55,16 +55,6 @@ static struct sq_sql q_crl_put =
 
 /* ---- the files ---- */
 
-static void to_hex(const uint8_t h[HASH_SHA256_LEN], char out[HEX_LEN + 1])
-{
-	static const char hx[] = "0123456789abcdef";
-	for (int i = 0; i < HASH_SHA256_LEN; i++) {
-		out[2 * i] = hx[h[i] >> 4];
-		out[2 * i + 1] = hx[h[i] & 15];
-	}
-	out[HEX_LEN] = '\0';
-}
-
 /* The directory (hex NULL) or the file of the CRL whose hash is hex,
  * beside the database at db. */
 static bool crl_path_at(const char *db, const char *hex, char out[PATH_MAX])
@@ -79,78 +69,43 @@ static bool crl_path(const struct sq_store *s, const char *hex, char out[PATH_MA
 	return crl_path_at(s->path, hex, out);
 }
 
-static bool write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return false;
-		p += k;
-		n -= (size_t)k;
-	}
-	return true;
-}
-
-/* Write der as the file named hex: under a temporary name, then renamed. */
-static bool crl_write(const struct sq_store *s, const char *hex, const uint8_t *der, size_t len)
+/* Write der as the file named hex: under a temporary name, then renamed;
+ * err says why not. */
+static enum ca_err crl_write(const struct sq_store *s, const char *hex, const uint8_t *der,
+			     size_t len, struct ca_error *err)
 {
 	static atomic_uint seq;
 	char dir[PATH_MAX], tmp[PATH_MAX], name[PATH_MAX];
-	if (!crl_path(s, NULL, dir) || !crl_path(s, hex, name))
-		return false;
+	if (!crl_path(s, NULL, dir) || !crl_path(s, hex, name) ||
+	    snprintf(tmp, sizeof(tmp), "%s/.tmp-%ld-%u", dir, (long)getpid(),
+		     atomic_fetch_add(&seq, 1)) >= (int)sizeof(tmp))
+		return ca_fail(err, CA_ERR_IO, "the database's name is too long");
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return false;
-	int n = snprintf(tmp, sizeof(tmp), "%s/.tmp-%ld-%u", dir, (long)getpid(),
-			 atomic_fetch_add(&seq, 1));
-	if (n < 0 || n >= (int)sizeof(tmp))
-		return false;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return false;
-	bool ok = write_all(fd, der, len);
-	if (close(fd) != 0)
-		ok = false;
-	if (ok && rename(tmp, name) != 0)
-		ok = false;
-	if (!ok)
+		return ca_fail(err, CA_ERR_IO, "cannot make %s: %s", dir, strerror(errno));
+	enum ca_err rc = file_create(tmp, 0600, der, len, FILE_NOSYNC, err);
+	if (rc == CA_OK && rename(tmp, name) != 0) {
+		rc = ca_fail(err, CA_ERR_IO, "cannot rename %s: %s", tmp, strerror(errno));
 		(void)unlink(tmp);
-	return ok;
+	}
+	return rc;
 }
 
 /*
  * The file whose SHA-256 is h into *der (malloc'd), *len; false (and
- * *der NULL) when it is missing, is not a regular file of a CRL's size, or
- * does not hash to h.
+ * *der NULL) when it is missing, is no regular file (file_read), is empty
+ * or does not hash to h.
  */
 static bool crl_read_at(const char *db, const uint8_t h[HASH_SHA256_LEN], uint8_t **der,
 			size_t *len)
 {
 	char hex[HEX_LEN + 1], name[PATH_MAX];
-	struct stat st;
-	uint8_t got[HASH_SHA256_LEN];
-	*der = NULL;
-	to_hex(h, hex);
-	if (!crl_path_at(db, hex, name))
-		return false;
-	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return false;
-	uint8_t *p = NULL;
+	uint8_t got[HASH_SHA256_LEN], *p = NULL;
 	size_t n = 0;
-	bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-		  (size_t)st.st_size <= CRL_FILE_MAX && (p = malloc((size_t)st.st_size)) != NULL;
-	while (ok && n < (size_t)st.st_size) {
-		ssize_t k = read(fd, p + n, (size_t)st.st_size - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		ok = k > 0;
-		n += ok ? (size_t)k : 0;
-	}
-	close(fd);
-	ok = ok && hash_sha256(p, n, got) == CA_OK && memcmp(got, h, sizeof(got)) == 0;
-	if (!ok) {
+	*der = NULL;
+	hex_encode(h, HASH_SHA256_LEN, hex);
+	if (!crl_path_at(db, hex, name) || file_read(name, FILE_LARGE, &p, &n, NULL) != CA_OK)
+		return false;
+	if (n == 0 || hash_sha256(p, n, got) != CA_OK || memcmp(got, h, sizeof(got)) != 0) {
 		free(p);
 		return false;
 	}
@@ -280,7 +235,7 @@ static enum ca_err crl_record(struct sq_store *s, struct sq_conn *cn, const stru
 		return CA_ERR_STORE;
 	int r = sqlite3_step(st);
 	if (r == SQLITE_ROW && sqlite3_column_bytes(st, 0) == HASH_SHA256_LEN)
-		to_hex(sqlite3_column_blob(st, 0), old);
+		hex_encode(sqlite3_column_blob(st, 0), HASH_SHA256_LEN, old);
 	sq_done(st);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return CA_ERR_STORE;
@@ -308,16 +263,15 @@ enum ca_err sq_crl_put(struct store *base, const struct store_crl *c)
 	uint8_t h[HASH_SHA256_LEN];
 	char hex[HEX_LEN + 1], old[HEX_LEN + 1];
 	struct ca_error err;
-	if (c->der == NULL || c->len == 0 || c->len > CRL_FILE_MAX ||
+	if (c->der == NULL || c->len == 0 || c->len > FILE_LARGE_MAX ||
 	    hash_sha256(c->der, c->len, h) != CA_OK)
 		return CA_ERR_STORE;
-	to_hex(h, hex);
+	hex_encode(h, HASH_SHA256_LEN, hex);
 	/* The file first: a row never names a file that was not written. One
 	 * that loses the number to another builder is swept by a later put. */
-	if (!crl_write(s, hex, c->der, c->len)) {
-		fprintf(stderr,
-			"privca: store: CRL %llu could not be written beside the database: %s\n",
-			(unsigned long long)c->number, strerror(errno));
+	if (crl_write(s, hex, c->der, c->len, &err) != CA_OK) {
+		fprintf(stderr, "privca: store: CRL %llu could not be written: %s\n",
+			(unsigned long long)c->number, err.detail);
 		return CA_ERR_STORE;
 	}
 	struct sq_conn *cn = sq_conn(s);

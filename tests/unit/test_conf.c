@@ -173,6 +173,31 @@ static void test_file_secret_and_replace(void **state)
 	assert_int_equal(access(p, F_OK), -1);
 }
 
+/* FILE_LARGE: over FILE_MAX (a complete CRL of a million entries is 44 MB)
+ * is refused without it and read with it; file_create with FILE_NOSYNC
+ * writes the same bytes and, like file_write_new, never overwrites. */
+static void test_file_large_and_nosync(void **state)
+{
+	struct tmp *t = *state;
+	size_t big = (size_t)FILE_MAX + 4096;
+	uint8_t *data = malloc(big), *buf = NULL;
+	size_t len = 0;
+	struct ca_error e = {0};
+	assert_non_null(data);
+	for (size_t i = 0; i < big; i++)
+		data[i] = (uint8_t)(i * 31);
+	unlink(t->path);
+	assert_int_equal(file_create(t->path, 0600, data, big, FILE_NOSYNC, &e), CA_OK);
+	assert_int_equal(file_create(t->path, 0600, "x", 1, FILE_NOSYNC, &e), CA_ERR_EXISTS);
+	assert_int_equal(file_read(t->path, 0, &buf, &len, &e), CA_ERR_IO);
+	assert_non_null(strstr(e.detail, "too large"));
+	assert_int_equal(file_read(t->path, FILE_LARGE, &buf, &len, &e), CA_OK);
+	assert_int_equal(len, big);
+	assert_memory_equal(buf, data, big);
+	free(buf);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +206,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_file_secret_and_replace, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_file_large_and_nosync, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

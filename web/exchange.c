@@ -133,12 +133,14 @@ static const struct http_ops server_ops = {req_header, req_query, req_query_all}
 /* ---- libmicrohttpd glue ------------------------------------------------- */
 
 /* Copy s for the log: printable ASCII kept, anything else \xHH, at most
- * 300 bytes of input. */
+ * LOG_INPUT_MAX bytes of input, so at most LOG_FIELD_MAX bytes out. */
+#define LOG_INPUT_MAX 300
+#define LOG_FIELD_MAX (4 * LOG_INPUT_MAX + sizeof("..."))
 static char *log_escape(const char *s)
 {
 	struct buf b = {0};
 	size_t i;
-	for (i = 0; s != NULL && s[i] && i < 300; i++) {
+	for (i = 0; s != NULL && s[i] && i < LOG_INPUT_MAX; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c > 0x20 && c < 0x7f && c != '\\' && c != '"')
 			buf_add(&b, &s[i], 1);
@@ -626,7 +628,9 @@ static void log_time(char out[40])
  */
 static void log_line(const struct exchange *x, int64_t usec, enum MHD_RequestTerminationCode toe)
 {
-	char when[40], line[URI_MAX + 512];
+	/* method and path (log_escape), the other fields bounded by their arrays */
+	char when[40], line[2 * LOG_FIELD_MAX + sizeof(x->token_name) + sizeof(x->serial) +
+			    sizeof(x->peer) + 128];
 	log_time(when);
 	int n = snprintf(line, sizeof(line), "%s %s %s %s %s %d %zu %lldus %s %s%s\n", when,
 			 x->l->name, x->peer[0] ? x->peer : "-", x->method ? x->method : "-",

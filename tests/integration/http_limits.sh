@@ -203,6 +203,22 @@ check "log: a public request has - for token and serial" \
 	grep -Eq "^$ts http 127\.0\.0\.1 GET /healthz 200 3 [0-9]+us - -\$" "$T/server.log"
 check "log: HTTPS requests name their listener" grep -Eq "^$ts https 127\.0\.0\.1 GET /healthz " "$T/server.log"
 
+# A path of hostile bytes (a quote, a backslash, a byte over 0x7f, 400 more)
+# is one log line, escaped and cut at 300 bytes of it: nothing raw reaches
+# the log.
+python3 - "$HTTP_PORT" <<'PYEOF' || bad "log: the hostile path could not be sent"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b'GET /q"\\\xff' + b"a" * 400 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+while s.recv(65536):
+    pass
+PYEOF
+sleep 0.3
+want='GET /q\x22\x5c\xff'"$(printf 'a%.0s' $(seq 1 295))"'... '
+eq "log: a hostile path is one line, escaped and cut" "$(grep -cF -e "$want" "$T/server.log")" 1
+check "log: no byte of it raw (none over 0x7f in the log)" \
+	python3 -c "import sys; sys.exit(any(b > 0x7f for b in open('$T/server.log', 'rb').read()))"
+
 # ---- afterwards ---------------------------------------------------------------------
 check "the server is still running" server_alive
 eq "/healthz afterwards" "$(http "$T/h" "$BASE/healthz") $(cat "$T/h.body")" "200 ok"

@@ -54,10 +54,10 @@ static enum ca_err open_dir(const char *dir, const char *pass_file, struct ca **
 	return ca_open_ex(dir, &oo, ca, err);
 }
 
-/* The command line of privca acme. */
+/* The command line of privca acme: what to do, with which name or kid. */
 struct acme_args {
-	const char *dir, *pass_file, *args[3];
-	size_t nargs;
+	const char *dir, *pass_file, *operand;
+	enum { EAB_NEW, EAB_LIST, EAB_REVOKE } what;
 	bool json;
 };
 
@@ -65,14 +65,16 @@ struct acme_args {
  * (0 after --help, 2 for a usage error). */
 static int parse_args(int argc, char **argv, struct acme_args *a)
 {
+	const char *args[3];
+	size_t nargs = 0;
 	bool operands = false;
 	for (int i = 1; i < argc; i++) {
 		if (!operands && strcmp(argv[i], "--") == 0) {
 			operands = true; /* the rest are names and kids, even "-x" */
 		} else if (operands || argv[i][0] != '-') {
-			if (a->nargs == 3)
+			if (nargs == 3)
 				return usage("too many arguments");
-			a->args[a->nargs++] = argv[i];
+			args[nargs++] = argv[i];
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(help, stdout);
 			return 0;
@@ -88,6 +90,19 @@ static int parse_args(int argc, char **argv, struct acme_args *a)
 			return usage("unknown option");
 		}
 	}
+	if (nargs < 2 || strcmp(args[0], "eab") != 0)
+		return usage("the command is: acme eab NAME | eab list NAME | eab revoke KID");
+	if (nargs == 2)
+		a->what = EAB_NEW;
+	else if (strcmp(args[1], "list") == 0)
+		a->what = EAB_LIST;
+	else if (strcmp(args[1], "revoke") == 0)
+		a->what = EAB_REVOKE;
+	else
+		return usage("the subcommands of eab are list and revoke");
+	if (a->json && a->what != EAB_NEW)
+		return usage("--json goes with eab NAME");
+	a->operand = args[nargs - 1];
 	return -1;
 }
 
@@ -97,27 +112,16 @@ int cmd_acme(int argc, char **argv)
 	int st = parse_args(argc, argv, &a);
 	if (st >= 0)
 		return st;
-	const char *dir = a.dir, *pass_file = a.pass_file, *const *args = a.args;
-	size_t nargs = a.nargs;
-	bool json = a.json;
-	if (nargs < 2 || strcmp(args[0], "eab") != 0)
-		return usage("the command is: acme eab NAME | eab list NAME | eab revoke KID");
-	bool list = nargs == 3 && strcmp(args[1], "list") == 0;
-	bool revoke = nargs == 3 && strcmp(args[1], "revoke") == 0;
-	if (nargs == 3 && !list && !revoke)
-		return usage("the subcommands of eab are list and revoke");
-	if (json && nargs != 2)
-		return usage("--json goes with eab NAME");
 	struct ca *ca;
 	struct ca_error err;
-	enum ca_err rc = open_dir(dir, pass_file, &ca, &err);
+	enum ca_err rc = open_dir(a.dir, a.pass_file, &ca, &err);
 	if (rc != CA_OK)
 		return refused("", rc, &err);
 	int status = 0;
-	if (list) {
+	if (a.what == EAB_LIST) {
 		struct acme_eab_info *v;
 		size_t n;
-		if ((rc = acme_eab_list(ca, args[2], &v, &n, &err)) != CA_OK) {
+		if ((rc = acme_eab_list(ca, a.operand, &v, &n, &err)) != CA_OK) {
 			status = refused("eab list", rc, &err);
 		} else {
 			for (size_t i = 0; i < n; i++) {
@@ -129,14 +133,14 @@ int cmd_acme(int argc, char **argv)
 			}
 			free(v);
 		}
-	} else if (revoke) {
-		if ((rc = acme_eab_revoke(ca, args[2], &err)) != CA_OK)
+	} else if (a.what == EAB_REVOKE) {
+		if ((rc = acme_eab_revoke(ca, a.operand, &err)) != CA_OK)
 			status = refused("eab revoke", rc, &err);
 	} else {
 		char kid[ACME_EAB_KID_LEN + 1], key[ACME_EAB_KEY_LEN + 1];
-		if ((rc = acme_eab_create(ca, args[1], kid, key, &err)) != CA_OK) {
+		if ((rc = acme_eab_create(ca, a.operand, kid, key, &err)) != CA_OK) {
 			status = refused("eab", rc, &err);
-		} else if (json) {
+		} else if (a.json) {
 			json_t *o = json_pack("{s:s, s:s}", "kid", kid, "hmac_key", key);
 			char *s = o ? json_dumps(o, 0) : NULL;
 			json_decref(o);

@@ -942,6 +942,14 @@ static void tidy_search_and_space(void **state)
 	ca_cert_list_free(&l);
 }
 
+/* Leave 24 MiB of free pages in db's file (a table written, then dropped). */
+static void free_24_mib(sqlite3 *db)
+{
+	exec_ok(db, "CREATE TABLE big (b BLOB); INSERT INTO big SELECT zeroblob(1 << 20) FROM "
+		    "(WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 24) "
+		    "SELECT i FROM k); DROP TABLE big");
+}
+
 /* store_list's pages for term, both orders, against SQL on db; some: SQL
  * finds at least one. */
 static void assert_like_sql(struct store *s, sqlite3 *db, const char *term, bool some)
@@ -1050,9 +1058,7 @@ static void tidy_leaves_entries_then_rebuild(void **state)
 
 	/* Space freed in bulk (a swapped index: here a dropped 24 MiB table)
 	 * goes back to the file system in the rounds that follow. */
-	exec_ok(db, "CREATE TABLE big (b BLOB); INSERT INTO big SELECT zeroblob(1 << 20) FROM "
-		    "(WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 24) "
-		    "SELECT i FROM k); DROP TABLE big");
+	free_24_mib(db);
 	int64_t pages = scalar(f->where, "PRAGMA page_count");
 	assert_true(scalar(f->where, "PRAGMA freelist_count") > 6000);
 	for (rounds = 0, more = true; more; rounds++) {
@@ -1074,9 +1080,7 @@ static void no_auto_vacuum_no_loop(void **state)
 	struct ca_error e;
 	sqlite3 *db = raw(f->where);
 	exec_ok(db, "PRAGMA auto_vacuum = NONE; VACUUM");
-	exec_ok(db, "CREATE TABLE big (b BLOB); INSERT INTO big SELECT zeroblob(1 << 20) FROM "
-		    "(WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 24) "
-		    "SELECT i FROM k); DROP TABLE big");
+	free_24_mib(db);
 	sqlite3_close(db);
 	assert_int_equal(scalar(f->where, "PRAGMA auto_vacuum"), 0);
 	int64_t free0 = scalar(f->where, "PRAGMA freelist_count");

@@ -334,14 +334,17 @@ enum ca_err sq_tidy(struct store *base, const struct store_tidy *t, uint64_t *n,
 	return rc;
 }
 
-/* PRAGMA freelist_count on c; -1 if it cannot be read. */
-static int64_t free_pages(struct sq_conn *c)
+static struct sq_sql q_free_pages = SQ_SQL("PRAGMA freelist_count");
+
+/* Free pages of the file; -1 if they cannot be counted. Asked every round
+ * of the service's housekeeping: prepared once (sq_stmt). */
+static int64_t free_pages(struct sq_store *s)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(c->db, "PRAGMA freelist_count", -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = sq_stmt(s, &q_free_pages, NULL);
+	if (st == NULL)
 		return -1;
 	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_finalize(st);
+	sq_done(st);
 	return n;
 }
 
@@ -349,14 +352,14 @@ enum ca_err sq_vacuum_some(struct sq_store *s, int64_t keep, bool *more)
 {
 	struct sq_conn *c = sq_conn(s);
 	*more = false;
-	int64_t n = c != NULL ? free_pages(c) : -1, after;
+	int64_t n = c != NULL ? free_pages(s) : -1, after;
 	if (n < 0)
 		return CA_ERR_STORE;
 	if (n <= keep)
 		return CA_OK;
 	char pragma[64];
 	snprintf(pragma, sizeof(pragma), "PRAGMA incremental_vacuum(%d)", VACUUM_PAGES);
-	if (sq_exec(c->db, pragma) != SQLITE_OK || (after = free_pages(c)) < 0)
+	if (sq_exec(c->db, pragma) != SQLITE_OK || (after = free_pages(s)) < 0)
 		return CA_ERR_STORE;
 	/* A store from before auto_vacuum (a no-op there) gives none back:
 	 * then there is no more to do, not a loop. */

@@ -15,22 +15,13 @@
  * the check's deadline.
  */
 #include <arpa/inet.h>
-#include <curl/curl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "curl.h"
 #include "resolver.h"
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-
-static void curl_init_lib(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 struct body {
 	uint8_t buf[ACME_HTTP01_BODY_MAX];
@@ -314,9 +305,9 @@ void http01_check(const struct acme_check_cfg *cfg, const struct acme_check *c, 
 	int port = cfg->http_port > 0 ? cfg->http_port : 80;
 	bool v6 = c->is_ip && strchr(c->identifier, ':') != NULL;
 
-	pthread_once(&curl_once, curl_init_lib);
-	if (curl_init_rc != CURLE_OK) {
-		check_fail(r, "serverInternal", "libcurl: %s", curl_easy_strerror(curl_init_rc));
+	char why[256];
+	if (!curl_load(why, sizeof(why))) {
+		check_fail(r, "serverInternal", "the http-01 check needs libcurl: %s", why);
 		return;
 	}
 	snprintf(url, sizeof(url), "http://%s%s%s:%d/.well-known/acme-challenge/%s", v6 ? "[" : "",

@@ -19,10 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
 #include "crypto/hash.h"
 #include "errors.h"
+#include "pq.h"
 #include "sqlite_int.h"
 #include "store.h"
 

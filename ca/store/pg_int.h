@@ -20,12 +20,12 @@
 #ifndef PRIVCA_STORE_PG_INT_H
 #define PRIVCA_STORE_PG_INT_H
 
-#include <libpq-fe.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "batch.h"
+#include "pq.h"
 #include "store.h"
 
 #define PG_POOL_MAX 64

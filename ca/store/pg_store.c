@@ -105,12 +105,14 @@ static void describe(struct pg_store *s)
 
 enum ca_err store_pg_open(const char *url, bool create, struct store **out, struct ca_error *err)
 {
+	enum ca_err rc = pq_load(err);
+	if (rc != CA_OK)
+		return rc;
 	char *msg = NULL;
 	PQconninfoOption *o = PQconninfoParse(url, &msg);
 	if (o == NULL) {
-		enum ca_err rc =
-		    ca_fail(err, CA_ERR_BAD_REQUEST, "the store URL is not a PostgreSQL URL: %s",
-			    msg != NULL ? msg : "out of memory");
+		rc = ca_fail(err, CA_ERR_BAD_REQUEST, "the store URL is not a PostgreSQL URL: %s",
+			     msg != NULL ? msg : "out of memory");
 		PQfreemem(msg);
 		return rc;
 	}
@@ -130,7 +132,7 @@ enum ca_err store_pg_open(const char *url, bool create, struct store **out, stru
 	describe(s);
 	/* The first connection says what is wrong with the URL, the password
 	 * or the database in libpq's words; the pool connects later, lazily. */
-	enum ca_err rc = CA_ERR_UNAVAILABLE;
+	rc = CA_ERR_UNAVAILABLE;
 	PGconn *db = pg_connect(s, err);
 	if (db != NULL) {
 		rc = pg_migrate(s, db, create, err);

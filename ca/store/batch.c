@@ -38,6 +38,11 @@ static void *writer_main(void *arg)
 			j->done = true;
 			pthread_cond_signal(&j->cv);
 		}
+		if (q->after != NULL) {
+			pthread_mutex_unlock(&q->mu);
+			q->after(q->ctx);
+			pthread_mutex_lock(&q->mu);
+		}
 	}
 	pthread_mutex_unlock(&q->mu);
 	return NULL;
@@ -61,7 +66,8 @@ static bool enqueue(struct batch_queue *q, struct batch_job *j)
 }
 
 void batch_init(struct batch_queue *q, size_t group_max,
-		void (*commit)(void *ctx, struct batch_job *batch), void *ctx)
+		void (*commit)(void *ctx, struct batch_job *batch), void (*after)(void *ctx),
+		void *ctx)
 {
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->cv, NULL);
@@ -69,6 +75,7 @@ void batch_init(struct batch_queue *q, size_t group_max,
 	q->running = q->stopping = false;
 	q->group_max = group_max;
 	q->commit = commit;
+	q->after = after;
 	q->ctx = ctx;
 }
 

@@ -33,12 +33,16 @@ struct batch_queue {
 	/* Commit batch (linked by next, NULL-terminated) and set each job's
 	 * result in the backend's job; must not touch next or done. */
 	void (*commit)(void *ctx, struct batch_job *batch);
+	/* Called on the writer once a group's callers are answered, outside
+	 * mu (NULL: nothing): work that must not make them wait. */
+	void (*after)(void *ctx);
 	void *ctx;
 };
 
 /* Set up q; the writer thread starts with the first job. */
 void batch_init(struct batch_queue *q, size_t group_max,
-		void (*commit)(void *ctx, struct batch_job *batch), void *ctx);
+		void (*commit)(void *ctx, struct batch_job *batch), void (*after)(void *ctx),
+		void *ctx);
 /* Queue j and wait until its group is committed (or failed: commit set
  * the result). False if the queue is stopping or no writer could start;
  * then j was never run. */

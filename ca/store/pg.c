@@ -409,7 +409,7 @@ static void writer_commit(void *ctx, struct batch_job *batch)
 
 void pg_queue_init(struct pg_store *s)
 {
-	batch_init(&s->queue, GROUP_MAX, writer_commit, s);
+	batch_init(&s->queue, GROUP_MAX, writer_commit, NULL, s);
 }
 
 enum ca_err pg_submit(struct pg_store *s, struct pg_job *j)

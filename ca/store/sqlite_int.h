@@ -57,7 +57,15 @@ struct sq_conn {
 	int64_t busy_since_ms;
 	/* The date temp.tidy_pool was filled for (sqlite_inventory.c). */
 	int64_t tidy_pool_before;
+	/* The group-commit writer's connection (sqlite.c: writer_after): its
+	 * WAL's size in pages after its last commit; wal_hooked once SQLite's
+	 * automatic checkpoint is replaced by writer_after's. */
+	int wal_pages;
+	bool wal_hooked;
 };
+
+/* The writer checkpoints once its WAL holds this many pages (16 MiB). */
+#define SQ_CHECKPOINT_PAGES 4000
 
 /*
  * A write for the writer thread. run is called on the writer's connection

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1095,6 +1096,49 @@ static void no_auto_vacuum_no_loop(void **state)
 	assert_int_equal(scalar(f->where, "PRAGMA freelist_count"), free0);
 }
 
+/*
+ * The group-commit writer checkpoints its WAL itself, after answering
+ * (ca/store/sqlite.c: writer_after), in place of SQLite's automatic
+ * checkpoint inside COMMIT: 800 certificates of 60 KB (12,000 pages and
+ * more) go through it, and the WAL never holds much more than
+ * SQ_CHECKPOINT_PAGES of them. Without a checkpoint it would hold them all.
+ */
+static void the_writer_checkpoints_its_wal(void **state)
+{
+	struct fx *f = *state;
+	struct ca_error e;
+	size_t big = 60 * 1024;
+	uint8_t *blob = calloc(1, big);
+	assert_non_null(blob);
+	blob[0] = 0x30;
+	char *names[1] = {"wal.example.internal"};
+	struct stat st;
+	char wal[400];
+	snprintf(wal, sizeof(wal), "%s-wal", f->where);
+	off_t most = 0;
+	for (int i = 0; i < 800; i++) {
+		struct ca_cert c = {0};
+		snprintf(c.serial, sizeof(c.serial), "%032x", 0x200000 + i);
+		c.subject = "CN=wal";
+		c.dns_names = names;
+		c.n_dns = 1;
+		c.not_before = BASE;
+		c.not_after = BASE + 90 * DAY;
+		c.profile = CA_PROFILE_SERVER;
+		c.requester = "team-a";
+		c.der = blob;
+		c.der_len = big;
+		c.created_at = BASE;
+		assert_int_equal(store_cert_put(f->s, &c, &e), CA_OK);
+		if (stat(wal, &st) == 0 && st.st_size > most)
+			most = st.st_size;
+	}
+	free(blob);
+	/* A WAL frame is a page and its 24-byte header. */
+	assert_true(most > 0);
+	assert_true(most < (off_t)(SQ_CHECKPOINT_PAGES + 1000) * (4096 + 24));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1118,6 +1162,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(tidy_search_and_space, setup, teardown),
 	    cmocka_unit_test_setup_teardown(tidy_leaves_entries_then_rebuild, setup, teardown),
 	    cmocka_unit_test_setup_teardown(no_auto_vacuum_no_loop, setup, teardown),
+	    cmocka_unit_test_setup_teardown(the_writer_checkpoints_its_wal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(old_events_migrate_and_tidy_with_their_rows, setup,
 					    teardown),
 	};

@@ -127,7 +127,7 @@ static struct sq_sql q_tidy_count = SQ_SQL("SELECT count(*)" TIDY_WHERE);
  *    certificates_expires, so each statement walks its tables forward:
  *    in expiry order, rows spread over the whole file made every step
  *    several times slower. Walking that index for the lowest rowids reads
- *    every expired entry, so one walk fills a pool of TIDY_POOL_STEPS steps
+ *    every expired entry, so one walk fills a pool of TIDY_POOL_ROWS rows
  *    (temp.tidy_pool); a step takes the lowest of it. Both happen before the
  *    write transaction, so the lock is held for the deletes only. The
  *    deletes join the rows again, so a row that another tidy took
@@ -140,7 +140,6 @@ static struct sq_sql q_tidy_count = SQ_SQL("SELECT count(*)" TIDY_WHERE);
  *    'tidy' event, and a later tidy deletes them again. Nothing else depends
  *    on a deletion being durable, and the fsync was half a step's time.
  */
-#define TIDY_POOL_STEPS 16
 /*
  * A step reads its pages through a map of the file (PRAGMA mmap_size; SQLite
  * caps it at 2 GiB), not a pread each into a page cache that the soft heap
@@ -152,6 +151,9 @@ static struct sq_sql q_tidy_count = SQ_SQL("SELECT count(*)" TIDY_WHERE);
 static struct sq_sql q_pool_clear = SQ_SQL("DELETE FROM temp.tidy_pool");
 static struct sq_sql q_pool_fill =
     SQ_SQL("INSERT INTO temp.tidy_pool (r) SELECT rowid" TIDY_WHERE " ORDER BY rowid LIMIT ?2");
+/* How many rows one walk puts in the pool: the walk reads every expired
+ * entry of certificates_expires, so it is done seldom, whatever the step. */
+#define TIDY_POOL_ROWS 50000
 static struct sq_sql q_tidy_clear = SQ_SQL("DELETE FROM temp.tidy_pick");
 static struct sq_sql q_tidy_pick =
     SQ_SQL("INSERT INTO temp.tidy_pick (r) SELECT r FROM temp.tidy_pool ORDER BY r LIMIT ?2");
@@ -243,7 +245,13 @@ static enum ca_err tidy_pick(struct sq_store *s, struct sq_conn *c, const struct
 			goto failed;
 		if ((*picked = sqlite3_changes(c->db)) > 0)
 			return run_q(s, &q_pool_taken, t, 0) ? CA_OK : CA_ERR_STORE;
-		if (pass == 0 && !run_q(s, &q_pool_fill, t, t->limit * (size_t)TIDY_POOL_STEPS))
+		/* Rows not yet in the trigram index are left alone: index them
+		 * first (the pool is filled seldom; a step must not write the
+		 * index inside its own lock's turn). */
+		if (pass == 0 && sq_index_catch_up(s) != CA_OK)
+			return ca_fail(err, CA_ERR_STORE,
+				       "the search index could not be brought up to date");
+		if (pass == 0 && !run_q(s, &q_pool_fill, t, TIDY_POOL_ROWS))
 			goto failed;
 		c->tidy_pool_before = t->before;
 	}
@@ -284,12 +292,12 @@ enum ca_err sq_tidy(struct store *base, const struct store_tidy *t, uint64_t *n,
 	enum ca_err rc = rows_tidy_check(t, err);
 	if (rc != CA_OK)
 		return rc;
-	/* Rows not yet in the trigram index are left alone: index them first. */
-	if (sq_index_catch_up(s) != CA_OK)
-		return ca_fail(err, CA_ERR_STORE,
-			       "the search index could not be brought up to date");
-	if (t->dry_run)
+	if (t->dry_run) {
+		if (sq_index_catch_up(s) != CA_OK)
+			return ca_fail(err, CA_ERR_STORE,
+				       "the search index could not be brought up to date");
 		return tidy_count(s, t, n, err);
+	}
 	struct sq_conn *c = sq_conn(s);
 	if (c == NULL)
 		return ca_fail(err, CA_ERR_STORE, "the database does not answer");

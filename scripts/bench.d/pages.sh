@@ -319,10 +319,11 @@ c = json.load(sys.stdin)["counts"]; print(c["valid"], c["revoked"], c["expired"]
 	row "/certs?q= expiry order (1 in 20), after" "/certs?q=$common&sort=expires"
 
 	# Then the service's housekeeping: once the dead count stands still, the
-	# trigram index rebuilt without the tidied rows (ca/store/sqlite_reindex.c)
-	# and the freed space given back, issuing meanwhile (at most 5 minutes).
+	# trigram index rebuilt without the tidied rows (ca/store/sqlite_reindex.c),
+	# the old one dropped, and the freed space given back, issuing meanwhile (at most 5 minutes).
 	settled() {
 		sqlite3 "$dir/privca.db" "SELECT dead = 0 AND rebuild_rowid IS NULL AND
+			NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'cert_fts_old') AND
 			(SELECT freelist_count FROM pragma_freelist_count) <= 5120 FROM fts_state"
 	}
 	t2=$(date +%s.%N)

@@ -280,10 +280,11 @@ awk -v concs="${concs[*]}" -v servers="${servers[*]}" -v hz="$hz" '
 			}
 			printf "\n"
 		}
-		# Issue 3: >= 3x cfssl+SQLite at c=16 and ahead of cfssl with no database.
+		# Issue 11: >= 2x cfssl+SQLite (WAL, as shipped) at c=16 and at least
+		# cfssl with no database (issue 3 had asked 3x the first).
 		a = rate["privca", 16]; b = rate["cfssl+sqlite", 16]; c = rate["cfssl-no-db", 16]
 		if (a > 0 && b > 0 && c > 0)
-			printf "target at c=16 (>= 3x cfssl+sqlite, > cfssl-no-db): %s\n", (a >= 3 * b && a > c) ? "met" : "not met"
+			printf "target at c=16 (>= 2x cfssl+sqlite, >= cfssl-no-db): %s\n", (a >= 2 * b && a >= c) ? "met" : "not met"
 	}' "$results"
 echo "(failed = non-2xx answers + socket errors/timeouts; RSS = max VmRSS sampled during the point;"
 echo " CPU us/cert = the server process's user+system time during the point / its answers)"

@@ -39,8 +39,10 @@ fi
 
 # Without libpq on the machine: /dev/null bound over it in a mount
 # namespace of our own (root and unshare(1) needed; skipped otherwise).
-libpq=$(ldconfig -p | awk '/libpq\.so\.5 /{print $NF; exit}')
-libpq=$(readlink -f "$libpq")
+# (awk reads all of ldconfig's list: an early exit would end ldconfig with
+# SIGPIPE, and pipefail would end this script.)
+libpq=$(ldconfig -p | awk '/libpq\.so\.5 / && !p { p = $NF } END { print p }')
+[ -z "$libpq" ] || libpq=$(readlink -f "$libpq")
 if [ -n "$libpq" ] && unshare -m true 2>/dev/null; then
 	without() { unshare -m sh -c 'mount --bind /dev/null "$0" && exec "$@"' "$libpq" "$@"; }
 	r=0

@@ -86,9 +86,10 @@ static bool due(const struct rx_state *x)
 /* In the write transaction: begin a rebuild (its table, its state). */
 static bool rx_begin(struct sq_store *s, struct sq_conn *c)
 {
-	return sq_exec(c->db, "DROP TABLE IF EXISTS cert_fts_new; "
-			      "CREATE VIRTUAL TABLE cert_fts_new USING fts5(search, content = '', "
-			      "columnsize = 0, tokenize = 'trigram')") == SQLITE_OK &&
+	return sq_exec(c->db,
+		       "DROP TABLE IF EXISTS cert_fts_new; "
+		       "CREATE VIRTUAL TABLE cert_fts_new USING fts5(search, content = '', "
+		       "columnsize = 0, detail = none, tokenize = 'trigram')") == SQLITE_OK &&
 	       sq_run_done(sq_stmt(s, &q_rx_begin, NULL));
 }
 

@@ -132,41 +132,62 @@ static bool fts_rare(struct sq_store *s, const char *phrase)
 	return fts_count(s, phrase, FTS_SORT_MAX) < FTS_SORT_MAX;
 }
 
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
-	return n;
-}
-
-/* The term as one FTS5 phrase: "..." with inner quotes doubled. */
-static char *fts_phrase(const char *term)
-{
-	size_t n = strlen(term), q = 0;
-	for (const char *p = term; *p; p++)
-		q += *p == '"';
-	char *s = malloc(n + q + 3), *o = s;
-	if (s == NULL)
-		return NULL;
-	*o++ = '"';
-	for (const char *p = term; *p; p++) {
-		if (*p == '"')
-			*o++ = '"';
-		*o++ = *p;
-	}
-	*o++ = '"';
-	*o = '\0';
-	return s;
-}
-
-/* Bytes of the UTF-8 character at p (1 for a stray continuation byte). */
+/* Bytes of the character at p as SQLite reads UTF-8, and so as the trigram
+ * tokenizer counts: a lead byte from 0xc0 up with the continuation bytes
+ * after it, any other byte alone (a stray continuation byte too). */
 static size_t utf8_len(const char *p)
 {
 	size_t n = 1;
+	if ((unsigned char)p[0] < 0xc0)
+		return 1;
 	while (((unsigned char)p[n] & 0xc0) == 0x80)
 		n++;
 	return n;
+}
+
+/* Characters of s, as utf8_len counts them. */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s += utf8_len(s))
+		n++;
+	return n;
+}
+
+/*
+ * The FTS5 query for term (at least three characters): each of its
+ * trigrams, quoted with inner quotes doubled, joined by AND. The index
+ * keeps no positions (schema/sqlite/014_fts_detail_none.sql), so it cannot
+ * say the trigrams are side by side: every statement that takes its rows
+ * checks the term against the row itself (instr, ?9).
+ */
+static char *fts_phrase(const char *term)
+{
+	/* Each byte goes into at most three trigrams, twice if a quote; each
+	 * trigram adds its two quotes and " AND ". */
+	size_t n = 0;
+	char *s = malloc(1 + strlen(term) * 13), *o = s;
+	if (s == NULL)
+		return NULL;
+	for (const char *a = term; *a; a += utf8_len(a)) {
+		const char *b = a + utf8_len(a), *c = *b ? b + utf8_len(b) : b;
+		if (*b == '\0' || *c == '\0')
+			break;
+		const char *end = c + utf8_len(c);
+		if (n++ > 0) {
+			memcpy(o, " AND ", 5);
+			o += 5;
+		}
+		*o++ = '"';
+		for (const char *p = a; p < end; p++) {
+			if (*p == '"')
+				*o++ = '"';
+			*o++ = *p;
+		}
+		*o++ = '"';
+	}
+	*o = '\0';
+	return s;
 }
 
 /*
@@ -306,6 +327,9 @@ static const char *list_sql(const struct list_plan *p, struct sq_text *b)
 		sq_text_add(b, " AND status = 'valid' AND not_after >= ?1 AND not_after < ?5");
 	if (p->mode == SCAN && p->searching)
 		sq_text_add(b, " AND instr(" SQ_SEARCH_EXPR ", ?2) > 0");
+	/* The index says only that the term's trigrams are in the row. */
+	if (p->mode == FTS_ROWID || p->mode == FTS_SORTED || p->mode == FTS_FILTER)
+		sq_text_add(b, " AND instr(" SQ_SEARCH_EXPR ", ?9) > 0");
 	if (p->mode == FTS_ROWID) {
 		if (p->has_cursor)
 			sq_text_add(b, " AND cert_fts.rowid < ?4");
@@ -355,6 +379,8 @@ static void list_bind(sqlite3_stmt *st, const struct list_plan *p)
 		sq_bind_text(st, 7, p->trigram);
 		sqlite3_bind_int(st, 8, p->limit + 2 + scan_cap(p));
 	}
+	if (p->mode == FTS_ROWID || p->mode == FTS_SORTED || p->mode == FTS_FILTER)
+		sq_bind_text(st, 9, p->needle);
 }
 
 /* One more row exists: the cursor is the last row returned. */

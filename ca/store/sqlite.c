@@ -157,6 +157,18 @@ void sq_done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
+int sq_int64(struct sq_store *s, struct sq_sql *q, int64_t *v)
+{
+	sqlite3_stmt *st = sq_stmt(s, q, NULL);
+	if (st == NULL)
+		return SQLITE_ERROR;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	sq_done(st);
+	return r;
+}
+
 bool sq_run_done(sqlite3_stmt *st)
 {
 	if (st == NULL)

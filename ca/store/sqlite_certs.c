@@ -415,12 +415,5 @@ enum ca_err sq_status(struct store *base, const char *serial, struct store_statu
 
 enum ca_err sq_revocation_gen(struct store *base, int64_t *gen)
 {
-	sqlite3_stmt *st = sq_stmt(sq_of(base), &q_revocation_gen, NULL);
-	if (st == NULL)
-		return CA_ERR_STORE;
-	int r = sqlite3_step(st);
-	if (r == SQLITE_ROW)
-		*gen = sqlite3_column_int64(st, 0);
-	sq_done(st);
-	return r == SQLITE_ROW ? CA_OK : CA_ERR_STORE;
+	return sq_int64(sq_of(base), &q_revocation_gen, gen) == SQLITE_ROW ? CA_OK : CA_ERR_STORE;
 }

@@ -213,14 +213,9 @@ enum ca_err sq_crl_get(struct store *base, int64_t generation, int64_t built_aft
 
 enum ca_err sq_crl_number(struct store *base, uint64_t *number)
 {
-	sqlite3_stmt *st = sq_stmt(sq_of(base), &q_crl_number, NULL);
-	*number = 0;
-	if (st == NULL)
-		return CA_ERR_STORE;
-	int r = sqlite3_step(st);
-	if (r == SQLITE_ROW)
-		*number = (uint64_t)sqlite3_column_int64(st, 0);
-	sq_done(st);
+	int64_t n = 0;
+	int r = sq_int64(sq_of(base), &q_crl_number, &n);
+	*number = (uint64_t)n;
 	return r == SQLITE_ROW || r == SQLITE_DONE ? CA_OK : CA_ERR_STORE;
 }
 

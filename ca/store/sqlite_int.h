@@ -133,6 +133,10 @@ void sq_done(sqlite3_stmt *st);
 /* Step st (bound, from sq_stmt; NULL if that failed) to its end, then
  * sq_done; false if it did not run to SQLITE_DONE. */
 bool sq_run_done(sqlite3_stmt *st);
+/* q (no parameters) on this thread's connection: SQLITE_ROW with its first
+ * column in *v, SQLITE_DONE when it has no row (*v untouched), else the
+ * failure. */
+int sq_int64(struct sq_store *s, struct sq_sql *q, int64_t *v);
 int sq_exec(sqlite3 *db, const char *sql);
 int sq_bind_text(sqlite3_stmt *st, int i, const char *text);
 /* Column i as text, "" for NULL. */

@@ -348,12 +348,8 @@ static struct sq_sql q_free_pages = SQ_SQL("PRAGMA freelist_count");
  * of the service's housekeeping: prepared once (sq_stmt). */
 static int64_t free_pages(struct sq_store *s)
 {
-	sqlite3_stmt *st = sq_stmt(s, &q_free_pages, NULL);
-	if (st == NULL)
-		return -1;
-	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sq_done(st);
-	return n;
+	int64_t n;
+	return sq_int64(s, &q_free_pages, &n) == SQLITE_ROW ? n : -1;
 }
 
 enum ca_err sq_vacuum_some(struct sq_store *s, int64_t keep, bool *more)

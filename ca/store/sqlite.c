@@ -86,6 +86,23 @@ static int busy_wait(void *arg, int tries)
 	return 1;
 }
 
+/* privca_rowset_has(set, rowid): a binary search of the bound set. */
+static void rowset_has(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const struct sq_rowset *r = sqlite3_value_pointer(argv[0], SQ_ROWSET_TYPE);
+	int64_t want = sqlite3_value_int64(argv[1]);
+	size_t lo = 0, hi = r != NULL ? r->n : 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->id[mid] < want)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	sqlite3_result_int(cx, r != NULL && lo < r->n && r->id[lo] == want);
+}
+
 struct sq_conn *sq_conn_open(struct sq_store *s, int flags)
 {
 	struct sq_conn *c = calloc(1, sizeof(*c));
@@ -97,6 +114,9 @@ struct sq_conn *sq_conn_open(struct sq_store *s, int flags)
 	if (sqlite3_busy_handler(c->db, busy_wait, c) != SQLITE_OK)
 		goto bad;
 	if (sq_exec(c->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON") != SQLITE_OK)
+		goto bad;
+	if (sqlite3_create_function(c->db, "privca_rowset_has", 2, SQLITE_UTF8, NULL, rowset_has,
+				    NULL, NULL) != SQLITE_OK)
 		goto bad;
 	return c;
 bad:

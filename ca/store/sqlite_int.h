@@ -138,6 +138,16 @@ bool sq_run_done(sqlite3_stmt *st);
  * failure. */
 int sq_int64(struct sq_store *s, struct sq_sql *q, int64_t *v);
 int sq_exec(sqlite3 *db, const char *sql);
+/* A sorted set of rowids, bound to a statement as a pointer of type
+ * SQ_ROWSET_TYPE (sqlite3_bind_pointer); every connection has the SQL
+ * function privca_rowset_has(set, rowid), true if rowid is in it (the
+ * expiry-ordered search, sqlite_search.c, asks it of index entries). */
+#define SQ_ROWSET_TYPE "privca_rowset"
+struct sq_rowset {
+	int64_t *id; /* ascending */
+	size_t n, cap;
+};
+
 int sq_bind_text(sqlite3_stmt *st, int i, const char *text);
 /* Column i as text, "" for NULL. */
 const char *sq_col_text(sqlite3_stmt *st, int i);

@@ -57,9 +57,9 @@ struct sq_conn {
 	int64_t busy_since_ms;
 	/* The date temp.tidy_pool was filled for (sqlite_inventory.c). */
 	int64_t tidy_pool_before;
-	/* The group-commit writer's connection (sqlite.c: writer_after): its
-	 * WAL's size in pages after its last commit; wal_hooked once SQLite's
-	 * automatic checkpoint is replaced by writer_after's. */
+	/* The group-commit writer's connection (sqlite.c: sq_writer_checkpoint):
+	 * its WAL's size in pages after its last commit; wal_hooked once
+	 * SQLite's automatic checkpoint is replaced by the writer's. */
 	int wal_pages;
 	bool wal_hooked;
 };
@@ -160,8 +160,13 @@ enum ca_err sq_submit(struct sq_store *s, struct sq_job *j);
 /* Queue j (malloc'd) without waiting; CA_ERR_STORE if the store is
  * closing (j is freed either way). */
 enum ca_err sq_submit_async(struct sq_store *s, struct sq_job *j);
-/* Set up s->queue (batch.h) with this backend's commit. */
-void sq_queue_init(struct sq_store *s);
+/* Set up s->queue (batch.h) with this backend's commit, and after to run
+ * on the writer once each group's callers are answered (sqlite_store.c). */
+void sq_queue_init(struct sq_store *s, void (*after)(void *ctx));
+/* In after: the connection the writer's group used (NULL if a fault
+ * dropped it), and the writer's checkpoint (SQ_CHECKPOINT_PAGES). */
+struct sq_conn *sq_writer_conn(struct sq_store *s);
+void sq_writer_checkpoint(struct sq_store *s);
 
 /* BEGIN IMMEDIATE on the caller's connection; sq_end commits if rc is
  * CA_OK (a failed commit becomes CA_ERR_STORE in err) or rolls back. */
@@ -250,6 +255,9 @@ enum ca_err sq_list(struct store *s, const struct ca_list_query *q, int64_t now,
  * chunk of it, *more when rows are left (store_maintain). */
 enum ca_err sq_index_catch_up(struct sq_store *s);
 enum ca_err sq_index_catch_up_some(struct sq_store *s, bool *more);
+/* On the writer, after a group: index the rows it has added once they are
+ * FTS_WRITER_ROWS or more (sqlite_search.c). */
+void sq_index_writer_round(struct sq_store *s);
 /* sqlite_reindex.c: one round of the trigram index's rebuild when the
  * tidy has left enough dead entries in it; *more while one is under way. */
 enum ca_err sq_reindex_some(struct sq_store *s, bool *more);

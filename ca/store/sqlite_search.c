@@ -20,6 +20,9 @@
 
 /* Rows indexed per transaction when catching up (about 0.2 s of work). */
 #define FTS_CHUNK 5000
+/* The backlog the group-commit writer indexes itself, between two groups
+ * (sq_index_writer_round): about 4 ms of work. */
+#define FTS_WRITER_ROWS 256
 /* Matches of a trigram phrase beyond which sorting them all costs more
  * than walking the expiry index until a page is full. */
 #define FTS_SORT_MAX 1000
@@ -103,6 +106,38 @@ enum ca_err sq_index_catch_up_some(struct sq_store *s, bool *more)
 	if ((rc = sq_end(c, rc, &err)) == CA_OK)
 		*more = top - indexed > FTS_CHUNK;
 	return rc;
+}
+
+/*
+ * The writer's share of the catch-up. Issuing 7,000 certificates a second,
+ * the housekeeping's catch-up (every 250 ms, store_maintain) indexed about
+ * 1,800 rows a transaction and held the write lock up to 70 ms while the
+ * writer's groups waited for it: issuance p99 20 ms, against 8 ms without
+ * it. The writer indexes the backlog itself once it reaches
+ * FTS_WRITER_ROWS, in the gap between two groups, so no lock is waited
+ * for and the housekeeping finds at most a smaller backlog. Committed
+ * light (synchronous = NORMAL): the next group's fsync makes it durable,
+ * and a power cut before it loses rows the index then takes again (the
+ * watermark is in the same transaction).
+ */
+void sq_index_writer_round(struct sq_store *s)
+{
+	int64_t indexed, top;
+	struct sq_conn *c = sq_writer_conn(s);
+	struct ca_error err;
+	if (c == NULL || fts_behind(s, &indexed, &top) != CA_OK || top - indexed < FTS_WRITER_ROWS)
+		return;
+	bool light = sq_light_begin(c);
+	if (sq_begin(c, &err) == CA_OK) {
+		enum ca_err rc = fts_behind(s, &indexed, &top);
+		if (rc == CA_OK && indexed < top)
+			rc = fts_index(s, indexed,
+				       indexed + FTS_WRITER_ROWS < top ? indexed + FTS_WRITER_ROWS
+								       : top);
+		(void)sq_end(c, rc, &err);
+	}
+	if (light)
+		(void)sq_light_end(s, c); /* on failure it drops c: the next group opens one */
 }
 
 enum ca_err sq_index_catch_up(struct sq_store *s)

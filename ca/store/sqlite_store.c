@@ -82,6 +82,14 @@ static enum ca_err sq_watch(struct store *base, struct store_change *seen, int t
 	return CA_OK;
 }
 
+/* On the writer once a group's callers are answered: the trigram index
+ * kept up with what it wrote, then its WAL checkpointed (sqlite.c). */
+static void writer_after(void *ctx)
+{
+	sq_index_writer_round(ctx);
+	sq_writer_checkpoint(ctx);
+}
+
 /* New rows into the trigram index first; a rebuild of it only when they
  * are all in; then free space back to the file system. */
 static enum ca_err sq_maintain(struct store *base, bool *more)
@@ -186,7 +194,7 @@ enum ca_err store_sqlite_open(const char *path, bool create, struct store **out,
 		(void)sqlite3_soft_heap_limit64(SQ_HEAP_LIMIT);
 	pthread_key_create(&s->key, sq_conn_release);
 	pthread_mutex_init(&s->mu, NULL);
-	sq_queue_init(s);
+	sq_queue_init(s, writer_after);
 	if ((rc = first_conn(s, create, err)) != CA_OK) {
 		sq_close(&s->base);
 		return rc;

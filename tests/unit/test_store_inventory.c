@@ -1140,7 +1140,7 @@ static void no_auto_vacuum_no_loop(void **state)
 
 /*
  * The group-commit writer checkpoints its WAL itself, after answering
- * (ca/store/sqlite.c: writer_after), in place of SQLite's automatic
+ * (ca/store/sqlite.c: sq_writer_checkpoint), in place of SQLite's automatic
  * checkpoint inside COMMIT: 800 certificates of 60 KB (12,000 pages and
  * more) go through it, and the WAL never holds much more than
  * SQ_CHECKPOINT_PAGES of them. Without a checkpoint it would hold them all.
@@ -1181,6 +1181,52 @@ static void the_writer_checkpoints_its_wal(void **state)
 	assert_true(most < (off_t)(SQ_CHECKPOINT_PAGES + 1000) * (4096 + 24));
 }
 
+/*
+ * The writer indexes what it wrote once the backlog reaches 256 rows
+ * (ca/store/sqlite_search.c: sq_index_writer_round), between groups, so
+ * that the housekeeping's catch-up never holds the lock long beside it:
+ * 600 issuances and no search, no store_maintain, yet the index is at most
+ * 255 rows behind. Without the writer's rounds it would not have moved.
+ */
+static void the_writer_indexes_what_it_wrote(void **state)
+{
+	struct fx *f = *state;
+	struct ca_error e;
+	char name[64];
+	char *names[1] = {name};
+	int64_t before = scalar(f->where, "SELECT last_rowid FROM fts_state");
+	for (int i = 0; i < 600; i++) {
+		struct ca_cert c = {0};
+		snprintf(c.serial, sizeof(c.serial), "%032x", 0x500000 + i);
+		snprintf(name, sizeof(name), "w%d.writer.example", i);
+		c.subject = "CN=writer";
+		c.dns_names = names;
+		c.n_dns = 1;
+		c.not_before = BASE;
+		c.not_after = BASE + 90 * DAY;
+		c.profile = CA_PROFILE_SERVER;
+		c.requester = "team-a";
+		c.der = der;
+		c.der_len = sizeof(der);
+		c.created_at = BASE;
+		assert_int_equal(store_cert_put(f->s, &c, &e), CA_OK);
+	}
+	int64_t indexed = scalar(f->where, "SELECT last_rowid FROM fts_state");
+	int64_t top = scalar(f->where, "SELECT max(rowid) FROM certificates");
+	assert_true(indexed >= before + 512);
+	assert_true(top - indexed < 256);
+	/* and what it indexed is found, the rest caught up on demand */
+	struct ca_list_query q = {.status = -1, .q = "w599.writer.example"};
+	struct ca_cert_list l;
+	assert_int_equal(store_list(f->s, &q, BASE, &l, &e), CA_OK);
+	assert_int_equal(l.n, 1);
+	ca_cert_list_free(&l);
+	q.q = "w5.writer.example";
+	assert_int_equal(store_list(f->s, &q, BASE, &l, &e), CA_OK);
+	assert_int_equal(l.n, 1);
+	ca_cert_list_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1207,6 +1253,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(tidy_leaves_entries_then_rebuild, setup, teardown),
 	    cmocka_unit_test_setup_teardown(no_auto_vacuum_no_loop, setup, teardown),
 	    cmocka_unit_test_setup_teardown(the_writer_checkpoints_its_wal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(the_writer_indexes_what_it_wrote, setup, teardown),
 	    cmocka_unit_test_setup_teardown(old_events_migrate_and_tidy_with_their_rows, setup,
 					    teardown),
 	};

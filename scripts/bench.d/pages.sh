@@ -290,10 +290,13 @@ c = json.load(sys.stdin)["counts"]; print(c["valid"], c["revoked"], c["expired"]
 	"$privca" tidy --dir "$dir" --expired-before "$cutoff" >"$work/tidy.out" 2>"$work/tidy.err" &
 	tpid=$!
 	: >"$work/issue-during"
+	walmax=0
 	# Issue while the tidy runs, for at most 10 minutes (then the tidy is
-	# stopped and its partial count shown).
+	# stopped and its partial count shown), and note the WAL's largest size.
 	while kill -0 "$tpid" 2>/dev/null; do
 		issue 50 >>"$work/issue-during"
+		wal=$(stat -c %s "$dir/privca.db-wal" 2>/dev/null || echo 0)
+		[ "$wal" -gt "$walmax" ] && walmax=$wal
 		if awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { exit !(b - a > 600) }'; then
 			kill -TERM "$tpid" 2>/dev/null || true
 			echo "tidy: still running after 600 s, stopped" >>"$work/tidy.out"
@@ -310,6 +313,7 @@ c = json.load(sys.stdin)["counts"]; print(c["valid"], c["revoked"], c["expired"]
 	echo "  issuance over HTTP, one client, before: p50 $p50 ms, p99 $p99 ms ($n requests, $bad not 201)"
 	read -r p50 p99 n bad <<<"$(pct <"$work/issue-during")"
 	echo "  issuance during the tidy:              p50 $p50 ms, p99 $p99 ms ($n requests, $bad not 201)"
+	echo "  the WAL at most:                      $((walmax / 1048576)) MiB"
 	echo "  counts valid/revoked/expired: before $v0/$r0/$x0, after $v1/$r1/$x1" \
 		"(valid grows by the issued; revoked falls by the revoked ones long expired, which" \
 		"retention deletes too)"

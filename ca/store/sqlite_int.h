@@ -58,9 +58,11 @@ struct sq_conn {
 	/* The date temp.tidy_pool was filled for (sqlite_inventory.c). */
 	int64_t tidy_pool_before;
 	/* The group-commit writer's connection (sqlite.c: sq_writer_checkpoint):
-	 * its WAL's size in pages after its last commit; wal_hooked once
-	 * SQLite's automatic checkpoint is replaced by the writer's. */
+	 * its WAL's size in pages after its last commit, the pages it wrote
+	 * there since its last checkpoint; wal_hooked once SQLite's
+	 * automatic checkpoint is replaced by the writer's. */
 	int wal_pages;
+	int64_t wal_own;
 	bool wal_hooked;
 };
 
@@ -106,6 +108,11 @@ struct sq_store {
 	 * dead count seen last and for how many rounds it has not moved. */
 	int64_t reindex_dead;
 	int reindex_quiet;
+	/* sqlite_store.c, the same thread: free pages at its last look (a
+	 * count still growing is a tidy under way: no vacuum beside it). */
+	int64_t free_seen;
+	/* CLOCK_MONOTONIC ms of the writer's last group (sqlite_store.c). */
+	_Atomic int64_t wrote_ms;
 };
 
 static inline struct sq_store *sq_of(struct store *s)
@@ -258,6 +265,8 @@ enum ca_err sq_index_catch_up_some(struct sq_store *s, bool *more);
 /* On the writer, after a group: index the rows it has added once they are
  * FTS_WRITER_ROWS or more (sqlite_search.c). */
 void sq_index_writer_round(struct sq_store *s);
+/* The rows not yet in the trigram index (0 on failure). */
+int64_t sq_index_backlog(struct sq_store *s);
 /* sqlite_reindex.c: one round of the trigram index's rebuild when the
  * tidy has left enough dead entries in it; *more while one is under way. */
 enum ca_err sq_reindex_some(struct sq_store *s, bool *more);
@@ -266,6 +275,8 @@ enum ca_err sq_reindex_some(struct sq_store *s, bool *more);
  * service keeps SQ_VACUUM_KEEP (16 MiB: later rows reuse them first). */
 #define SQ_VACUUM_KEEP 4096
 enum ca_err sq_vacuum_some(struct sq_store *s, int64_t keep, bool *more);
+/* PRAGMA freelist_count (-1 on failure). */
+int64_t sq_free_pages(struct sq_store *s);
 /* For tests: "mode: <fts|fts-sorted|scan>" then the EXPLAIN QUERY PLAN
  * lines of the statement sq_list runs for q, one per line, in a new
  * string (*out, free it). */

@@ -284,6 +284,31 @@ static enum ca_err tidy_commit(struct sq_store *s, struct sq_conn *c, const stru
 	return rc;
 }
 
+/*
+ * The WAL a tidy grows, started over. A tidy beside a service that issues
+ * left a WAL of 0.7 to 5.9 GB: SQLite's automatic checkpoints (PASSIVE,
+ * after each step's commit once the WAL holds 1,000 pages) copied its
+ * pages, but with two processes writing, the WAL was never wholly copied
+ * when a writer began, and only then does it start over. After each
+ * TIDY_RESTART_PAGES pages this connection wrote, a RESTART checkpoint
+ * copies what is left (the automatic ones did the most of it), holding
+ * writers off meanwhile, and waits for readers to leave the WAL, so that
+ * the next writer starts it over. (Copying it all in one PASSIVE round
+ * there instead of a little after each step: tidy 57.5 s instead of 66.6,
+ * but issuance p99 beside it 29 ms instead of 12.)
+ */
+#define TIDY_RESTART_PAGES 4000
+static void tidy_wal(struct sq_conn *c)
+{
+	int wrote = 0, most = 0;
+	(void)sqlite3_db_status(c->db, SQLITE_DBSTATUS_CACHE_WRITE, &wrote, &most, 1);
+	c->wal_own += wrote;
+	if (c->wal_own < TIDY_RESTART_PAGES)
+		return;
+	(void)sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	c->wal_own = 0;
+}
+
 enum ca_err sq_tidy(struct store *base, const struct store_tidy *t, uint64_t *n,
 		    struct ca_error *err)
 {
@@ -303,7 +328,7 @@ enum ca_err sq_tidy(struct store *base, const struct store_tidy *t, uint64_t *n,
 		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
 	/* Read through a map of the file for the step (see TIDY_MMAP), and
 	 * unmapped again after it, so the pages it read are not kept. */
-	char pragma[64];
+	char pragma[96];
 	snprintf(pragma, sizeof(pragma), "PRAGMA mmap_size = %lld", (long long)TIDY_MMAP);
 	if (sq_exec(c->db, pragma) != SQLITE_OK)
 		return ca_fail(err, CA_ERR_STORE, "the database does not answer: %s",
@@ -319,6 +344,8 @@ enum ca_err sq_tidy(struct store *base, const struct store_tidy *t, uint64_t *n,
 	} while (*n == 0);
 	if (dropped)
 		return rc;
+	if (rc == CA_OK)
+		tidy_wal(c);
 	if (sq_exec(c->db, "PRAGMA mmap_size = 0") != SQLITE_OK && rc == CA_OK)
 		rc = ca_fail(err, CA_ERR_STORE, "the database does not answer: %s",
 			     sqlite3_errmsg(c->db));
@@ -346,7 +373,7 @@ static struct sq_sql q_free_pages = SQ_SQL("PRAGMA freelist_count");
 
 /* Free pages of the file; -1 if they cannot be counted. Asked every round
  * of the service's housekeeping: prepared once (sq_stmt). */
-static int64_t free_pages(struct sq_store *s)
+int64_t sq_free_pages(struct sq_store *s)
 {
 	int64_t n;
 	return sq_int64(s, &q_free_pages, &n) == SQLITE_ROW ? n : -1;
@@ -356,14 +383,14 @@ enum ca_err sq_vacuum_some(struct sq_store *s, int64_t keep, bool *more)
 {
 	struct sq_conn *c = sq_conn(s);
 	*more = false;
-	int64_t n = c != NULL ? free_pages(s) : -1, after;
+	int64_t n = c != NULL ? sq_free_pages(s) : -1, after;
 	if (n < 0)
 		return CA_ERR_STORE;
 	if (n <= keep)
 		return CA_OK;
 	char pragma[64];
 	snprintf(pragma, sizeof(pragma), "PRAGMA incremental_vacuum(%d)", VACUUM_PAGES);
-	if (sq_exec(c->db, pragma) != SQLITE_OK || (after = free_pages(s)) < 0)
+	if (sq_exec(c->db, pragma) != SQLITE_OK || (after = sq_free_pages(s)) < 0)
 		return CA_ERR_STORE;
 	/* A store from before auto_vacuum (a no-op there) gives none back:
 	 * then there is no more to do, not a loop. */

@@ -120,6 +120,12 @@ enum ca_err sq_index_catch_up_some(struct sq_store *s, bool *more)
  * and a power cut before it loses rows the index then takes again (the
  * watermark is in the same transaction).
  */
+int64_t sq_index_backlog(struct sq_store *s)
+{
+	int64_t indexed, top;
+	return fts_behind(s, &indexed, &top) == CA_OK && top > indexed ? top - indexed : 0;
+}
+
 void sq_index_writer_round(struct sq_store *s)
 {
 	int64_t indexed, top;

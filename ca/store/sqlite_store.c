@@ -86,19 +86,38 @@ static enum ca_err sq_watch(struct store *base, struct store_change *seen, int t
  * kept up with what it wrote, then its WAL checkpointed (sqlite.c). */
 static void writer_after(void *ctx)
 {
-	sq_index_writer_round(ctx);
-	sq_writer_checkpoint(ctx);
+	struct sq_store *s = ctx;
+	sq_index_writer_round(s);
+	sq_writer_checkpoint(s);
+	s->wrote_ms = now_ms();
 }
 
+/* The writer indexes its own backlog (sq_index_writer_round) once it is
+ * FTS_WRITER_ROWS: while it has written within this long, the housekeeping
+ * leaves a smaller one to it (a search catches up what it needs). */
+#define WRITER_BUSY_MS 1000
+#define WRITER_ROWS    256 /* sqlite_search.c: FTS_WRITER_ROWS */
+
 /* New rows into the trigram index first; a rebuild of it only when they
- * are all in; then free space back to the file system. */
+ * are all in; then free space back to the file system, once no tidy is
+ * freeing more (the count stopped growing since the last round): a vacuum
+ * beside a tidy held the lock 10-80 ms a round while issuance waited, for
+ * pages the tidy's next steps would free around anyway. */
 static enum ca_err sq_maintain(struct store *base, bool *more)
 {
-	enum ca_err rc = sq_index_catch_up_some(sq_of(base), more);
+	struct sq_store *s = sq_of(base);
+	enum ca_err rc = CA_OK;
+	*more = false;
+	if (now_ms() - s->wrote_ms >= WRITER_BUSY_MS || sq_index_backlog(s) >= WRITER_ROWS)
+		rc = sq_index_catch_up_some(s, more);
 	if (rc == CA_OK && !*more)
-		rc = sq_reindex_some(sq_of(base), more);
-	if (rc == CA_OK && !*more)
-		rc = sq_vacuum_some(sq_of(base), SQ_VACUUM_KEEP, more);
+		rc = sq_reindex_some(s, more);
+	if (rc == CA_OK && !*more) {
+		int64_t free_now = sq_free_pages(s), seen = s->free_seen;
+		s->free_seen = free_now;
+		if (free_now >= 0 && free_now <= seen) /* else look after the pause */
+			rc = sq_vacuum_some(s, SQ_VACUUM_KEEP, more);
+	}
 	return rc;
 }
 

@@ -1100,10 +1100,16 @@ static void tidy_leaves_entries_then_rebuild(void **state)
 	assert_like_sql(f->s, db, ".example.internal", true);
 
 	/* Space freed in bulk (a swapped index: here a dropped 24 MiB table)
-	 * goes back to the file system in the rounds that follow. */
+	 * goes back to the file system in the rounds that follow, once the
+	 * count stands still: the first round after it grew gives none back
+	 * (a tidy may still be freeing more, sqlite_store.c: sq_maintain). */
 	free_24_mib(db);
 	int64_t pages = scalar(f->where, "PRAGMA page_count");
-	assert_true(scalar(f->where, "PRAGMA freelist_count") > 6000);
+	int64_t freed = scalar(f->where, "PRAGMA freelist_count");
+	assert_true(freed > 6000);
+	assert_int_equal(store_maintain(f->s, &more), CA_OK);
+	assert_false(more);
+	assert_int_equal(scalar(f->where, "PRAGMA freelist_count"), freed);
 	for (rounds = 0, more = true; more; rounds++) {
 		assert_true(rounds < 20);
 		assert_int_equal(store_maintain(f->s, &more), CA_OK);
@@ -1129,8 +1135,10 @@ static void no_auto_vacuum_no_loop(void **state)
 	int64_t free0 = scalar(f->where, "PRAGMA freelist_count");
 	assert_true(free0 > 6000);
 	bool more = true;
-	assert_int_equal(store_maintain(f->s, &more), CA_OK);
-	assert_false(more);
+	for (int round = 0; round < 2; round++) { /* the count grew, then stood still */
+		assert_int_equal(store_maintain(f->s, &more), CA_OK);
+		assert_false(more);
+	}
 	struct store_tidy t = {.before = BASE, .now = BASE + DAY, .limit = 10, .actor = "test"};
 	uint64_t n = 1;
 	assert_int_equal(store_tidy(f->s, &t, &n, &e), CA_OK); /* returns: nothing left */

@@ -18,9 +18,11 @@
  * issue 12, 2 cores), with the pool and the catch-up out of the steps
  * (sqlite_inventory.c): 100 rows a step, 54-64 s and issuance p99 16-26 ms;
  * 150, 52 s and 34 ms; 250, 47-50 s and 31-43 ms; the old 1,000 with a
- * catch-up in every step, 67 s and 80 ms. Issuance comes first, then the
- * minute. */
-#define TIDY_STEP 150
+ * catch-up in every step, 67 s and 80 ms. Since the writer stopped
+ * checkpointing for the tidy's pages (sqlite.c: sq_writer_checkpoint),
+ * `scripts/bench --large pages`: 150 rows, 70.8 s and 10.3 ms, with twice
+ * the issuances beside it; 250, 52.4-61.5 s and 13.9-17.1 ms. */
+#define TIDY_STEP 250
 /* How often the background tidy looks when nothing was due. */
 #define TIDY_IDLE_SECONDS 600
 /* The pause between two steps of ca_tidy: the store's writers poll for the

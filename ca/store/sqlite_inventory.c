@@ -362,10 +362,12 @@ enum ca_err sq_tidy(struct store *base, const struct store_tidy *t, uint64_t *n,
 	 * transaction and an fsync of its own, which issuance waited behind
 	 * too; the service's housekeeping gives back the rest meanwhile. */
 	bool more = true;
-	while (rc == CA_OK && more)
+	while (rc == CA_OK && more) {
 		if ((rc = sq_vacuum_some(s, 0, &more)) != CA_OK)
 			rc = ca_fail(err, rc, "the freed space could not be given back: %s",
 				     sqlite3_errmsg(c->db));
+		tidy_wal(c); /* the pages it moves fill the WAL as the steps did */
+	}
 	return rc;
 }
 

@@ -1145,6 +1145,26 @@ static void no_auto_vacuum_no_loop(void **state)
 	assert_int_equal(scalar(f->where, "PRAGMA freelist_count"), free0);
 }
 
+/* One certificate through the writer: serial n, one DNS name, DER d. */
+static void put_one(struct fx *f, int n, const char *name, uint8_t *d, size_t len)
+{
+	struct ca_cert c = {0};
+	struct ca_error e;
+	char *names[1] = {(char *)name};
+	snprintf(c.serial, sizeof(c.serial), "%032x", n);
+	c.subject = "CN=writer";
+	c.dns_names = names;
+	c.n_dns = 1;
+	c.not_before = BASE;
+	c.not_after = BASE + 90 * DAY;
+	c.profile = CA_PROFILE_SERVER;
+	c.requester = "team-a";
+	c.der = d;
+	c.der_len = len;
+	c.created_at = BASE;
+	assert_int_equal(store_cert_put(f->s, &c, &e), CA_OK);
+}
+
 /*
  * The group-commit writer checkpoints its WAL itself, after answering
  * (ca/store/sqlite.c: sq_writer_checkpoint), in place of SQLite's automatic
@@ -1155,30 +1175,16 @@ static void no_auto_vacuum_no_loop(void **state)
 static void the_writer_checkpoints_its_wal(void **state)
 {
 	struct fx *f = *state;
-	struct ca_error e;
 	size_t big = 60 * 1024;
 	uint8_t *blob = calloc(1, big);
 	assert_non_null(blob);
 	blob[0] = 0x30;
-	char *names[1] = {"wal.example.internal"};
 	struct stat st;
 	char wal[400];
 	snprintf(wal, sizeof(wal), "%s-wal", f->where);
 	off_t most = 0;
 	for (int i = 0; i < 800; i++) {
-		struct ca_cert c = {0};
-		snprintf(c.serial, sizeof(c.serial), "%032x", 0x200000 + i);
-		c.subject = "CN=wal";
-		c.dns_names = names;
-		c.n_dns = 1;
-		c.not_before = BASE;
-		c.not_after = BASE + 90 * DAY;
-		c.profile = CA_PROFILE_SERVER;
-		c.requester = "team-a";
-		c.der = blob;
-		c.der_len = big;
-		c.created_at = BASE;
-		assert_int_equal(store_cert_put(f->s, &c, &e), CA_OK);
+		put_one(f, 0x200000 + i, "wal.example.internal", blob, big);
 		if (stat(wal, &st) == 0 && st.st_size > most)
 			most = st.st_size;
 	}
@@ -1200,23 +1206,10 @@ static void the_writer_indexes_what_it_wrote(void **state)
 	struct fx *f = *state;
 	struct ca_error e;
 	char name[64];
-	char *names[1] = {name};
 	int64_t before = scalar(f->where, "SELECT last_rowid FROM fts_state");
 	for (int i = 0; i < 600; i++) {
-		struct ca_cert c = {0};
-		snprintf(c.serial, sizeof(c.serial), "%032x", 0x500000 + i);
 		snprintf(name, sizeof(name), "w%d.writer.example", i);
-		c.subject = "CN=writer";
-		c.dns_names = names;
-		c.n_dns = 1;
-		c.not_before = BASE;
-		c.not_after = BASE + 90 * DAY;
-		c.profile = CA_PROFILE_SERVER;
-		c.requester = "team-a";
-		c.der = der;
-		c.der_len = sizeof(der);
-		c.created_at = BASE;
-		assert_int_equal(store_cert_put(f->s, &c, &e), CA_OK);
+		put_one(f, 0x500000 + i, name, der, sizeof(der));
 	}
 	int64_t indexed = scalar(f->where, "SELECT last_rowid FROM fts_state");
 	int64_t top = scalar(f->where, "SELECT max(rowid) FROM certificates");

@@ -263,9 +263,11 @@ enum ca_err sq_list(struct store *s, const struct ca_list_query *q, int64_t now,
 enum ca_err sq_index_catch_up(struct sq_store *s);
 enum ca_err sq_index_catch_up_some(struct sq_store *s, bool *more);
 /* On the writer, after a group: index the rows it has added once they are
- * FTS_WRITER_ROWS or more (sqlite_search.c). */
+ * SQ_WRITER_INDEX_ROWS or more, that many (about 4 ms of work); the
+ * housekeeping leaves a smaller backlog to it (sqlite_search.c). */
+#define SQ_WRITER_INDEX_ROWS 256
 void sq_index_writer_round(struct sq_store *s);
-/* The rows not yet in the trigram index (0 on failure). */
+/* The rows not yet in the trigram index (-1 on failure). */
 int64_t sq_index_backlog(struct sq_store *s);
 /* sqlite_reindex.c: one round of the trigram index's rebuild when the
  * tidy has left enough dead entries in it; *more while one is under way. */

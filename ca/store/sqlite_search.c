@@ -20,9 +20,6 @@
 
 /* Rows indexed per transaction when catching up (about 0.2 s of work). */
 #define FTS_CHUNK 5000
-/* The backlog the group-commit writer indexes itself, between two groups
- * (sq_index_writer_round): about 4 ms of work. */
-#define FTS_WRITER_ROWS 256
 /* Matches of a trigram phrase beyond which sorting them all costs more
  * than walking the expiry index until a page is full. */
 #define FTS_SORT_MAX 1000
@@ -45,7 +42,9 @@ static struct sq_sql q_fts_index = SQ_SQL(SQ_FTS_FILL("cert_fts"));
 static struct sq_sql q_fts_mark = SQ_SQL("UPDATE fts_state SET last_rowid = ?1 WHERE id = 1");
 static struct sq_sql q_fts_rare =
     SQ_SQL("SELECT count(*) FROM (SELECT 1 FROM cert_fts WHERE cert_fts MATCH ?1 LIMIT ?2)");
-static struct sq_sql q_fts_rowids = SQ_SQL("SELECT rowid FROM cert_fts WHERE cert_fts MATCH ?1");
+/* FTS5 walks its doclists in rowid order: ORDER BY rowid costs no sort. */
+static struct sq_sql q_fts_rowids =
+    SQ_SQL("SELECT rowid FROM cert_fts WHERE cert_fts MATCH ?1 ORDER BY rowid");
 
 /* ---- the trigram index ---- */
 
@@ -88,24 +87,38 @@ static enum ca_err fts_index(struct sq_store *s, int64_t from, int64_t upto)
  * bulk import's backlog never holds the write lock long enough to stall
  * issuance.
  */
-enum ca_err sq_index_catch_up_some(struct sq_store *s, bool *more)
+static enum ca_err catch_up_chunk(struct sq_store *s, struct sq_conn *c, int64_t chunk, bool *more)
 {
 	int64_t indexed, top;
-	struct sq_conn *c = sq_conn(s);
-	*more = false;
-	if (c == NULL || fts_behind(s, &indexed, &top) != CA_OK)
-		return CA_ERR_STORE;
-	if (indexed >= top)
-		return CA_OK;
 	struct ca_error err;
 	enum ca_err rc = sq_begin(c, &err);
 	if (rc != CA_OK)
 		return rc;
 	if ((rc = fts_behind(s, &indexed, &top)) == CA_OK && indexed < top)
-		rc = fts_index(s, indexed, indexed + FTS_CHUNK < top ? indexed + FTS_CHUNK : top);
+		rc = fts_index(s, indexed, indexed + chunk < top ? indexed + chunk : top);
 	if ((rc = sq_end(c, rc, &err)) == CA_OK)
-		*more = top - indexed > FTS_CHUNK;
+		*more = top - indexed > chunk;
 	return rc;
+}
+
+enum ca_err sq_index_catch_up_some(struct sq_store *s, bool *more)
+{
+	struct sq_conn *c = sq_conn(s);
+	*more = false;
+	if (c == NULL)
+		return CA_ERR_STORE;
+	int64_t backlog = sq_index_backlog(s);
+	if (backlog < 0)
+		return CA_ERR_STORE;
+	return backlog > 0 ? catch_up_chunk(s, c, FTS_CHUNK, more) : CA_OK;
+}
+
+int64_t sq_index_backlog(struct sq_store *s)
+{
+	int64_t indexed, top;
+	if (fts_behind(s, &indexed, &top) != CA_OK)
+		return -1;
+	return top > indexed ? top - indexed : 0;
 }
 
 /*
@@ -114,34 +127,20 @@ enum ca_err sq_index_catch_up_some(struct sq_store *s, bool *more)
  * 1,800 rows a transaction and held the write lock up to 70 ms while the
  * writer's groups waited for it: issuance p99 20 ms, against 8 ms without
  * it. The writer indexes the backlog itself once it reaches
- * FTS_WRITER_ROWS, in the gap between two groups, so no lock is waited
+ * SQ_WRITER_INDEX_ROWS, in the gap between two groups, so no lock is waited
  * for and the housekeeping finds at most a smaller backlog. Committed
  * light (synchronous = NORMAL): the next group's fsync makes it durable,
  * and a power cut before it loses rows the index then takes again (the
  * watermark is in the same transaction).
  */
-int64_t sq_index_backlog(struct sq_store *s)
-{
-	int64_t indexed, top;
-	return fts_behind(s, &indexed, &top) == CA_OK && top > indexed ? top - indexed : 0;
-}
-
 void sq_index_writer_round(struct sq_store *s)
 {
-	int64_t indexed, top;
 	struct sq_conn *c = sq_writer_conn(s);
-	struct ca_error err;
-	if (c == NULL || fts_behind(s, &indexed, &top) != CA_OK || top - indexed < FTS_WRITER_ROWS)
+	bool more;
+	if (c == NULL || sq_index_backlog(s) < SQ_WRITER_INDEX_ROWS)
 		return;
 	bool light = sq_light_begin(c);
-	if (sq_begin(c, &err) == CA_OK) {
-		enum ca_err rc = fts_behind(s, &indexed, &top);
-		if (rc == CA_OK && indexed < top)
-			rc = fts_index(s, indexed,
-				       indexed + FTS_WRITER_ROWS < top ? indexed + FTS_WRITER_ROWS
-								       : top);
-		(void)sq_end(c, rc, &err);
-	}
+	(void)catch_up_chunk(s, c, SQ_WRITER_INDEX_ROWS, &more);
 	if (light)
 		(void)sq_light_end(s, c); /* on failure it drops c: the next group opens one */
 }
@@ -280,19 +279,12 @@ static char *rarest_trigram(struct sq_store *s, const char *needle, int max)
  */
 #define ROWSET_MAX (2 * FILTER_SET_MAX) /* the index may grow after the count */
 
-static int rowid_cmp(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* The rowids phrase matches into r, sorted. *too_many (and r empty) past
  * ROWSET_MAX: the caller takes the phrase's set instead. */
 static enum ca_err rowset_fill(struct sq_store *s, const char *phrase, struct sq_rowset *r,
 			       bool *too_many)
 {
 	sqlite3_stmt *st = sq_stmt(s, &q_fts_rowids, NULL);
-	bool sorted = true;
 	int rc;
 	*too_many = false;
 	if (st == NULL)
@@ -313,16 +305,10 @@ static enum ca_err rowset_fill(struct sq_store *s, const char *phrase, struct sq
 			}
 			r->id = id, r->cap = cap;
 		}
-		r->id[r->n] = sqlite3_column_int64(st, 0);
-		sorted = sorted && (r->n == 0 || r->id[r->n - 1] < r->id[r->n]);
-		r->n++;
+		r->id[r->n++] = sqlite3_column_int64(st, 0);
 	}
 	sq_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return CA_ERR_STORE;
-	if (!sorted) /* FTS5 gives them in rowid order; not relied on */
-		qsort(r->id, r->n, sizeof(*r->id), rowid_cmp);
-	return CA_OK;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? CA_OK : CA_ERR_STORE;
 }
 
 /* ---- the list ---- */

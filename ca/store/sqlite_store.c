@@ -93,10 +93,10 @@ static void writer_after(void *ctx)
 }
 
 /* The writer indexes its own backlog (sq_index_writer_round) once it is
- * FTS_WRITER_ROWS: while it has written within this long, the housekeeping
- * leaves a smaller one to it (a search catches up what it needs). */
+ * SQ_WRITER_INDEX_ROWS: while it has written within this long, the
+ * housekeeping leaves a smaller one to it (a search catches up what it
+ * needs). */
 #define WRITER_BUSY_MS 1000
-#define WRITER_ROWS    256 /* sqlite_search.c: FTS_WRITER_ROWS */
 
 /* New rows into the trigram index first; a rebuild of it only when they
  * are all in; then free space back to the file system, once no tidy is
@@ -108,7 +108,7 @@ static enum ca_err sq_maintain(struct store *base, bool *more)
 	struct sq_store *s = sq_of(base);
 	enum ca_err rc = CA_OK;
 	*more = false;
-	if (now_ms() - s->wrote_ms >= WRITER_BUSY_MS || sq_index_backlog(s) >= WRITER_ROWS)
+	if (now_ms() - s->wrote_ms >= WRITER_BUSY_MS || sq_index_backlog(s) >= SQ_WRITER_INDEX_ROWS)
 		rc = sq_index_catch_up_some(s, more);
 	if (rc == CA_OK && !*more)
 		rc = sq_reindex_some(s, more);

@@ -454,16 +454,18 @@ static int wal_seen(void *arg, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
+int64_t sq_wal_written(struct sq_conn *c)
+{
+	int wrote = 0, most = 0;
+	(void)sqlite3_db_status(c->db, SQLITE_DBSTATUS_CACHE_WRITE, &wrote, &most, 1);
+	return c->wal_own += wrote;
+}
+
 void sq_writer_checkpoint(struct sq_store *s)
 {
 	struct sq_conn *c = sq_writer_conn(s);
-	int wrote = 0, most = 0;
-	if (c == NULL)
-		return;
-	/* the pages this connection wrote to the WAL since it last asked */
-	(void)sqlite3_db_status(c->db, SQLITE_DBSTATUS_CACHE_WRITE, &wrote, &most, 1);
-	c->wal_own += wrote;
-	if (c->wal_pages < SQ_CHECKPOINT_PAGES || c->wal_own < SQ_CHECKPOINT_PAGES)
+	if (c == NULL || sq_wal_written(c) < SQ_CHECKPOINT_PAGES ||
+	    c->wal_pages < SQ_CHECKPOINT_PAGES)
 		return;
 	/* PASSIVE: a reader on an old snapshot is not waited for; what it
 	 * holds is copied by a later round (wal_pages stays high until the

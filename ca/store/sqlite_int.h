@@ -58,10 +58,11 @@ struct sq_conn {
 	/* The date temp.tidy_pool was filled for (sqlite_inventory.c). */
 	int64_t tidy_pool_before;
 	/* The group-commit writer's connection (sqlite.c: sq_writer_checkpoint):
-	 * its WAL's size in pages after its last commit, the pages it wrote
-	 * there since its last checkpoint; wal_hooked once SQLite's
-	 * automatic checkpoint is replaced by the writer's. */
+	 * its WAL's size in pages after its last commit; wal_hooked once
+	 * SQLite's automatic checkpoint is replaced by the writer's. */
 	int wal_pages;
+	/* The pages this connection wrote to the WAL since its last
+	 * checkpoint (sq_wal_written; the writer's, a tidy's). */
 	int64_t wal_own;
 	bool wal_hooked;
 };
@@ -174,6 +175,9 @@ void sq_queue_init(struct sq_store *s, void (*after)(void *ctx));
  * dropped it), and the writer's checkpoint (SQ_CHECKPOINT_PAGES). */
 struct sq_conn *sq_writer_conn(struct sq_store *s);
 void sq_writer_checkpoint(struct sq_store *s);
+/* c's pages written to the WAL since its wal_own was last set to 0,
+ * counted on from SQLite's own count (SQLITE_DBSTATUS_CACHE_WRITE). */
+int64_t sq_wal_written(struct sq_conn *c);
 
 /* BEGIN IMMEDIATE on the caller's connection; sq_end commits if rc is
  * CA_OK (a failed commit becomes CA_ERR_STORE in err) or rolls back. */

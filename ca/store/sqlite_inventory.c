@@ -303,10 +303,7 @@ static enum ca_err tidy_commit(struct sq_store *s, struct sq_conn *c, const stru
 #define TIDY_RESTART_PAGES 4000
 static void tidy_wal(struct sq_conn *c)
 {
-	int wrote = 0, most = 0;
-	(void)sqlite3_db_status(c->db, SQLITE_DBSTATUS_CACHE_WRITE, &wrote, &most, 1);
-	c->wal_own += wrote;
-	if (c->wal_own < TIDY_RESTART_PAGES)
+	if (sq_wal_written(c) < TIDY_RESTART_PAGES)
 		return;
 	(void)sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
 	c->wal_own = 0;
@@ -331,7 +328,7 @@ enum ca_err sq_tidy(struct store *base, const struct store_tidy *t, uint64_t *n,
 		return ca_fail(err, CA_ERR_STORE, "the database does not answer");
 	/* Read through a map of the file for the step (see TIDY_MMAP), and
 	 * unmapped again after it, so the pages it read are not kept. */
-	char pragma[96];
+	char pragma[64];
 	snprintf(pragma, sizeof(pragma), "PRAGMA mmap_size = %lld", (long long)TIDY_MMAP);
 	if (sq_exec(c->db, pragma) != SQLITE_OK)
 		return ca_fail(err, CA_ERR_STORE, "the database does not answer: %s",
